@@ -1,0 +1,64 @@
+# Two commands: `make run` serves the system, `make test` checks it (README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+UV_VERSION := 0.13.8
+
+.PHONY: run test lint typecheck traceability system-deps setup migrate clean
+
+# The virtualenv, with uv pinned; uv then installs exactly the lock (uv.lock).
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(BIN)/uv
+	$(BIN)/uv sync --locked --quiet
+	touch $@
+
+setup: $(VENV)/.synced
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+
+run: migrate
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py seed_demo --if-empty
+	@echo "如皋市市长质量奖评审管理系统：http://$(HOST):$(PORT)/"
+	exec $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
+
+# Browser tests need Debian's chromium, and pages and documents need CJK fonts.
+system-deps:
+	@missing=""; \
+	for pkg in chromium fonts-noto-cjk; do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "Missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; \
+		fi; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy .
+
+test: setup system-deps lint
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/pytest
+
+traceability: setup
+	@$(BIN)/python scripts/traceability.py
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

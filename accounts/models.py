@@ -1,0 +1,205 @@
+"""People, their scoped roles, organizations and recommending units."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from lib import uscc
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", "申报组织联系人"
+    INDIVIDUAL = "individual", "个人申报人"
+    RECOMMENDER = "recommender", "推荐单位审核人"
+    OFFICE = "office", "委员会办公室"
+    EXPERT = "expert", "评审专家"
+    SUPERVISOR = "supervisor", "评审监督员"
+    COMMITTEE = "committee", "质量发展委员会委员"
+    SYSADMIN = "sysadmin", "系统管理员"
+    SECADMIN = "secadmin", "安全管理员"
+    AUDITADMIN = "auditadmin", "审计管理员"
+
+
+# 等级保护 三员分立: no account may hold two of these.
+ADMIN_ROLES = (Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN)
+
+
+class User(AbstractUser):
+    full_name = models.CharField("姓名", max_length=100, blank=True)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class RecommendingUnit(models.Model):
+    """A unit of article 7 that reviews and recommends applicants of its jurisdiction."""
+
+    class Kind(models.TextChoices):
+        SUBDISTRICT = "subdistrict", "街道"
+        TOWN = "town", "镇"
+        DISTRICT = "district", "区"
+        DEPARTMENT = "department", "市有关主管部门"
+        ASSOCIATION = "association", "行业商会（协会）"
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices)
+    also_known_as = models.CharField("合署名称", max_length=100, blank=True)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = "推荐单位"
+        verbose_name_plural = "推荐单位"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.also_known_as}）" if self.also_known_as else self.name
+
+    @property
+    def is_territorial(self) -> bool:
+        return self.kind in {self.Kind.SUBDISTRICT, self.Kind.TOWN, self.Kind.DISTRICT}
+
+
+def validate_uscc(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        uscc.validate(value)
+    except uscc.InvalidUSCC as exc:
+        raise ValidationError(str(exc), code="invalid_uscc") from exc
+
+
+class Organization(models.Model):
+    """An organization that applies (A12): identified by its 统一社会信用代码."""
+
+    class EnvironmentalRating(models.TextChoices):
+        # Ordered best to worst; A12.5 compares against the policy's minimum.
+        GREEN = "green", "绿色"
+        BLUE = "blue", "蓝色"
+        YELLOW = "yellow", "黄色"
+        RED = "red", "红色"
+        BLACK = "black", "黑色"
+        NONE = "none", "未评价"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc]
+    )
+    name = models.CharField("组织名称", max_length=200)
+    registered_address = models.CharField("注册地址", max_length=300, blank=True)
+    recommending_unit = models.ForeignKey(
+        RecommendingUnit,
+        verbose_name="所在镇（区、街道）",
+        on_delete=models.PROTECT,
+        related_name="organizations",
+    )
+    industry_code = models.CharField("行业（GB/T 4754-2017）", max_length=4, blank=True)
+    established_on = models.DateField("成立日期", null=True, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=100, blank=True)
+    is_construction = models.BooleanField("建筑企业", default=False)
+    is_industrial = models.BooleanField("工业企业", default=False)
+    environmental_rating = models.CharField(
+        "环保信用等级",
+        max_length=8,
+        choices=EnvironmentalRating.choices,
+        default=EnvironmentalRating.NONE,
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    """One role of one user, with its scope (a unit for reviewers, an organization for contacts)."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    recommending_unit = models.ForeignKey(
+        RecommendingUnit, verbose_name="推荐单位", null=True, blank=True, on_delete=models.PROTECT
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name="组织", null=True, blank=True, on_delete=models.PROTECT
+    )
+    granted_at = models.DateTimeField("授予时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "角色授予"
+        verbose_name_plural = "角色授予"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role__in=[r.value for r in ADMIN_ROLES]),
+                name="one_admin_role_per_user",
+                violation_error_message="系统管理员、安全管理员、审计管理员三者不得由同一人兼任。",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(recommending_unit__isnull=True, organization__isnull=True),
+                name="role_unscoped_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "recommending_unit"],
+                condition=Q(recommending_unit__isnull=False),
+                name="role_unit_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"],
+                condition=Q(organization__isnull=False),
+                name="role_organization_unique",
+            ),
+            models.CheckConstraint(
+                name="role_scope_matches",
+                condition=(
+                    Q(
+                        role="recommender",
+                        recommending_unit__isnull=False,
+                        organization__isnull=True,
+                    )
+                    | Q(
+                        role="applicant", organization__isnull=False, recommending_unit__isnull=True
+                    )
+                    | (
+                        ~Q(role__in=["recommender", "applicant"])
+                        & Q(recommending_unit__isnull=True, organization__isnull=True)
+                    )
+                ),
+                violation_error_message="推荐单位审核人须指定推荐单位，组织联系人须指定组织，其他角色不带范围。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.recommending_unit or self.organization
+        label = Role(self.role).label
+        return f"{self.user} · {label}（{scope}）" if scope else f"{self.user} · {label}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for /api/v1/; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,44 @@
+"""Permission predicates (django-rules). Views and the API ask `user.has_perm(...)`.
+
+Object-scoped predicates (an applicant's own application, a unit's jurisdiction, an expert's
+assignments) are added by the apps that own those objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from .models import Role
+from .selectors import has_role
+
+
+def _role(role: Role) -> Any:
+    @rules.predicate(name=f"has_role_{role.value}")
+    def predicate(user: Any) -> bool:
+        return has_role(user, role)
+
+    return predicate
+
+
+is_applicant = _role(Role.APPLICANT)
+is_individual = _role(Role.INDIVIDUAL)
+is_recommender = _role(Role.RECOMMENDER)
+is_office = _role(Role.OFFICE)
+is_expert = _role(Role.EXPERT)
+is_supervisor = _role(Role.SUPERVISOR)
+is_committee = _role(Role.COMMITTEE)
+is_sysadmin = _role(Role.SYSADMIN)
+is_secadmin = _role(Role.SECADMIN)
+is_auditadmin = _role(Role.AUDITADMIN)
+
+# Office work: cycles, their dates and calls, the working-day calendar.
+rules.add_perm("programs.manage_cycle", is_office)
+rules.add_perm("programs.manage_calendar", is_office)
+# Reading the audit trail: the audit administrator and the discipline supervisors (A27.1).
+rules.add_perm("audit.view_trail", is_auditadmin | is_supervisor)
+# The Django admin belongs to the system administrator alone.
+rules.add_perm("accounts.use_admin", is_sysadmin)
+# Granting and revoking roles is the security administrator's job (三员分立).
+rules.add_perm("accounts.manage_roles", is_secadmin)

@@ -1,0 +1,87 @@
+"""The audit log: append-only, hash-chained events (A3.1, A27.1).
+
+Each event's SM3 hash covers its own fields and the previous event's hash, so altering,
+deleting or reordering any event breaks the chain at that point (`manage.py audit_verify`).
+Events are written only by `audit.services.record`; the app has no way to change them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("审计事件不可修改。")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]  # refusing is the point
+        raise TypeError("审计事件不可删除。")
+
+
+class AuditEvent(models.Model):
+    seq = models.PositiveBigIntegerField("序号", unique=True)
+    created_at = models.DateTimeField("时间")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField("操作人账号", max_length=150, blank=True)
+    role = models.CharField("角色", max_length=32)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, blank=True)
+    object_id = models.CharField("对象标识", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    reason = models.TextField("理由", blank=True)
+    prev_hash = models.CharField("前一哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = "审计事件"
+        verbose_name_plural = "审计事件"
+        constraints = [
+            # Two events can never claim the same predecessor: the chain cannot fork.
+            models.UniqueConstraint(fields=["prev_hash"], name="audit_event_prev_hash_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_event_object_idx"),
+            models.Index(fields=["created_at"], name="audit_event_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("审计事件不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("审计事件不可删除。")
+
+
+class ChainHead(models.Model):
+    """One row: the last event's number and hash. Locking it serializes appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = "审计链头"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="chain_head_singleton")
+        ]

@@ -1,0 +1,158 @@
+"""Appending to and verifying the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import GENESIS_HASH, AuditEvent, ChainHead
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types only, so the stored value hashes the same after a database round trip."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, (float, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The named fields of `obj` as JSON, for an event's before/after."""
+    return {name: jsonable(getattr(obj, name)) for name in fields}
+
+
+def _digest(event: AuditEvent) -> str:
+    payload = {
+        "seq": event.seq,
+        "created_at": event.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "role": event.role,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "before": event.before,
+        "after": event.after,
+        "reason": event.reason,
+        "prev_hash": event.prev_hash,
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.new("sm3", text.encode()).hexdigest()
+
+
+def record(
+    *,
+    actor: User | None,
+    role: str,
+    action: str,
+    obj: models.Model | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction.
+
+    Preconditions: called inside `transaction.atomic()` (the event commits or rolls back with
+    the change it records). Side effects, in order: locks the chain head (appends are serialized,
+    so the chain never forks), writes the event, advances the head.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run in the transaction of the change it records")
+    ChainHead.objects.get_or_create(id=1)
+    # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
+    # holds the database write lock.
+    head = ChainHead.objects.select_for_update().get(id=1)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        created_at=timezone.now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username() if actor is not None and actor.pk else "",
+        role=role,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        reason=reason,
+        prev_hash=head.hash,
+    )
+    event.hash = _digest(event)
+    event.save(force_insert=True)
+    ChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    problem: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"审计链完整：共校验 {self.checked} 条事件。"
+        return f"审计链断裂：第 {self.broken_seq} 号事件{self.problem}"
+
+
+def _events() -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("pk").iterator(chunk_size=2000)
+
+
+def verify_chain() -> ChainReport:
+    """Recompute every hash in insertion order and check each link and the head.
+
+    Insertion order (pk) is independent of the hashed `seq`, so swapping two events' numbers or
+    contents is caught as well as editing or deleting one.
+    """
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for event in _events():
+        if event.seq != expected_seq:
+            return ChainReport(
+                False, checked, event.seq, f"序号不连续（应为 {expected_seq}）：事件被删除或调换。"
+            )
+        if event.prev_hash != expected_prev:
+            return ChainReport(False, checked, event.seq, "的前一哈希与链不符：事件被删除或调换。")
+        if _digest(event) != event.hash:
+            return ChainReport(False, checked, event.seq, "的内容与其哈希不符：事件被篡改。")
+        expected_prev = event.hash
+        expected_seq += 1
+        checked += 1
+    head = ChainHead.objects.filter(id=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if head_seq != checked or head_hash != expected_prev:
+        return ChainReport(
+            False,
+            checked,
+            checked + 1 if head_seq > checked else head_seq,
+            "之后的事件缺失：链尾被删除。",
+        )
+    return ChainReport(True, checked)

@@ -1,0 +1,28 @@
+"""Shared pieces of the JSON API (no models): pagination as DESIGN.md specifies it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+from ninja.pagination import PaginationBase
+
+
+class Page(PaginationBase):
+    """`page` and `page_size` in, `count` and `results` out (DESIGN.md)."""
+
+    class Input(Schema):
+        page: int = 1
+        page_size: int = 20
+
+    class Output(Schema):
+        count: int
+        results: list[Any]
+
+    items_attribute = "results"
+
+    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+        size = max(1, min(pagination.page_size, 100))
+        page = max(1, pagination.page)
+        start = (page - 1) * size
+        return {"count": queryset.count(), "results": list(queryset[start : start + size])}

@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from lib.api import Page
+from lib.errors import PermissionDenied, ServiceError
+from lib.workdays import ArrangementDay
+
+from . import selectors, services
+from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Policy, Stage
+
+router = Router(tags=["奖项与年度"])
+
+
+class ProgramOut(Schema):
+    id: int
+    slug: str
+    name: str
+    government: str
+    office_name: str
+
+
+class PolicyOut(Schema):
+    id: int
+    program_id: int
+    title: str
+    document_number: str
+    effective_on: dt.date
+    quota_organization_award: int
+    quota_organization_nomination: int
+    quota_individual_award: int
+    total_points: int
+    weight_material_organization: int
+    weight_site_organization: int
+    weight_material_individual: int
+    bonus_organization_award: int
+    bonus_organization_nomination: int
+    bonus_individual_award: int
+    notice_working_days: int
+    min_operation_years: int
+    min_gbt19580_years: int
+    lookback_years: int
+    reapply_gap_years: int
+    report_deadline_days: int
+    fraud_ban_years: int
+    min_environmental_rating: str
+
+
+class StageOut(Schema):
+    stage: str
+    label: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class CycleOut(Schema):
+    id: int
+    program_id: int
+    year: int
+    policy_id: int
+    status: str
+    published_at: dt.datetime | None
+    current_stage: str | None
+    stages: list[StageOut]
+
+    @staticmethod
+    def resolve_stages(obj: Cycle) -> list[dict[str, Any]]:
+        rows = sorted(obj.stages.all(), key=lambda s: s.order)
+        return [
+            {
+                "stage": s.stage,
+                "label": Stage(s.stage).label,
+                "starts_on": s.starts_on,
+                "ends_on": s.ends_on,
+            }
+            for s in rows
+        ]
+
+    @staticmethod
+    def resolve_current_stage(obj: Cycle) -> str | None:
+        stage = selectors.current_stage(obj)
+        return stage.value if stage else None
+
+
+class CycleIn(Schema):
+    year: int
+    policy_id: int | None = None
+    work_plan: str = ""
+
+
+class StageIn(Schema):
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class DatesIn(Schema):
+    stages: dict[Stage, StageIn]
+    reason: str = ""
+
+
+class AnnouncementOut(Schema):
+    public_id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    published_at: dt.datetime
+    cycle_year: int | None = None
+
+    @staticmethod
+    def resolve_cycle_year(obj: Announcement) -> int | None:
+        return obj.cycle.year if obj.cycle else None
+
+
+class DayIn(Schema):
+    day: dt.date
+    is_workday: bool
+    name: str = ""
+
+
+class ArrangementIn(Schema):
+    year: int
+    notice_ref: str
+    days: list[DayIn]
+
+
+class ArrangementOut(Schema):
+    year: int
+    notice_ref: str
+    entered_at: dt.datetime
+    days: list[DayIn]
+
+    @staticmethod
+    def resolve_days(obj: HolidayArrangement) -> list[dict[str, Any]]:
+        return [{"day": d.day, "is_workday": d.is_workday, "name": d.name} for d in obj.days.all()]
+
+
+def _office(request: HttpRequest, perm: str = "programs.manage_cycle") -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied()
+
+
+@router.get("/programs", response=list[ProgramOut], auth=None, summary="奖项")
+def list_programs(request: HttpRequest) -> QuerySet[AwardProgram]:
+    return AwardProgram.objects.order_by("pk")
+
+
+@router.get("/policies", response=list[PolicyOut], auth=None, summary="管理办法（政策数值）")
+def list_policies(request: HttpRequest) -> QuerySet[Policy]:
+    return Policy.objects.order_by("program_id", "-effective_on")
+
+
+@router.get("/cycles", response=list[CycleOut], auth=None, summary="已发布的年度；办公室可见全部")
+def list_cycles(request: HttpRequest) -> QuerySet[Cycle]:
+    cycles = selectors.cycles_with_stages().order_by("-year")
+    if not request.user.has_perm("programs.manage_cycle"):
+        cycles = cycles.exclude(status=Cycle.Status.DRAFT)
+    return cycles
+
+
+def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
+    cycles = selectors.cycles_with_stages()
+    if not request.user.has_perm("programs.manage_cycle"):
+        cycles = cycles.exclude(status=Cycle.Status.DRAFT)  # a draft is the Office's business
+    return get_object_or_404(cycles, pk=cycle_id)
+
+
+@router.get("/cycles/{cycle_id}", response=CycleOut, auth=None, summary="年度")
+def get_cycle(request: HttpRequest, cycle_id: int) -> Cycle:
+    return _cycle(request, cycle_id)
+
+
+@router.post("/cycles", response={201: CycleOut}, summary="创建年度（办公室）")
+def create_cycle(request: HttpRequest, body: CycleIn) -> tuple[int, Cycle]:
+    _office(request)
+    program = selectors.default_program()
+    if program is None:
+        raise ServiceError("系统尚未配置奖项。", code="no_program")
+    policy = None
+    if body.policy_id is not None:
+        policy = program.policies.filter(pk=body.policy_id).first()
+        if policy is None:
+            raise ServiceError("管理办法不存在。", fields={"policy_id": ["不存在"]})
+    cycle = services.create_cycle(
+        actor=request.user,  # type: ignore[arg-type]  # authenticated by the router
+        program=program,
+        year=body.year,
+        policy=policy,
+        work_plan=body.work_plan,
+    )
+    return 201, selectors.cycles_with_stages().get(pk=cycle.pk)
+
+
+@router.put("/cycles/{cycle_id}/dates", response=CycleOut, summary="设置各阶段日期（办公室）")
+def set_dates(request: HttpRequest, cycle_id: int, body: DatesIn) -> Cycle:
+    _office(request)
+    cycle = _cycle(request, cycle_id)
+    services.set_cycle_dates(
+        actor=request.user,  # type: ignore[arg-type]
+        cycle=cycle,
+        dates={stage: (s.starts_on, s.ends_on) for stage, s in body.stages.items()},
+        reason=body.reason,
+    )
+    return selectors.cycles_with_stages().get(pk=cycle.pk)
+
+
+@router.post(
+    "/cycles/{cycle_id}/publish", response=AnnouncementOut, summary="发布申报通知（办公室）"
+)
+def publish(request: HttpRequest, cycle_id: int) -> Announcement:
+    _office(request)
+    cycle = _cycle(request, cycle_id)
+    return services.publish_call(actor=request.user, cycle=cycle)  # type: ignore[arg-type]
+
+
+@router.get("/announcements", response=list[AnnouncementOut], auth=None, summary="公告")
+@paginate(Page)
+def list_announcements(request: HttpRequest) -> QuerySet[Announcement]:
+    return Announcement.objects.select_related("cycle").order_by("-published_at")
+
+
+@router.get("/calendar-overrides", response=list[ArrangementOut], summary="节假日安排（办公室）")
+def list_arrangements(request: HttpRequest) -> QuerySet[HolidayArrangement]:
+    _office(request, "programs.manage_calendar")
+    return HolidayArrangement.objects.prefetch_related("days")
+
+
+@router.post(
+    "/calendar-overrides", response={201: ArrangementOut}, summary="录入某年节假日安排（办公室）"
+)
+def enter_arrangement(request: HttpRequest, body: ArrangementIn) -> tuple[int, HolidayArrangement]:
+    _office(request, "programs.manage_calendar")
+    arrangement = services.enter_holiday_arrangement(
+        actor=request.user,  # type: ignore[arg-type]
+        year=body.year,
+        notice_ref=body.notice_ref,
+        days=[ArrangementDay(day=d.day, is_workday=d.is_workday, name=d.name) for d in body.days],
+    )
+    return 201, HolidayArrangement.objects.prefetch_related("days").get(pk=arrangement.pk)

@@ -1,0 +1,186 @@
+"""Demo data for `manage.py seed_demo`: the Rugao program as a real Office would have it.
+
+Built through the services, so the demo's audit chain is real. Idempotent: each step checks
+what exists first. Later issues add their own `demo.py` and the command calls them in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Organization, RecommendingUnit, Role, User
+from accounts.services import create_user, grant_role
+from audit.services import record
+from lib import uscc
+
+from .models import AwardProgram, Cycle, Policy, Stage
+from .services import create_cycle, publish_call, set_cycle_dates
+
+DATA = Path(settings.BASE_DIR) / "data"
+DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo password (README)
+
+# username, full name, role, scope ("unit:<name>" or "org")
+DEMO_USERS: list[tuple[str, str, Role, str]] = [
+    ("office", "陈静（委员会办公室）", Role.OFFICE, ""),
+    ("applicant", "王磊（如皋示例机械有限公司）", Role.APPLICANT, "org"),
+    ("individual", "李娜（个人申报）", Role.INDIVIDUAL, ""),
+    ("town", "周敏（如城街道）", Role.RECOMMENDER, "unit:如城街道"),
+    ("expert", "赵强（评审专家）", Role.EXPERT, ""),
+    ("supervisor", "孙红（评审监督员）", Role.SUPERVISOR, ""),
+    ("committee", "钱伟（质量发展委员会）", Role.COMMITTEE, ""),
+    ("sysadmin", "系统管理员", Role.SYSADMIN, ""),
+    ("secadmin", "安全管理员", Role.SECADMIN, ""),
+    ("auditadmin", "审计管理员", Role.AUDITADMIN, ""),
+]
+
+# The 2026 cycle (a year chinesecalendar knows), laid out as Rugao would: call in early March,
+# notice at the end of November (5 working days), approval in December.
+DEMO_YEAR = 2026
+DEMO_STAGES: dict[Stage, tuple[dt.date, dt.date]] = {
+    Stage.APPLICATION: (dt.date(2026, 3, 2), dt.date(2026, 4, 30)),
+    Stage.QUALIFICATION: (dt.date(2026, 5, 6), dt.date(2026, 5, 29)),
+    Stage.MATERIAL_REVIEW: (dt.date(2026, 6, 1), dt.date(2026, 7, 10)),
+    Stage.SITE_REVIEW: (dt.date(2026, 7, 13), dt.date(2026, 9, 11)),
+    Stage.EVALUATION: (dt.date(2026, 9, 14), dt.date(2026, 10, 16)),
+    Stage.COMMITTEE_REVIEW: (dt.date(2026, 10, 19), dt.date(2026, 11, 13)),
+    Stage.NOTICE: (dt.date(2026, 11, 25), dt.date(2026, 12, 1)),
+    Stage.APPROVAL: (dt.date(2026, 12, 2), dt.date(2026, 12, 31)),
+}
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+
+
+def seed_units() -> None:
+    units = _load("rugao-units.yaml")
+    rows = [(u["name"], u["kind"], u.get("also", "")) for u in units["towns_and_subdistricts"]]
+    rows += [(n, RecommendingUnit.Kind.DEPARTMENT, "") for n in units["departments_examples"]]
+    rows += [(n, RecommendingUnit.Kind.ASSOCIATION, "") for n in units["associations_examples"]]
+    with transaction.atomic():
+        for name, kind, also in rows:
+            unit, created = RecommendingUnit.objects.get_or_create(
+                name=name, defaults={"kind": kind, "also_known_as": also}
+            )
+            if created:
+                record(
+                    actor=None,
+                    role="system",
+                    action="accounts.unit.seed",
+                    obj=unit,
+                    after={"kind": kind},
+                )
+
+
+def seed_program() -> AwardProgram:
+    with transaction.atomic():
+        program, created = AwardProgram.objects.get_or_create(
+            slug="rugao",
+            defaults={
+                "name": "如皋市市长质量奖",
+                "government": "如皋市人民政府",
+                "committee_name": "如皋市质量发展委员会",
+                "office_name": "如皋市质量发展委员会办公室（设在市市场监督管理局）",
+                "division_code": "320682",
+            },
+        )
+        if created:
+            record(actor=None, role="system", action="programs.program.seed", obj=program)
+        policy, created = Policy.objects.get_or_create(
+            program=program,
+            document_number="如皋市人民政府2021年6月8日印发",
+            defaults={"title": "如皋市市长质量奖管理办法", "effective_on": dt.date(2021, 6, 8)},
+        )
+        if created:
+            # Every other number is the model default: the 2021 values of the Measures.
+            record(actor=None, role="system", action="programs.policy.seed", obj=policy)
+    return program
+
+
+def seed_users() -> dict[str, User]:
+    users: dict[str, User] = {}
+    for username, full_name, role, scope in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = create_user(
+                actor=None,
+                actor_role="system",
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                email=f"{username}@demo.rugao.example",
+            )
+            unit = org = None
+            if scope.startswith("unit:"):
+                unit = RecommendingUnit.objects.get(name=scope.removeprefix("unit:"))
+            elif scope == "org":
+                org = seed_organization()
+            grant_role(
+                actor=None,
+                actor_role="system",
+                user=user,
+                role=role,
+                recommending_unit=unit,
+                organization=org,
+                reason="演示数据",
+            )
+        users[username] = user
+    return users
+
+
+def seed_organization() -> Organization:
+    body = "91320682MA1XYK123"  # 91 = 工商 企业; 320682 = 如皋市
+    code = body + uscc.check_character(body)
+    org, created = Organization.objects.get_or_create(
+        uscc=code,
+        defaults={
+            "name": "如皋示例机械有限公司",
+            "registered_address": "如皋市如城街道示例路1号",
+            "recommending_unit": RecommendingUnit.objects.get(name="如城街道"),
+            "industry_code": "34",
+            "established_on": dt.date(2012, 5, 18),
+            "legal_representative": "王建国",
+            "is_industrial": True,
+            "environmental_rating": Organization.EnvironmentalRating.GREEN,
+        },
+    )
+    if created:
+        with transaction.atomic():
+            record(
+                actor=None,
+                role="system",
+                action="accounts.organization.seed",
+                obj=org,
+                after={"uscc": code},
+            )
+    return org
+
+
+def seed_cycle(program: AwardProgram, office: User) -> Cycle:
+    cycle = Cycle.objects.filter(program=program, year=DEMO_YEAR).first()
+    if cycle is None:
+        cycle = create_cycle(
+            actor=office,
+            program=program,
+            year=DEMO_YEAR,
+            work_plan="请各镇（区、街道）于申报截止前完成审核推荐。联系电话：0513-0000000（演示）。",
+        )
+        set_cycle_dates(actor=office, cycle=cycle, dates=DEMO_STAGES)
+    if cycle.status == Cycle.Status.DRAFT:
+        publish_call(actor=office, cycle=cycle)
+    return cycle
+
+
+def seed() -> list[tuple[str, str, str]]:
+    """Seed everything; returns (username, password, role label) for the README and `make run`."""
+    seed_units()
+    program = seed_program()
+    users = seed_users()
+    seed_cycle(program, users["office"])
+    return [(u, DEMO_PASSWORD, r.label) for u, _, r, _ in DEMO_USERS]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .models import AwardProgram, Cycle, Policy, Stage
+
+
+class CycleCreateForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    policy = forms.ModelChoiceField(
+        label="适用办法",
+        queryset=Policy.objects.all(),
+        required=False,
+        help_text="留空则取该年1月1日施行的办法。",
+    )
+    work_plan = forms.CharField(
+        label="工作安排", widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def __init__(self, *args: Any, program: AwardProgram, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = program.policies.all()  # type: ignore[attr-defined]
+
+
+class CycleDatesForm(forms.Form):
+    """Two date fields per stage of article 11; the service validates the order and lengths."""
+
+    reason = forms.CharField(
+        label="修改理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="申报通知发布后修改日期须填写理由。",
+    )
+
+    def __init__(self, *args: Any, cycle: Cycle, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = {s.stage: s for s in cycle.stages.all()}
+        for stage in Stage.ordered():
+            row = current.get(stage.value)
+            for part, label in (("starts_on", "开始"), ("ends_on", "结束")):
+                self.fields[f"{stage.value}__{part}"] = forms.DateField(
+                    label=f"{stage.label}{label}",
+                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    initial=getattr(row, part) if row else None,
+                )
+        # the reason field last
+        self.fields["reason"] = self.fields.pop("reason")
+
+    def stage_rows(self) -> list[tuple[Stage, forms.BoundField, forms.BoundField]]:
+        return [
+            (stage, self[f"{stage.value}__starts_on"], self[f"{stage.value}__ends_on"])
+            for stage in Stage.ordered()
+        ]
+
+    def dates(self) -> dict[Stage, tuple[Any, Any]]:
+        return {
+            stage: (
+                self.cleaned_data[f"{stage.value}__starts_on"],
+                self.cleaned_data[f"{stage.value}__ends_on"],
+            )
+            for stage in Stage.ordered()
+        }
+
+
+class ArrangementForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=2000, max_value=2100)
+    notice_ref = forms.CharField(
+        label="依据",
+        max_length=200,
+        help_text="国务院办公厅关于该年部分节假日安排的通知，如“国办发明电〔2026〕X号”。",
+    )
+    days = forms.CharField(
+        label="放假与调休上班日期",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 10, "placeholder": "2027-01-01,放假,元旦\n2027-02-06,上班,春节调休"}
+        ),
+        help_text="每行一天：日期,类型（放假/上班）,名称。也可改为上传文件。",
+    )
+    file = forms.FileField(
+        label="或上传文件（Excel .xlsx 或 CSV）",
+        required=False,
+        help_text="首行为表头：日期、类型、名称。",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("days", "").strip() and not data.get("file"):
+            raise forms.ValidationError("请逐行填写日期，或上传安排文件。")
+        return data

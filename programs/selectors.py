@@ -1,0 +1,100 @@
+"""Reads for programs, cycles and the work calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from lib.workdays import UnknownCalendarYear, WorkCalendar
+
+from .models import (
+    Announcement,
+    AwardProgram,
+    Cycle,
+    CycleStage,
+    HolidayArrangement,
+    HolidayDay,
+    Stage,
+)
+
+
+def today() -> dt.date:
+    """Today in China Standard Time (TIME_ZONE): every deadline of the Measures is such a date."""
+    return timezone.localdate()
+
+
+def work_calendar() -> WorkCalendar:
+    """chinesecalendar plus every arrangement the Office has entered (two queries)."""
+    days = HolidayDay.objects.values_list("day", "is_workday")
+    years = HolidayArrangement.objects.values_list("year", flat=True)
+    return WorkCalendar(overrides=dict(days), entered_years=frozenset(years))
+
+
+def default_program() -> AwardProgram | None:
+    return AwardProgram.objects.order_by("pk").first()
+
+
+def cycles_with_stages() -> QuerySet[Cycle]:
+    return Cycle.objects.select_related("program", "policy").prefetch_related(
+        Prefetch("stages", queryset=CycleStage.objects.order_by("starts_on"))
+    )
+
+
+def current_cycle(program: AwardProgram, *, on: dt.date | None = None) -> Cycle | None:
+    """The published cycle a visitor should see: this year's, else the latest published one."""
+    on = on or today()
+    published = cycles_with_stages().filter(program=program, status=Cycle.Status.PUBLISHED)
+    return published.filter(year=on.year).first() or published.order_by("-year").first()
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    stage: Stage
+    starts_on: dt.date
+    ends_on: dt.date
+    state: str  # "done" | "current" | "upcoming"
+    working_days_left: int | None  # for the current stage; None when the calendar does not know
+
+
+def timeline(
+    cycle: Cycle, *, on: dt.date | None = None, calendar: WorkCalendar | None = None
+) -> list[TimelineRow]:
+    """Each stage of article 11 with its dates, which one is current and working days left."""
+    on = on or today()
+    by_stage = {Stage(s.stage): s for s in cycle.stages.all()}
+    rows = []
+    for stage in Stage.ordered():
+        if stage not in by_stage:
+            continue
+        s = by_stage[stage]
+        if s.ends_on < on:
+            state = "done"
+        elif s.starts_on <= on:
+            state = "current"
+        else:
+            state = "upcoming"
+        left = None
+        if state == "current":
+            calendar = calendar or work_calendar()
+            try:
+                left = calendar.count_workdays(on, s.ends_on)
+            except UnknownCalendarYear:
+                left = None
+        rows.append(TimelineRow(stage, s.starts_on, s.ends_on, state, left))
+    return rows
+
+
+def current_stage(cycle: Cycle, *, on: dt.date | None = None) -> Stage | None:
+    """The stage whose dates contain `on`, or None between or outside stages."""
+    on = on or today()
+    for s in cycle.stages.all():
+        if s.starts_on <= on <= s.ends_on:
+            return Stage(s.stage)
+    return None
+
+
+def public_announcements(program: AwardProgram, *, limit: int = 10) -> QuerySet[Announcement]:
+    return Announcement.objects.filter(program=program).select_related("cycle")[:limit]

@@ -1,0 +1,293 @@
+"""Actions on programs, cycles and the work calendar: one function per thing the Office does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from audit.services import record
+from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib.workdays import ArrangementDay, UnknownCalendarYear
+
+from .models import (
+    Announcement,
+    AwardProgram,
+    Cycle,
+    CycleStage,
+    HolidayArrangement,
+    HolidayDay,
+    Policy,
+    Stage,
+)
+from .selectors import work_calendar
+
+StageDates = Mapping[Stage, tuple[dt.date, dt.date]]
+
+
+def _require(actor: User, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied()
+
+
+def _transition_cycle(
+    cycle: Cycle, *, source: Cycle.Status, target: Cycle.Status, **fields: object
+) -> None:
+    """The only code that moves `Cycle.status`: a conditional UPDATE, so a double click or a
+    second clerk finds the state already moved and gets a clear refusal instead of a duplicate."""
+    updated = Cycle.objects.filter(pk=cycle.pk, status=source).update(status=target, **fields)
+    if updated == 0:
+        cycle.refresh_from_db(fields=["status"])
+        raise StateConflict(
+            f"{cycle}当前状态为“{Cycle.Status(cycle.status).label}”，无法执行此操作（可能已被他人处理）。"
+        )
+    cycle.status = target
+    for name, value in fields.items():
+        setattr(cycle, name, value)
+
+
+def latest_policy(program: AwardProgram, *, on: dt.date) -> Policy:
+    policy = program.policies.filter(effective_on__lte=on).order_by("-effective_on").first()
+    if policy is None:
+        raise ServiceError(f"{program}在{on}尚无施行的管理办法，请先录入。", code="no_policy")
+    return policy
+
+
+def create_cycle(
+    *,
+    actor: User,
+    program: AwardProgram,
+    year: int,
+    policy: Policy | None = None,
+    work_plan: str = "",
+) -> Cycle:
+    """Open the year's cycle (A5.1: one per program and year) in status draft.
+
+    Preconditions: the actor is Office staff; no cycle exists for that year; a policy is in force
+    on 1 January of the year unless one is given. Side effects: the cycle and a
+    `programs.cycle.create` audit event.
+    """
+    _require(actor, "programs.manage_cycle")
+    if not 2000 <= year <= 2100:
+        raise ServiceError("年度应在2000至2100之间。", fields={"year": ["年度无效"]})
+    policy = policy or latest_policy(program, on=dt.date(year, 1, 1))
+    if policy.program_id != program.pk:
+        raise ServiceError("所选管理办法不属于该奖项。", fields={"policy": ["不属于该奖项"]})
+    if Cycle.objects.filter(program=program, year=year).exists():
+        raise StateConflict(
+            f"{program.name}{year}年度已存在：每年评定一次（《办法》第五条）。", article="A5.1"
+        )
+    try:
+        with transaction.atomic():
+            cycle = Cycle(program=program, year=year, policy=policy, work_plan=work_plan)
+            cycle.full_clean(validate_constraints=False)
+            cycle.save()
+            record(
+                actor=actor,
+                role=Role.OFFICE,
+                action="programs.cycle.create",
+                obj=cycle,
+                after={"year": year, "policy": policy.document_number, "status": cycle.status},
+            )
+    except IntegrityError as exc:  # a second clerk created it between the check and the insert
+        raise StateConflict(
+            f"{program.name}{year}年度已存在：每年评定一次（《办法》第五条）。", article="A5.1"
+        ) from exc
+    return cycle
+
+
+def _stage_errors(cycle: Cycle, dates: StageDates) -> dict[str, list[str]]:
+    """Every problem with a cycle's dates, per stage field (all reported at once)."""
+    errors: dict[str, list[str]] = {}
+    missing = [s for s in Stage.ordered() if s not in dates]
+    for stage in missing:
+        errors.setdefault(stage.value, []).append(
+            f"缺少“{stage.label}”阶段的日期：评审须按第十一条的程序进行，不得跳过。"
+        )
+    previous: tuple[Stage, dt.date] | None = None
+    for stage in Stage.ordered():
+        if stage not in dates:
+            continue
+        start, end = dates[stage]
+        if end < start:
+            errors.setdefault(stage.value, []).append(f"“{stage.label}”的结束日期早于开始日期。")
+        if previous and start <= previous[1]:
+            errors.setdefault(stage.value, []).append(
+                f"“{stage.label}”应在“{previous[0].label}”结束（{previous[1]:%Y-%m-%d}）之后开始。"
+            )
+        previous = (stage, end)
+    if Stage.APPLICATION in dates and dates[Stage.APPLICATION][0].year != cycle.year:
+        errors.setdefault(Stage.APPLICATION.value, []).append(
+            f"申报推荐应在{cycle.year}年内开始（第十五条：每年年初公布本年度申报日期）。"
+        )
+    if Stage.NOTICE in dates and not errors.get(Stage.NOTICE.value):
+        start, end = dates[Stage.NOTICE]
+        needed = cycle.policy.notice_working_days
+        try:
+            days = work_calendar().count_workdays(start, end)
+        except UnknownCalendarYear as exc:
+            errors.setdefault(Stage.NOTICE.value, []).append(str(exc))
+        else:
+            if days < needed:
+                errors.setdefault(Stage.NOTICE.value, []).append(
+                    f"公示期{start:%Y-%m-%d}至{end:%Y-%m-%d}仅含{days}个工作日，"
+                    f"《办法》第二十条规定公示时间不少于{needed}个工作日。"
+                )
+    return errors
+
+
+def set_cycle_dates(*, actor: User, cycle: Cycle, dates: StageDates, reason: str = "") -> Cycle:
+    """Set the dates of every stage of article 11 for a cycle.
+
+    Preconditions: Office staff; the cycle is not closed; all eight stages given, each ending on
+    or after its start, each starting after the previous one ends; the notice holds at least the
+    policy's working days (A20.1) by the work calendar. Changing the dates of a published cycle
+    needs a reason, since applicants rely on them. Side effects: the stage rows and a
+    `programs.cycle.set_dates` audit event with the old and new dates.
+    """
+    _require(actor, "programs.manage_cycle")
+    if cycle.status == Cycle.Status.CLOSED:
+        raise StateConflict(f"{cycle}已结束，日期不能再修改。")
+    if cycle.status == Cycle.Status.PUBLISHED and not reason.strip():
+        raise ServiceError(
+            "申报通知已发布，修改日期须填写理由。", fields={"reason": ["请填写修改理由"]}
+        )
+    errors = _stage_errors(cycle, dates)
+    if errors:
+        first = next(iter(errors.values()))[0]
+        article = "A20.1" if Stage.NOTICE.value in errors else "A11.1"
+        raise ServiceError(first, code="invalid_dates", article=article, fields=errors)
+    with transaction.atomic():
+        locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        before = {s.stage: [s.starts_on, s.ends_on] for s in locked.stages.all()}
+        for stage, (start, end) in dates.items():
+            CycleStage.objects.update_or_create(
+                cycle=locked, stage=stage, defaults={"starts_on": start, "ends_on": end}
+            )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="programs.cycle.set_dates",
+            obj=locked,
+            before=before or None,
+            after={stage.value: [start, end] for stage, (start, end) in dates.items()},
+            reason=reason,
+        )
+    return cycle
+
+
+def _call_text(cycle: Cycle) -> str:
+    lines = [
+        f"根据《{cycle.policy.title}》，现将{cycle.year}年度{cycle.program.name}申报评审工作安排公布如下。",
+        "",
+    ]
+    for s in sorted(cycle.stages.all(), key=lambda s: s.order):
+        lines.append(
+            f"{Stage(s.stage).label}：{s.starts_on:%Y年%m月%d日}至{s.ends_on:%Y年%m月%d日}"
+        )
+    lines += [
+        "",
+        "符合条件的组织和个人根据自愿原则，提交《申报表》、自我评价报告和证明性材料，"
+        "经所在镇（区、街道）政府（管委会、办事处）办公室或其他推荐单位审核并签署推荐意见后，"
+        "在规定时限内报委员会办公室。评审不收取任何费用。",
+    ]
+    if cycle.work_plan.strip():
+        lines += ["", cycle.work_plan.strip()]
+    lines += ["", cycle.program.office_name]
+    return "\n".join(lines)
+
+
+def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
+    """Publish the cycle's call (A15.1): its window and work plan, as a public announcement.
+
+    Preconditions: Office staff; the cycle is a draft with the dates of every stage. Side
+    effects, in order: status draft -> published (conditional, so a double click publishes
+    once), the public announcement, a `programs.cycle.publish` audit event.
+    """
+    _require(actor, "programs.manage_cycle")
+    stages = {Stage(s.stage): (s.starts_on, s.ends_on) for s in cycle.stages.all()}
+    errors = _stage_errors(cycle, stages)
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ServiceError(f"发布前请先完善日期：{first}", code="invalid_dates", fields=errors)
+    with transaction.atomic():
+        now = timezone.now()
+        _transition_cycle(
+            cycle, source=Cycle.Status.DRAFT, target=Cycle.Status.PUBLISHED, published_at=now
+        )
+        announcement = Announcement.objects.create(
+            program=cycle.program,
+            cycle=cycle,
+            kind=Announcement.Kind.CALL,
+            title=f"关于开展{cycle.year}年度{cycle.program.name}申报工作的通知",
+            body=_call_text(cycle),
+            published_at=now,
+            published_by=actor,
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="programs.cycle.publish",
+            obj=cycle,
+            before={"status": Cycle.Status.DRAFT},
+            after={"status": Cycle.Status.PUBLISHED, "announcement": announcement.public_id},
+        )
+    return announcement
+
+
+def enter_holiday_arrangement(
+    *, actor: User, year: int, notice_ref: str, days: Sequence[ArrangementDay]
+) -> HolidayArrangement:
+    """Enter (or replace) a year's official holiday arrangement from the State Council notice.
+
+    Preconditions: Office staff; a notice reference; at least one day, every day inside `year`,
+    no date twice. Side effects: the arrangement replaces any earlier one for the year (the
+    old days are kept in the audit event), `programs.calendar.enter` audit event.
+    """
+    _require(actor, "programs.manage_calendar")
+    fields: dict[str, list[str]] = {}
+    if not notice_ref.strip():
+        fields["notice_ref"] = ["请填写所依据的国务院办公厅通知（文号或标题）。"]
+    if not days:
+        fields["days"] = ["至少录入一天的放假或调休上班安排。"]
+    outside = [d.day for d in days if d.day.year != year]
+    if outside:
+        fields["days"] = [f"{d:%Y-%m-%d}不在{year}年内。" for d in outside]
+    seen: set[dt.date] = set()
+    for d in days:
+        if d.day in seen:
+            fields.setdefault("days", []).append(f"{d.day:%Y-%m-%d}重复录入。")
+        seen.add(d.day)
+    if fields:
+        raise ServiceError(next(iter(fields.values()))[0], fields=fields)
+    with transaction.atomic():
+        old = HolidayArrangement.objects.filter(year=year).first()
+        before = None
+        if old is not None:
+            before = {
+                "notice_ref": old.notice_ref,
+                "days": [[d.day, d.is_workday, d.name] for d in old.days.all()],
+            }
+            old.delete()
+        arrangement = HolidayArrangement.objects.create(
+            year=year, notice_ref=notice_ref.strip(), entered_by=actor, entered_at=timezone.now()
+        )
+        HolidayDay.objects.bulk_create(
+            HolidayDay(arrangement=arrangement, day=d.day, is_workday=d.is_workday, name=d.name)
+            for d in sorted(days, key=lambda d: d.day)
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="programs.calendar.enter",
+            obj=arrangement,
+            before=before,
+            after={
+                "notice_ref": arrangement.notice_ref,
+                "days": [[d.day, d.is_workday, d.name] for d in days],
+            },
+        )
+    return arrangement
