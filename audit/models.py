@@ -85,3 +85,6 @@ class ChainHead(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="chain_head_singleton")
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"
