@@ -177,9 +177,7 @@ MEDIA_ROOT = VAR_DIR / "media"  # outside the web root: files are served only by
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
-        # Without a manifest (tests, a run before collectstatic) fall back to plain names.
-        "OPTIONS": {"manifest_strict": False},
+        "BACKEND": "config.storage.StaticStorage",
     },
 }
 

@@ -1,0 +1,111 @@
+"""Shared fixtures: the Rugao program, its 2021 policy, and one persona per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from accounts.models import Organization, RecommendingUnit, Role, User
+from accounts.services import create_user, grant_role
+from programs import demo
+from programs.models import AwardProgram, Cycle, Policy, Stage
+from programs.services import create_cycle, set_cycle_dates
+
+PASSWORD = "Pw#2026abc"
+
+# Dates of a valid 2026 cycle; the notice 2026-11-25..12-01 holds exactly 5 working days.
+STAGES_2026: dict[Stage, tuple[dt.date, dt.date]] = dict(demo.DEMO_STAGES)
+
+
+@pytest.fixture
+def program(db: None) -> AwardProgram:
+    demo.seed_units()
+    return demo.seed_program()
+
+
+@pytest.fixture
+def policy(program: AwardProgram) -> Policy:
+    return program.policies.get()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role | None = None,
+        *,
+        username: str | None = None,
+        unit: RecommendingUnit | None = None,
+        organization: Organization | None = None,
+    ) -> User:
+        name = username or f"{role.value if role else 'user'}{next(counter)}"
+        user = create_user(actor=None, actor_role="system", username=name, password=PASSWORD)
+        if role is not None:
+            grant_role(
+                actor=None,
+                actor_role="system",
+                user=user,
+                role=role,
+                recommending_unit=unit,
+                organization=organization,
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def organization(program: AwardProgram) -> Organization:
+    return demo.seed_organization()
+
+
+@pytest.fixture
+def personas(
+    make_user: Callable[..., User], program: AwardProgram, organization: Organization
+) -> dict[str, User | None]:
+    """One user per role (plus `outsider`: signed in, no role; `anon`: nobody)."""
+    unit = RecommendingUnit.objects.get(name="如城街道")
+    people: dict[str, User | None] = {
+        "anon": None,
+        "outsider": make_user(None, username="outsider"),
+    }
+    for role in Role:
+        people[role.value] = make_user(
+            role,
+            username=f"p_{role.value}",
+            unit=unit if role == Role.RECOMMENDER else None,
+            organization=organization if role == Role.APPLICANT else None,
+        )
+    return people
+
+
+@pytest.fixture
+def office(personas: dict[str, User | None]) -> User:
+    user = personas["office"]
+    assert user is not None
+    return user
+
+
+@pytest.fixture
+def cycle(program: AwardProgram, office: User) -> Cycle:
+    """A draft 2026 cycle with valid dates."""
+    cycle = create_cycle(actor=office, program=program, year=2026)
+    set_cycle_dates(actor=office, cycle=cycle, dates=STAGES_2026)
+    return cycle
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    """PBKDF2 costs ~0.3 s a user; tests create dozens. Production keeps the default hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
