@@ -7,6 +7,22 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 
+class MinimumLengthValidator:
+    """At least 8 characters (Django's own message has no Chinese translation in 5.2)."""
+
+    def __init__(self, min_length: int = 8) -> None:
+        self.min_length = min_length
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(
+                f"密码太短，至少需要{self.min_length}个字符。", code="password_too_short"
+            )
+
+    def get_help_text(self) -> str:
+        return f"密码至少需要{self.min_length}个字符。"
+
+
 class CharacterClassValidator:
     """At least three of: lower case, upper case, digits, other characters."""
 

@@ -41,7 +41,8 @@ def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        name = ".".join(str(p) for p in err.get("loc", [])[1:]) or "body"
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        name = ".".join(loc) or "body"
         fields.setdefault(name, []).append(err.get("msg", "无效"))
     return _error(request, 422, code="invalid", message="提交的数据不符合要求。", fields=fields)
 

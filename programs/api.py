@@ -9,7 +9,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import paginate
+from ninja.security import django_auth
 
+from accounts.api import TokenAuth, anonymous
 from lib.api import Page
 from lib.errors import PermissionDenied, ServiceError
 from lib.workdays import ArrangementDay
@@ -18,6 +20,8 @@ from . import selectors, services
 from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Policy, Stage
 
 router = Router(tags=["奖项与年度"])
+# Public reads still recognize a signed-in caller (the Office sees drafts).
+PUBLIC = [TokenAuth(), django_auth, anonymous]
 
 
 class ProgramOut(Schema):
@@ -147,17 +151,17 @@ def _office(request: HttpRequest, perm: str = "programs.manage_cycle") -> None:
         raise PermissionDenied()
 
 
-@router.get("/programs", response=list[ProgramOut], auth=None, summary="奖项")
+@router.get("/programs", response=list[ProgramOut], auth=PUBLIC, summary="奖项")
 def list_programs(request: HttpRequest) -> QuerySet[AwardProgram]:
     return AwardProgram.objects.order_by("pk")
 
 
-@router.get("/policies", response=list[PolicyOut], auth=None, summary="管理办法（政策数值）")
+@router.get("/policies", response=list[PolicyOut], auth=PUBLIC, summary="管理办法（政策数值）")
 def list_policies(request: HttpRequest) -> QuerySet[Policy]:
     return Policy.objects.order_by("program_id", "-effective_on")
 
 
-@router.get("/cycles", response=list[CycleOut], auth=None, summary="已发布的年度；办公室可见全部")
+@router.get("/cycles", response=list[CycleOut], auth=PUBLIC, summary="已发布的年度；办公室可见全部")
 def list_cycles(request: HttpRequest) -> QuerySet[Cycle]:
     cycles = selectors.cycles_with_stages().order_by("-year")
     if not request.user.has_perm("programs.manage_cycle"):
@@ -172,7 +176,7 @@ def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
     return get_object_or_404(cycles, pk=cycle_id)
 
 
-@router.get("/cycles/{cycle_id}", response=CycleOut, auth=None, summary="年度")
+@router.get("/cycles/{cycle_id}", response=CycleOut, auth=PUBLIC, summary="年度")
 def get_cycle(request: HttpRequest, cycle_id: int) -> Cycle:
     return _cycle(request, cycle_id)
 
@@ -220,7 +224,7 @@ def publish(request: HttpRequest, cycle_id: int) -> Announcement:
     return services.publish_call(actor=request.user, cycle=cycle)  # type: ignore[arg-type]
 
 
-@router.get("/announcements", response=list[AnnouncementOut], auth=None, summary="公告")
+@router.get("/announcements", response=list[AnnouncementOut], auth=PUBLIC, summary="公告")
 @paginate(Page)
 def list_announcements(request: HttpRequest) -> QuerySet[Announcement]:
     return Announcement.objects.select_related("cycle").order_by("-published_at")

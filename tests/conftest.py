@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import Organization, RecommendingUnit, Role, User
 from accounts.services import create_user, grant_role
@@ -109,3 +110,9 @@ def client_for(user: User | None) -> Client:
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     """PBKDF2 costs ~0.3 s a user; tests create dozens. Production keeps the default hashers."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> None:
+    """Services called directly speak Chinese, as they do inside a request (LocaleMiddleware)."""
+    translation.activate("zh-hans")
