@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from accounts.api import TokenAuth, anonymous
@@ -182,7 +183,7 @@ def get_cycle(request: HttpRequest, cycle_id: int) -> Cycle:
 
 
 @router.post("/cycles", response={201: CycleOut}, summary="创建年度（办公室）")
-def create_cycle(request: HttpRequest, body: CycleIn) -> tuple[int, Cycle]:
+def create_cycle(request: HttpRequest, body: CycleIn) -> Status[Cycle]:
     _office(request)
     program = selectors.default_program()
     if program is None:
@@ -199,7 +200,7 @@ def create_cycle(request: HttpRequest, body: CycleIn) -> tuple[int, Cycle]:
         policy=policy,
         work_plan=body.work_plan,
     )
-    return 201, selectors.cycles_with_stages().get(pk=cycle.pk)
+    return Status(201, selectors.cycles_with_stages().get(pk=cycle.pk))
 
 
 @router.put("/cycles/{cycle_id}/dates", response=CycleOut, summary="设置各阶段日期（办公室）")
@@ -239,7 +240,7 @@ def list_arrangements(request: HttpRequest) -> QuerySet[HolidayArrangement]:
 @router.post(
     "/calendar-overrides", response={201: ArrangementOut}, summary="录入某年节假日安排（办公室）"
 )
-def enter_arrangement(request: HttpRequest, body: ArrangementIn) -> tuple[int, HolidayArrangement]:
+def enter_arrangement(request: HttpRequest, body: ArrangementIn) -> Status[HolidayArrangement]:
     _office(request, "programs.manage_calendar")
     arrangement = services.enter_holiday_arrangement(
         actor=request.user,  # type: ignore[arg-type]
@@ -247,4 +248,4 @@ def enter_arrangement(request: HttpRequest, body: ArrangementIn) -> tuple[int, H
         notice_ref=body.notice_ref,
         days=[ArrangementDay(day=d.day, is_workday=d.is_workday, name=d.name) for d in body.days],
     )
-    return 201, HolidayArrangement.objects.prefetch_related("days").get(pk=arrangement.pk)
+    return Status(201, HolidayArrangement.objects.prefetch_related("days").get(pk=arrangement.pk))

@@ -179,15 +179,23 @@ def set_cycle_dates(*, actor: User, cycle: Cycle, dates: StageDates, reason: str
     return cycle
 
 
+def _cn_date(day: dt.date) -> str:
+    """2026年3月2日: official documents do not pad months and days."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _cn_date(day: dt.date) -> str:
+    """2026年3月2日: official documents do not pad months and days."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _call_text(cycle: Cycle) -> str:
     lines = [
         f"根据《{cycle.policy.title}》，现将{cycle.year}年度{cycle.program.name}申报评审工作安排公布如下。",
         "",
     ]
     for s in sorted(cycle.stages.all(), key=lambda s: s.order):
-        lines.append(
-            f"{Stage(s.stage).label}：{s.starts_on:%Y年%m月%d日}至{s.ends_on:%Y年%m月%d日}"
-        )
+        lines.append(f"{Stage(s.stage).label}：{_cn_date(s.starts_on)}至{_cn_date(s.ends_on)}")
     lines += [
         "",
         "符合条件的组织和个人根据自愿原则，提交《申报表》、自我评价报告和证明性材料，"

@@ -8,7 +8,6 @@ the browser acts, so the check is relaxed for this package.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -74,31 +73,6 @@ def screenshot() -> Callable[[Page, str], None]:
         page.set_viewport_size(DESKTOP)
 
     return take
-
-
-@pytest.fixture(autouse=True)
-def _usable_static_storage(settings) -> None:
-    """Guard for a configuration bug, inert once it is fixed.
-
-    If the configured "staticfiles" storage cannot even be built (config/settings.py passed
-    OPTIONS={"manifest_strict": False} to CompressedManifestStaticFilesStorage, whose __init__
-    does not take it: every page with {% static %} answered 500), the browser tests fall back
-    to Django's plain StaticFilesStorage and say so in the warnings summary, instead of failing
-    on something that is not what they test.
-    """
-    from django.core.files.storage import storages
-
-    try:
-        storages.create_storage(settings.STORAGES["staticfiles"])
-    except TypeError as exc:
-        warnings.warn(
-            f"STORAGES['staticfiles'] in config/settings.py is unusable ({exc}); "
-            "e2e tests used StaticFilesStorage instead.",
-            stacklevel=1,
-        )
-        settings.STORAGES = settings.STORAGES | {
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-        }
 
 
 @pytest.fixture

@@ -176,8 +176,8 @@ def test_publish_call_makes_a_public_announcement_with_the_dates(
     assert cycle.published_at is not None
     assert announcement.kind == Announcement.Kind.CALL
     assert announcement.title == "关于开展2026年度如皋市市长质量奖申报工作的通知"
-    assert "申报推荐：2026年03月02日至2026年04月30日" in announcement.body
-    assert "公示：2026年11月25日至2026年12月01日" in announcement.body
+    assert "申报推荐：2026年3月2日至2026年4月30日" in announcement.body
+    assert "公示：2026年11月25日至2026年12月1日" in announcement.body
     assert "不收取任何费用" in announcement.body
     event = AuditEvent.objects.get(action="programs.cycle.publish")
     assert event.before == {"status": "draft"}
@@ -211,7 +211,7 @@ def test_home_page_shows_the_published_timeline_and_call(cycle: Cycle, office: U
     assert "2026年3月2日" in html
     assert announcement.title in html
     detail = client_for(None).get(reverse("programs:announcement", args=[announcement.public_id]))
-    assert "2026年04月30日" in detail.content.decode()
+    assert "2026年4月30日" in detail.content.decode()
 
 
 def test_home_page_hides_a_draft_cycle(cycle: Cycle) -> None:
