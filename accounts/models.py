@@ -35,6 +35,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        constraints = [
+            # A Django superuser passes every permission check, defeating 三员分立 and the
+            # scoped roles: administrators hold roles like everyone else.
+            models.CheckConstraint(condition=Q(is_superuser=False), name="user_no_superuser")
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

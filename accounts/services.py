@@ -66,6 +66,10 @@ def grant_role(
     constraint, so a race cannot slip past this check). Side effects: the assignment and an
     `accounts.role.grant` audit event.
     """
+    if RoleAssignment.objects.filter(
+        user=user, role=role, recommending_unit=recommending_unit, organization=organization
+    ).exists():
+        raise ServiceError(f"{user}已具有此角色。", code="duplicate")
     if role in ADMIN_ROLES:
         held = RoleAssignment.objects.filter(user=user, role__in=ADMIN_ROLES).exclude(role=role)
         if held.exists():

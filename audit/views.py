@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.access import perm_required
+from lib.access import perm_required
 
 from .models import AuditEvent
 from .selectors import TrailFilter, trail

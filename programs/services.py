@@ -99,8 +99,9 @@ def create_cycle(
     return cycle
 
 
-def _stage_errors(cycle: Cycle, dates: StageDates) -> dict[str, list[str]]:
-    """Every problem with a cycle's dates, per stage field (all reported at once)."""
+def _stage_errors(cycle: Cycle, dates: StageDates) -> tuple[dict[str, list[str]], str]:
+    """Every problem with a cycle's dates, per stage field (all reported at once), and the
+    requirement refused: A11.1 (stages and their order) unless only the notice's length is."""
     errors: dict[str, list[str]] = {}
     missing = [s for s in Stage.ordered() if s not in dates]
     for stage in missing:
@@ -123,7 +124,9 @@ def _stage_errors(cycle: Cycle, dates: StageDates) -> dict[str, list[str]]:
         errors.setdefault(Stage.APPLICATION.value, []).append(
             f"申报推荐应在{cycle.year}年内开始（第十五条：每年年初公布本年度申报日期）。"
         )
+    article = "A11.1"
     if Stage.NOTICE in dates and not errors.get(Stage.NOTICE.value):
+        article = "A11.1" if errors else "A20.1"
         start, end = dates[Stage.NOTICE]
         needed = cycle.policy.notice_working_days
         try:
@@ -136,7 +139,7 @@ def _stage_errors(cycle: Cycle, dates: StageDates) -> dict[str, list[str]]:
                     f"公示期{start:%Y-%m-%d}至{end:%Y-%m-%d}仅含{days}个工作日，"
                     f"《办法》第二十条规定公示时间不少于{needed}个工作日。"
                 )
-    return errors
+    return errors, article
 
 
 def set_cycle_dates(*, actor: User, cycle: Cycle, dates: StageDates, reason: str = "") -> Cycle:
@@ -155,13 +158,14 @@ def set_cycle_dates(*, actor: User, cycle: Cycle, dates: StageDates, reason: str
         raise ServiceError(
             "申报通知已发布，修改日期须填写理由。", fields={"reason": ["请填写修改理由"]}
         )
-    errors = _stage_errors(cycle, dates)
+    errors, article = _stage_errors(cycle, dates)
     if errors:
         first = next(iter(errors.values()))[0]
-        article = "A20.1" if Stage.NOTICE.value in errors else "A11.1"
         raise ServiceError(first, code="invalid_dates", article=article, fields=errors)
     with transaction.atomic():
         locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if locked.status != cycle.status:  # another clerk published or closed it meanwhile
+            raise StateConflict(f"{cycle}的状态已被他人更改，请刷新后重试。")
         before = {s.stage: [s.starts_on, s.ends_on] for s in locked.stages.all()}
         for stage, (start, end) in dates.items():
             CycleStage.objects.update_or_create(
@@ -217,7 +221,7 @@ def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
     """
     _require(actor, "programs.manage_cycle")
     stages = {Stage(s.stage): (s.starts_on, s.ends_on) for s in cycle.stages.all()}
-    errors = _stage_errors(cycle, stages)
+    errors, _ = _stage_errors(cycle, stages)
     if errors:
         first = next(iter(errors.values()))[0]
         raise ServiceError(f"发布前请先完善日期：{first}", code="invalid_dates", fields=errors)

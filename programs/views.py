@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.access import perm_required
+from lib.access import perm_required
 from lib.errors import ServiceError
 from lib.workdays import ArrangementFileError, read_arrangement_file
 

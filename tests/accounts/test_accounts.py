@@ -190,3 +190,27 @@ def test_nobody_is_a_django_superuser_in_the_demo(db: None) -> None:
 
     demo.seed()
     assert not User.objects.filter(is_superuser=True).exists()
+
+
+def test_database_refuses_a_superuser(db: None) -> None:
+    """`createsuperuser` or a stray flag cannot make an account that passes every check."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_superuser("root", password="Root#2026x")
+
+
+def test_granting_a_role_twice_says_so(make_user: Callable[..., User]) -> None:
+    user = make_user(Role.SYSADMIN)
+    with pytest.raises(ServiceError, match="已具有此角色"):
+        grant_role(actor=None, actor_role="system", user=user, role=Role.SYSADMIN)
+
+
+def test_admin_login_sends_everyone_to_the_one_login_page(make_user: Callable[..., User]) -> None:
+    response = Client().get(reverse("admin:index"))
+    assert response.status_code == 302
+    login = Client().get(response["Location"])
+    assert login.status_code == 302
+    assert login["Location"].startswith(reverse("accounts:login"))
+    sysadmin = make_user(Role.SYSADMIN)
+    client = Client()
+    assert _login(client, sysadmin.username, PASSWORD) == 302
+    assert client.get(reverse("admin:index")).status_code == 200

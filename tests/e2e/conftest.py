@@ -38,7 +38,7 @@ OFFICE_PASSWORD = "Rugao#Award26"
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make system-deps)")
+        pytest.fail(f"{CHROMIUM} is not installed: run make test (it installs Debian chromium)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

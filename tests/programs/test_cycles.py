@@ -120,6 +120,7 @@ def test_set_dates_refuses_stages_out_of_order(program: AwardProgram, office: Us
     )  # before 申报推荐 ends
     with pytest.raises(ServiceError) as exc:
         set_cycle_dates(actor=office, cycle=cycle, dates=dates)
+    assert exc.value.article == "A11.1"
     assert "资格审查" in exc.value.fields["qualification"][0]
     assert "申报推荐" in exc.value.fields["qualification"][0]
 
