@@ -53,7 +53,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy .
 
-test: setup system-deps lint
+test: setup system-deps lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/pytest
 

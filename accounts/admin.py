@@ -44,7 +44,7 @@ class SysadminModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         # The admin's change view already runs in a transaction: the event commits with the row.
-        before = self._fields(type(obj).objects.get(pk=obj.pk)) if change else None
+        before = self._fields(type(obj)._default_manager.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
         record(
             actor=request.user,  # type: ignore[arg-type]  # the site admits only signed-in sysadmins

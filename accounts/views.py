@@ -22,7 +22,7 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    assignments = RoleAssignment.objects.filter(user=request.user).select_related(
+    assignments = RoleAssignment.objects.filter(user=request.user.pk).select_related(
         "recommending_unit", "organization"
     )
     return render(

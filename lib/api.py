@@ -21,7 +21,9 @@ class Page(PaginationBase):
 
     items_attribute = "results"
 
-    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+    def paginate_queryset(  # type: ignore[override]  # ninja passes request via **params
+        self, queryset: Any, pagination: Input, **params: Any
+    ) -> dict[str, Any]:
         size = max(1, min(pagination.page_size, 100))
         page = max(1, pagination.page)
         start = (page - 1) * size

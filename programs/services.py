@@ -188,11 +188,6 @@ def _cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _cn_date(day: dt.date) -> str:
-    """2026年3月2日: official documents do not pad months and days."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _call_text(cycle: Cycle) -> str:
     lines = [
         f"根据《{cycle.policy.title}》，现将{cycle.year}年度{cycle.program.name}申报评审工作安排公布如下。",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -33,7 +34,7 @@ def _append(n: int, actor: User | None = None) -> list[AuditEvent]:
     return events
 
 
-def _raw(sql: str, params: list[object]) -> None:
+def _raw(sql: str, params: list[Any]) -> None:
     """Tamper with the table behind the app's back, as an attacker with database access would."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -149,7 +150,9 @@ def test_verify_catches_reordered_events() -> None:
     columns = ["action", "after", "reason", "prev_hash", "hash"]
     sets = ", ".join(f"{c} = %s" for c in columns)
     rows = {
-        e.seq: [getattr(e, c) if c != "after" else f'{{"i": {e.after["i"]}}}' for c in columns]
+        e.seq: [
+            getattr(e, c) if c != "after" else f'{{"i": {(e.after or {})["i"]}}}' for c in columns
+        ]
         for e in (a, b)
     }
     # Free the unique hash values first, then write each row with the other's content.

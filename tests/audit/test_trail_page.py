@@ -29,7 +29,7 @@ def test_trail_filters_by_object_and_date(personas: dict[str, User], program: Aw
     cycle = create_cycle(actor=personas["office"], program=program, year=2026)
     client = client_for(personas["auditadmin"])
     page = client.get(
-        reverse("audit:trail"), {"object_type": "programs.cycle", "object_id": cycle.pk}
+        reverse("audit:trail"), {"object_type": "programs.cycle", "object_id": str(cycle.pk)}
     )
     assert [e.action for e in page.context["page"].object_list] == ["programs.cycle.create"]
     empty = client.get(reverse("audit:trail"), {"date_to": "2000-01-01"})

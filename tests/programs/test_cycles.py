@@ -163,8 +163,8 @@ def test_set_dates_after_publishing_needs_a_reason(cycle: Cycle, office: User) -
     event = AuditEvent.objects.filter(action="programs.cycle.set_dates").last()
     assert event is not None
     assert event.reason == "市政府会议改期"
-    assert event.before["approval"] == ["2026-12-02", "2026-12-31"]
-    assert event.after["approval"] == ["2026-12-02", "2026-12-30"]
+    assert (event.before or {})["approval"] == ["2026-12-02", "2026-12-31"]
+    assert (event.after or {})["approval"] == ["2026-12-02", "2026-12-30"]
 
 
 @pytest.mark.req("A15.1", "A3.1")
