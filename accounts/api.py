@@ -2,18 +2,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from lib.errors import ServiceError
 
 from .models import ApiToken, Role, User
 from .selectors import roles_of
+from .services import record_login, record_logout, token_expiry
 
 router = Router(tags=["账号"])
 
@@ -24,7 +28,11 @@ def _hash(key: str) -> str:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        found = ApiToken.objects.select_related("user").filter(key_hash=_hash(token)).first()
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=_hash(token), expires_at__gt=timezone.now())
+            .first()
+        )
         if found is None or not found.user.is_active:
             return None
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
@@ -44,6 +52,7 @@ class Credentials(Schema):
 
 class TokenOut(Schema):
     token: str
+    expires_at: datetime
 
 
 class RoleOut(Schema):
@@ -58,14 +67,27 @@ class MeOut(Schema):
 
 
 @router.post("/auth/token", auth=None, response=TokenOut, summary="用用户名和密码换取令牌")
-def issue_token(request: HttpRequest, body: Credentials) -> dict[str, str]:
+def issue_token(request: HttpRequest, body: Credentials) -> dict[str, Any]:
     """The lockout of django-axes applies here as on the login page (5 failures, 30 minutes)."""
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         raise ServiceError("用户名或密码错误，或账号已被锁定。", code="bad_credentials", status=401)
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=_hash(key))
-    return {"token": key}
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, key_hash=_hash(key), expires_at=token_expiry())
+        record_login(user=user, channel="api")
+    return {"token": key, "expires_at": token.expires_at}
+
+
+@router.delete("/auth/token", response={204: None}, summary="注销当前令牌")
+def revoke_token(request: HttpRequest) -> Status[None]:
+    header = request.headers.get("Authorization", "")
+    key = header.removeprefix("Bearer ").strip()
+    with transaction.atomic():
+        deleted, _ = ApiToken.objects.filter(key_hash=_hash(key), user=request.user.pk).delete()
+        if deleted:
+            record_logout(user=request.user)  # type: ignore[arg-type]  # authenticated
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, summary="当前用户")

@@ -17,11 +17,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [("首页", reverse("programs:home"))]
     if user.is_authenticated:
         items.append(("我的工作台", reverse("accounts:dashboard")))
-    if Role.OFFICE in roles:
+    if user.has_perm("programs.manage_cycle"):
         items += [
             ("年度管理", reverse("programs:cycle_list")),
             ("工作日历", reverse("programs:calendar")),
         ]
+    if user.has_perm("accounts.manage_roles"):
+        items.append(("角色与锁定", reverse("accounts:roles")))
     if user.has_perm("audit.view_trail"):
         items.append(("审计日志", reverse("audit:trail")))
     if user.has_perm("accounts.use_admin"):

@@ -40,5 +40,7 @@ rules.add_perm("programs.manage_calendar", is_office)
 rules.add_perm("audit.view_trail", is_auditadmin | is_supervisor)
 # The Django admin belongs to the system administrator alone.
 rules.add_perm("accounts.use_admin", is_sysadmin)
-# Granting and revoking roles is the security administrator's job (三员分立).
+# Accounts are the system administrator's; roles and lockouts the security administrator's
+# (三员分立).
+rules.add_perm("accounts.manage_users", is_sysadmin)
 rules.add_perm("accounts.manage_roles", is_secadmin)

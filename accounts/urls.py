@@ -9,4 +9,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.dashboard, name="dashboard"),
+    path("roles/", views.roles_page, name="roles"),
+    path("roles/grant/", views.role_grant, name="role_grant"),
+    path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
+    path("roles/unlock/", views.account_unlock, name="unlock"),
 ]

@@ -52,7 +52,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# API bearer tokens last a working day; a client asks for a new one after.
+API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "8"))
 
 INSTALLED_APPS = [
     "config.apps.SysadminAdminConfig",
@@ -159,7 +160,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 # W006 warns that the lockout ignores the IP address: that is the intent (see above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -172,6 +173,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"  # outside the web root: files are served only by checked views
 STORAGES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -172,3 +173,32 @@ def test_validation_errors_are_json(personas: dict[str, User]) -> None:
     assert response.status_code == 422
     assert response.json()["code"] == "invalid"
     assert "year" in response.json()["fields"]
+
+
+def test_tokens_expire_and_can_be_revoked(personas: dict[str, User], time_machine) -> None:  # type: ignore[no-untyped-def]
+    client, headers = _api(personas["office"])
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False)
+    client, headers = _api(personas["office"])
+    time_machine.move_to(dt.datetime(2026, 3, 2, 16, 59, tzinfo=dt.UTC), tick=False)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    time_machine.move_to(dt.datetime(2026, 3, 2, 17, 1, tzinfo=dt.UTC), tick=False)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_api_login_is_locked_out_like_the_page(personas: dict[str, User]) -> None:
+    for _ in range(5):
+        Client().post(
+            "/api/v1/auth/token",
+            json.dumps({"username": "p_office", "password": "x"}),
+            content_type="application/json",
+        )
+    response = Client().post(
+        "/api/v1/auth/token",
+        json.dumps({"username": "p_office", "password": PASSWORD}),
+        content_type="application/json",
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import User
+from accounts.models import RoleAssignment, User
 from programs.models import Announcement, Cycle
 from programs.services import publish_call
 from tests.conftest import client_for
@@ -48,6 +48,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:login": {"anon": 200, "default": 302},
     "accounts:logout": {"default": 405},
     "accounts:dashboard": {"anon": 302, "default": 200},
+    "accounts:roles": {"anon": 302, "secadmin": 200, "default": 403},
+    "accounts:role_grant": {"anon": 302, "secadmin": 405, "default": 403},
+    "accounts:role_revoke": {"anon": 302, "secadmin": 405, "default": 403},
+    "accounts:unlock": {"anon": 302, "secadmin": 405, "default": 403},
     "audit:trail": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
     "healthz": {"default": 200},
 }
@@ -81,6 +85,8 @@ def test_every_url_pattern_has_a_row() -> None:
 
 
 def _url(name: str, cycle: Cycle, announcement: Announcement) -> str:
+    if name == "accounts:role_revoke":
+        return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
     if name == "programs:announcement":
         return reverse(name, args=[announcement.public_id])
     if name.startswith("programs:cycle_") and name not in {
