@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from ninja.security import django_auth
@@ -26,7 +26,6 @@ PUBLIC = [TokenAuth(), django_auth, anonymous]
 
 
 class ProgramOut(Schema):
-    id: int
     slug: str
     name: str
     government: str
@@ -34,8 +33,8 @@ class ProgramOut(Schema):
 
 
 class PolicyOut(Schema):
-    id: int
-    program_id: int
+    id: uuid.UUID = Field(alias="public_id")
+    program: str = Field(alias="program.slug")
     title: str
     document_number: str
     effective_on: dt.date
@@ -67,10 +66,10 @@ class StageOut(Schema):
 
 
 class CycleOut(Schema):
-    id: int
-    program_id: int
+    id: uuid.UUID = Field(alias="public_id")
+    program: str = Field(alias="program.slug")
     year: int
-    policy_id: int
+    policy: uuid.UUID = Field(alias="policy.public_id")
     status: str
     published_at: dt.datetime | None
     current_stage: str | None
@@ -97,7 +96,7 @@ class CycleOut(Schema):
 
 class CycleIn(Schema):
     year: int
-    policy_id: int | None = None
+    policy: uuid.UUID | None = None
     work_plan: str = ""
 
 
@@ -159,7 +158,7 @@ def list_programs(request: HttpRequest) -> QuerySet[AwardProgram]:
 
 @router.get("/policies", response=list[PolicyOut], auth=PUBLIC, summary="管理办法（政策数值）")
 def list_policies(request: HttpRequest) -> QuerySet[Policy]:
-    return Policy.objects.order_by("program_id", "-effective_on")
+    return Policy.objects.select_related("program").order_by("program_id", "-effective_on")
 
 
 @router.get("/cycles", response=list[CycleOut], auth=PUBLIC, summary="已发布的年度；办公室可见全部")
@@ -170,15 +169,15 @@ def list_cycles(request: HttpRequest) -> QuerySet[Cycle]:
     return cycles
 
 
-def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
+def _cycle(request: HttpRequest, cycle_id: uuid.UUID) -> Cycle:
     cycles = selectors.cycles_with_stages()
     if not request.user.has_perm("programs.manage_cycle"):
         cycles = cycles.exclude(status=Cycle.Status.DRAFT)  # a draft is the Office's business
-    return get_object_or_404(cycles, pk=cycle_id)
+    return get_object_or_404(cycles, public_id=cycle_id)
 
 
 @router.get("/cycles/{cycle_id}", response=CycleOut, auth=PUBLIC, summary="年度")
-def get_cycle(request: HttpRequest, cycle_id: int) -> Cycle:
+def get_cycle(request: HttpRequest, cycle_id: uuid.UUID) -> Cycle:
     return _cycle(request, cycle_id)
 
 
@@ -189,10 +188,10 @@ def create_cycle(request: HttpRequest, body: CycleIn) -> Status[Cycle]:
     if program is None:
         raise ServiceError("系统尚未配置奖项。", code="no_program")
     policy = None
-    if body.policy_id is not None:
-        policy = program.policies.filter(pk=body.policy_id).first()
+    if body.policy is not None:
+        policy = program.policies.filter(public_id=body.policy).first()
         if policy is None:
-            raise ServiceError("管理办法不存在。", fields={"policy_id": ["不存在"]})
+            raise ServiceError("管理办法不存在。", fields={"policy": ["不存在"]})
     cycle = services.create_cycle(
         actor=request.user,  # type: ignore[arg-type]  # authenticated by the router
         program=program,
@@ -204,7 +203,7 @@ def create_cycle(request: HttpRequest, body: CycleIn) -> Status[Cycle]:
 
 
 @router.put("/cycles/{cycle_id}/dates", response=CycleOut, summary="设置各阶段日期（办公室）")
-def set_dates(request: HttpRequest, cycle_id: int, body: DatesIn) -> Cycle:
+def set_dates(request: HttpRequest, cycle_id: uuid.UUID, body: DatesIn) -> Cycle:
     _office(request)
     cycle = _cycle(request, cycle_id)
     services.set_cycle_dates(
@@ -219,7 +218,7 @@ def set_dates(request: HttpRequest, cycle_id: int, body: DatesIn) -> Cycle:
 @router.post(
     "/cycles/{cycle_id}/publish", response=AnnouncementOut, summary="发布申报通知（办公室）"
 )
-def publish(request: HttpRequest, cycle_id: int) -> Announcement:
+def publish(request: HttpRequest, cycle_id: uuid.UUID) -> Announcement:
     _office(request)
     cycle = _cycle(request, cycle_id)
     return services.publish_call(actor=request.user, cycle=cycle)  # type: ignore[arg-type]

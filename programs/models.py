@@ -38,6 +38,7 @@ class Policy(models.Model):
     A revision of the Measures is a new row; a cycle keeps the policy it was opened under.
     """
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     program = models.ForeignKey(AwardProgram, on_delete=models.PROTECT, related_name="policies")
     title = models.CharField("文件名称", max_length=200)
     document_number = models.CharField("文号", max_length=100)
@@ -129,6 +130,7 @@ class Cycle(models.Model):
         PUBLISHED = "published", "已发布申报通知"
         CLOSED = "closed", "已结束"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     program = models.ForeignKey(AwardProgram, on_delete=models.PROTECT, related_name="cycles")
     year = models.PositiveSmallIntegerField(
         "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]

@@ -115,7 +115,10 @@ def test_a_short_notice_is_refused_with_the_article(
     }
     stages["notice"] = {"starts_on": "2026-11-25", "ends_on": "2026-11-30"}  # 4 working days
     response = _post(
-        personas["office"], f"/api/v1/cycles/{cycle.pk}/dates", {"stages": stages}, method="put"
+        personas["office"],
+        f"/api/v1/cycles/{cycle.public_id}/dates",
+        {"stages": stages},
+        method="put",
     )
     assert response.status_code == 400
     body = response.json()
@@ -136,7 +139,7 @@ def test_only_the_office_creates_cycles_through_the_api(
 
 def test_drafts_are_hidden_from_the_public(personas: dict[str, User], cycle: Cycle) -> None:
     assert Client().get("/api/v1/cycles").json() == []
-    assert Client().get(f"/api/v1/cycles/{cycle.pk}").status_code == 404
+    assert Client().get(f"/api/v1/cycles/{cycle.public_id}").status_code == 404
     client, headers = _api(personas["office"])
     assert len(client.get("/api/v1/cycles", headers=headers).json()) == 1
 
@@ -202,3 +205,19 @@ def test_api_login_is_locked_out_like_the_page(personas: dict[str, User]) -> Non
     )
     assert response.status_code == 429
     assert response.json()["code"] == "locked"
+
+
+def test_cycle_list_query_count_is_constant(
+    personas: dict[str, User], program: AwardProgram, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    from programs.services import create_cycle
+
+    office = personas["office"]
+    create_cycle(actor=office, program=program, year=2026)
+    client, headers = _api(office)
+    with django_assert_max_num_queries(10) as few:
+        assert len(client.get("/api/v1/cycles", headers=headers).json()) == 1
+    for year in range(2030, 2040):
+        create_cycle(actor=office, program=program, year=year)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/cycles", headers=headers).json()) == 11
