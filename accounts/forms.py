@@ -44,3 +44,10 @@ class GrantRoleForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="理由", max_length=200)
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100)
+    kind = forms.ChoiceField(label="类别", choices=RecommendingUnit.Kind.choices)
+    also_known_as = forms.CharField(label="合署名称", max_length=100, required=False)
+    active = forms.BooleanField(label="启用", required=False, initial=True)

@@ -212,3 +212,60 @@ def record_login_failure(*, username: str, channel: str) -> None:
 
 def token_expiry() -> dt.datetime:
     return timezone.now() + dt.timedelta(hours=settings.API_TOKEN_HOURS)
+
+
+UNIT_FIELDS = ("name", "kind", "also_known_as", "active")
+
+
+def save_recommending_unit(
+    *,
+    actor: User,
+    unit: RecommendingUnit | None,
+    name: str,
+    kind: str,
+    also_known_as: str = "",
+    active: bool = True,
+) -> RecommendingUnit:
+    """Add a recommending unit of article 7 or edit one (the Office keeps this list).
+
+    Units are never deleted: applications and reviewers point at them; an old unit is made
+    inactive instead. Side effects: the row and an `accounts.unit.add` / `accounts.unit.change`
+    audit event with the old and new values.
+    """
+    _require(actor, "accounts.manage_units")
+    name = name.strip()
+    clash = RecommendingUnit.objects.filter(name=name)
+    if unit is not None:
+        clash = clash.exclude(pk=unit.pk)
+    if not name or clash.exists():
+        raise ServiceError(
+            "请填写推荐单位名称。" if not name else f"推荐单位“{name}”已存在。",
+            fields={"name": ["名称为空或重复"]},
+        )
+    with transaction.atomic():
+        before = None
+        if unit is None:
+            unit = RecommendingUnit()
+        else:
+            unit = RecommendingUnit.objects.select_for_update().get(pk=unit.pk)
+            before = {f: getattr(unit, f) for f in UNIT_FIELDS}
+        unit.name, unit.kind, unit.also_known_as, unit.active = (
+            name,
+            kind,
+            also_known_as.strip(),
+            active,
+        )
+        try:
+            unit.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("；".join(exc.messages)) from exc
+        unit.save()
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="accounts.unit.change" if before else "accounts.unit.add",
+            obj=unit,
+            before=before,
+            after={f: getattr(unit, f) for f in UNIT_FIELDS},
+        )
+    return unit

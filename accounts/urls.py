@@ -13,4 +13,7 @@ urlpatterns = [
     path("roles/grant/", views.role_grant, name="role_grant"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("roles/unlock/", views.account_unlock, name="unlock"),
+    path("units/", views.units_page, name="units"),
+    path("units/new/", views.unit_save, name="unit_add"),
+    path("units/<int:pk>/", views.unit_save, name="unit_change"),
 ]

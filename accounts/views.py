@@ -15,8 +15,8 @@ from lib.access import perm_required
 from lib.errors import ServiceError
 
 from . import services
-from .forms import GrantRoleForm, LoginForm, ReasonForm
-from .models import Role, RoleAssignment, User
+from .forms import GrantRoleForm, LoginForm, ReasonForm, UnitForm
+from .models import RecommendingUnit, Role, RoleAssignment, User
 from .selectors import roles_of
 
 
@@ -136,3 +136,39 @@ def account_unlock(request: HttpRequest) -> HttpResponse:
     )  # type: ignore[arg-type]
     messages.success(request, f"已解除{username}的登录锁定。")
     return redirect("accounts:roles")
+
+
+@perm_required("accounts.manage_units")
+def units_page(
+    request: HttpRequest, form: UnitForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The Office's list of recommending units (article 7): towns, departments, associations."""
+    units = RecommendingUnit.objects.order_by("kind", "name")
+    return render(
+        request,
+        "accounts/units.html",
+        {
+            "units": units,
+            "form": form or UnitForm(initial={"active": True}),
+            "kinds": RecommendingUnit.Kind,
+        },
+        status=status,
+    )
+
+
+@perm_required("accounts.manage_units")
+@require_POST
+def unit_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    unit = get_object_or_404(RecommendingUnit, pk=pk) if pk is not None else None
+    form = UnitForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = services.save_recommending_unit(
+                actor=request.user, unit=unit, **form.cleaned_data
+            )  # type: ignore[arg-type]
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已保存推荐单位“{saved.name}”。")
+            return redirect("accounts:units")
+    return units_page(request, form=form, status=400)

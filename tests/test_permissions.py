@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import RoleAssignment, User
+from accounts.models import RecommendingUnit, RoleAssignment, User
 from programs.models import Announcement, Cycle
 from programs.services import publish_call
 from tests.conftest import client_for
@@ -52,6 +52,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:role_grant": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:role_revoke": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:unlock": {"anon": 302, "secadmin": 405, "default": 403},
+    "accounts:units": OFFICE_PAGE,
+    "accounts:unit_add": OFFICE_POST,
+    "accounts:unit_change": OFFICE_POST,
     "audit:trail": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
     "healthz": {"default": 200},
 }
@@ -85,6 +88,8 @@ def test_every_url_pattern_has_a_row() -> None:
 
 
 def _url(name: str, cycle: Cycle, announcement: Announcement) -> str:
+    if name == "accounts:unit_change":
+        return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
     if name == "accounts:role_revoke":
         return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
     if name == "programs:announcement":
