@@ -23,13 +23,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 
 def out(text: str = "") -> None:
@@ -126,7 +121,7 @@ class Row:
     total: float  # seconds, sum of the timed samples
     samples: list[float] = field(default_factory=list)  # seconds per operation, one per sample
     per: int = 1  # operations per timed sample
-    note: str = ""
+    cells: tuple[str, ...] = ()  # the extra columns of table()
 
     @property
     def mean(self) -> float:
@@ -151,7 +146,12 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 def timed(
-    name: str, args: Sequence[Any], fn: Callable[[Any], object], *, per: int = 1, note: str = ""
+    name: str,
+    args: Sequence[Any],
+    fn: Callable[[Any], object],
+    *,
+    per: int = 1,
+    cells: tuple[str, ...] = (),
 ) -> Row:
     """Call fn(arg) for each arg; time each call, or each batch of `per` calls."""
     clock = time.perf_counter
@@ -165,7 +165,7 @@ def timed(
         elapsed = clock() - t0
         total += elapsed
         samples.append(elapsed / len(batch))
-    return Row(name, len(args), total, samples, per, note)
+    return Row(name, len(args), total, samples, per, cells)
 
 
 def duration(seconds: float) -> str:
@@ -188,18 +188,15 @@ def rate(value: float) -> str:
     return f"{value:,.1f}"
 
 
-def table(rows: Sequence[Row], *, extra: str = "") -> None:
-    """A Markdown table (pastes into docs/benchmarks.md as is)."""
-    header = ["operation", "ops", "total s", "mean/op", "p95/op", "ops/s"]
-    if extra:
-        header.append(extra)
+def table(rows: Sequence[Row], *, extra: Sequence[str] = ()) -> None:
+    """A Markdown table (pastes into docs/benchmarks.md as is); `extra` names Row.cells."""
+    header = ["operation", "ops", "total s", "mean/op", "p95/op", "ops/s", *extra]
     lines = [header]
     for r in rows:
-        p95 = duration(r.p95) + (f" (per {r.per})" if r.per > 1 else "")
+        p95 = duration(r.p95) + (f" (batches of {r.per})" if r.per > 1 else "")
         line = [r.name, f"{r.ops:,}", f"{r.total:.3f}", duration(r.mean), p95, rate(r.rate)]
-        if extra:
-            line.append(r.note)
-        lines.append(line)
+        cells = [*r.cells, *[""] * len(extra)][: len(extra)]
+        lines.append(line + cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for i, line in enumerate(lines):
         out("| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) + " |")

@@ -1,7 +1,8 @@
 """Audit chain: appends (one transaction each) and a full verify_chain().
 
     .venv/bin/python benchmarks/audit_chain.py [-n 5000] [--threads-n 2000]
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/audit_chain.py
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
+        .venv/bin/python benchmarks/audit_chain.py
 
 On PostgreSQL it also appends from 2 threads at once: every append locks the single ChainHead
 row until its transaction commits, so concurrent appends queue behind each other.
@@ -11,11 +12,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import statistics
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
-from _common import Row, bench_database, machine, out, table, timed
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
+
+from benchmarks._common import Row, bench_database, machine, out, table, timed
 
 
 def payloads(n: int) -> list[dict[str, Any]]:
@@ -137,7 +143,7 @@ def main() -> None:
                 total_events * args.verify_runs,
                 sum(verify_samples),
                 [s / total_events for s in verify_samples],
-                note=f"{args.verify_runs} runs, {sum(verify_samples) / len(verify_samples):.3f} s each",
+                cells=(f"{args.verify_runs} runs, {statistics.mean(verify_samples):.3f} s each",),
             )
         )
 
@@ -181,7 +187,7 @@ def main() -> None:
                     len(flat),
                     wall,
                     flat,
-                    note=f"sum of latencies {sum(flat):.2f} s = {sum(flat) / wall:.2f}x wall",
+                    cells=(f"sum of latencies {sum(flat):.2f} s = {sum(flat) / wall:.2f}x wall",),
                 )
             )
             report = verify_chain()
@@ -198,7 +204,7 @@ def main() -> None:
             + ", ".join(statements)
         )
         out()
-        table(rows, extra="note")
+        table(rows, extra=("note",))
         out()
         out(threaded_note)
 

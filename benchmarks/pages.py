@@ -5,16 +5,20 @@
 
 Each URL gets a few untimed warm-up requests (template compilation, first connection), then
 N timed GETs; SQL queries per request are counted on separate requests afterwards, so the
-capture does not slow the timed ones. DEBUG is off. The last row repeats /audit/ after 5,000
+capture does not slow the timed ones. DEBUG is off. The last row repeats /audit/ after 20,000
 more events, to show how the trail page scales with the chain.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-from _common import Row, bench_database, machine, out, table
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
+
+from benchmarks._common import Row, bench_database, machine, out, table
 
 WARMUP = 10
 COUNTED = 5
@@ -23,7 +27,7 @@ COUNTED = 5
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=500, help="timed GETs per URL")
-    parser.add_argument("--more-events", type=int, default=5000, help="events for the last row")
+    parser.add_argument("--more-events", type=int, default=20_000, help="events for the last row")
     args = parser.parse_args()
 
     with bench_database() as db:
@@ -107,7 +111,7 @@ def main() -> None:
             f"current stage of the {demo.DEMO_YEAR} cycle: {stage.label if stage else 'none'}"
         )
         out()
-        table(rows, extra="SQL/request | body")
+        table(rows, extra=("SQL/request", "body"))
 
 
 if __name__ == "__main__":

@@ -12,9 +12,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import sys
 import time
+from pathlib import Path
 
-from _common import Row, bench_database, machine, out, table, timed
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
+
+from benchmarks._common import Row, bench_database, machine, out, table, timed
 
 FIRST, LAST = dt.date(2004, 1, 1), dt.date(2026, 12, 31)  # chinesecalendar 1.11's years
 
@@ -48,14 +52,13 @@ def main() -> None:
         from django.db import connections
         from django.test.utils import CaptureQueriesContext
 
-        from accounts.models import Role
-        from accounts.services import create_user, grant_role
+        from accounts.models import User
         from lib.workdays import ArrangementDay, WorkCalendar
-        from programs import selectors
+        from programs import demo, selectors
         from programs.models import HolidayDay
         from programs.services import enter_holiday_arrangement
 
-        rng = random.Random(20261128)
+        rng = random.Random(20261128)  # noqa: S311 - reproducible dates, not secrets
         cal = WorkCalendar()
         rows: list[Row] = []
 
@@ -82,10 +85,8 @@ def main() -> None:
 
         # Ten Office-entered years, 2027..2036, each shaped like the real arrangement ten years
         # earlier (same month and day; ~30 rest days and ~6 make-up workdays a year).
-        office = create_user(
-            actor=None, actor_role="system", username="bench_office", password="Bench#2026xyz"
-        )
-        grant_role(actor=None, actor_role="system", user=office, role=Role.OFFICE)
+        demo.seed()
+        office = User.objects.get(username="office")
         for year in range(2027, 2037):
             entered: dict[dt.date, ArrangementDay] = {}
             for table_, is_work in (
@@ -124,7 +125,7 @@ def main() -> None:
                 args.builds,
                 sum(builds),
                 builds,
-                note=f"{len(ctx.captured_queries)} queries, {override_rows} override rows",
+                cells=(f"{len(ctx.captured_queries)} queries, {override_rows} override rows",),
             )
         )
         entered_days = random_dates(
@@ -140,7 +141,7 @@ def main() -> None:
         )
         out(machine(db))
         out()
-        table(rows, extra="note")
+        table(rows, extra=("note",))
 
 
 if __name__ == "__main__":
