@@ -7,12 +7,22 @@ Events are written only by `audit.services.record`; the app has no way to change
 
 from __future__ import annotations
 
+import json
 from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
 
 GENESIS_HASH = "0" * 64
+
+
+def _pretty(value: Any) -> str:
+    """A before/after value as people read it: Chinese as is, one key per line."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+    return json.dumps(value, ensure_ascii=False)
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -71,6 +81,14 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("审计事件不可删除。")
+
+    @property
+    def before_text(self) -> str:
+        return _pretty(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return _pretty(self.after)
 
 
 class ChainHead(models.Model):

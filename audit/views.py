@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,6 +10,15 @@ from lib.access import perm_required
 
 from .models import AuditEvent
 from .selectors import TrailFilter, trail
+
+# Who acted: the roles of the accounts app (looked up, not imported: audit sits below it),
+# plus the actors that are not roles.
+OTHER_ACTORS = {"system": "系统", "self": "本人", "anonymous": "匿名"}
+
+
+def role_labels() -> dict[str, str]:
+    field = apps.get_model("accounts", "RoleAssignment")._meta.get_field("role")
+    return OTHER_ACTORS | {str(k): str(v) for k, v in field.choices or []}
 
 
 class TrailFilterForm(forms.Form):
@@ -43,6 +53,7 @@ def trail_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "role_labels": role_labels(),
             "object_types": AuditEvent.objects.order_by()
             .values_list("object_type", flat=True)
             .distinct(),

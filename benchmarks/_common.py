@@ -104,10 +104,13 @@ def bench_database() -> Iterator[Database]:
 
 
 def machine(db: Database) -> str:
+    """When, on what, and how busy the machine was (other processes skew the figures)."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} | "
         f"Python {platform.python_version()} ({platform.python_implementation()}) | "
-        f"{os.cpu_count()} cores | {platform.system()} {platform.machine()} | {db.label}"
+        f"{os.cpu_count()} cores, load {load} | {platform.system()} {platform.machine()} | "
+        f"{db.label}"
     )
 
 

@@ -77,7 +77,7 @@ def main() -> None:
                 counts.add(len(ctx.captured_queries))
             queries = "/".join(str(c) for c in sorted(counts))
             return Row(
-                name, args.n, sum(samples), samples, note=f"{queries} | {size / 1024:.1f} KiB"
+                name, args.n, sum(samples), samples, cells=(queries, f"{size / 1024:.1f} KiB")
             )
 
         rows = [
