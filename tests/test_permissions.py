@@ -102,7 +102,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement) -> str:
     return reverse(name)
 
 
-@pytest.mark.req("A3.1", "A6.2", "A27.1")
+@pytest.mark.req("A3.1", "A6.2")
 def test_permission_matrix(personas: dict[str, User | None], cycle: Cycle, office: User) -> None:
     announcement = publish_call(actor=office, cycle=cycle)
     rows = dict(MATRIX) | {ns: row for ns, (_, row) in NAMESPACES.items()}

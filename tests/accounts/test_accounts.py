@@ -18,7 +18,6 @@ from lib.errors import ServiceError
 from tests.conftest import PASSWORD
 
 
-@pytest.mark.req("A6.1", "A6.2", "A6.3", "A7.1", "A27.1")
 def test_every_role_of_the_measures_exists() -> None:
     labels = {r.value: str(r.label) for r in Role}
     assert labels["office"] == "委员会办公室"  # A6.2
@@ -60,7 +59,6 @@ def test_an_administrator_may_hold_a_business_role_only_outside_the_three(
     assert roles_of(User.objects.get(pk=user.pk)) == {Role.SYSADMIN, Role.COMMITTEE}
 
 
-@pytest.mark.req("A7.1")
 def test_scoped_roles_need_their_scope(make_user: Callable[..., User], program: object) -> None:
     user = make_user(None)
     with pytest.raises(ServiceError, match="须指定推荐单位"):

@@ -11,8 +11,6 @@ from audit.models import AuditEvent
 from lib.errors import PermissionDenied
 from tests.conftest import client_for
 
-pytestmark = pytest.mark.req("A7.1")
-
 
 def test_seed_holds_rugaos_towns_and_subdistricts(program: object) -> None:
     territorial = RecommendingUnit.objects.filter(kind__in=["town", "subdistrict"])

@@ -15,7 +15,7 @@ from accounts.models import User
 from audit.models import GENESIS_HASH, AuditEvent, ChainHead
 from audit.services import record, verify_chain
 
-pytestmark = pytest.mark.req("A3.1", "A27.1")
+pytestmark = pytest.mark.req("A3.1")
 
 
 def _append(n: int, actor: User | None = None) -> list[AuditEvent]:
