@@ -117,6 +117,7 @@ class Organization(models.Model):
         choices=EnvironmentalRating.choices,
         default=EnvironmentalRating.NONE,
     )
+    chief_quality_officer = models.CharField("首席质量官", max_length=100, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -126,6 +127,59 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Individual(models.Model):
+    """A person who applies for the individual award (A5.3, A14.1)."""
+
+    class Position(models.TextChoices):
+        ENTREPRENEUR = "entrepreneur", "企业家"
+        CHIEF_QUALITY_OFFICER = "cqo", "首席质量官"
+        OTHER = "other", "其他在质量方面做出突出贡献的个人"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="individual")
+    name = models.CharField("姓名", max_length=50)
+    # Shown masked everywhere but to Office staff allowed to see it; each unmasked view audited.
+    id_number = models.CharField("身份证号码", max_length=18, unique=True)
+    employer = models.ForeignKey(
+        Organization, verbose_name="所在组织", null=True, blank=True, on_delete=models.PROTECT
+    )
+    employer_name = models.CharField("所在组织名称", max_length=200)
+    recommending_unit = models.ForeignKey(
+        RecommendingUnit, verbose_name="推荐单位", on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.CharField("身份", max_length=16, choices=Position.choices)
+    quality_work_years = models.PositiveSmallIntegerField("在本市从事质量工作年限")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "个人申报人"
+        verbose_name_plural = "个人申报人"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(models.Model):
+    """One message in a user's inbox; the same text goes out by email."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    url = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "站内消息"
+        verbose_name_plural = "站内消息"
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class RoleAssignment(models.Model):

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lib.access import perm_required
+from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
 from . import services
@@ -26,7 +26,12 @@ def locked_out(
     """django-axes' lockout answer: JSON for the API, the Chinese page for people (429)."""
     message = "该账号连续5次登录失败，已锁定30分钟。请稍后再试，或联系安全管理员解锁。"
     if request.path.startswith("/api/"):
-        body = {"code": "locked", "message": message, "article": None, "fields": {}}
+        body: dict[str, object] = {
+            "code": "locked",
+            "message": message,
+            "article": None,
+            "fields": {},
+        }
         return JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
 
@@ -88,7 +93,7 @@ def role_grant(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.grant_role(
-                actor=request.user,  # type: ignore[arg-type]  # perm_required: signed in
+                actor=actor(request),
                 actor_role=Role.SECADMIN,
                 user=form.cleaned_data["username"],
                 role=Role(form.cleaned_data["role"]),
@@ -114,8 +119,8 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("accounts:roles")
     try:
         services.revoke_role(
-            actor=request.user, assignment=assignment, reason=form.cleaned_data["reason"]
-        )  # type: ignore[arg-type]
+            actor=actor(request), assignment=assignment, reason=form.cleaned_data["reason"]
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -132,8 +137,8 @@ def account_unlock(request: HttpRequest) -> HttpResponse:
         messages.error(request, "解锁须填写理由。")
         return redirect("accounts:roles")
     services.unlock_account(
-        actor=request.user, username=username, reason=form.cleaned_data["reason"]
-    )  # type: ignore[arg-type]
+        actor=actor(request), username=username, reason=form.cleaned_data["reason"]
+    )
     messages.success(request, f"已解除{username}的登录锁定。")
     return redirect("accounts:roles")
 
@@ -164,8 +169,8 @@ def unit_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if form.is_valid():
         try:
             saved = services.save_recommending_unit(
-                actor=request.user, unit=unit, **form.cleaned_data
-            )  # type: ignore[arg-type]
+                actor=actor(request), unit=unit, **form.cleaned_data
+            )
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "programs",
+    "intake",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lib.access import perm_required
+from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.workdays import ArrangementFileError, read_arrangement_file
 
@@ -66,7 +66,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             cycle = services.create_cycle(
-                actor=request.user,  # type: ignore[arg-type]  # perm_required: signed in
+                actor=actor(request),
                 program=program,
                 year=form.cleaned_data["year"],
                 policy=form.cleaned_data["policy"],
@@ -112,7 +112,7 @@ def cycle_set_dates(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.set_cycle_dates(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=actor(request),
                 cycle=cycle,
                 dates=form.dates(),
                 reason=form.cleaned_data["reason"],
@@ -135,7 +135,7 @@ def cycle_set_dates(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_publish(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = _office_cycle(pk)
     try:
-        announcement = services.publish_call(actor=request.user, cycle=cycle)  # type: ignore[arg-type]
+        announcement = services.publish_call(actor=actor(request), cycle=cycle)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -171,7 +171,7 @@ def calendar_enter(request: HttpRequest) -> HttpResponse:
                 text = "日期,类型,名称\n" + form.cleaned_data["days"]
                 days = read_arrangement_file(text.encode(), "entered.csv")
             arrangement = services.enter_holiday_arrangement(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=actor(request),
                 year=form.cleaned_data["year"],
                 notice_ref=form.cleaned_data["notice_ref"],
                 days=days,

@@ -1,0 +1,242 @@
+"""申报推荐 and 资格审查: applications, their frozen versions, evidence, checks and decisions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Individual, Organization, RecommendingUnit
+from programs.models import Cycle
+
+
+class Kind(models.TextChoices):
+    ORGANIZATION = "organization", "组织"
+    INDIVIDUAL = "individual", "个人"
+
+
+class State(models.TextChoices):
+    """The application's life (DESIGN.md); later stages are added by their issues."""
+
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交，待推荐"
+    RETURNED = "returned", "已退回修改"
+    RECOMMENDED = "recommended", "已推荐，待资格审查"
+    ACCEPTED = "accepted", "已受理"
+    NOT_ACCEPTED = "not_accepted", "不予受理"
+    WITHDRAWN = "withdrawn", "已撤回"
+    DISQUALIFIED = "disqualified", "已撤销申报资格"
+
+
+class Application(models.Model):
+    """One applicant's application in one cycle (申报); its form is `data` while a draft."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="applications")
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    individual = models.ForeignKey(
+        Individual, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    recommending_unit = models.ForeignKey(
+        RecommendingUnit,
+        verbose_name="推荐单位",
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.DRAFT)
+    data = models.JSONField("申报表（草稿）", default=dict, blank=True)
+    version = models.PositiveSmallIntegerField("已提交版本", default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最后保存", auto_now=True)
+    submitted_at = models.DateTimeField("最近提交", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "申报"
+        verbose_name_plural = "申报"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "organization"],
+                condition=Q(organization__isnull=False),
+                name="application_one_per_organization_per_cycle",
+                violation_error_message="该组织本年度已有申报。",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "individual"],
+                condition=Q(individual__isnull=False),
+                name="application_one_per_individual_per_cycle",
+                violation_error_message="本人本年度已有申报。",
+            ),
+            models.CheckConstraint(
+                name="application_kind_matches_applicant",
+                condition=(
+                    Q(kind="organization", organization__isnull=False, individual__isnull=True)
+                    | Q(kind="individual", individual__isnull=False, organization__isnull=True)
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "state"], name="application_cycle_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_name}（{self.cycle.year}年度）"
+
+    @property
+    def applicant_name(self) -> str:
+        applicant = self.organization or self.individual
+        return str(applicant) if applicant else ""
+
+
+class ApplicationVersion(models.Model):
+    """The form as submitted: frozen, never edited; one per submission."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField("版本")
+    data = models.JSONField("申报表")
+    attachments = models.JSONField("附件清单", default=list)
+    submitted_at = models.DateTimeField("提交时间")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["application", "number"]
+        verbose_name = "申报版本"
+        verbose_name_plural = "申报版本"
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} 第{self.number}版"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Never the uploaded name on disk: the name is data, the path is ours.
+    return f"attachments/{instance.application.public_id}/{instance.public_id}"
+
+
+class Attachment(models.Model):
+    """Evidence (证明性材料). Stored under MEDIA_ROOT (outside the web root), served by a view
+    that checks permission and audits; kept for ever once a submitted version lists it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="attachments"
+    )
+    section = models.CharField("所属栏目", max_length=32)
+    original_name = models.CharField("文件名", max_length=200)
+    kind = models.CharField("类型", max_length=8)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    removed_at = models.DateTimeField("移出草稿时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EligibilityResult(models.Model):
+    """The outcome of one rule of A12-A14 for one submitted version (the Office's report)."""
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", "符合"
+        FAIL = "fail", "不符合"
+        CONFIRM = "confirm", "需办公室核实"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="eligibility"
+    )
+    version = models.PositiveSmallIntegerField("版本")
+    rule = models.CharField("规则", max_length=32)
+    article = models.CharField("条款", max_length=16)
+    outcome = models.CharField("结果", max_length=8, choices=Outcome.choices)
+    message = models.TextField("说明")
+    evidence = models.JSONField("依据", default=dict)
+
+    class Meta:
+        ordering = ["application", "version", "pk"]
+        verbose_name = "资格条件核查结果"
+        verbose_name_plural = "资格条件核查结果"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "version", "rule"], name="eligibility_one_result_per_rule"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} {self.get_outcome_display()}"
+
+
+class Recommendation(models.Model):
+    """A recommending unit's opinion (推荐意见, A15.3) or its return of the application."""
+
+    class Outcome(models.TextChoices):
+        RECOMMENDED = "recommended", "同意推荐"
+        RETURNED = "returned", "退回修改"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    version = models.PositiveSmallIntegerField("版本")
+    unit = models.ForeignKey(RecommendingUnit, on_delete=models.PROTECT, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField("结论", max_length=16, choices=Outcome.choices)
+    opinion = models.TextField("推荐意见或退回理由")
+    decided_at = models.DateTimeField("时间")
+
+    class Meta:
+        ordering = ["application", "decided_at"]
+        verbose_name = "推荐意见"
+        verbose_name_plural = "推荐意见"
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_outcome_display()}"
+
+
+class QualificationDecision(models.Model):
+    """The Office's 受理 / 不予受理 with its reasons (A16.1). Corrections are new rows."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "受理"
+        NOT_ACCEPTED = "not_accepted", "不予受理"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
+    version = models.PositiveSmallIntegerField("版本")
+    outcome = models.CharField("决定", max_length=16, choices=Outcome.choices)
+    articles = models.JSONField("所依据条款", default=list)
+    reason = models.TextField("理由")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("时间")
+    corrects = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
+    )
+
+    class Meta:
+        ordering = ["application", "decided_at"]
+        verbose_name = "资格审查决定"
+        verbose_name_plural = "资格审查决定"
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.get_outcome_display()}"
