@@ -107,9 +107,14 @@ def client_for(user: User | None) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
-    """PBKDF2 costs ~0.3 s a user; tests create dozens. Production keeps the default hashers."""
+def _test_settings(settings) -> None:  # type: ignore[no-untyped-def]
+    """PBKDF2 costs ~0.3 s a user and tests create dozens: a fast hasher. Static files by their
+    own names, as the live server's finders serve them, even when a `make run` left a manifest
+    in var/static. Production keeps both defaults."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
 
 
 @pytest.fixture(autouse=True)
