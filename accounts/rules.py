@@ -36,6 +36,9 @@ is_auditadmin = _role(Role.AUDITADMIN)
 # Office work: cycles, their dates and calls, the working-day calendar.
 rules.add_perm("programs.manage_cycle", is_office)
 rules.add_perm("programs.manage_calendar", is_office)
+# The full 身份证 number of an individual applicant or expert: Office staff only, each view
+# audited (accounts.services.reveal_id_number).
+rules.add_perm("accounts.reveal_id_number", is_office)
 # The recommending units of article 7 are the Office's list.
 rules.add_perm("accounts.manage_units", is_office)
 # Reading the audit trail: the audit administrator and the discipline supervisors (A27.1).

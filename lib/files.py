@@ -99,6 +99,9 @@ class _Verdict:
     looks_like: str | None = None  # what a refused file appears to be, when known
 
 
+_BROKEN = _Verdict(None, "文件已损坏，无法打开")
+
+
 def _ooxml(data: bytes) -> _Verdict:
     """Classify a ZIP archive: a DOCX, an XLSX, or what else it is."""
     try:
@@ -112,11 +115,11 @@ def _ooxml(data: bytes) -> _Verdict:
                 return _Verdict(None, "这是含有宏的Office文件，请另存为不含宏的.docx或.xlsx")
             info = archive.getinfo(_CONTENT_TYPES)
             if info.file_size > _CONTENT_TYPES_LIMIT:
-                return _Verdict(None, "文件已损坏，无法打开")
+                return _BROKEN
             with archive.open(info) as stream:
                 content_types = stream.read(_CONTENT_TYPES_LIMIT + 1)
-    except Exception:  # whatever a broken archive makes zipfile/zlib raise  # noqa: BLE001
-        return _Verdict(None, "文件已损坏，无法打开")
+    except Exception:  # whatever a broken archive makes zipfile or zlib raise
+        return _BROKEN
     if b"macroenabled" in content_types.lower():
         return _Verdict(None, "这是含有宏的Office文件，请另存为不含宏的.docx或.xlsx")
     for part, kind in _OOXML_PARTS:
@@ -128,10 +131,10 @@ def _ooxml(data: bytes) -> _Verdict:
 
 
 def _looks_like_markup(data: bytes) -> str | None:
-    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!doctype svg"):
-        return "这是SVG图片或XML文件" if b"<svg" not in head else "这是SVG图片"
-    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")):
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")):
+        return "这是SVG图片" if b"<svg" in head else "这是XML文件"
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<!--")):
         return "这是网页（HTML）文件"
     return None
 
@@ -160,7 +163,7 @@ def sniff(head: bytes) -> FileKind | None:
     directory sits at the end of the file, so for them pass the whole file: a ZIP that cannot
     be opened (a truncated head included) is None. Never raises.
     """
-    return _identify(bytes(head)).kind
+    return _identify(head).kind
 
 
 def _extension(name: str) -> str:
@@ -187,18 +190,18 @@ def check_upload(name: str, data: bytes, *, max_bytes: int) -> FileKind:
         raise RejectedFile(f"{prefix}大小为{_size(len(data))}，超过上限{_size(max_bytes)}")
     extension = _extension(name)
     claimed = _BY_EXTENSION.get(extension)
-    verdict = _identify(bytes(data))
+    verdict = _identify(data)
     kind = verdict.kind
     if kind is None:
         what = verdict.looks_like or "无法识别文件内容"
+        if verdict is _BROKEN:
+            raise RejectedFile(f"{prefix}不能上传：{what}")
         if claimed is not None:
             raise RejectedFile(f"{prefix}不能上传：{what}，不是{claimed.label}")
         raise RejectedFile(f"{prefix}不能上传：{what}。只能上传{_ACCEPTED}")
     if claimed is not kind:
         if extension:
-            raise RejectedFile(
-                f"{prefix}不能上传：文件内容是{kind.label}，与扩展名{extension}不符"
-            )
+            raise RejectedFile(f"{prefix}不能上传：文件内容是{kind.label}，与扩展名{extension}不符")
         raise RejectedFile(
             f"{prefix}不能上传：文件内容是{kind.label}，但文件名没有扩展名"
             f"（应为{'或'.join(kind.extensions)}）"

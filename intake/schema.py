@@ -1,0 +1,158 @@
+"""The 申报表 as a typed document (pydantic): what a draft may hold and what a submission needs.
+
+A draft is saved as it is typed (any field may be missing); `missing_for_submission()` lists
+what must be filled before it can be submitted. The eligibility rules read the same document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lib.rubrics import rubric_for
+
+Text = Annotated[str, Field(max_length=5000)]
+Short = Annotated[str, Field(max_length=200)]
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class YearFigures(_Doc):
+    year: int = Field(ge=2000, le=2100)
+    revenue: Money | None = None  # 营业收入（万元）
+    profit: Money | None = None  # 利润总额（万元）
+    tax: Money | None = None  # 纳税额（万元）
+
+
+class SpotCheck(_Doc):
+    """A product quality spot check (产品质量监督抽查): A13.2."""
+
+    date: dt.date
+    level: Literal["national", "industry", "provincial", "city"]
+    product: Short = ""
+    passed: bool
+
+
+class Accident(_Doc):
+    """A safety, health or environmental accident: A13.3 (organizations), A14.1(5) (employers)."""
+
+    date: dt.date
+    kind: Literal["production_safety", "health", "environment", "quality", "other"]
+    grade: Literal["general", "larger", "major", "especially_major"]
+    liability: bool = True  # a liability accident (责任事故)
+    investigated: bool = True  # investigated by a regulator and liability pursued
+    description: Short = ""
+
+
+class Violation(_Doc):
+    """A record of breaking the law: A13.3 (service quality, tax) and A13.5 (other serious)."""
+
+    date: dt.date
+    kind: Literal["service_quality", "tax", "other_serious"]
+    authority: Short = ""
+    description: Short = ""
+
+
+class AwardHeld(_Doc):
+    """鲁班奖 / 国家优质工程奖 for construction firms (A12.3), and other honours."""
+
+    name: Literal["luban", "national_quality_engineering", "other"]
+    date: dt.date
+    project: Short = ""
+
+
+class Declaration(_Doc):
+    """The applicant's statement on one condition, with its explanation."""
+
+    holds: bool | None = None
+    note: Text = ""
+
+
+class SelfEvaluation(_Doc):
+    text: Text = ""
+    percent: int | None = Field(default=None, ge=0, le=100)
+
+    @field_validator("percent")
+    @classmethod
+    def _step_of_five(cls, value: int | None) -> int | None:
+        if value is not None and value % 5:
+            raise ValueError("自评得分率须为5的倍数")
+        return value
+
+
+class ApplicationForm(_Doc):
+    """The form of both kinds; the fields an individual does not fill stay empty."""
+
+    contact_name: Short = ""
+    contact_phone: Short = ""
+    summary: Text = ""  # 组织简介 / 个人主要事迹
+    employees: int | None = Field(default=None, ge=0)
+    figures: list[YearFigures] = Field(default_factory=list, max_length=5)
+    spot_checks: list[SpotCheck] = Field(default_factory=list, max_length=100)
+    accidents: list[Accident] = Field(default_factory=list, max_length=100)
+    violations: list[Violation] = Field(default_factory=list, max_length=100)
+    awards: list[AwardHeld] = Field(default_factory=list, max_length=50)
+    gbt19580_since: dt.date | None = None
+    declarations: dict[str, Declaration] = Field(default_factory=dict)
+    self_evaluation: dict[str, SelfEvaluation] = Field(default_factory=dict)
+
+
+# The conditions an applicant declares (A12, A13, A14), keyed as the eligibility rules read them.
+ORGANIZATION_DECLARATIONS: dict[str, str] = {
+    "leading": "质量发展工作在行业中处于领先地位，推广先进质量管理技术和方法（第十二条第二项）",
+    "performance": (
+        "近3年取得优秀经营业绩或突出社会贡献，经营规模、上缴税收居市内同行业先进水平"
+        "（第十二条第四项）"
+    ),
+    "credit": (
+        "近3年质量、安全、资信、合同、能源计量等社会信用良好，“三废治理”达标（第十二条第五项）"
+    ),
+    "policy": "符合国家产业、质量、环保政策（第十三条第一项）",
+    "no_fraud": "近3年参加各级质量奖项评定活动不存在弄虚作假等违规行为（第十三条第四项）",
+}
+INDIVIDUAL_DECLARATIONS: dict[str, str] = {
+    "innovation": (
+        "有较强的质量创新和改进意识，对提高组织或行业质量水平和绩效做出重要贡献（第十四条第二项）"
+    ),
+    "culture": "积极组织和参与群众性质量管理活动，对形成组织质量文化做出重要贡献（第十四条第三项）",
+    "integrity": "具有较高知名度和影响力，恪守职业道德，无违法或严重违规不良记录（第十四条第四项）",
+    "employer_safe": "所在组织近3年无重大质量、安全、环境污染、公共卫生等事故（第十四条第五项）",
+}
+
+
+def declarations_for(kind: str) -> dict[str, str]:
+    return ORGANIZATION_DECLARATIONS if kind == "organization" else INDIVIDUAL_DECLARATIONS
+
+
+def parse(data: dict[str, object]) -> ApplicationForm:
+    return ApplicationForm.model_validate(data)
+
+
+def missing_for_submission(form: ApplicationForm, *, kind: str, reference: dt.date) -> list[str]:
+    """What a submission still lacks, in the form's order (Chinese, one line each)."""
+    missing: list[str] = []
+    if not form.contact_name or not form.contact_phone:
+        missing.append("联系人及电话")
+    if not form.summary:
+        missing.append("组织简介" if kind == "organization" else "个人主要事迹")
+    if kind == "organization":
+        years = {f.year for f in form.figures if None not in (f.revenue, f.profit, f.tax)}
+        wanted = {reference.year - 3, reference.year - 2, reference.year - 1}
+        if not wanted <= years:
+            missing.append(f"近3年（{min(wanted)}—{max(wanted)}年）营业收入、利润、纳税")
+        if form.gbt19580_since is None:
+            missing.append("开始推行GB/T 19580《卓越绩效评价准则》的日期")
+    for key, label in declarations_for(kind).items():
+        if form.declarations.get(key, Declaration()).holds is None:
+            missing.append(f"声明：{label}")
+    for item in rubric_for(kind).items:
+        entry = form.self_evaluation.get(item.code)
+        if entry is None or not entry.text or entry.percent is None:
+            missing.append(f"自我评价 {item.code} {item.name}")
+    return missing

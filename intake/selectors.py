@@ -1,0 +1,46 @@
+"""Reads for applications, scoped to who asks (views and the API never load by raw id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Role
+from accounts.selectors import scopes_of
+
+from .models import Application, EligibilityResult, State
+
+
+def applications_for(user: Any) -> QuerySet[Application]:
+    """Every application this user may see: their own; their unit's once submitted; all
+    submitted ones for the Office and supervisors. Joined for list pages (constant queries)."""
+    scopes = scopes_of(user)
+    base = Application.objects.select_related(
+        "cycle", "organization", "individual", "recommending_unit"
+    ).order_by("-created_at")
+    if not scopes:
+        return base.none()
+    visible = Q(pk__in=[])
+    if Role.OFFICE in scopes or Role.SUPERVISOR in scopes:
+        visible |= ~Q(state=State.DRAFT)
+    if Role.RECOMMENDER in scopes:
+        visible |= Q(recommending_unit_id__in=scopes[Role.RECOMMENDER]) & ~Q(state=State.DRAFT)
+    if Role.APPLICANT in scopes:
+        visible |= Q(organization_id__in=scopes[Role.APPLICANT])
+    if Role.INDIVIDUAL in scopes:
+        visible |= Q(individual__user_id=user.pk)
+    return base.filter(visible)
+
+
+def get_application_for_user(user: Any, public_id: Any) -> Application:
+    """The application, or 404 when it does not exist or the user may not know it exists."""
+    application = applications_for(user).filter(public_id=public_id).first()
+    if application is None:
+        raise Http404
+    return application
+
+
+def latest_eligibility(application: Application) -> list[EligibilityResult]:
+    return list(application.eligibility.filter(version=application.version).order_by("pk"))

@@ -1,0 +1,638 @@
+"""申报推荐 and 资格审查: one function per thing a person does with an application.
+
+Each runs in one transaction, checks permission and state, writes its audit event and
+schedules its notifications. `_transition` is the only code that assigns `Application.state`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pydantic import ValidationError as SchemaError
+
+from accounts.models import Individual, Organization, Role, User
+from accounts.selectors import users_with_role
+from accounts.services import applicant_users, notify, unit_reviewers
+from audit.services import record
+from lib import files
+from lib.errors import PermissionDenied, ServiceError, StateConflict
+from programs.models import Cycle, Stage
+from programs.selectors import today
+
+from . import eligibility, schema
+from .models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    EligibilityResult,
+    Kind,
+    QualificationDecision,
+    Recommendation,
+    State,
+)
+
+MAX_ATTACHMENT_BYTES = getattr(settings, "MAX_ATTACHMENT_MB", 20) * 1024 * 1024
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
+    "submit": (frozenset({State.DRAFT, State.RETURNED}), State.SUBMITTED),
+    "recommend": (frozenset({State.SUBMITTED}), State.RECOMMENDED),
+    "return": (frozenset({State.SUBMITTED, State.RECOMMENDED}), State.RETURNED),
+    "accept": (frozenset({State.RECOMMENDED}), State.ACCEPTED),
+    "not_accept": (frozenset({State.RECOMMENDED}), State.NOT_ACCEPTED),
+    "correct_to_accepted": (frozenset({State.NOT_ACCEPTED}), State.ACCEPTED),
+    "correct_to_not_accepted": (frozenset({State.ACCEPTED}), State.NOT_ACCEPTED),
+    "withdraw": (
+        frozenset(
+            {State.DRAFT, State.SUBMITTED, State.RETURNED, State.RECOMMENDED, State.ACCEPTED}
+        ),
+        State.WITHDRAWN,
+    ),
+}
+
+
+def _transition(application: Application, action: str, **fields: Any) -> State:
+    """Move the application's state by `action` with a conditional UPDATE: when another person
+    (or a double click) moved it first, nothing is written and the caller is told."""
+    sources, target = TRANSITIONS[action]
+    updated = Application.objects.filter(pk=application.pk, state__in=sources).update(
+        state=target, **fields
+    )
+    if updated == 0:
+        application.refresh_from_db(fields=["state"])
+        raise StateConflict(
+            f"该申报当前状态为“{State(application.state).label}”，不能执行此操作（可能已被他人处理，请刷新页面）。"
+        )
+    before = State(application.state)
+    application.state = target
+    for name, value in fields.items():
+        setattr(application, name, value)
+    return before
+
+
+def _require(actor: User, perm: str, application: Application | None = None) -> None:
+    if not actor.has_perm(perm, application):
+        raise PermissionDenied()
+
+
+def _link(application: Application) -> str:
+    """The application's page (intake.urls names it `intake:detail`)."""
+    return f"/applications/{application.public_id}/"
+
+
+def _window(cycle: Cycle) -> tuple[dt.date, dt.date]:
+    stage = cycle.stages.filter(stage=Stage.APPLICATION).first()
+    if stage is None or cycle.status != Cycle.Status.PUBLISHED:
+        raise ServiceError(
+            f"{cycle}尚未发布申报通知，暂不接受申报。", code="not_open", article="A15.1"
+        )
+    return stage.starts_on, stage.ends_on
+
+
+def _check_window(cycle: Cycle, *, what: str = "提交申报") -> None:
+    """A15.2: applications are accepted only inside the cycle's window."""
+    start, end = _window(cycle)
+    now = today()
+    if not start <= now <= end:
+        when = "尚未开始" if now < start else "已截止"
+        raise ServiceError(
+            f"{cycle.year}年度申报时间为{start:%Y年%m月%d日}至{end:%Y年%m月%d日}，现已{when}，不能{what}"
+            "（《办法》第十五条：在规定的时限内报委员会办公室）。",
+            code="outside_window",
+            article="A15.2",
+        )
+
+
+# --- the applicant ---------------------------------------------------------------------------
+
+
+def start_application(
+    *,
+    actor: User,
+    cycle: Cycle,
+    organization: Organization | None = None,
+    individual: Individual | None = None,
+) -> Application:
+    """Open a draft for an organization or a person (one per applicant per cycle).
+
+    Preconditions: the actor speaks for the applicant; the cycle's call is published and its
+    window not closed. Side effects: the draft and an `intake.application.start` audit event.
+    """
+    if (organization is None) == (individual is None):
+        raise ServiceError("请选择以组织或个人名义申报。")
+    kind = Kind.ORGANIZATION if organization else Kind.INDIVIDUAL
+    unit = organization.recommending_unit if organization else individual.recommending_unit  # type: ignore[union-attr]
+    probe = Application(cycle=cycle, kind=kind, organization=organization, individual=individual)
+    if not actor.has_perm("intake.edit_application", probe):
+        raise PermissionDenied("您不能以该申报主体的名义申报。")
+    if today() > _window(cycle)[1]:
+        _check_window(cycle, what="开始申报")
+    existing = Application.objects.filter(
+        cycle=cycle, organization=organization, individual=individual
+    )
+    if existing.exists():
+        raise StateConflict(
+            f"{probe.applicant_name}在{cycle.year}年度已有申报，每个年度只能申报一次。"
+        )
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                cycle=cycle,
+                kind=kind,
+                organization=organization,
+                individual=individual,
+                recommending_unit=unit,
+                created_by=actor,
+            )
+            record(
+                actor=actor,
+                role=_applicant_role(kind),
+                action="intake.application.start",
+                obj=application,
+                after={"cycle": cycle.year, "kind": kind},
+            )
+    except IntegrityError as exc:  # the double click's second request
+        raise StateConflict(f"{probe.applicant_name}在{cycle.year}年度已有申报。") from exc
+    return application
+
+
+def _applicant_role(kind: str) -> str:
+    return Role.APPLICANT if kind == Kind.ORGANIZATION else Role.INDIVIDUAL
+
+
+def save_draft(*, actor: User, application: Application, data: dict[str, Any]) -> Application:
+    """Save the form as typed (autosave). Drafts are the applicant's working copy: saving is not
+    audited; what is submitted is frozen and audited (`submit_application`).
+
+    Refused: a form that breaks the schema (a percentage not a multiple of 5, a date that is not
+    a date), with every problem listed; an application that is not a draft or returned.
+    """
+    _require(actor, "intake.edit_application", application)
+    if application.state not in {State.DRAFT, State.RETURNED}:
+        raise StateConflict(f"该申报已{State(application.state).label}，不能再修改。")
+    try:
+        form = schema.parse(data)
+    except SchemaError as exc:
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"])
+            fields.setdefault(name, []).append(err["msg"].removeprefix("Value error, "))
+        raise ServiceError("申报表有填写错误，请按提示修改。", fields=fields) from exc
+    cleaned = form.model_dump(mode="json", exclude_defaults=False)
+    updated = Application.objects.filter(
+        pk=application.pk, state__in=[State.DRAFT, State.RETURNED]
+    ).update(data=cleaned, updated_at=timezone.now())
+    if not updated:
+        raise StateConflict("该申报已提交，不能再修改。")
+    application.data = cleaned
+    return application
+
+
+def add_attachment(
+    *, actor: User, application: Application, section: str, name: str, data: bytes
+) -> Attachment:
+    """Attach evidence to a draft. The type is read from the content, not the name (an .exe
+    renamed .pdf is refused); size limited; stored outside the web root under an opaque path."""
+    _require(actor, "intake.edit_application", application)
+    if application.state not in {State.DRAFT, State.RETURNED}:
+        raise StateConflict("该申报已提交，不能再上传附件。")
+    try:
+        kind = files.check_upload(name, data, max_bytes=MAX_ATTACHMENT_BYTES)
+    except files.RejectedFile as exc:
+        raise ServiceError(str(exc), code="rejected_file", fields={"file": [str(exc)]}) from exc
+    with transaction.atomic():
+        attachment = Attachment(
+            application=application,
+            section=section[:32],
+            original_name=name[-200:],
+            kind=kind.key,
+            content_type=kind.content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=actor,
+        )
+        attachment.file.save(attachment.public_id.hex, ContentFile(data), save=False)
+        attachment.save()
+        record(
+            actor=actor,
+            role=_applicant_role(application.kind),
+            action="intake.attachment.add",
+            obj=application,
+            after={
+                "attachment": attachment.public_id,
+                "name": attachment.original_name,
+                "sha256": attachment.sha256,
+                "size": attachment.size,
+                "section": section,
+            },
+        )
+    return attachment
+
+
+def remove_attachment(*, actor: User, attachment: Attachment) -> None:
+    """Take a file out of the draft; the file itself stays (an earlier version may list it)."""
+    application = attachment.application
+    _require(actor, "intake.edit_application", application)
+    if application.state not in {State.DRAFT, State.RETURNED}:
+        raise StateConflict("该申报已提交，不能再删除附件。")
+    with transaction.atomic():
+        Attachment.objects.filter(pk=attachment.pk).update(removed_at=timezone.now())
+        record(
+            actor=actor,
+            role=_applicant_role(application.kind),
+            action="intake.attachment.remove",
+            obj=application,
+            before={"attachment": attachment.public_id, "name": attachment.original_name},
+        )
+
+
+def open_attachment(*, actor: User, attachment: Attachment) -> bytes:
+    """The file's bytes for whoever may see the application; every download is audited."""
+    _require(actor, "intake.view_application", attachment.application)
+    with transaction.atomic():
+        record(
+            actor=actor,
+            role=_acting_role(actor, attachment.application),
+            action="intake.attachment.download",
+            obj=attachment.application,
+            after={"attachment": attachment.public_id, "name": attachment.original_name},
+        )
+    with attachment.file.open("rb") as fh:
+        return fh.read()
+
+
+def _acting_role(actor: User, application: Application) -> str:
+    from .rules import is_own_application, is_unit_reviewer
+
+    if is_own_application(actor, application):
+        return _applicant_role(application.kind)
+    if is_unit_reviewer(actor, application):
+        return Role.RECOMMENDER
+    return Role.OFFICE if actor.has_perm("intake.decide_application") else Role.SUPERVISOR
+
+
+def check_eligibility(
+    application: Application, data: dict[str, Any] | None = None
+) -> list[eligibility.Finding]:
+    """The rules of A12-A14 against the form (the draft's unless `data` is given)."""
+    cycle = application.cycle
+    ctx = eligibility.Context(
+        form=schema.parse(application.data if data is None else data),
+        policy=cycle.policy,
+        division_code=cycle.program.division_code,
+        reference=eligibility.reference_date(cycle),
+        organization=application.organization,
+        individual=application.individual,
+    )
+    return eligibility.evaluate(ctx)
+
+
+def submit_application(*, actor: User, application: Application) -> ApplicationVersion:
+    """Submit the 申报表 to the recommending unit (A15.2, A15.3).
+
+    Preconditions: the applicant; inside the cycle's window; a draft or a returned application;
+    every required part filled. Side effects, in order: the state moves to submitted (a double
+    click submits once), the form and its attachment list are frozen as a new version, the
+    eligibility rules are evaluated for that version, the unit's reviewers are notified, and an
+    `intake.application.submit` event is written. Failed rules do not block submitting: the
+    applicant has seen them, and the Office decides.
+    """
+    _require(actor, "intake.edit_application", application)
+    _check_window(application.cycle)
+    form = schema.parse(application.data)
+    reference = eligibility.reference_date(application.cycle)
+    missing = schema.missing_for_submission(form, kind=application.kind, reference=reference)
+    if missing:
+        raise ServiceError(
+            f"申报表尚未填写完整（{len(missing)}项）："
+            + "；".join(missing[:5])
+            + ("……" if len(missing) > 5 else ""),
+            code="incomplete",
+            fields={"missing": missing},
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        number = application.version + 1
+        before = _transition(application, "submit", version=number, submitted_at=now)
+        attachments = [
+            {
+                "id": str(a.public_id),
+                "name": a.original_name,
+                "section": a.section,
+                "sha256": a.sha256,
+                "size": a.size,
+            }
+            for a in application.attachments.filter(removed_at__isnull=True)
+        ]
+        version = ApplicationVersion.objects.create(
+            application=application,
+            number=number,
+            data=application.data,
+            attachments=attachments,
+            submitted_at=now,
+            submitted_by=actor,
+        )
+        findings = check_eligibility(application)
+        EligibilityResult.objects.bulk_create(
+            EligibilityResult(
+                application=application,
+                version=number,
+                rule=f.rule,
+                article=f.article,
+                outcome=f.outcome,
+                message=f.message,
+                evidence=_jsonable(f.evidence),
+            )
+            for f in findings
+        )
+        record(
+            actor=actor,
+            role=_applicant_role(application.kind),
+            action="intake.application.submit",
+            obj=application,
+            before={"state": before},
+            after={
+                "state": application.state,
+                "version": number,
+                "data_sha256": hashlib.sha256(
+                    str(sorted(application.data.items())).encode()
+                ).hexdigest(),
+                "attachments": [a["id"] for a in attachments],
+                "eligibility": {f.rule: f.outcome for f in findings},
+            },
+        )
+        notify(
+            users=unit_reviewers(application.recommending_unit),
+            subject=f"待推荐：{application.applicant_name}提交了{application.cycle.year}年度市长质量奖申报",
+            body=f"{application.applicant_name}已提交申报（第{number}版），请审核并签署推荐意见或退回修改。",
+            url=_link(application),
+        )
+    return version
+
+
+def _jsonable(value: Any) -> Any:
+    from audit.services import jsonable
+
+    return jsonable(value)
+
+
+def withdraw_application(*, actor: User, application: Application, reason: str) -> None:
+    """The applicant withdraws (participation is voluntary, A3.1)."""
+    _require(actor, "intake.edit_application", application)
+    with transaction.atomic():
+        before = _transition(application, "withdraw")
+        record(
+            actor=actor,
+            role=_applicant_role(application.kind),
+            action="intake.application.withdraw",
+            obj=application,
+            before={"state": before},
+            after={"state": application.state},
+            reason=reason,
+        )
+
+
+# --- the recommending unit -------------------------------------------------------------------
+
+
+def _recommendation_deadline(cycle: Cycle) -> dt.date:
+    """Recommendations are due before the 资格审查 stage starts (its dates set by the cycle)."""
+    stage = cycle.stages.filter(stage=Stage.QUALIFICATION).first()
+    if stage is None:
+        return _window(cycle)[1]
+    return stage.starts_on - dt.timedelta(days=1)
+
+
+def recommend_application(*, actor: User, application: Application, opinion: str) -> Recommendation:
+    """The unit signs its recommendation opinion (推荐意见, A15.3) and the application goes to
+    the Office. Preconditions: a reviewer of the application's unit (A7.1); submitted; before the
+    recommendation deadline; an opinion written. Side effects: the recommendation, the state,
+    notifications to the applicant and the Office, `intake.application.recommend`."""
+    _require(actor, "intake.recommend_application", application)
+    if not opinion.strip():
+        raise ServiceError("请填写推荐意见。", fields={"opinion": ["请填写推荐意见"]})
+    due = _recommendation_deadline(application.cycle)
+    if today() > due:
+        raise ServiceError(
+            f"推荐截止日期为{due:%Y年%m月%d日}，已过期。", code="outside_window", article="A15.3"
+        )
+    with transaction.atomic():
+        before = _transition(application, "recommend")
+        rec = Recommendation.objects.create(
+            application=application,
+            version=application.version,
+            unit=application.recommending_unit,
+            reviewer=actor,
+            outcome=Recommendation.Outcome.RECOMMENDED,
+            opinion=opinion.strip(),
+            decided_at=timezone.now(),
+        )
+        record(
+            actor=actor,
+            role=Role.RECOMMENDER,
+            action="intake.application.recommend",
+            obj=application,
+            before={"state": before},
+            after={"state": application.state, "version": application.version},
+            reason=opinion.strip(),
+        )
+        notify(
+            users=applicant_users(
+                organization=application.organization, individual=application.individual
+            )
+            + users_with_role(Role.OFFICE),
+            subject=f"已推荐：{application.applicant_name}的申报",
+            body=f"{application.recommending_unit}已签署推荐意见：{opinion.strip()}",
+            url=_link(application),
+        )
+    return rec
+
+
+def return_application(*, actor: User, application: Application, reason: str) -> None:
+    """Send the application back to the applicant to amend, with reasons: by the unit before it
+    recommends, or by the Office before it decides. The applicant edits and submits again; every
+    submitted version is kept."""
+    if application.state == State.RECOMMENDED:
+        _require(actor, "intake.decide_application", application)
+        role = Role.OFFICE
+    else:
+        _require(actor, "intake.recommend_application", application)
+        role = Role.RECOMMENDER
+    if not reason.strip():
+        raise ServiceError("请填写退回理由。", fields={"reason": ["请填写退回理由"]})
+    with transaction.atomic():
+        before = _transition(application, "return")
+        if role == Role.RECOMMENDER:
+            Recommendation.objects.create(
+                application=application,
+                version=application.version,
+                unit=application.recommending_unit,
+                reviewer=actor,
+                outcome=Recommendation.Outcome.RETURNED,
+                opinion=reason.strip(),
+                decided_at=timezone.now(),
+            )
+        record(
+            actor=actor,
+            role=role,
+            action="intake.application.return",
+            obj=application,
+            before={"state": before},
+            after={"state": application.state},
+            reason=reason.strip(),
+        )
+        notify(
+            users=applicant_users(
+                organization=application.organization, individual=application.individual
+            ),
+            subject=f"退回修改：{application.cycle.year}年度市长质量奖申报",
+            body=f"您的申报被退回修改，理由：{reason.strip()}。请修改后重新提交。",
+            url=_link(application),
+        )
+
+
+# --- the Office ------------------------------------------------------------------------------
+
+
+def decide_qualification(
+    *,
+    actor: User,
+    application: Application,
+    accept: bool,
+    reason: str,
+    articles: list[str] | None = None,
+    confirmed: list[str] | None = None,
+) -> QualificationDecision:
+    """受理 or 不予受理 with the reason stated (A16.1).
+
+    Accepting needs: no failed rule in the submitted version's eligibility report (a hard
+    failure blocks acceptance, never silently) and every rule that needs the Office's
+    confirmation ticked in `confirmed`. Not accepting needs a reason and at least one article
+    (from the rules, or "A16.1" for completeness). Side effects: the decision, the state, the
+    applicant notified with the reasons, `intake.application.accept` / `.not_accept`.
+    """
+    _require(actor, "intake.decide_application", application)
+    results = list(application.eligibility.filter(version=application.version))
+    failed = [r for r in results if r.outcome == EligibilityResult.Outcome.FAIL]
+    to_confirm = {r.rule for r in results if r.outcome == EligibilityResult.Outcome.CONFIRM}
+    articles = sorted(set(articles or []))
+    if accept:
+        if failed:
+            raise ServiceError(
+                "资格条件核查有不符合项，不能受理："
+                + "；".join(f"{r.article} {r.message}" for r in failed),
+                code="ineligible",
+                article=failed[0].article,
+            )
+        unconfirmed = sorted(to_confirm - set(confirmed or []))
+        if unconfirmed:
+            raise ServiceError(
+                f"尚有{len(unconfirmed)}项需办公室核实的条件未确认。",
+                code="unconfirmed",
+                fields={"confirmed": unconfirmed},
+            )
+    else:
+        if not reason.strip():
+            raise ServiceError(
+                "不予受理须说明理由（《办法》第十六条）。", fields={"reason": ["请填写理由"]}
+            )
+        if not articles:
+            raise ServiceError("请选择不予受理所依据的条款。", fields={"articles": ["请选择条款"]})
+    with transaction.atomic():
+        before = _transition(application, "accept" if accept else "not_accept")
+        decision = QualificationDecision.objects.create(
+            application=application,
+            version=application.version,
+            outcome=QualificationDecision.Outcome.ACCEPTED
+            if accept
+            else QualificationDecision.Outcome.NOT_ACCEPTED,
+            articles=articles,
+            reason=reason.strip(),
+            decided_by=actor,
+            decided_at=timezone.now(),
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="intake.application.accept" if accept else "intake.application.not_accept",
+            obj=application,
+            before={"state": before},
+            after={
+                "state": application.state,
+                "articles": articles,
+                "confirmed": sorted(confirmed or []),
+            },
+            reason=reason.strip(),
+        )
+        _notify_decision(application, decision)
+    return decision
+
+
+def correct_decision(
+    *, actor: User, decision: QualificationDecision, reason: str, articles: list[str] | None = None
+) -> QualificationDecision:
+    """Reverse a qualification decision: only explicitly, with a reason, audited; the earlier
+    decision stays on record, linked from the correction."""
+    application = decision.application
+    _require(actor, "intake.decide_application", application)
+    if hasattr(decision, "corrected_by"):
+        raise StateConflict("该决定已被更正过，请更正最新的决定。")
+    if not reason.strip():
+        raise ServiceError("更正决定须填写理由。", fields={"reason": ["请填写理由"]})
+    accept = decision.outcome == QualificationDecision.Outcome.NOT_ACCEPTED
+    with transaction.atomic():
+        before = _transition(
+            application, "correct_to_accepted" if accept else "correct_to_not_accepted"
+        )
+        corrected = QualificationDecision.objects.create(
+            application=application,
+            version=application.version,
+            outcome=QualificationDecision.Outcome.ACCEPTED
+            if accept
+            else QualificationDecision.Outcome.NOT_ACCEPTED,
+            articles=sorted(set(articles or [])),
+            reason=reason.strip(),
+            decided_by=actor,
+            decided_at=timezone.now(),
+            corrects=decision,
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="intake.decision.correct",
+            obj=application,
+            before={"state": before, "decision": decision.pk},
+            after={"state": application.state, "decision": corrected.pk},
+            reason=reason.strip(),
+        )
+        _notify_decision(application, corrected)
+    return corrected
+
+
+def _notify_decision(application: Application, decision: QualificationDecision) -> None:
+    if decision.outcome == QualificationDecision.Outcome.ACCEPTED:
+        subject, body = (
+            "已受理",
+            f"您的{application.cycle.year}年度市长质量奖申报已受理，将进入材料评审。",
+        )
+    else:
+        cited = "、".join(decision.articles)
+        subject = "不予受理"
+        body = (
+            f"您的{application.cycle.year}年度市长质量奖申报不予受理。"
+            f"理由：{decision.reason}（依据：{cited}）。"
+        )
+    notify(
+        users=applicant_users(
+            organization=application.organization, individual=application.individual
+        ),
+        subject=f"{subject}：{application.cycle.year}年度市长质量奖申报",
+        body=body,
+        url=_link(application),
+    )

@@ -1,0 +1,67 @@
+"""The rubrics as data (data/gbt19580.yaml): GB/T 19580-2012 for organizations, the default
+individual rubric (article 14). Issue 5 turns them into versioned rows per cycle; until then the
+self-evaluation of the application form is structured by this file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "gbt19580.yaml"
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    category: str
+    name: str
+    points: int
+    type: str  # "process" | "result"
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    points: int
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Rubric:
+    key: str
+    applies_to: str
+    name: str
+    total_points: int
+    categories: tuple[Category, ...]
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for c in self.categories for i in c.items)
+
+
+@cache  # the file is read-only data shipped with the code: safe to share between requests
+def rubric_for(applies_to: str) -> Rubric:
+    """The rubric for "organization" or "individual"."""
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    for r in raw["rubrics"]:
+        if r["applies_to"] != applies_to:
+            continue
+        items = [
+            Item(i["code"], i["category"], i["name_zh"], int(i["points"]), i["type"])
+            for i in r["items"]
+        ]
+        categories = tuple(
+            Category(
+                c["code"],
+                c["name_zh"],
+                int(c["points"]),
+                tuple(i for i in items if i.category == c["code"]),
+            )
+            for c in r["categories"]
+        )
+        return Rubric(r["key"], applies_to, r["name_zh"], int(r["total_points"]), categories)
+    raise LookupError(f"no rubric for {applies_to}")
