@@ -10,10 +10,10 @@ import pytest
 
 from accounts.models import Individual, Organization, RecommendingUnit, User
 from accounts.services import register_individual
+from intake.schema import declarations_for
 from lib.rubrics import rubric_for
 from programs.models import Cycle
 from programs.services import publish_call
-from intake.schema import declarations_for
 
 CST = dt.timezone(dt.timedelta(hours=8))
 

@@ -445,7 +445,6 @@ def test_registration_validates_the_code_and_refuses_duplicates(program: object)
         if False
         else (None, None)
     )
-    from lib import uscc
 
     code = "91320682MA1BPF001"
     code += uscc.check_character(code)

@@ -1,0 +1,328 @@
+"""The API of 申报推荐 and 资格审查: the same services, permissions and audit as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Field, File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from accounts.models import Individual, Organization, RecommendingUnit, Role
+from accounts.selectors import scopes_of
+from accounts.services import register_individual, register_organization
+from lib.api import Page
+from lib.errors import ServiceError
+from programs.models import Cycle
+
+from . import schema, services
+from .models import Attachment, QualificationDecision, State
+from .selectors import applications_for, get_application_for_user
+
+router = Router(tags=["申报推荐与资格审查"])
+
+
+class ApplicationOut(Schema):
+    id: uuid.UUID = Field(alias="public_id")
+    cycle: int = Field(alias="cycle.year")
+    kind: str
+    applicant: str = Field(alias="applicant_name")
+    recommending_unit: str = Field(alias="recommending_unit.name")
+    state: str
+    state_label: str
+    version: int
+    submitted_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_state_label(obj: Any) -> str:
+        return str(State(obj.state).label)
+
+
+class ApplicationDetail(ApplicationOut):
+    data: dict[str, Any]
+
+
+class FindingOut(Schema):
+    rule: str
+    article: str
+    outcome: str
+    message: str
+
+
+class StartIn(Schema):
+    cycle: uuid.UUID
+    kind: str = "organization"
+
+
+class TextIn(Schema):
+    text: str
+
+
+class AcceptIn(Schema):
+    reason: str = ""
+    confirmed: list[str] = []
+
+
+class RejectIn(Schema):
+    reason: str
+    articles: list[str]
+
+
+class AttachmentOut(Schema):
+    id: uuid.UUID = Field(alias="public_id")
+    section: str
+    name: str = Field(alias="original_name")
+    kind: str
+    size: int
+    sha256: str
+
+
+class OrganizationRegistration(Schema):
+    uscc: str
+    name: str
+    recommending_unit: str
+    username: str
+    password: str
+    contact_name: str
+    email: str = ""
+    phone: str = ""
+    registered_address: str = ""
+    industry_code: str = ""
+    established_on: dt.date | None = None
+    legal_representative: str = ""
+    is_construction: bool = False
+    is_industrial: bool = False
+    environmental_rating: str = "none"
+    chief_quality_officer: str = ""
+
+
+class IndividualRegistration(Schema):
+    name: str
+    id_number: str
+    recommending_unit: str
+    position: str
+    quality_work_years: int
+    employer_name: str
+    username: str
+    password: str
+    email: str = ""
+    phone: str = ""
+
+
+class RegisteredOut(Schema):
+    username: str
+
+
+def _unit(name: str) -> RecommendingUnit:
+    unit = RecommendingUnit.objects.filter(name=name, active=True).first()
+    if unit is None:
+        raise ServiceError("没有该推荐单位。", fields={"recommending_unit": ["没有该推荐单位"]})
+    return unit
+
+
+@router.post(
+    "/registrations/organization", auth=None, response={201: RegisteredOut}, summary="组织注册"
+)
+def register_org(request: HttpRequest, body: OrganizationRegistration) -> Status[dict[str, str]]:
+    fields = body.model_dump()
+    _, user = register_organization(
+        uscc_code=fields.pop("uscc"),
+        recommending_unit=_unit(fields.pop("recommending_unit")),
+        **fields,
+    )
+    return Status(201, {"username": user.username})
+
+
+@router.post(
+    "/registrations/individual", auth=None, response={201: RegisteredOut}, summary="个人注册"
+)
+def register_person(request: HttpRequest, body: IndividualRegistration) -> Status[dict[str, str]]:
+    fields = body.model_dump()
+    _, user = register_individual(
+        recommending_unit=_unit(fields.pop("recommending_unit")), **fields
+    )
+    return Status(201, {"username": user.username})
+
+
+@router.get("/applications", response=list[ApplicationOut], summary="我可见的申报")
+@paginate(Page)
+def list_applications(request: HttpRequest, state: str = "", cycle: int | None = None) -> Any:
+    qs = applications_for(request.user)
+    if state:
+        qs = qs.filter(state=state)
+    if cycle:
+        qs = qs.filter(cycle__year=cycle)
+    return qs
+
+
+@router.post("/applications", response={201: ApplicationDetail}, summary="开始申报（草稿）")
+def start(request: HttpRequest, body: StartIn) -> Status[Any]:
+    cycle = get_object_or_404(Cycle, public_id=body.cycle, status=Cycle.Status.PUBLISHED)
+    user = request.user
+    organization = individual = None
+    if body.kind == "organization":
+        org_ids = scopes_of(user).get(Role.APPLICANT, frozenset())
+        organization = Organization.objects.filter(pk__in=org_ids).first()
+    else:
+        individual = Individual.objects.filter(user_id=user.pk).first()
+    if organization is None and individual is None:
+        raise ServiceError("您的账号没有可申报的组织或个人信息。", code="no_applicant", status=403)
+    application = services.start_application(
+        actor=user,
+        cycle=cycle,
+        organization=organization,
+        individual=individual,  # type: ignore[arg-type]
+    )
+    return Status(201, application)
+
+
+@router.get("/applications/{application_id}", response=ApplicationDetail, summary="申报详情")
+def detail(request: HttpRequest, application_id: uuid.UUID) -> Any:
+    return get_application_for_user(request.user, application_id)
+
+
+@router.put(
+    "/applications/{application_id}/form", response=ApplicationDetail, summary="保存申报表草稿"
+)
+def save_form(request: HttpRequest, application_id: uuid.UUID, body: schema.ApplicationForm) -> Any:
+    application = get_application_for_user(request.user, application_id)
+    return services.save_draft(
+        actor=request.user,  # type: ignore[arg-type]
+        application=application,
+        data=body.model_dump(mode="json"),
+    )
+
+
+@router.get(
+    "/applications/{application_id}/eligibility", response=list[FindingOut], summary="资格条件核查"
+)
+def eligibility(request: HttpRequest, application_id: uuid.UUID) -> Any:
+    """The draft's check for the applicant before submitting; the submitted version's report
+    for the unit and the Office."""
+    application = get_application_for_user(request.user, application_id)
+    if application.state in {State.DRAFT, State.RETURNED} and request.user.has_perm(
+        "intake.edit_application", application
+    ):
+        return services.check_eligibility(application)
+    return list(application.eligibility.filter(version=application.version).order_by("pk"))
+
+
+@router.post(
+    "/applications/{application_id}/attachments", response={201: AttachmentOut}, summary="上传附件"
+)
+def add_attachment(
+    request: HttpRequest, application_id: uuid.UUID, section: Form[str], file: File[UploadedFile]
+) -> Status[Any]:
+    application = get_application_for_user(request.user, application_id)
+    if file.size and file.size > services.MAX_ATTACHMENT_BYTES:
+        raise ServiceError(
+            f"文件超过{services.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB上限。",
+            code="rejected_file",
+        )
+    attachment = services.add_attachment(
+        actor=request.user,
+        application=application,
+        section=section,  # type: ignore[arg-type]
+        name=file.name or "",
+        data=file.read(),
+    )
+    return Status(201, attachment)
+
+
+@router.get("/attachments/{attachment_id}", summary="下载附件", response={200: None})
+def download(request: HttpRequest, attachment_id: uuid.UUID) -> HttpResponse:
+    visible = applications_for(request.user)
+    attachment = get_object_or_404(
+        Attachment.objects.filter(application__in=visible), public_id=attachment_id
+    )
+    data = services.open_attachment(actor=request.user, attachment=attachment)  # type: ignore[arg-type]
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{_quote(attachment.original_name)}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def _action(request: HttpRequest, application_id: uuid.UUID) -> Any:
+    return get_application_for_user(request.user, application_id)
+
+
+@router.post("/applications/{application_id}/submit", response=ApplicationOut, summary="提交申报")
+def submit(request: HttpRequest, application_id: uuid.UUID) -> Any:
+    application = _action(request, application_id)
+    services.submit_application(actor=request.user, application=application)  # type: ignore[arg-type]
+    return application
+
+
+@router.post(
+    "/applications/{application_id}/recommend", response=ApplicationOut, summary="签署推荐意见"
+)
+def recommend(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
+    application = _action(request, application_id)
+    services.recommend_application(actor=request.user, application=application, opinion=body.text)  # type: ignore[arg-type]
+    return application
+
+
+@router.post("/applications/{application_id}/return", response=ApplicationOut, summary="退回修改")
+def return_(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
+    application = _action(request, application_id)
+    services.return_application(actor=request.user, application=application, reason=body.text)  # type: ignore[arg-type]
+    return application
+
+
+@router.post("/applications/{application_id}/accept", response=ApplicationOut, summary="受理")
+def accept(request: HttpRequest, application_id: uuid.UUID, body: AcceptIn) -> Any:
+    application = _action(request, application_id)
+    services.decide_qualification(
+        actor=request.user,
+        application=application,
+        accept=True,  # type: ignore[arg-type]
+        reason=body.reason,
+        confirmed=body.confirmed,
+    )
+    return application
+
+
+@router.post("/applications/{application_id}/reject", response=ApplicationOut, summary="不予受理")
+def reject(request: HttpRequest, application_id: uuid.UUID, body: RejectIn) -> Any:
+    application = _action(request, application_id)
+    services.decide_qualification(
+        actor=request.user,
+        application=application,
+        accept=False,  # type: ignore[arg-type]
+        reason=body.reason,
+        articles=body.articles,
+    )
+    return application
+
+
+@router.post(
+    "/decisions/{decision_id}/correct", response=ApplicationOut, summary="更正资格审查决定"
+)
+def correct(request: HttpRequest, decision_id: int, body: TextIn) -> Any:
+    visible = applications_for(request.user)
+    decision = get_object_or_404(
+        QualificationDecision.objects.filter(application__in=visible), pk=decision_id
+    )
+    services.correct_decision(actor=request.user, decision=decision, reason=body.text)  # type: ignore[arg-type]
+    decision.application.refresh_from_db()
+    return decision.application
+
+
+@router.post("/applications/{application_id}/withdraw", response=ApplicationOut, summary="撤回申报")
+def withdraw(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
+    application = _action(request, application_id)
+    services.withdraw_application(actor=request.user, application=application, reason=body.text)  # type: ignore[arg-type]
+    return application

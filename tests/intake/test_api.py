@@ -1,0 +1,189 @@
+"""申报推荐 and 资格审查 through /api/v1/: the same rules as the pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from audit.models import AuditEvent
+from intake.models import Application, State
+from lib import uscc
+from programs.models import Cycle
+from tests.conftest import PASSWORD
+from tests.intake.conftest import complete_form
+
+
+def _client(username: str, password: str = PASSWORD) -> tuple[Client, dict[str, str]]:
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password}),
+        content_type="application/json",
+    ).json()["token"]
+    return client, {"Authorization": f"Bearer {token}"}
+
+
+def _call(who: tuple[Client, dict[str, str]], method: str, path: str, body: Any = None) -> Any:
+    client, headers = who
+    kwargs: dict[str, Any] = {"headers": headers}
+    if body is not None:
+        kwargs |= {"data": json.dumps(body), "content_type": "application/json"}
+    return getattr(client, method)(f"/api/v1{path}", **kwargs)
+
+
+@pytest.mark.req("A2.1", "A15.2", "A15.3", "A16.1")
+def test_register_apply_recommend_accept(open_cycle: Cycle, personas: dict[str, User]) -> None:
+    code = "91320682MA1APF00X"[:17]
+    code += uscc.check_character(code)
+    response = Client().post(
+        "/api/v1/registrations/organization",
+        json.dumps(
+            {
+                "uscc": code,
+                "name": "如皋接口示例有限公司",
+                "recommending_unit": "如城街道",
+                "username": "apiorg",
+                "password": "Quality#2026api",
+                "contact_name": "周一",
+                "established_on": "2010-01-01",
+                "chief_quality_officer": "吴二",
+                "industry_code": "34",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    applicant = _client("apiorg", "Quality#2026api")
+    started = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)})
+    assert started.status_code == 201
+    app_id = started.json()["id"]
+    assert (
+        _call(applicant, "put", f"/applications/{app_id}/form", complete_form()).status_code == 200
+    )
+    preview = _call(applicant, "get", f"/applications/{app_id}/eligibility").json()
+    assert {f["rule"]: f["outcome"] for f in preview}["a12_1_operation"] == "pass"
+    assert _call(applicant, "post", f"/applications/{app_id}/submit").json()["state"] == "submitted"
+    town = _client("p_recommender")
+    assert (
+        _call(town, "post", f"/applications/{app_id}/recommend", {"text": "同意推荐"}).json()[
+            "state"
+        ]
+        == "recommended"
+    )
+    office = _client("p_office")
+    refused = _call(
+        office, "post", f"/applications/{app_id}/accept", {"reason": "", "confirmed": []}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "unconfirmed"
+    confirm = [
+        f["rule"]
+        for f in _call(office, "get", f"/applications/{app_id}/eligibility").json()
+        if f["outcome"] == "confirm"
+    ]
+    accepted = _call(
+        office,
+        "post",
+        f"/applications/{app_id}/accept",
+        {"reason": "符合条件", "confirmed": confirm},
+    )
+    assert accepted.json()["state"] == "accepted"
+    actions = list(
+        AuditEvent.objects.filter(object_type="intake.application").values_list("action", flat=True)
+    )
+    assert actions == [
+        "intake.application.start",
+        "intake.application.submit",
+        "intake.application.recommend",
+        "intake.application.accept",
+    ]
+
+
+def test_strangers_get_404_and_the_wrong_role_403(
+    open_cycle: Cycle, personas: dict[str, User], org: object
+) -> None:
+    applicant = _client("p_applicant")
+    app_id = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)}).json()[
+        "id"
+    ]
+    assert (
+        _call(_client("p_office"), "get", f"/applications/{app_id}").status_code == 404
+    )  # a draft
+    _call(applicant, "put", f"/applications/{app_id}/form", complete_form())
+    _call(applicant, "post", f"/applications/{app_id}/submit")
+    assert _call(_client("p_expert"), "get", f"/applications/{app_id}").status_code == 404
+    assert _call(_client("p_office"), "get", f"/applications/{app_id}").status_code == 200
+    forbidden = _call(
+        _client("p_office"), "post", f"/applications/{app_id}/recommend", {"text": "同意"}
+    )
+    assert forbidden.status_code == 403
+    assert Application.objects.get().state == State.SUBMITTED
+
+
+def test_upload_checks_the_content(
+    open_cycle: Cycle, personas: dict[str, User], org: object
+) -> None:
+    client, headers = _client("p_applicant")
+    app_id = _call(
+        (client, headers), "post", "/applications", {"cycle": str(open_cycle.public_id)}
+    ).json()["id"]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = client.post(
+        f"/api/v1/applications/{app_id}/attachments",
+        {
+            "section": "general",
+            "file": SimpleUploadedFile("证书.pdf", b"MZ\x90\x00" + b"\x00" * 100),
+        },
+        headers=headers,
+    )
+    assert bad.status_code == 400
+    assert "可执行程序" in bad.json()["message"]
+    good = client.post(
+        f"/api/v1/applications/{app_id}/attachments",
+        {"section": "general", "file": SimpleUploadedFile("证书.pdf", b"%PDF-1.4\n%%EOF\n")},
+        headers=headers,
+    )
+    assert good.status_code == 201
+    download = client.get(f"/api/v1/attachments/{good.json()['id']}", headers=headers)
+    assert download.content == b"%PDF-1.4\n%%EOF\n"
+    assert download["Content-Type"] == "application/pdf"
+    assert "filename*=UTF-8''%E8%AF%81%E4%B9%A6.pdf" in download["Content-Disposition"]
+
+
+def test_list_query_count_is_constant(
+    open_cycle: Cycle, personas: dict[str, User], org: object, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    office = _client("p_office")
+    applicant = _client("p_applicant")
+    app_id = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)}).json()[
+        "id"
+    ]
+    _call(applicant, "put", f"/applications/{app_id}/form", complete_form())
+    _call(applicant, "post", f"/applications/{app_id}/submit")
+    with django_assert_max_num_queries(12) as few:
+        assert _call(office, "get", "/applications").json()["count"] == 1
+    from accounts.models import RecommendingUnit
+    from accounts.services import register_organization
+    from intake import services
+
+    for i in range(8):
+        body = f"91320682MA1L{i:04d}0"
+        org_i, user = register_organization(
+            uscc_code=body + uscc.check_character(body),
+            name=f"列表示例{i}",
+            recommending_unit=RecommendingUnit.objects.get(name="如城街道"),
+            username=f"list{i}",
+            password="Quality#2026l",
+            contact_name="某",
+            established_on=None,
+        )
+        a = services.start_application(actor=user, cycle=open_cycle, organization=org_i)
+        services.save_draft(actor=user, application=a, data=complete_form())
+        services.submit_application(actor=user, application=a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert _call(office, "get", "/applications").json()["count"] == 9
