@@ -116,7 +116,7 @@ def main() -> None:
                     reason=p["reason"],
                 )
 
-        # SQL statements of one append (BEGIN/COMMIT are not captured on PostgreSQL).
+        # The SQL statements of one append, transaction control included.
         with CaptureQueriesContext(connections["default"]) as ctx:
             append(payloads(1)[0])
         statements = [
@@ -154,11 +154,13 @@ def main() -> None:
             errors: list[BaseException] = []
             barrier = threading.Barrier(2)
 
+            chunks = [payloads(per_thread), payloads(per_thread)]
+
             def worker(k: int) -> None:
                 try:
-                    mine = payloads(per_thread)
+                    connections["default"].ensure_connection()  # this thread's own connection
                     barrier.wait()
-                    for p in mine:
+                    for p in chunks[k]:
                         t0 = time.perf_counter()
                         append(p)
                         latencies[k].append(time.perf_counter() - t0)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Organization, RecommendingUnit, Role, User
-from accounts.services import create_user, grant_role
+from accounts.services import create_user, grant_role, register_individual
 from audit.services import record
 from lib import uscc
 
@@ -107,7 +107,20 @@ def seed_users() -> dict[str, User]:
     users: dict[str, User] = {}
     for username, full_name, role, scope in DEMO_USERS:
         user = User.objects.filter(username=username).first()
-        if user is None:
+        if user is None and role == Role.INDIVIDUAL:
+            # A person applying for the individual award signs up with her 身份证 (A14.1).
+            _, user = register_individual(
+                name="李娜",
+                id_number="320682198503150026",
+                recommending_unit=RecommendingUnit.objects.get(name="如城街道"),
+                position="cqo",
+                quality_work_years=12,
+                employer_name="如皋示例机械有限公司",
+                username=username,
+                password=DEMO_PASSWORD,
+                email=f"{username}@demo.rugao.example",
+            )
+        elif user is None:
             user = create_user(
                 actor=None,
                 actor_role="system",
@@ -148,6 +161,7 @@ def seed_organization() -> Organization:
             "legal_representative": "王建国",
             "is_industrial": True,
             "environmental_rating": Organization.EnvironmentalRating.GREEN,
+            "chief_quality_officer": "张华",
         },
     )
     if created:
@@ -177,10 +191,9 @@ def seed_cycle(program: AwardProgram, office: User) -> Cycle:
     return cycle
 
 
-def seed() -> list[tuple[str, str, str]]:
-    """Seed everything; returns (username, password, role label) for the README and `make run`."""
+def seed() -> None:
+    """The program, its policy, the units, one account per role and the published 2026 cycle."""
     seed_units()
     program = seed_program()
     users = seed_users()
     seed_cycle(program, users["office"])
-    return [(u, DEMO_PASSWORD, r.label) for u, _, r, _ in DEMO_USERS]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -20,10 +23,23 @@ from .models import (
     Stage,
 )
 
+_as_of: ContextVar[dt.date | None] = ContextVar("as_of", default=None)
+
 
 def today() -> dt.date:
     """Today in China Standard Time (TIME_ZONE): every deadline of the Measures is such a date."""
-    return timezone.localdate()
+    return _as_of.get() or timezone.localdate()
+
+
+@contextmanager
+def as_of(day: dt.date) -> Iterator[None]:
+    """Let the services see `day` as today. Only `seed_demo` uses it, to build a past year's
+    applications through the same services and deadlines a real year went through."""
+    token = _as_of.set(day)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
 
 
 def work_calendar() -> WorkCalendar:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
 from programs import demo
@@ -9,7 +12,10 @@ from programs.models import AwardProgram
 
 
 class Command(BaseCommand):
-    help = "写入演示数据（如皋市市长质量奖、2021年办法、当前年度、各角色演示账号）；可重复运行。"
+    help = (
+        "写入演示数据：如皋市市长质量奖、2021年办法、2026年度、各角色演示账号，以及各阶段的申报；"
+        "可重复运行。各应用的 demo.seed() 按 INSTALLED_APPS 的顺序调用（先 programs）。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="数据库已有奖项时什么也不做")
@@ -18,8 +24,17 @@ class Command(BaseCommand):
         if options["if_empty"] and AwardProgram.objects.exists():
             self.stdout.write("数据库已有数据，未写入演示数据。")
         else:
-            demo.seed()
+            for module in demo_modules():
+                module.seed()
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, _, role, _ in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role.label}")
+        self.stdout.write("  另有各镇（街道）审核人 town_<拼音>、申报组织 org01…org12，见 README。")
+
+
+def demo_modules() -> list[Any]:
+    """`<app>.demo` of every project app, programs first (the others build on its cycle)."""
+    names = [c.name for c in apps.get_app_configs() if find_spec(f"{c.name}.demo") is not None]
+    names.sort(key=lambda n: n != "programs")
+    return [import_module(f"{n}.demo") for n in names]
