@@ -22,6 +22,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", include("programs.urls")),
     path("accounts/", include("accounts.urls")),
+    path("applications/", include("intake.urls", namespace="intake")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -20,7 +20,7 @@ from lib.api import Page
 from lib.errors import ServiceError
 from programs.models import Cycle
 
-from . import schema, services
+from . import documents, schema, services
 from .models import Attachment, QualificationDecision, State
 from .selectors import applications_for, get_application_for_user
 
@@ -158,6 +158,42 @@ def list_applications(request: HttpRequest, state: str = "", cycle: int | None =
     if cycle:
         qs = qs.filter(cycle__year=cycle)
     return qs
+
+
+@router.get("/applications/export.xlsx", summary="导出申报汇总（Excel）", response={200: None})
+def export(request: HttpRequest, state: str = "", cycle: int | None = None) -> HttpResponse:
+    qs = applications_for(request.user)
+    if state:
+        qs = qs.filter(state=state)
+    if cycle:
+        qs = qs.filter(cycle__year=cycle)
+    return _file(documents.applications_xlsx(qs), "市长质量奖申报汇总.xlsx", XLSX)
+
+
+@router.get(
+    "/applications/{application_id}/form.docx", summary="申报表（Word）", response={200: None}
+)
+def form_docx(
+    request: HttpRequest, application_id: uuid.UUID, version: int | None = None
+) -> HttpResponse:
+    """The submitted 申报表 (the latest version unless `version` is given) for the archive."""
+    application = get_application_for_user(request.user, application_id)
+    frozen = get_object_or_404(application.versions, number=version or application.version)
+    name = (
+        f"{application.applicant_name}-{application.cycle.year}年度申报表-第{frozen.number}版.docx"
+    )
+    return _file(documents.application_form_docx(frozen), name, DOCX)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _file(data: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.post("/applications", response={201: ApplicationDetail}, summary="开始申报（草稿）")

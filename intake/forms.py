@@ -564,10 +564,16 @@ class ListFilterForm(forms.Form):
         self.fields["unit"].choices = [("", "全部推荐单位"), *units]  # type: ignore[attr-defined]
 
 
-class TextForm(forms.Form):
-    """One free text (推荐意见, 退回理由, 撤回原因); whether it may be empty is the service's call."""
+class OpinionForm(forms.Form):
+    """推荐意见; whether it may be empty is the service's call."""
 
-    text = forms.CharField(required=False, max_length=2000)
+    opinion = forms.CharField(required=False, max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    """退回理由 or 撤回原因; whether it may be empty is the service's call."""
+
+    reason = forms.CharField(required=False, max_length=2000)
 
 
 def article_choices(kind: str) -> list[tuple[str, str]]:

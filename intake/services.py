@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from pydantic import ValidationError as SchemaError
 
 from accounts.models import Individual, Organization, Role, User
@@ -23,7 +22,7 @@ from audit.services import record
 from lib import files
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Stage
-from programs.selectors import today
+from programs.selectors import now, today
 
 from . import eligibility, schema
 from .models import (
@@ -187,7 +186,7 @@ def save_draft(*, actor: User, application: Application, data: dict[str, Any]) -
     cleaned = form.model_dump(mode="json", exclude_defaults=False)
     updated = Application.objects.filter(
         pk=application.pk, state__in=[State.DRAFT, State.RETURNED]
-    ).update(data=cleaned, updated_at=timezone.now())
+    ).update(data=cleaned, updated_at=now())
     if not updated:
         raise StateConflict("该申报已提交，不能再修改。")
     application.data = cleaned
@@ -242,7 +241,7 @@ def remove_attachment(*, actor: User, attachment: Attachment) -> None:
     if application.state not in {State.DRAFT, State.RETURNED}:
         raise StateConflict("该申报已提交，不能再删除附件。")
     with transaction.atomic():
-        Attachment.objects.filter(pk=attachment.pk).update(removed_at=timezone.now())
+        Attachment.objects.filter(pk=attachment.pk).update(removed_at=now())
         record(
             actor=actor,
             role=_applicant_role(application.kind),
@@ -317,9 +316,9 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
             fields={"missing": missing},
         )
     with transaction.atomic():
-        now = timezone.now()
+        submitted_at = now()
         number = application.version + 1
-        before = _transition(application, "submit", version=number, submitted_at=now)
+        before = _transition(application, "submit", version=number, submitted_at=submitted_at)
         attachments = [
             {
                 "id": str(a.public_id),
@@ -335,7 +334,7 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
             number=number,
             data=application.data,
             attachments=attachments,
-            submitted_at=now,
+            submitted_at=submitted_at,
             submitted_by=actor,
         )
         findings = check_eligibility(application)
@@ -431,7 +430,7 @@ def recommend_application(*, actor: User, application: Application, opinion: str
             reviewer=actor,
             outcome=Recommendation.Outcome.RECOMMENDED,
             opinion=opinion.strip(),
-            decided_at=timezone.now(),
+            decided_at=now(),
         )
         record(
             actor=actor,
@@ -476,7 +475,7 @@ def return_application(*, actor: User, application: Application, reason: str) ->
                 reviewer=actor,
                 outcome=Recommendation.Outcome.RETURNED,
                 opinion=reason.strip(),
-                decided_at=timezone.now(),
+                decided_at=now(),
             )
         record(
             actor=actor,
@@ -555,7 +554,7 @@ def decide_qualification(
             articles=articles,
             reason=reason.strip(),
             decided_by=actor,
-            decided_at=timezone.now(),
+            decided_at=now(),
         )
         record(
             actor=actor,
@@ -599,7 +598,7 @@ def correct_decision(
             articles=sorted(set(articles or [])),
             reason=reason.strip(),
             decided_by=actor,
-            decided_at=timezone.now(),
+            decided_at=now(),
             corrects=decision,
         )
         record(

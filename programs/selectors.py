@@ -31,6 +31,15 @@ def today() -> dt.date:
     return _as_of.get() or timezone.localdate()
 
 
+def now() -> dt.datetime:
+    """The time recorded on domain rows (submitted, decided); 10:00 on the `as_of` day when the
+    demo rebuilds a past year. Audit events always carry the real time."""
+    day = _as_of.get()
+    if day is None:
+        return timezone.now()
+    return dt.datetime.combine(day, dt.time(10, 0), tzinfo=timezone.get_current_timezone())
+
+
 @contextmanager
 def as_of(day: dt.date) -> Iterator[None]:
     """Let the services see `day` as today. Only `seed_demo` uses it, to build a past year's

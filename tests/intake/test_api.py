@@ -187,3 +187,18 @@ def test_list_query_count_is_constant(
         services.submit_application(actor=user, application=a)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert _call(office, "get", "/applications").json()["count"] == 9
+
+
+def test_word_and_excel_downloads(open_cycle: Cycle, personas: dict[str, User], org: object) -> None:
+    applicant = _client("p_applicant")
+    app_id = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)}).json()["id"]
+    _call(applicant, "put", f"/applications/{app_id}/form", complete_form())
+    _call(applicant, "post", f"/applications/{app_id}/submit")
+    docx = _call(applicant, "get", f"/applications/{app_id}/form.docx")
+    assert docx.status_code == 200
+    assert docx.content[:2] == b"PK"
+    assert "wordprocessingml" in docx["Content-Type"]
+    assert _call(_client("p_expert"), "get", f"/applications/{app_id}/form.docx").status_code == 404
+    xlsx = _call(_client("p_office"), "get", "/applications/export.xlsx?state=submitted")
+    assert xlsx.status_code == 200
+    assert "spreadsheetml" in xlsx["Content-Type"]

@@ -16,15 +16,27 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent
     states = Counter(Application.objects.values_list("state", flat=True))
-    assert set(states) == {"draft", "submitted", "returned", "recommended", "accepted", "not_accepted", "withdrawn"}
+    assert set(states) == {
+        "draft",
+        "submitted",
+        "returned",
+        "recommended",
+        "accepted",
+        "not_accepted",
+        "withdrawn",
+    }
     assert sum(states.values()) == 16
     assert Application.objects.filter(kind="individual").count() == 3
     failed = dict(
-        EligibilityResult.objects.filter(outcome="fail").values_list("application__organization__name", "article")
+        EligibilityResult.objects.filter(outcome="fail").values_list(
+            "application__organization__name", "article"
+        )
     )
     assert failed["如皋城南新材料有限公司"] == "A12.1"  # refused: not 5 years old
     assert failed["如皋东陈建设工程有限公司"] == "A12.3"  # a builder without 鲁班奖
     assert failed["如皋丁堰化工有限公司"] == "A12.5"  # industrial, rated yellow
     assert failed["如皋搬经农业发展有限公司"] == "A13.4"  # fraud in another award
-    assert Application.objects.get(organization__name="如皋城南新材料有限公司").state == "not_accepted"
+    assert (
+        Application.objects.get(organization__name="如皋城南新材料有限公司").state == "not_accepted"
+    )
     assert verify_chain().ok

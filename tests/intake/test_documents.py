@@ -1,0 +1,68 @@
+"""The 申报表 as Word for the archive and the list as Excel (issue 3, item 7)."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from docx import Document
+
+from accounts.models import Individual, Organization, User
+from intake import services
+from intake.documents import application_form_docx, applications_xlsx
+from intake.models import Application, ApplicationVersion
+from intake.selectors import applications_for
+from programs.models import Cycle
+from tests.intake.conftest import complete_form
+
+
+def _text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.fixture
+def version(open_cycle: Cycle, org: Organization, personas: dict[str, User]) -> ApplicationVersion:
+    application = services.start_application(
+        actor=personas["applicant"], cycle=open_cycle, organization=org
+    )
+    services.save_draft(actor=personas["applicant"], application=application, data=complete_form())
+    return services.submit_application(actor=personas["applicant"], application=application)
+
+
+def test_word_form_holds_what_was_submitted(version: ApplicationVersion, org: Organization) -> None:
+    text = _text(application_form_docx(version))
+    assert "如皋市市长质量奖申报表" in text
+    assert org.uscc in text
+    assert "4.1.2 高层领导的作用（50分，自评得分率60%）" in text
+    assert "52000.00" in text
+    assert "第1版" in text
+
+
+def test_word_form_masks_the_id_number(open_cycle: Cycle, person: Individual) -> None:
+    application = services.start_application(actor=person.user, cycle=open_cycle, individual=person)
+    services.save_draft(
+        actor=person.user, application=application, data=complete_form("individual")
+    )
+    version = services.submit_application(actor=person.user, application=application)
+    text = _text(application_form_docx(version))
+    assert "320682********0026" in text
+    assert person.id_number not in text
+
+
+def test_excel_export_neutralizes_formulas(
+    version: ApplicationVersion, personas: dict[str, User]
+) -> None:
+    Organization.objects.filter(pk=version.application.organization_id).update(
+        name='=HYPERLINK("http://x","点我")'
+    )
+    data = applications_xlsx(applications_for(personas["office"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]][:3] == ["年度", "类别", "申报主体"]
+    name = sheet.cell(row=2, column=3)
+    assert name.data_type == "s"
+    assert str(name.value).startswith("'=")
+    assert Application.objects.count() == 1
