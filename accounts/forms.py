@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from .models import Organization, RecommendingUnit, Role, User
+from .models import Individual, Organization, RecommendingUnit, Role, User
 
 
 class LoginForm(AuthenticationForm):
@@ -51,3 +53,84 @@ class UnitForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=RecommendingUnit.Kind.choices)
     also_known_as = forms.CharField(label="合署名称", max_length=100, required=False)
     active = forms.BooleanField(label="启用", required=False, initial=True)
+
+
+class _AccountFields(forms.Form):
+    """The contact's account, shared by both registrations (the service checks the password
+    rules and that the username is free)."""
+
+    username = forms.CharField(label="用户名", max_length=150)
+    password1 = forms.CharField(label="密码", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput, strip=False)
+    phone = forms.CharField(label="手机号码", max_length=20, required=False)
+    email = forms.EmailField(label="电子邮箱", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致。")
+        return data
+
+
+def _territorial_units() -> Any:
+    return RecommendingUnit.objects.filter(
+        active=True,
+        kind__in=[
+            RecommendingUnit.Kind.TOWN,
+            RecommendingUnit.Kind.SUBDISTRICT,
+            RecommendingUnit.Kind.DISTRICT,
+        ],
+    ).order_by("kind", "name")
+
+
+class OrganizationRegistrationForm(_AccountFields):
+    uscc = forms.CharField(label="统一社会信用代码", max_length=24)
+    name = forms.CharField(label="组织名称", max_length=200)
+    registered_address = forms.CharField(label="注册地址", max_length=300, required=False)
+    recommending_unit = forms.ModelChoiceField(
+        label="所在镇（区、街道）", queryset=_territorial_units(), empty_label="请选择"
+    )
+    industry_code = forms.ChoiceField(label="行业（GB/T 4754-2017）", required=False)
+    established_on = forms.DateField(
+        label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    legal_representative = forms.CharField(label="法定代表人", max_length=100, required=False)
+    is_construction = forms.BooleanField(label="建筑企业", required=False)
+    is_industrial = forms.BooleanField(label="工业企业", required=False)
+    environmental_rating = forms.ChoiceField(
+        label="环保信用等级",
+        choices=Organization.EnvironmentalRating.choices,
+        initial=Organization.EnvironmentalRating.NONE,
+    )
+    chief_quality_officer = forms.CharField(label="首席质量官", max_length=100, required=False)
+    contact_name = forms.CharField(label="联系人姓名", max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from lib import industries
+
+        super().__init__(*args, **kwargs)
+        self.fields["recommending_unit"].queryset = _territorial_units()  # type: ignore[attr-defined]
+        self.fields["industry_code"].choices = [("", "请选择"), *industries.choices()]  # type: ignore[attr-defined]
+
+
+class IndividualRegistrationForm(_AccountFields):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号码", max_length=24)
+    position = forms.ChoiceField(
+        label="身份", choices=[("", "请选择"), *Individual.Position.choices]
+    )
+    employer_name = forms.CharField(label="所在组织名称", max_length=200)
+    quality_work_years = forms.IntegerField(
+        label="在本市从事质量工作年限", min_value=0, max_value=70
+    )
+    recommending_unit = forms.ModelChoiceField(
+        label="推荐单位",
+        queryset=RecommendingUnit.objects.filter(active=True),
+        empty_label="请选择",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recommending_unit"].queryset = RecommendingUnit.objects.filter(  # type: ignore[attr-defined]
+            active=True
+        ).order_by("kind", "name")

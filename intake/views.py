@@ -332,7 +332,7 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "missing": missing,
             "changes": changes,
             "attachment_changes": attachment_changes,
-            "recommendations": application.recommendations.select_related("unit", "reviewer"),
+            "recommendations": list(application.recommendations.select_related("unit", "reviewer")),
             "decisions": decisions,
             "current_decision": current_decision,
             "can_edit": can_edit and state in EDITABLE,
