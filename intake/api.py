@@ -1,10 +1,12 @@
-"""The API of 申报推荐 and 资格审查: the same services, permissions and audit as the pages."""
+"""The API of 申报推荐 and 资格审查: the same services, permissions and audit as the pages.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: django-ninja reads the parameter annotations at
+import time, and a paginated view's string annotations would be resolved in ninja's module.
+"""
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -25,6 +27,9 @@ from .models import Attachment, QualificationDecision, State
 from .selectors import applications_for, get_application_for_user
 
 router = Router(tags=["申报推荐与资格审查"])
+# Bounded integers: an out-of-range number is a 422, never a database overflow.
+Year = Annotated[int, Field(ge=2000, le=2100)]
+RowId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class ApplicationOut(Schema):
@@ -151,7 +156,7 @@ def register_person(request: HttpRequest, body: IndividualRegistration) -> Statu
 
 @router.get("/applications", response=list[ApplicationOut], summary="我可见的申报")
 @paginate(Page)
-def list_applications(request: HttpRequest, state: str = "", cycle: int | None = None) -> Any:
+def list_applications(request: HttpRequest, state: str = "", cycle: Year | None = None) -> Any:
     qs = applications_for(request.user)
     if state:
         qs = qs.filter(state=state)
@@ -161,7 +166,7 @@ def list_applications(request: HttpRequest, state: str = "", cycle: int | None =
 
 
 @router.get("/applications/export.xlsx", summary="导出申报汇总（Excel）", response={200: None})
-def export(request: HttpRequest, state: str = "", cycle: int | None = None) -> HttpResponse:
+def export(request: HttpRequest, state: str = "", cycle: Year | None = None) -> HttpResponse:
     qs = applications_for(request.user)
     if state:
         qs = qs.filter(state=state)
@@ -347,7 +352,7 @@ def reject(request: HttpRequest, application_id: uuid.UUID, body: RejectIn) -> A
 @router.post(
     "/decisions/{decision_id}/correct", response=ApplicationOut, summary="更正资格审查决定"
 )
-def correct(request: HttpRequest, decision_id: int, body: TextIn) -> Any:
+def correct(request: HttpRequest, decision_id: RowId, body: TextIn) -> Any:
     visible = applications_for(request.user)
     decision = get_object_or_404(
         QualificationDecision.objects.filter(application__in=visible), pk=decision_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
 
@@ -12,8 +12,8 @@ class Page(PaginationBase):
     """`page` and `page_size` in, `count` and `results` out (DESIGN.md)."""
 
     class Input(Schema):
-        page: int = 1
-        page_size: int = 20
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int = Field(20, ge=1, le=100)
 
     class Output(Schema):
         count: int
