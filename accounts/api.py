@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -15,9 +17,9 @@ from ninja.security import HttpBearer
 
 from lib.errors import ServiceError
 
-from .models import ApiToken, Role, User
+from .models import ApiToken, Individual, Role, User
 from .selectors import roles_of
-from .services import record_login, record_logout, token_expiry
+from .services import record_login, record_logout, reveal_id_number, token_expiry
 
 router = Router(tags=["账号"])
 
@@ -98,3 +100,23 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "full_name": getattr(user, "full_name", ""),
         "roles": [{"role": r.value, "label": Role(r).label} for r in sorted(roles_of(user))],
     }
+
+
+class IdNumberOut(Schema):
+    id_number: str
+
+
+class RevealIn(Schema):
+    reason: str = ""
+
+
+@router.post(
+    "/individuals/{individual_id}/reveal-id-number",
+    response=IdNumberOut,
+    summary="查看完整身份证号码（办公室，留痕）",
+)
+def reveal(request: HttpRequest, individual_id: uuid.UUID, body: RevealIn) -> dict[str, str]:
+    """Office staff only; every view of a full number is an audit event."""
+    individual = get_object_or_404(Individual, public_id=individual_id)
+    number = reveal_id_number(actor=request.user, individual=individual, reason=body.reason)  # type: ignore[arg-type]
+    return {"id_number": number}

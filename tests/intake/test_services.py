@@ -463,3 +463,18 @@ def test_individual_id_number_never_enters_the_audit_in_full(person: Individual)
     event = AuditEvent.objects.get(action="accounts.individual.register")
     assert event.after["id_number"] == "320682********0026"
     assert person.id_number not in str(event.after)
+
+
+def test_only_the_office_sees_a_full_id_number_and_each_view_is_audited(
+    person: Individual, personas: dict[str, User]
+) -> None:
+    from accounts.services import reveal_id_number
+
+    with pytest.raises(PermissionDenied):
+        reveal_id_number(actor=personas["recommender"], individual=person)
+    assert (
+        reveal_id_number(actor=personas["office"], individual=person, reason="核对身份")
+        == "320682198503150026"
+    )
+    event = AuditEvent.objects.get(action="accounts.individual.reveal_id")
+    assert (event.actor, event.reason) == (personas["office"], "核对身份")
