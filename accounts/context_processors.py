@@ -7,8 +7,21 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .models import Role
+from .models import Notification, Role
 from .selectors import roles_of
+
+
+def _applications_label(roles: frozenset[Role]) -> str | None:
+    """The applications page under the name of the user's own work on it."""
+    if Role.OFFICE in roles:
+        return "资格审查"
+    if Role.RECOMMENDER in roles:
+        return "推荐审核"
+    if roles & {Role.APPLICANT, Role.INDIVIDUAL}:
+        return "我的申报"
+    if Role.SUPERVISOR in roles:
+        return "申报查阅"
+    return None
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -17,6 +30,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [("首页", reverse("programs:home"))]
     if user.is_authenticated:
         items.append(("我的工作台", reverse("accounts:dashboard")))
+    if label := _applications_label(roles):
+        items.append((label, reverse("intake:list")))
     if user.has_perm("programs.manage_cycle"):
         items += [
             ("年度管理", reverse("programs:cycle_list")),
@@ -30,7 +45,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("审计日志", reverse("audit:trail")))
     if user.has_perm("accounts.use_admin"):
         items.append(("系统管理", reverse("admin:index")))
+    unread = 0
+    if user.is_authenticated:
+        unread = Notification.objects.filter(user=user.pk, read_at__isnull=True).count()
     return {
         "nav_items": items,
         "nav_roles": sorted(Role(r).label for r in roles),
+        "nav_unread": unread,
     }

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from lib import industries
+
 from .models import Individual, Organization, RecommendingUnit, Role, User
 
 
@@ -55,7 +57,33 @@ class UnitForm(forms.Form):
     active = forms.BooleanField(label="启用", required=False, initial=True)
 
 
-class _AccountFields(forms.Form):
+class _BootstrapForm(forms.Form):
+    """Widgets rendered with Bootstrap's classes; fields with errors marked invalid."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] += " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"{name}-errors"
+
+
+class _AccountFields(_BootstrapForm):
     """The contact's account, shared by both registrations (the service checks the password
     rules and that the username is free)."""
 
@@ -70,6 +98,10 @@ class _AccountFields(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", "两次输入的密码不一致。")
         return data
+
+
+def _industry_choices() -> list[tuple[str, str]]:
+    return [("", "请选择"), *industries.choices()]
 
 
 def _territorial_units() -> Any:
@@ -90,7 +122,9 @@ class OrganizationRegistrationForm(_AccountFields):
     recommending_unit = forms.ModelChoiceField(
         label="所在镇（区、街道）", queryset=_territorial_units(), empty_label="请选择"
     )
-    industry_code = forms.ChoiceField(label="行业（GB/T 4754-2017）", required=False)
+    industry_code = forms.ChoiceField(
+        label="行业（GB/T 4754-2017）", required=False, choices=_industry_choices
+    )
     established_on = forms.DateField(
         label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -105,13 +139,6 @@ class OrganizationRegistrationForm(_AccountFields):
     chief_quality_officer = forms.CharField(label="首席质量官", max_length=100, required=False)
     contact_name = forms.CharField(label="联系人姓名", max_length=100)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from lib import industries
-
-        super().__init__(*args, **kwargs)
-        self.fields["recommending_unit"].queryset = _territorial_units()  # type: ignore[attr-defined]
-        self.fields["industry_code"].choices = [("", "请选择"), *industries.choices()]  # type: ignore[attr-defined]
-
 
 class IndividualRegistrationForm(_AccountFields):
     name = forms.CharField(label="姓名", max_length=50)
@@ -125,12 +152,6 @@ class IndividualRegistrationForm(_AccountFields):
     )
     recommending_unit = forms.ModelChoiceField(
         label="推荐单位",
-        queryset=RecommendingUnit.objects.filter(active=True),
+        queryset=RecommendingUnit.objects.filter(active=True).order_by("kind", "name"),
         empty_label="请选择",
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["recommending_unit"].queryset = RecommendingUnit.objects.filter(  # type: ignore[attr-defined]
-            active=True
-        ).order_by("kind", "name")

@@ -16,4 +16,8 @@ urlpatterns = [
     path("units/", views.units_page, name="units"),
     path("units/new/", views.unit_save, name="unit_add"),
     path("units/<int:pk>/", views.unit_save, name="unit_change"),
+    path("register/organization/", views.register_organization, name="register_organization"),
+    path("register/individual/", views.register_individual, name="register_individual"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_read, name="inbox_read"),
 ]

@@ -2,21 +2,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
 from . import services
-from .forms import GrantRoleForm, LoginForm, ReasonForm, UnitForm
-from .models import RecommendingUnit, Role, RoleAssignment, User
+from .forms import (
+    GrantRoleForm,
+    IndividualRegistrationForm,
+    LoginForm,
+    OrganizationRegistrationForm,
+    ReasonForm,
+    UnitForm,
+)
+from .models import Notification, RecommendingUnit, Role, RoleAssignment, User
 from .selectors import roles_of
 
 
@@ -177,3 +187,120 @@ def unit_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, f"已保存推荐单位“{saved.name}”。")
             return redirect("accounts:units")
     return units_page(request, form=form, status=400)
+
+
+# --- self-registration (public) -----------------------------------------------------------------
+
+# ServiceError.fields names the service's arguments; the forms name two of them differently.
+_FIELD_ALIASES = {"password": "password1"}
+
+
+def _show_refusal(form: forms.Form, exc: ServiceError) -> None:
+    """Put a refusal's field errors next to their fields, the rest above the form."""
+    placed = False
+    for name, errors in exc.fields.items():
+        target = _FIELD_ALIASES.get(name, name)
+        if target in form.fields:
+            for error in errors:
+                form.add_error(target, error)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _signed_up(request: HttpRequest, user: User, message: str) -> HttpResponse:
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, message)
+    return redirect("intake:list")
+
+
+def register_organization(request: HttpRequest) -> HttpResponse:
+    """An organization signs itself up with its first contact (A2.1)."""
+    if request.user.is_authenticated:
+        return redirect("intake:list")
+    form = OrganizationRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            org, user = services.register_organization(
+                uscc_code=data["uscc"],
+                name=data["name"],
+                recommending_unit=data["recommending_unit"],
+                username=data["username"],
+                password=data["password1"],
+                contact_name=data["contact_name"],
+                email=data["email"],
+                phone=data["phone"],
+                registered_address=data["registered_address"],
+                industry_code=data["industry_code"],
+                established_on=data["established_on"],
+                legal_representative=data["legal_representative"],
+                is_construction=data["is_construction"],
+                is_industrial=data["is_industrial"],
+                environmental_rating=data["environmental_rating"],
+                chief_quality_officer=data["chief_quality_officer"],
+            )
+        except ServiceError as exc:
+            _show_refusal(form, exc)
+        else:
+            return _signed_up(request, user, f"“{org.name}”已注册，您现在可以开始申报。")
+    return render(
+        request,
+        "accounts/register_organization.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def register_individual(request: HttpRequest) -> HttpResponse:
+    """A person signs up to apply for the individual award (A5.3, A14.1)."""
+    if request.user.is_authenticated:
+        return redirect("intake:list")
+    form = IndividualRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person, user = services.register_individual(
+                name=data["name"],
+                id_number=data["id_number"],
+                recommending_unit=data["recommending_unit"],
+                position=data["position"],
+                quality_work_years=data["quality_work_years"],
+                employer_name=data["employer_name"],
+                username=data["username"],
+                password=data["password1"],
+                email=data["email"],
+                phone=data["phone"],
+            )
+        except ServiceError as exc:
+            _show_refusal(form, exc)
+        else:
+            return _signed_up(request, user, f"{person.name}，您已完成个人注册，现在可以开始申报。")
+    return render(
+        request,
+        "accounts/register_individual.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    rows = Notification.objects.filter(user=request.user.pk).order_by("-created_at", "-pk")
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(request, "accounts/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    # A write in a view only because accounts.services has no `mark_notifications_read` yet;
+    # only the user's own rows, not audited (reading one's mail is not an official act).
+    count = Notification.objects.filter(user=request.user.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, f"已将{count}条消息标为已读。" if count else "没有未读消息。")
+    return redirect("accounts:inbox")

@@ -86,10 +86,13 @@ def bench_database() -> Iterator[Database]:
             db.label = f"PostgreSQL {version} (database {bench_name}, 127.0.0.1 TCP)"
         yield db
     finally:
-        if "django" in sys.modules:
-            from django.db import connections
+        if "django.conf" in sys.modules:
+            from django.conf import settings
 
-            connections.close_all()
+            if settings.configured:  # not when setup itself failed
+                from django.db import connections
+
+                connections.close_all()
         if bench_name:
             from psycopg import sql
 

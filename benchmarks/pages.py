@@ -5,7 +5,7 @@
 
 Each URL gets a few untimed warm-up requests (template compilation, first connection), then
 N timed GETs; SQL queries per request are counted on separate requests afterwards, so the
-capture does not slow the timed ones. DEBUG is off. The last row repeats /audit/ after 20,000
+capture does not slow the timed ones. DEBUG is off. The last row repeats /audit/ after 10,000
 more events, to show how the trail page scales with the chain.
 """
 
@@ -27,7 +27,7 @@ COUNTED = 5
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=500, help="timed GETs per URL")
-    parser.add_argument("--more-events", type=int, default=20_000, help="events for the last row")
+    parser.add_argument("--more-events", type=int, default=10_000, help="events for the last row")
     args = parser.parse_args()
 
     with bench_database() as db:

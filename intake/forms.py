@@ -204,8 +204,8 @@ class Sheet:
 
     def fields(self) -> list[Field]:
         out = [*self.basics]
-        for _, row in self.figures:
-            out += row
+        for _, figure_row in self.figures:
+            out += figure_row
         for table in [*self.records, *([self.awards] if self.awards else [])]:
             for cells in table.rows:
                 out += cells

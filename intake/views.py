@@ -8,6 +8,7 @@ and redirects with a message.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -31,7 +32,15 @@ from programs.models import Cycle
 from programs.selectors import current_cycle, default_program
 
 from . import eligibility, forms, schema, selectors, services
-from .models import Application, Attachment, EligibilityResult, Kind, QualificationDecision, State
+from .models import (
+    Application,
+    Attachment,
+    EligibilityResult,
+    Kind,
+    QualificationDecision,
+    Recommendation,
+    State,
+)
 
 EDITABLE = frozenset({State.DRAFT, State.RETURNED})
 PAGE_SIZE = 20
@@ -186,9 +195,9 @@ def start(request: HttpRequest) -> HttpResponse:
     scopes = scopes_of(request.user)
     chosen = request.POST.get("as", "")
     organization = person = None
-    if chosen.startswith("organization:"):
+    if chosen.startswith("organization:") and (wanted := _uuid(chosen.partition(":")[2])):
         organization = Organization.objects.filter(
-            pk__in=scopes.get(Role.APPLICANT, ()), public_id=_uuid(chosen.partition(":")[2])
+            pk__in=scopes.get(Role.APPLICANT, ()), public_id=wanted
         ).first()
     elif chosen == "individual":
         person = Individual.objects.filter(user=request.user.pk).first()
@@ -206,9 +215,9 @@ def start(request: HttpRequest) -> HttpResponse:
     return _to_edit(application)
 
 
-def _uuid(text: str) -> str | None:
+def _uuid(text: str) -> uuid.UUID | None:
     try:
-        return str(uuid.UUID(text))
+        return uuid.UUID(text)
     except ValueError:
         return None
 
@@ -225,7 +234,9 @@ def _applicant_facts(application: Application) -> list[tuple[str, str]]:
     org, person = application.organization, application.individual
     if org is not None:
         flags = "、".join(
-            label for flag, label in ((org.is_construction, "建筑企业"), (org.is_industrial, "工业企业")) if flag
+            label
+            for flag, label in ((org.is_construction, "建筑企业"), (org.is_industrial, "工业企业"))
+            if flag
         )
         return [
             ("统一社会信用代码", org.uscc),
@@ -247,12 +258,20 @@ def _applicant_facts(application: Application) -> list[tuple[str, str]]:
     ]
 
 
-def _badge(outcome: str) -> str:
-    return {
-        EligibilityResult.Outcome.PASS: "text-bg-success",
-        EligibilityResult.Outcome.FAIL: "text-bg-danger",
-        EligibilityResult.Outcome.CONFIRM: "text-bg-warning",
-    }.get(outcome, "text-bg-secondary")
+BADGES: dict[str, str] = {
+    EligibilityResult.Outcome.PASS.value: "text-bg-success",
+    EligibilityResult.Outcome.FAIL.value: "text-bg-danger",
+    EligibilityResult.Outcome.CONFIRM.value: "text-bg-warning",
+}
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One rule's outcome as the page shows it."""
+
+    result: EligibilityResult
+    title: str
+    badge: str
 
 
 @login_required
@@ -264,11 +283,11 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     shown = latest.data if latest else application.data
     reference = eligibility.reference_date(application.cycle)
     results = [
-        {
-            "result": r,
-            "title": getattr(eligibility.RULES_BY_KEY.get(r.rule), "title", r.rule),
-            "badge": _badge(r.outcome),
-        }
+        ResultRow(
+            r,
+            getattr(eligibility.RULES_BY_KEY.get(r.rule), "title", r.rule),
+            BADGES.get(r.outcome, "text-bg-secondary"),
+        )
         for r in selectors.latest_eligibility(application)
     ]
     if latest is not None:
@@ -315,9 +334,9 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     can_edit = user.has_perm("intake.edit_application", application)
     can_recommend = user.has_perm("intake.recommend_application", application)
     can_decide = user.has_perm("intake.decide_application", application)
-    confirmable = [r for r in results if r["result"].outcome == EligibilityResult.Outcome.CONFIRM]
-    failed = [r for r in results if r["result"].outcome == EligibilityResult.Outcome.FAIL]
-    failed_articles = {r["result"].article for r in failed}
+    confirmable = [r for r in results if r.result.outcome == EligibilityResult.Outcome.CONFIRM]
+    failed = [r for r in results if r.result.outcome == EligibilityResult.Outcome.FAIL]
+    failed_articles = {r.result.article for r in failed}
     return render(
         request,
         "intake/detail.html",
@@ -373,7 +392,7 @@ def _preview(application: Application) -> dict[str, Any]:
                 "finding": f,
                 "title": eligibility.RULES_BY_KEY[f.rule].title,
                 "label": EligibilityResult.Outcome(f.outcome).label,
-                "badge": _badge(f.outcome),
+                "badge": BADGES.get(f.outcome, "text-bg-secondary"),
             }
             for f in findings
         ],
@@ -397,7 +416,9 @@ def _edit_page(
     )
     sections = forms.attachment_sections(application.kind)
     attachments = list(application.attachments.filter(removed_at__isnull=True))
-    returned = application.recommendations.filter(outcome="returned").order_by("-decided_at")
+    returned = application.recommendations.filter(outcome=Recommendation.Outcome.RETURNED).order_by(
+        "-decided_at"
+    )
     return render(
         request,
         "intake/edit.html",
@@ -567,8 +588,9 @@ def attachment_download(request: HttpRequest, attachment_id: Any) -> HttpRespons
     except ServiceError as exc:
         raise Http404 from exc
     response = HttpResponse(data, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=attachment.original_name
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=attachment.original_name)
+        or "attachment"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

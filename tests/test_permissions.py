@@ -6,15 +6,20 @@ Rows give the expected status of a GET per persona; `default` covers the persona
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import RecommendingUnit, RoleAssignment, User
+from accounts.models import Organization, RecommendingUnit, RoleAssignment, User
+from intake.models import Application
 from programs.models import Announcement, Cycle
 from programs.services import publish_call
 from tests.conftest import client_for
+from tests.intake.conftest import CST, complete_form
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 PERSONAS = [
     "anon",
@@ -33,6 +38,12 @@ PERSONAS = [
 SIGNED_IN = {p: 200 for p in PERSONAS if p != "anon"}
 OFFICE_PAGE = {"anon": 302, "office": 200, "default": 403}
 OFFICE_POST = {"anon": 302, "office": 405, "default": 403}
+# Application pages: the applicant's own, its town's reviewers, the Office and supervisors see a
+# submitted application; everyone else is told it does not exist.
+READERS = {"applicant": 200, "recommender": 200, "office": 200, "supervisor": 200}
+APPLICATION_PAGE = {"anon": 302, **READERS, "default": 404}
+# Changes are POST-only for everyone signed in; who may act is the service's question.
+SIGNED_IN_POST = {"anon": 302, "default": 405}
 
 # url name -> expected GET status per persona
 MATRIX: dict[str, dict[str, int]] = {
@@ -55,7 +66,34 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:units": OFFICE_PAGE,
     "accounts:unit_add": OFFICE_POST,
     "accounts:unit_change": OFFICE_POST,
+    "accounts:register_organization": {"anon": 200, "default": 302},
+    "accounts:register_individual": {"anon": 200, "default": 302},
+    "accounts:inbox": {"anon": 302, "default": 200},
+    "accounts:inbox_read": SIGNED_IN_POST,
     "audit:trail": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
+    "intake:list": {"anon": 302, "default": 200},
+    "intake:start": SIGNED_IN_POST,
+    "intake:detail": APPLICATION_PAGE,
+    "intake:attachment_download": APPLICATION_PAGE,
+    # The submitted form is frozen: its applicant is sent to the application's page; readers
+    # who may not edit get 403.
+    "intake:edit": {
+        "anon": 302,
+        "applicant": 302,
+        "recommender": 403,
+        "office": 403,
+        "supervisor": 403,
+        "default": 404,
+    },
+    "intake:save": SIGNED_IN_POST,
+    "intake:submit": SIGNED_IN_POST,
+    "intake:withdraw": SIGNED_IN_POST,
+    "intake:attachment_add": SIGNED_IN_POST,
+    "intake:attachment_remove": SIGNED_IN_POST,
+    "intake:recommend": SIGNED_IN_POST,
+    "intake:return": SIGNED_IN_POST,
+    "intake:decide": SIGNED_IN_POST,
+    "intake:correct": SIGNED_IN_POST,
     "healthz": {"default": 200},
 }
 # Whole namespaces checked through a representative URL (the rest share its gate).
@@ -87,7 +125,16 @@ def test_every_url_pattern_has_a_row() -> None:
     assert missing == [], f"URL patterns without a permission-matrix row: {missing}"
 
 
-def _url(name: str, cycle: Cycle, announcement: Announcement) -> str:
+def _url(name: str, cycle: Cycle, announcement: Announcement, application: Application) -> str:
+    if name == "intake:attachment_download":
+        attachment = application.attachments.get()
+        return reverse(name, args=[attachment.public_id])
+    if name == "intake:attachment_remove":
+        return reverse(name, args=[application.public_id, application.attachments.get().public_id])
+    if name == "intake:correct":
+        return reverse(name, args=[application.public_id, 1])
+    if name.startswith("intake:") and name not in {"intake:list", "intake:start"}:
+        return reverse(name, args=[application.public_id])
     if name == "accounts:unit_change":
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
     if name == "accounts:role_revoke":
@@ -102,11 +149,32 @@ def _url(name: str, cycle: Cycle, announcement: Announcement) -> str:
     return reverse(name)
 
 
-@pytest.mark.req("A3.1", "A6.2")
-def test_permission_matrix(personas: dict[str, User | None], cycle: Cycle, office: User) -> None:
+def _submitted(cycle: Cycle, applicant: User) -> Application:
+    """The applicant persona's organization's application, submitted with one attachment."""
+    from intake import services
+
+    application = services.start_application(
+        actor=applicant, cycle=cycle, organization=Organization.objects.get()
+    )
+    services.save_draft(actor=applicant, application=application, data=complete_form())
+    services.add_attachment(
+        actor=applicant, application=application, section="general", name="a.pdf", data=PDF
+    )
+    services.submit_application(actor=applicant, application=application)
+    return application
+
+
+@pytest.mark.req("A3.1", "A6.2", "A7.1")
+def test_permission_matrix(
+    personas: dict[str, User | None], cycle: Cycle, office: User, time_machine: Any
+) -> None:
+    time_machine.move_to(dt.datetime(2026, 3, 10, 10, tzinfo=CST))  # inside the 2026 window
     announcement = publish_call(actor=office, cycle=cycle)
+    applicant = personas["applicant"]
+    assert applicant is not None
+    application = _submitted(cycle, applicant)
     rows = dict(MATRIX) | {ns: row for ns, (_, row) in NAMESPACES.items()}
-    urls = {name: _url(name, cycle, announcement) for name in MATRIX}
+    urls = {name: _url(name, cycle, announcement, application) for name in MATRIX}
     urls |= {ns: reverse(rep) for ns, (rep, _) in NAMESPACES.items()}
     failures = []
     for persona in PERSONAS:

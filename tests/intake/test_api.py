@@ -189,9 +189,13 @@ def test_list_query_count_is_constant(
         assert _call(office, "get", "/applications").json()["count"] == 9
 
 
-def test_word_and_excel_downloads(open_cycle: Cycle, personas: dict[str, User], org: object) -> None:
+def test_word_and_excel_downloads(
+    open_cycle: Cycle, personas: dict[str, User], org: object
+) -> None:
     applicant = _client("p_applicant")
-    app_id = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)}).json()["id"]
+    app_id = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)}).json()[
+        "id"
+    ]
     _call(applicant, "put", f"/applications/{app_id}/form", complete_form())
     _call(applicant, "post", f"/applications/{app_id}/submit")
     docx = _call(applicant, "get", f"/applications/{app_id}/form.docx")
