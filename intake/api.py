@@ -18,6 +18,7 @@ from ninja.responses import Status
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.selectors import scopes_of
 from accounts.services import register_individual, register_organization
+from lib.access import actor
 from lib.api import Page
 from lib.errors import ServiceError
 from programs.models import Cycle
@@ -204,13 +205,13 @@ def _file(data: bytes, name: str, content_type: str) -> HttpResponse:
 @router.post("/applications", response={201: ApplicationDetail}, summary="开始申报（草稿）")
 def start(request: HttpRequest, body: StartIn) -> Status[Any]:
     cycle = get_object_or_404(Cycle, public_id=body.cycle, status=Cycle.Status.PUBLISHED)
-    user = request.user
+    user = actor(request)
     organization = individual = None
     if body.kind == "organization":
         org_ids = scopes_of(user).get(Role.APPLICANT, frozenset())
         organization = Organization.objects.filter(pk__in=org_ids).first()
     else:
-        individual = Individual.objects.filter(user_id=user.pk).first()
+        individual = Individual.objects.filter(user=actor(request)).first()
     if organization is None and individual is None:
         raise ServiceError("您的账号没有可申报的组织或个人信息。", code="no_applicant", status=403)
     application = services.start_application(
@@ -233,7 +234,7 @@ def detail(request: HttpRequest, application_id: uuid.UUID) -> Any:
 def save_form(request: HttpRequest, application_id: uuid.UUID, body: schema.ApplicationForm) -> Any:
     application = get_application_for_user(request.user, application_id)
     return services.save_draft(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=actor(request),
         application=application,
         data=body.model_dump(mode="json"),
     )
@@ -266,7 +267,7 @@ def add_attachment(
             code="rejected_file",
         )
     attachment = services.add_attachment(
-        actor=request.user,
+        actor=actor(request),
         application=application,
         section=section,  # type: ignore[arg-type]
         name=file.name or "",
@@ -281,7 +282,7 @@ def download(request: HttpRequest, attachment_id: uuid.UUID) -> HttpResponse:
     attachment = get_object_or_404(
         Attachment.objects.filter(application__in=visible), public_id=attachment_id
     )
-    data = services.open_attachment(actor=request.user, attachment=attachment)  # type: ignore[arg-type]
+    data = services.open_attachment(actor=actor(request), attachment=attachment)  # type: ignore[arg-type]
     response = HttpResponse(data, content_type=attachment.content_type)
     response["Content-Disposition"] = (
         f"attachment; filename*=UTF-8''{_quote(attachment.original_name)}"
@@ -303,7 +304,7 @@ def _action(request: HttpRequest, application_id: uuid.UUID) -> Any:
 @router.post("/applications/{application_id}/submit", response=ApplicationOut, summary="提交申报")
 def submit(request: HttpRequest, application_id: uuid.UUID) -> Any:
     application = _action(request, application_id)
-    services.submit_application(actor=request.user, application=application)  # type: ignore[arg-type]
+    services.submit_application(actor=actor(request), application=application)  # type: ignore[arg-type]
     return application
 
 
@@ -312,14 +313,14 @@ def submit(request: HttpRequest, application_id: uuid.UUID) -> Any:
 )
 def recommend(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
     application = _action(request, application_id)
-    services.recommend_application(actor=request.user, application=application, opinion=body.text)  # type: ignore[arg-type]
+    services.recommend_application(actor=actor(request), application=application, opinion=body.text)  # type: ignore[arg-type]
     return application
 
 
 @router.post("/applications/{application_id}/return", response=ApplicationOut, summary="退回修改")
 def return_(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
     application = _action(request, application_id)
-    services.return_application(actor=request.user, application=application, reason=body.text)  # type: ignore[arg-type]
+    services.return_application(actor=actor(request), application=application, reason=body.text)  # type: ignore[arg-type]
     return application
 
 
@@ -327,7 +328,7 @@ def return_(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> An
 def accept(request: HttpRequest, application_id: uuid.UUID, body: AcceptIn) -> Any:
     application = _action(request, application_id)
     services.decide_qualification(
-        actor=request.user,
+        actor=actor(request),
         application=application,
         accept=True,  # type: ignore[arg-type]
         reason=body.reason,
@@ -340,7 +341,7 @@ def accept(request: HttpRequest, application_id: uuid.UUID, body: AcceptIn) -> A
 def reject(request: HttpRequest, application_id: uuid.UUID, body: RejectIn) -> Any:
     application = _action(request, application_id)
     services.decide_qualification(
-        actor=request.user,
+        actor=actor(request),
         application=application,
         accept=False,  # type: ignore[arg-type]
         reason=body.reason,
@@ -357,7 +358,7 @@ def correct(request: HttpRequest, decision_id: RowId, body: TextIn) -> Any:
     decision = get_object_or_404(
         QualificationDecision.objects.filter(application__in=visible), pk=decision_id
     )
-    services.correct_decision(actor=request.user, decision=decision, reason=body.text)  # type: ignore[arg-type]
+    services.correct_decision(actor=actor(request), decision=decision, reason=body.text)  # type: ignore[arg-type]
     decision.application.refresh_from_db()
     return decision.application
 
@@ -365,5 +366,5 @@ def correct(request: HttpRequest, decision_id: RowId, body: TextIn) -> Any:
 @router.post("/applications/{application_id}/withdraw", response=ApplicationOut, summary="撤回申报")
 def withdraw(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
     application = _action(request, application_id)
-    services.withdraw_application(actor=request.user, application=application, reason=body.text)  # type: ignore[arg-type]
+    services.withdraw_application(actor=actor(request), application=application, reason=body.text)  # type: ignore[arg-type]
     return application

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
@@ -41,7 +42,7 @@ VIOLATION_KINDS = {
 AWARD_NAMES = {"luban": "鲁班奖", "national_quality_engineering": "国家优质工程奖", "other": "其他"}
 
 
-def _font(document: Document) -> None:
+def _font(document: DocxDocument) -> None:
     """宋体 for text, 黑体 in black for headings, as government forms are set."""
     for name, font in [
         ("Normal", FONT),
@@ -60,13 +61,13 @@ def _font(document: Document) -> None:
         style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
 
 
-def _caption(document: Document, text: str) -> None:
+def _caption(document: DocxDocument, text: str) -> None:
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.space_before = Pt(8)
     paragraph.add_run(text).bold = True
 
 
-def _table(document: Document, headers: list[str], rows: Iterable[list[str]]) -> None:
+def _table(document: DocxDocument, headers: list[str], rows: Iterable[list[str]]) -> None:
     rows = list(rows)
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"

@@ -55,7 +55,7 @@ def test_word_form_masks_the_id_number(open_cycle: Cycle, person: Individual) ->
 def test_excel_export_neutralizes_formulas(
     version: ApplicationVersion, personas: dict[str, User]
 ) -> None:
-    Organization.objects.filter(pk=version.application.organization_id).update(
+    Organization.objects.filter(applications=version.application).update(
         name='=HYPERLINK("http://x","点我")'
     )
     data = applications_xlsx(applications_for(personas["office"]))

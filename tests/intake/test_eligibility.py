@@ -18,7 +18,7 @@ REFERENCE = dt.date(2026, 3, 2)
 
 
 def _org(**fields: Any) -> Organization:
-    base = {
+    base: dict[str, Any] = {
         "uscc": "91320682MA1XYK1235",
         "name": "示例公司",
         "established_on": dt.date(2012, 5, 18),
