@@ -311,6 +311,13 @@ def notify(*, users: Iterable[User], subject: str, body: str, url: str = "") -> 
     transaction.on_commit(send)
 
 
+def mark_notifications_read(*, user: User) -> int:
+    """Mark the user's unread messages read (not audited: reading one's mail is not an act)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def register_organization(
     *,
     uscc_code: str,

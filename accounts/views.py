@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lib.access import actor, perm_required
@@ -297,10 +296,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponse:
-    # A write in a view only because accounts.services has no `mark_notifications_read` yet;
-    # only the user's own rows, not audited (reading one's mail is not an official act).
-    count = Notification.objects.filter(user=request.user.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    count = services.mark_notifications_read(user=actor(request))
     messages.success(request, f"已将{count}条消息标为已读。" if count else "没有未读消息。")
     return redirect("accounts:inbox")

@@ -355,37 +355,12 @@ def _place_errors(sheet: Sheet, errors: dict[str, list[str]], data: dict[str, An
         match = re.fullmatch(r"figures\.(\d+)\.(\w+)", name)
         if match and int(match.group(1)) < len(posted) and posted[int(match.group(1))] in rows:
             name = f"figures.{rows[posted[int(match.group(1))]]}.{match.group(2)}"
-        translated = [chinese_message(m) for m in messages]
+        translated = messages  # already Chinese (intake.schema.chinese_errors)
         target = by_name.get(name)
         if target is not None:
             target.errors += translated
         else:
             sheet.other_errors += [f"{label_for(name, sheet.kind)}：{m}" for m in translated]
-
-
-# pydantic speaks English; the form speaks Chinese. Unknown messages are shown as they come.
-_MESSAGES: tuple[tuple[str, str], ...] = (
-    (r"Field required", "必填"),
-    (r"Input should be a valid date.*", "请填写有效的日期（年-月-日）"),
-    (r"Input should be a valid integer.*", "请填写整数"),
-    (r"Input should be a valid (decimal|number).*", "请填写数字"),
-    (r"Input should be a valid boolean.*", "请选择是或否"),
-    (r"Input should be greater than or equal to (\S+)", r"不能小于\1"),
-    (r"Input should be less than or equal to (\S+)", r"不能大于\1"),
-    (r"String should have at most (\d+) characters?", r"不能超过\1个字"),
-    (r"Decimal input should have no more than (\d+) decimal places?", r"最多保留\1位小数"),
-    (r"Decimal input should have no more than (\d+) digits.*", r"数字过大（最多\1位）"),
-    (r"List should have at most (\d+) items.*", r"最多填写\1行"),
-    (r"Input should be '.*", "请从列表中选择"),
-    (r"Extra inputs are not permitted", "不是申报表的栏目"),
-)
-
-
-def chinese_message(message: str) -> str:
-    for pattern, replacement in _MESSAGES:
-        if re.fullmatch(pattern, message):
-            return re.sub(pattern, replacement, message)
-    return message
 
 
 # --- POST -> the schema's document ----------------------------------------------------------
@@ -601,10 +576,12 @@ class DecideForm(forms.Form):
 class CorrectForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000)
     articles = forms.MultipleChoiceField(required=False)
+    confirmed = forms.MultipleChoiceField(required=False)
 
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str, confirmable: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["articles"].choices = article_choices(kind)  # type: ignore[attr-defined]
+        self.fields["confirmed"].choices = [(r, r) for r in confirmable]  # type: ignore[attr-defined]
 
 
 class AttachmentForm(forms.Form):

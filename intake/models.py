@@ -214,11 +214,13 @@ class Recommendation(models.Model):
 
 
 class QualificationDecision(models.Model):
-    """The Office's 受理 / 不予受理 with its reasons (A16.1). Corrections are new rows."""
+    """The Office's 受理 / 不予受理 with its reasons (A16.1), or its return for completion
+    (退回补正). Corrections are new rows linked to what they correct."""
 
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted", "受理"
         NOT_ACCEPTED = "not_accepted", "不予受理"
+        RETURNED = "returned", "退回补正"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
     version = models.PositiveSmallIntegerField("版本")

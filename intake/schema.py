@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lib.rubrics import rubric_for
 
@@ -156,3 +156,47 @@ def missing_for_submission(form: ApplicationForm, *, kind: str, reference: dt.da
         if entry is None or not entry.text or entry.percent is None:
             missing.append(f"自我评价 {item.code} {item.name}")
     return missing
+
+
+def chinese_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """pydantic's errors, per dotted field location, in Chinese (by error type, not by text)."""
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors():
+        ctx = err.get("ctx") or {}
+        kind = err["type"]
+        if kind == "value_error":
+            message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+        else:
+            template = _MESSAGES.get(kind)
+            message = template.format(**ctx) if template else err["msg"]
+        fields.setdefault(".".join(str(p) for p in err["loc"]), []).append(message)
+    return fields
+
+
+_MESSAGES: dict[str, str] = {
+    "missing": "必填",
+    "date_type": "请填写有效的日期（年-月-日）",
+    "date_parsing": "请填写有效的日期（年-月-日）",
+    "date_from_datetime_parsing": "请填写有效的日期（年-月-日）",
+    "date_from_datetime_inexact": "请填写有效的日期（年-月-日）",
+    "int_type": "请填写整数",
+    "int_parsing": "请填写整数",
+    "int_from_float": "请填写整数",
+    "decimal_type": "请填写数字",
+    "decimal_parsing": "请填写数字",
+    "decimal_max_digits": "数字过大（最多{max_digits}位）",
+    "decimal_max_places": "最多保留{decimal_places}位小数",
+    "decimal_whole_digits": "数字过大",
+    "bool_type": "请选择是或否",
+    "bool_parsing": "请选择是或否",
+    "greater_than_equal": "不能小于{ge}",
+    "less_than_equal": "不能大于{le}",
+    "string_type": "请填写文字",
+    "string_too_long": "不能超过{max_length}个字",
+    "too_long": "最多填写{max_length}行",
+    "literal_error": "请从列表中选择",
+    "extra_forbidden": "不是申报表的栏目",
+    "dict_type": "格式不正确",
+    "list_type": "格式不正确",
+    "model_type": "格式不正确",
+}

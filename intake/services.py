@@ -178,10 +178,7 @@ def save_draft(*, actor: User, application: Application, data: dict[str, Any]) -
     try:
         form = schema.parse(data)
     except SchemaError as exc:
-        fields: dict[str, list[str]] = {}
-        for err in exc.errors():
-            name = ".".join(str(p) for p in err["loc"])
-            fields.setdefault(name, []).append(err["msg"].removeprefix("Value error, "))
+        fields = schema.chinese_errors(exc)
         raise ServiceError("申报表有填写错误，请按提示修改。", fields=fields) from exc
     cleaned = form.model_dump(mode="json", exclude_defaults=False)
     updated = Application.objects.filter(
@@ -304,6 +301,8 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
     """
     _require(actor, "intake.edit_application", application)
     _check_window(application.cycle)
+    # Freeze what is stored, not what this (possibly stale) object holds.
+    application.data = Application.objects.values_list("data", flat=True).get(pk=application.pk)
     form = schema.parse(application.data)
     reference = eligibility.reference_date(application.cycle)
     missing = schema.missing_for_submission(form, kind=application.kind, reference=reference)
@@ -467,7 +466,16 @@ def return_application(*, actor: User, application: Application, reason: str) ->
         raise ServiceError("请填写退回理由。", fields={"reason": ["请填写退回理由"]})
     with transaction.atomic():
         before = _transition(application, "return")
-        if role == Role.RECOMMENDER:
+        if role == Role.OFFICE:
+            QualificationDecision.objects.create(
+                application=application,
+                version=application.version,
+                outcome=QualificationDecision.Outcome.RETURNED,
+                reason=reason.strip(),
+                decided_by=actor,
+                decided_at=now(),
+            )
+        else:
             Recommendation.objects.create(
                 application=application,
                 version=application.version,
@@ -517,25 +525,9 @@ def decide_qualification(
     applicant notified with the reasons, `intake.application.accept` / `.not_accept`.
     """
     _require(actor, "intake.decide_application", application)
-    results = list(application.eligibility.filter(version=application.version))
-    failed = [r for r in results if r.outcome == EligibilityResult.Outcome.FAIL]
-    to_confirm = {r.rule for r in results if r.outcome == EligibilityResult.Outcome.CONFIRM}
-    articles = sorted(set(articles or []))
+    articles = _check_articles(articles)
     if accept:
-        if failed:
-            raise ServiceError(
-                "资格条件核查有不符合项，不能受理："
-                + "；".join(f"{r.article} {r.message}" for r in failed),
-                code="ineligible",
-                article=failed[0].article,
-            )
-        unconfirmed = sorted(to_confirm - set(confirmed or []))
-        if unconfirmed:
-            raise ServiceError(
-                f"尚有{len(unconfirmed)}项需办公室核实的条件未确认。",
-                code="unconfirmed",
-                fields={"confirmed": unconfirmed},
-            )
+        _check_acceptable(application, confirmed)
     else:
         if not reason.strip():
             raise ServiceError(
@@ -573,18 +565,68 @@ def decide_qualification(
     return decision
 
 
+# The articles a refusal may cite: those of the eligibility rules, and A16.1 (材料规范).
+ARTICLES = frozenset({r.article for r in eligibility.RULES} | {"A16.1"})
+
+
+def _check_articles(articles: list[str] | None) -> list[str]:
+    cited = sorted(set(articles or []))
+    unknown = [a for a in cited if a not in ARTICLES]
+    if unknown:
+        raise ServiceError(
+            f"条款{'、'.join(unknown)}不是资格审查可依据的条款。", fields={"articles": unknown}
+        )
+    return cited
+
+
+def _check_acceptable(application: Application, confirmed: list[str] | None) -> None:
+    """A16.1: no failed rule in the submitted version's report (a hard failure blocks
+    acceptance, never silently), and every rule needing the Office's confirmation confirmed."""
+    results = list(application.eligibility.filter(version=application.version))
+    failed = [r for r in results if r.outcome == EligibilityResult.Outcome.FAIL]
+    if failed:
+        raise ServiceError(
+            "资格条件核查有不符合项，不能受理："
+            + "；".join(f"{r.article} {r.message}" for r in failed),
+            code="ineligible",
+            article=failed[0].article,
+        )
+    to_confirm = {r.rule for r in results if r.outcome == EligibilityResult.Outcome.CONFIRM}
+    unconfirmed = sorted(to_confirm - set(confirmed or []))
+    if unconfirmed:
+        raise ServiceError(
+            f"尚有{len(unconfirmed)}项需办公室核实的条件未确认。",
+            code="unconfirmed",
+            fields={"confirmed": unconfirmed},
+        )
+
+
 def correct_decision(
-    *, actor: User, decision: QualificationDecision, reason: str, articles: list[str] | None = None
+    *,
+    actor: User,
+    decision: QualificationDecision,
+    reason: str,
+    articles: list[str] | None = None,
+    confirmed: list[str] | None = None,
 ) -> QualificationDecision:
     """Reverse a qualification decision: only explicitly, with a reason, audited; the earlier
-    decision stays on record, linked from the correction."""
+    decision stays on record, linked from the correction. Turning a refusal into an acceptance
+    meets the same guard as accepting (`_check_acceptable`); turning an acceptance into a
+    refusal cites its articles."""
     application = decision.application
     _require(actor, "intake.decide_application", application)
     if hasattr(decision, "corrected_by"):
         raise StateConflict("该决定已被更正过，请更正最新的决定。")
+    if decision.outcome == QualificationDecision.Outcome.RETURNED:
+        raise StateConflict("退回补正不是受理决定，无需更正。")
     if not reason.strip():
         raise ServiceError("更正决定须填写理由。", fields={"reason": ["请填写理由"]})
     accept = decision.outcome == QualificationDecision.Outcome.NOT_ACCEPTED
+    articles = _check_articles(articles)
+    if accept:
+        _check_acceptable(application, confirmed)
+    elif not articles:
+        raise ServiceError("请选择不予受理所依据的条款。", fields={"articles": ["请选择条款"]})
     with transaction.atomic():
         before = _transition(
             application, "correct_to_accepted" if accept else "correct_to_not_accepted"

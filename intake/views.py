@@ -329,7 +329,15 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         application.decisions.select_related("decided_by", "corrects").order_by("decided_at")
     )
     corrected = {d.corrects_id for d in decisions if d.corrects_id}
-    current_decision = next((d for d in reversed(decisions) if d.pk not in corrected), None)
+    # The decision in force: the latest 受理 / 不予受理 not corrected (退回补正 is not one).
+    current_decision = next(
+        (
+            d
+            for d in reversed(decisions)
+            if d.pk not in corrected and d.outcome != QualificationDecision.Outcome.RETURNED
+        ),
+        None,
+    )
     state = application.state
     can_edit = user.has_perm("intake.edit_application", application)
     can_recommend = user.has_perm("intake.recommend_application", application)
@@ -677,7 +685,12 @@ def correct(request: HttpRequest, public_id: Any, decision_id: int) -> HttpRespo
     )
     if decision is None:
         raise Http404
-    form = forms.CorrectForm(request.POST, kind=application.kind)
+    confirmable = [
+        r.rule
+        for r in selectors.latest_eligibility(application)
+        if r.outcome == EligibilityResult.Outcome.CONFIRM
+    ]
+    form = forms.CorrectForm(request.POST, kind=application.kind, confirmable=confirmable)
     if not form.is_valid():
         messages.error(request, "请从列表中选择条款。")
         return _to_detail(application)
@@ -687,6 +700,7 @@ def correct(request: HttpRequest, public_id: Any, decision_id: int) -> HttpRespo
             decision=decision,
             reason=form.cleaned_data["reason"],
             articles=form.cleaned_data["articles"],
+            confirmed=form.cleaned_data["confirmed"],
         )
     except ServiceError as exc:
         _refused(request, exc)

@@ -320,8 +320,13 @@ def test_a_decision_changes_only_by_an_audited_correction(
         )
     with pytest.raises(ServiceError, match="理由"):
         services.correct_decision(actor=personas["office"], decision=first, reason="")
+    with pytest.raises(ServiceError, match="未确认"):
+        services.correct_decision(actor=personas["office"], decision=first, reason="予以受理")
     second = services.correct_decision(
-        actor=personas["office"], decision=first, reason="经复核材料规范，予以受理。"
+        actor=personas["office"],
+        decision=first,
+        reason="经复核材料规范，予以受理。",
+        confirmed=_confirmations(recommended),
     )
     assert (second.corrects, recommended.state) == (first, State.ACCEPTED)
     with pytest.raises(StateConflict, match="已被更正"):
@@ -479,3 +484,85 @@ def test_only_the_office_sees_a_full_id_number_and_each_view_is_audited(
     )
     event = AuditEvent.objects.get(action="accounts.individual.reveal_id")
     assert (event.actor, event.reason) == (personas["office"], "核对身份")
+
+
+def test_draft_errors_are_in_chinese(draft: Application, personas: dict[str, User]) -> None:
+    form = complete_form(employees=-3, gbt19580_since="2019-13-40")
+    form["figures"][0]["revenue"] = "很多"
+    with pytest.raises(ServiceError) as exc:
+        services.save_draft(actor=personas["applicant"], application=draft, data=form)
+    assert exc.value.fields == {
+        "employees": ["不能小于0"],
+        "figures.0.revenue": ["请填写数字"],
+        "gbt19580_since": ["请填写有效的日期（年-月-日）"],
+    }
+
+
+@pytest.mark.req("A16.1")
+def test_correction_cannot_turn_a_hard_failure_into_an_acceptance(
+    open_cycle: Cycle, org: Organization, personas: dict[str, User]
+) -> None:
+    Organization.objects.filter(pk=org.pk).update(environmental_rating="red")
+    org.refresh_from_db()
+    application = services.start_application(
+        actor=personas["applicant"], cycle=open_cycle, organization=org
+    )
+    services.save_draft(actor=personas["applicant"], application=application, data=complete_form())
+    services.submit_application(actor=personas["applicant"], application=application)
+    services.recommend_application(
+        actor=personas["recommender"], application=application, opinion="同意"
+    )
+    refusal = services.decide_qualification(
+        actor=personas["office"],
+        application=application,
+        accept=False,
+        reason="红色",
+        articles=["A12.5"],
+    )
+    with pytest.raises(ServiceError, match="不能受理") as exc:
+        services.correct_decision(
+            actor=personas["office"],
+            decision=refusal,
+            reason="通融",
+            confirmed=_confirmations(application),
+        )
+    assert exc.value.article == "A12.5"
+    assert Application.objects.get(pk=application.pk).state == State.NOT_ACCEPTED
+
+
+def test_refusals_cite_only_articles_of_the_rules(
+    recommended: Application, personas: dict[str, User]
+) -> None:
+    with pytest.raises(ServiceError, match=r"A99\.9"):
+        services.decide_qualification(
+            actor=personas["office"],
+            application=recommended,
+            accept=False,
+            reason="x",
+            articles=["A99.9"],
+        )
+    assert Application.objects.get(pk=recommended.pk).state == State.RECOMMENDED
+
+
+@pytest.mark.req("A16.1")
+def test_the_offices_return_is_kept_with_its_reason(
+    recommended: Application, personas: dict[str, User]
+) -> None:
+    services.return_application(
+        actor=personas["office"], application=recommended, reason="请补充营业执照副本。"
+    )
+    decision = recommended.decisions.get()
+    assert (decision.outcome, decision.reason) == ("returned", "请补充营业执照副本。")
+    with pytest.raises(StateConflict, match="无需更正"):
+        services.correct_decision(actor=personas["office"], decision=decision, reason="x")
+
+
+def test_submit_freezes_what_is_stored_not_a_stale_object(
+    draft: Application, personas: dict[str, User]
+) -> None:
+    stale = Application.objects.get(pk=draft.pk)
+    services.save_draft(
+        actor=personas["applicant"], application=draft, data=complete_form(summary="最新简介")
+    )
+    services.submit_application(actor=personas["applicant"], application=stale)
+    assert ApplicationVersion.objects.get().data["summary"] == "最新简介"
