@@ -173,7 +173,7 @@ def export(request: HttpRequest, state: str = "", cycle: Year | None = None) -> 
         qs = qs.filter(state=state)
     if cycle:
         qs = qs.filter(cycle__year=cycle)
-    return _file(documents.applications_xlsx(qs), "市长质量奖申报汇总.xlsx", XLSX)
+    return _file(documents.applications_xlsx(qs), "市长质量奖申报汇总.xlsx", documents.XLSX)
 
 
 @router.get(
@@ -188,11 +188,7 @@ def form_docx(
     name = (
         f"{application.applicant_name}-{application.cycle.year}年度申报表-第{frozen.number}版.docx"
     )
-    return _file(documents.application_form_docx(frozen), name, DOCX)
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return _file(documents.application_form_docx(frozen), name, documents.DOCX)
 
 
 def _file(data: bytes, name: str, content_type: str) -> HttpResponse:

@@ -25,6 +25,8 @@ from .models import Application, ApplicationVersion, State
 from .schema import declarations_for, parse
 
 FONT = "宋体"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LEVELS = {"national": "国家", "industry": "行业", "provincial": "省", "city": "市"}
 GRADES = {"general": "一般", "larger": "较大", "major": "重大", "especially_major": "特别重大"}
 ACCIDENT_KINDS = {

@@ -8,6 +8,7 @@ app_name = "intake"
 urlpatterns = [
     path("", views.application_list, name="list"),
     path("start/", views.start, name="start"),
+    path("export.xlsx", views.export_xlsx, name="export"),
     path(
         "attachments/<uuid:attachment_id>/",
         views.attachment_download,
@@ -16,6 +17,7 @@ urlpatterns = [
     # The services link to /applications/<public_id>/ in notifications: keep this path.
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
+    path("<uuid:public_id>/form.docx", views.form_docx, name="form_docx"),
     path("<uuid:public_id>/save/", views.save, name="save"),
     path("<uuid:public_id>/submit/", views.submit, name="submit"),
     path("<uuid:public_id>/withdraw/", views.withdraw, name="withdraw"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,7 +32,7 @@ from lib.errors import ServiceError
 from programs.models import Cycle
 from programs.selectors import current_cycle, default_program
 
-from . import eligibility, forms, schema, selectors, services
+from . import documents, eligibility, forms, schema, selectors, services
 from .models import (
     Application,
     Attachment,
@@ -81,6 +82,53 @@ def _list_title(roles: frozenset[Role]) -> str:
     return "申报"
 
 
+def _filtered(rows: Any, filters: forms.ListFilterForm) -> Any:
+    if filters.is_valid():
+        wanted = filters.cleaned_data
+        if wanted["year"]:
+            rows = rows.filter(cycle__year=wanted["year"])
+        if wanted["state"]:
+            rows = rows.filter(state=wanted["state"])
+        if wanted["unit"]:
+            rows = rows.filter(recommending_unit_id=wanted["unit"])
+        if wanted["kind"]:
+            rows = rows.filter(kind=wanted["kind"])
+    return rows
+
+
+def _download(data: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The list as Excel, with the list's filters (no 身份证 numbers)."""
+    visible = selectors.applications_for(request.user)
+    years = list(Cycle.objects.filter(applications__in=visible).values_list("year", flat=True))
+    units = list(
+        RecommendingUnit.objects.filter(applications__in=visible).values_list("pk", "name")
+    )
+    filters = forms.ListFilterForm(request.GET or None, years=years, units=units)
+    data = documents.applications_xlsx(_filtered(visible, filters).order_by("cycle__year", "pk"))
+    return _download(data, "市长质量奖申报汇总.xlsx", documents.XLSX)
+
+
+@login_required
+def form_docx(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The latest submitted 申报表 as Word, for the archive."""
+    application = _application(request, public_id)
+    version = application.versions.filter(number=application.version).first()
+    if version is None:
+        raise Http404
+    name = (
+        f"{application.applicant_name}-{application.cycle.year}年度申报表-第{version.number}版.docx"
+    )
+    return _download(documents.application_form_docx(version), name, documents.DOCX)
+
+
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
     """What the user may see, their own work first: 待推荐 for a town, 待审查 for the Office."""
@@ -98,17 +146,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         .values_list("pk", "name")
     )
     filters = forms.ListFilterForm(request.GET or None, years=years, units=units)
-    rows = visible
-    if filters.is_valid():
-        wanted = filters.cleaned_data
-        if wanted["year"]:
-            rows = rows.filter(cycle__year=wanted["year"])
-        if wanted["state"]:
-            rows = rows.filter(state=wanted["state"])
-        if wanted["unit"]:
-            rows = rows.filter(recommending_unit_id=wanted["unit"])
-        if wanted["kind"]:
-            rows = rows.filter(kind=wanted["kind"])
+    rows = _filtered(visible, filters)
     todo = (
         State.RECOMMENDED
         if Role.OFFICE in roles

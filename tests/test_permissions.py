@@ -74,6 +74,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "intake:list": {"anon": 302, "default": 200},
     "intake:start": SIGNED_IN_POST,
     "intake:detail": APPLICATION_PAGE,
+    "intake:form_docx": APPLICATION_PAGE,
+    # Everyone signed in exports what they may see (nothing, for a role without applications).
+    "intake:export": {"anon": 302, "default": 200},
     "intake:attachment_download": APPLICATION_PAGE,
     # The submitted form is frozen: its applicant is sent to the application's page; readers
     # who may not edit get 403.
@@ -133,7 +136,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[application.public_id, application.attachments.get().public_id])
     if name == "intake:correct":
         return reverse(name, args=[application.public_id, 1])
-    if name.startswith("intake:") and name not in {"intake:list", "intake:start"}:
+    if name.startswith("intake:") and name not in {"intake:list", "intake:start", "intake:export"}:
         return reverse(name, args=[application.public_id])
     if name == "accounts:unit_change":
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]

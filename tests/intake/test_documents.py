@@ -66,3 +66,31 @@ def test_excel_export_neutralizes_formulas(
     assert name.data_type == "s"
     assert str(name.value).startswith("'=")
     assert Application.objects.count() == 1
+
+
+def test_pages_offer_the_word_form_and_the_filtered_excel(
+    version: ApplicationVersion, personas: dict[str, User]
+) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    application = version.application
+    detail = client_for(personas["applicant"]).get(
+        reverse("intake:detail", args=[application.public_id])
+    )
+    docx_url = reverse("intake:form_docx", args=[application.public_id])
+    assert docx_url in detail.content.decode()
+    word = client_for(personas["applicant"]).get(docx_url)
+    assert (
+        word["Content-Type"]
+        == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    assert "如皋市市长质量奖申报表" in _text(word.content)
+    office = client_for(personas["office"])
+    for state, rows in (("submitted", 2), ("accepted", 1)):
+        book = openpyxl.load_workbook(
+            io.BytesIO(office.get(reverse("intake:export"), {"state": state}).content)
+        )
+        assert book.active is not None
+        assert book.active.max_row == rows  # the header, and the application when it matches
