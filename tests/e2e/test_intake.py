@@ -224,3 +224,64 @@ def test_organization_applies_town_recommends_office_accepts(
     expect(page.locator(".qa-unread").first).to_contain_text("已受理：2026年度市长质量奖申报")
     page.get_by_role("button", name="全部标为已读").click()
     expect(page.locator(".qa-unread")).to_have_count(0)
+
+
+@pytest.mark.e2e
+@pytest.mark.req("A16.1", "A12.5")
+def test_office_refuses_citing_the_article_and_the_applicant_sees_it(
+    open_call: None,
+    office_site: dict[str, str],
+    live_server: Any,
+    e2e_page: Page,
+    screenshot: Callable[[Page, str], None],
+) -> None:
+    """An industrial firm rated yellow: the Office cannot accept it, refuses citing A12.5, and
+    the firm reads the decision and the article."""
+    from accounts.models import RecommendingUnit, User
+    from accounts.services import register_organization
+    from intake import services
+    from intake.models import Application
+    from programs.models import Cycle
+    from tests.intake.conftest import complete_form
+
+    body = "91320682MA1YEL001"
+    org, contact = register_organization(
+        uscc_code=body + uscc.check_character(body),
+        name="如皋丁堰示例化工有限公司",
+        recommending_unit=RecommendingUnit.objects.get(name="白蒲镇"),
+        username="yellow_org",
+        password="Quality#Yel26",
+        contact_name="钱七",
+        established_on=dt.date(2008, 1, 1),
+        is_industrial=True,
+        environmental_rating="yellow",
+        chief_quality_officer="孙八",
+    )
+    application = services.start_application(
+        actor=contact, cycle=Cycle.objects.get(), organization=org
+    )
+    services.save_draft(actor=contact, application=application, data=complete_form())
+    services.submit_application(actor=contact, application=application)
+    services.recommend_application(
+        actor=User.objects.get(username=TOWN_USERNAME), application=application, opinion="同意推荐"
+    )
+    page, base = e2e_page, live_server.url
+    page.on("dialog", lambda dialog: dialog.accept())
+    _sign_in(page, base, office_site["username"], office_site["password"])
+    page.goto(f"{base}/applications/{application.public_id}/")
+    expect(page.get_by_text("不能受理").first).to_be_visible()
+    refuse = page.locator("form.qa-decide", has=page.get_by_role("button", name="不予受理"))
+    expect(refuse.get_by_label(re.compile("^A12.5"))).to_be_checked()
+    refuse.locator("#id_refuse_reason").fill("工业企业环保信用等级为黄色，未达到蓝色及以上。")
+    screenshot(page, "intake-office-refusal")
+    refuse.get_by_role("button", name="不予受理").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert Application.objects.get(pk=application.pk).state == "not_accepted"
+    page.get_by_role("button", name="退出").click()
+
+    _sign_in(page, base, "yellow_org", "Quality#Yel26")
+    page.goto(f"{base}/applications/{application.public_id}/")
+    expect(page.get_by_text("不予受理").first).to_be_visible()
+    expect(page.get_by_text("A12.5").first).to_be_visible()
+    expect(page.get_by_text("未达到蓝色及以上").first).to_be_visible()
+    screenshot(page, "intake-applicant-refused")
