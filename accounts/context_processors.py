@@ -32,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("我的工作台", reverse("accounts:dashboard")))
     if label := _applications_label(roles):
         items.append((label, reverse("intake:list")))
+    if Role.APPLICANT in roles:
+        items.append(("组织信息", reverse("accounts:organization")))
     if user.has_perm("programs.manage_cycle"):
         items += [
             ("年度管理", reverse("programs:cycle_list")),

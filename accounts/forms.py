@@ -155,3 +155,27 @@ class IndividualRegistrationForm(_AccountFields):
         queryset=RecommendingUnit.objects.filter(active=True).order_by("kind", "name"),
         empty_label="请选择",
     )
+
+
+class OrganizationProfileForm(_BootstrapForm):
+    """What a contact may change of the registration (not the code, not the town)."""
+
+    name = forms.CharField(label="组织名称", max_length=200)
+    registered_address = forms.CharField(label="注册地址", max_length=300, required=False)
+    industry_code = forms.ChoiceField(
+        label="行业（GB/T 4754-2017）", required=False, choices=_industry_choices
+    )
+    established_on = forms.DateField(
+        label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    legal_representative = forms.CharField(label="法定代表人", max_length=100, required=False)
+    is_construction = forms.BooleanField(label="建筑企业", required=False)
+    is_industrial = forms.BooleanField(label="工业企业", required=False)
+    environmental_rating = forms.ChoiceField(
+        label="环保信用等级", choices=Organization.EnvironmentalRating.choices
+    )
+    chief_quality_officer = forms.CharField(label="首席质量官", max_length=100, required=False)
+
+
+class ContactForm(_AccountFields):
+    full_name = forms.CharField(label="姓名", max_length=100)

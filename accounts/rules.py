@@ -11,7 +11,7 @@ from typing import Any
 import rules
 
 from .models import Role
-from .selectors import has_role
+from .selectors import has_role, scopes_of
 
 
 def _role(role: Role) -> Any:
@@ -36,6 +36,18 @@ is_auditadmin = _role(Role.AUDITADMIN)
 # Office work: cycles, their dates and calls, the working-day calendar.
 rules.add_perm("programs.manage_cycle", is_office)
 rules.add_perm("programs.manage_calendar", is_office)
+
+
+@rules.predicate
+def is_contact_of(user: Any, organization: Any) -> bool:
+    """A contact (申报组织联系人) of this organization."""
+    return organization is not None and organization.pk in scopes_of(user).get(
+        Role.APPLICANT, frozenset()
+    )
+
+
+# An organization's contacts keep its registration and add colleagues.
+rules.add_perm("accounts.edit_organization", is_contact_of)
 # The full 身份证 number of an individual applicant or expert: Office staff only, each view
 # audited (accounts.services.reveal_id_number).
 rules.add_perm("accounts.reveal_id_number", is_office)

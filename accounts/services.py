@@ -32,9 +32,9 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 
-def _require(actor: User | None, perm: str) -> None:
+def _require(actor: User | None, perm: str, obj: Any = None) -> None:
     """`actor=None` is the system itself (seed data, self-registration flows)."""
-    if actor is not None and not actor.has_perm(perm):
+    if actor is not None and not actor.has_perm(perm, obj):
         raise PermissionDenied()
 
 
@@ -490,6 +490,92 @@ def register_individual(
             "该身份证号码已注册。", code="duplicate", fields={"id_number": ["已注册"]}
         ) from exc
     return person, user
+
+
+ORGANIZATION_PROFILE = (
+    "name",
+    "registered_address",
+    "industry_code",
+    "established_on",
+    "legal_representative",
+    "is_construction",
+    "is_industrial",
+    "environmental_rating",
+    "chief_quality_officer",
+)
+
+
+def update_organization(*, actor: User, organization: Organization, **changes: Any) -> Organization:
+    """An organization's contact keeps its registration up to date (the 统一社会信用代码 and the
+    town are fixed: a change of either is a new registration or the Office's business).
+
+    Applications already submitted keep what they froze; the next submission reads the new
+    facts. Side effects: the row and an `accounts.organization.update` event with the changes.
+    """
+    from lib import industries
+
+    _require(actor, "accounts.edit_organization", organization)
+    unknown = set(changes) - set(ORGANIZATION_PROFILE)
+    if unknown:
+        raise ServiceError(f"不能修改：{'、'.join(sorted(unknown))}。")
+    if changes.get("industry_code") and changes["industry_code"] not in industries.divisions():
+        raise ServiceError("请选择GB/T 4754-2017的行业大类。", fields={"industry_code": ["无效"]})
+    if changes.get("established_on") and changes["established_on"] > timezone.localdate():
+        raise ServiceError("成立日期不能晚于今天。", fields={"established_on": ["晚于今天"]})
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = {f: getattr(org, f) for f in changes if getattr(org, f) != changes[f]}
+        for name, value in changes.items():
+            setattr(org, name, value.strip() if isinstance(value, str) else value)
+        try:
+            org.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("；".join(exc.messages), fields=exc.message_dict) from exc
+        if not before:
+            return org
+        org.save(update_fields=list(before))
+        record(
+            actor=actor,
+            role=Role.APPLICANT,
+            action="accounts.organization.update",
+            obj=org,
+            before=before,
+            after={f: getattr(org, f) for f in before},
+        )
+    return org
+
+
+def add_contact(
+    *,
+    actor: User,
+    organization: Organization,
+    username: str,
+    password: str,
+    full_name: str,
+    email: str = "",
+    phone: str = "",
+) -> User:
+    """A contact of an organization adds a colleague as another contact (申报联系人)."""
+    _require(actor, "accounts.edit_organization", organization)
+    with transaction.atomic():
+        user = create_user(
+            actor=None,
+            actor_role=Role.APPLICANT,
+            username=username,
+            password=password,
+            full_name=full_name,
+            email=email,
+            phone=phone,
+        )
+        RoleAssignment.objects.create(user=user, role=Role.APPLICANT, organization=organization)
+        record(
+            actor=actor,
+            role=Role.APPLICANT,
+            action="accounts.organization.add_contact",
+            obj=organization,
+            after={"username": username, "full_name": full_name},
+        )
+    return user
 
 
 def reveal_id_number(*, actor: User, individual: Individual, reason: str = "") -> str:

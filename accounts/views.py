@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,15 +18,17 @@ from lib.errors import ServiceError
 
 from . import services
 from .forms import (
+    ContactForm,
     GrantRoleForm,
     IndividualRegistrationForm,
     LoginForm,
+    OrganizationProfileForm,
     OrganizationRegistrationForm,
     ReasonForm,
     UnitForm,
 )
-from .models import Notification, RecommendingUnit, Role, RoleAssignment, User
-from .selectors import roles_of
+from .models import Notification, Organization, RecommendingUnit, Role, RoleAssignment, User
+from .selectors import roles_of, scopes_of
 
 
 def locked_out(
@@ -299,3 +301,76 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
     count = services.mark_notifications_read(user=actor(request))
     messages.success(request, f"已将{count}条消息标为已读。" if count else "没有未读消息。")
     return redirect("accounts:inbox")
+
+
+def _own_organization(request: HttpRequest) -> Organization:
+    """The organization the signed-in contact speaks for (404 for anyone else)."""
+    ids = scopes_of(request.user).get(Role.APPLICANT, frozenset())
+    organization = (
+        Organization.objects.filter(pk__in=ids).select_related("recommending_unit").first()
+    )
+    if organization is None:
+        raise Http404
+    return organization
+
+
+@login_required
+def organization_profile(
+    request: HttpRequest, contact_form: ContactForm | None = None
+) -> HttpResponse:
+    """The contact's page for the organization's registration and its contacts."""
+    organization = _own_organization(request)
+    fields = {name: getattr(organization, name) for name in services.ORGANIZATION_PROFILE}
+    form = OrganizationProfileForm(request.POST or None, initial=fields)
+    status = 200
+    if request.method == "POST" and contact_form is None:
+        if form.is_valid():
+            try:
+                services.update_organization(
+                    actor=actor(request), organization=organization, **form.cleaned_data
+                )
+            except ServiceError as exc:
+                _show_refusal(form, exc)
+            else:
+                messages.success(request, "组织信息已保存；已提交的申报仍以提交时的信息为准。")
+                return redirect("accounts:organization")
+        status = 400
+    contacts = User.objects.filter(
+        role_assignments__role=Role.APPLICANT, role_assignments__organization=organization
+    ).order_by("username")
+    return render(
+        request,
+        "accounts/organization.html",
+        {
+            "organization": organization,
+            "form": form if contact_form is None else OrganizationProfileForm(initial=fields),
+            "contacts": contacts,
+            "contact_form": contact_form or ContactForm(),
+        },
+        status=400 if contact_form is not None else status,
+    )
+
+
+@login_required
+@require_POST
+def organization_add_contact(request: HttpRequest) -> HttpResponse:
+    organization = _own_organization(request)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_contact(
+                actor=actor(request),
+                organization=organization,
+                username=data["username"],
+                password=data["password1"],
+                full_name=data["full_name"],
+                email=data["email"],
+                phone=data["phone"],
+            )
+        except ServiceError as exc:
+            _show_refusal(form, exc)
+        else:
+            messages.success(request, f"已添加联系人{data['full_name']}。")
+            return redirect("accounts:organization")
+    return organization_profile(request, contact_form=form)

@@ -16,8 +16,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-from accounts.models import Organization
-from lib import idcard, industries
+from accounts.models import Individual, Organization
+from lib import industries
 from lib.excel import workbook_bytes
 from lib.rubrics import rubric_for
 
@@ -97,32 +97,37 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     document.add_heading("一、基本情况", level=1)
+    # The registration as it stood at submission (ApplicationVersion.applicant).
+    facts = version.applicant
     basics: list[list[str]] = []
-    if application.organization is not None:
-        org: Organization = application.organization
+    if kind == "organization":
+        rating = facts.get("environmental_rating") or "none"
         basics += [
-            ["组织名称", org.name],
-            ["统一社会信用代码", org.uscc],
-            ["注册地址", org.registered_address],
-            ["所属行业", industries.label(org.industry_code) if org.industry_code else ""],
-            ["成立日期", f"{org.established_on:%Y-%m-%d}" if org.established_on else ""],
-            ["法定代表人", org.legal_representative],
-            ["首席质量官", org.chief_quality_officer],
-            ["环保信用等级", Organization.EnvironmentalRating(org.environmental_rating).label],
+            ["组织名称", facts.get("name", "")],
+            ["统一社会信用代码", facts.get("uscc", "")],
+            ["注册地址", facts.get("registered_address", "")],
+            [
+                "所属行业",
+                industries.label(facts["industry_code"]) if facts.get("industry_code") else "",
+            ],
+            ["成立日期", facts.get("established_on") or ""],
+            ["法定代表人", facts.get("legal_representative", "")],
+            ["首席质量官", facts.get("chief_quality_officer", "")],
+            ["环保信用等级", Organization.EnvironmentalRating(rating).label],
             ["员工人数", str(form.employees or "")],
             [
                 "开始推行GB/T 19580",
                 f"{form.gbt19580_since:%Y-%m-%d}" if form.gbt19580_since else "",
             ],
         ]
-    elif application.individual is not None:
-        person = application.individual
+    else:
+        position = facts.get("position") or "other"
         basics += [
-            ["姓名", person.name],
-            ["身份证号码", idcard.mask(person.id_number)],
-            ["所在组织", person.employer_name],
-            ["身份", person.get_position_display()],
-            ["在本市从事质量工作年限", f"{person.quality_work_years}年"],
+            ["姓名", facts.get("name", "")],
+            ["身份证号码", facts.get("id_number", "")],  # masked when frozen
+            ["所在组织", facts.get("employer_name", "")],
+            ["身份", Individual.Position(position).label],
+            ["在本市从事质量工作年限", f"{facts.get('quality_work_years', '')}年"],
         ]
     basics += [
         ["推荐单位", str(application.recommending_unit)],

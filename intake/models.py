@@ -100,6 +100,8 @@ class ApplicationVersion(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField("版本")
     data = models.JSONField("申报表")
+    # The applicant's registration as it stood when submitted (later edits do not change it).
+    applicant = models.JSONField("申报主体信息", default=dict)
     attachments = models.JSONField("附件清单", default=list)
     submitted_at = models.DateTimeField("提交时间")
     submitted_by = models.ForeignKey(

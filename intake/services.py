@@ -332,6 +332,7 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
             application=application,
             number=number,
             data=application.data,
+            applicant=applicant_snapshot(application),
             attachments=attachments,
             submitted_at=submitted_at,
             submitted_by=actor,
@@ -372,6 +373,29 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
             url=_link(application),
         )
     return version
+
+
+def applicant_snapshot(application: Application) -> dict[str, Any]:
+    """The registration facts the version is judged on, frozen with it (身份证 masked)."""
+    from accounts.services import ORGANIZATION_PROFILE
+    from lib import idcard
+
+    if application.organization is not None:
+        org = application.organization
+        facts = {f: getattr(org, f) for f in ORGANIZATION_PROFILE}
+        facts |= {"uscc": org.uscc, "recommending_unit": org.recommending_unit.name}
+    else:
+        person = application.individual
+        assert person is not None  # an application is an organization's or a person's
+        facts = {
+            "name": person.name,
+            "id_number": idcard.mask(person.id_number),
+            "employer_name": person.employer_name,
+            "position": person.position,
+            "quality_work_years": person.quality_work_years,
+            "recommending_unit": person.recommending_unit.name,
+        }
+    return _jsonable(facts)
 
 
 def _jsonable(value: Any) -> Any:

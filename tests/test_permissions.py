@@ -64,6 +64,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:role_revoke": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:unlock": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:units": OFFICE_PAGE,
+    "accounts:organization": {"anon": 302, "applicant": 200, "default": 404},
+    "accounts:add_contact": {"anon": 302, "default": 405},
     "accounts:unit_add": OFFICE_POST,
     "accounts:unit_change": OFFICE_POST,
     "accounts:register_organization": {"anon": 200, "default": 302},
