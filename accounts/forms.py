@@ -126,7 +126,9 @@ class OrganizationRegistrationForm(_AccountFields):
         label="行业（GB/T 4754-2017）", required=False, choices=_industry_choices
     )
     established_on = forms.DateField(
-        label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="成立日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     legal_representative = forms.CharField(label="法定代表人", max_length=100, required=False)
     is_construction = forms.BooleanField(label="建筑企业", required=False)
@@ -166,7 +168,9 @@ class OrganizationProfileForm(_BootstrapForm):
         label="行业（GB/T 4754-2017）", required=False, choices=_industry_choices
     )
     established_on = forms.DateField(
-        label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="成立日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     legal_representative = forms.CharField(label="法定代表人", max_length=100, required=False)
     is_construction = forms.BooleanField(label="建筑企业", required=False)
