@@ -39,6 +39,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("年度管理", reverse("programs:cycle_list")),
             ("工作日历", reverse("programs:calendar")),
         ]
+    if user.has_perm("intake.decide_application"):
+        items.append(("获奖与禁入", reverse("intake:standing")))
     if user.has_perm("accounts.manage_units"):
         items.append(("推荐单位", reverse("accounts:units")))
     if user.has_perm("accounts.manage_roles"):

@@ -202,7 +202,8 @@ def main() -> None:
                     pair_wall,
                     pair,
                     cells=(
-                        f"sum of latencies {sum(pair):.2f} s = {sum(pair) / pair_wall:.2f}x wall",
+                        f"mean/op = wall / ops; mean latency {sum(pair) / len(pair) * 1e3:.2f} ms;"
+                        f" sum of latencies = {sum(pair) / pair_wall:.2f}x wall",
                     ),
                 )
             )

@@ -22,6 +22,7 @@ from programs.selectors import as_of
 from . import services
 from .models import Application, EligibilityResult
 from .schema import declarations_for
+from .standing import record_ban, record_prior_award
 
 TOWN_LOGINS = {
     "如城街道": "town",
@@ -315,6 +316,19 @@ def _advance(
             )
 
 
+def _standing(office: User) -> None:
+    """The example firm won the award in 2022 (announced January 2023): 3 full years before the
+    2026 application date, so it may apply again, outside the quota and without a bonus."""
+    record_prior_award(
+        actor=office,
+        organization=Organization.objects.get(name="如皋示例机械有限公司"),
+        year=DEMO_YEAR - 4,
+        level="award",
+        announced_on=dt.date(DEMO_YEAR - 3, 1, 16),
+        document_number="皋政发〔2023〕5号",
+    )
+
+
 def seed() -> None:
     """Called by `seed_demo` after programs.demo.seed(): needs the 2026 cycle and `office`."""
     cycle = Cycle.objects.get(year=DEMO_YEAR)
@@ -357,6 +371,14 @@ def seed() -> None:
             environmental_rating=rating,
             chief_quality_officer=f"{name[2:4]}首席质量官",
         )
+        if twist == "fraud":  # the committee banned it for fraud in the 2024 cycle (A29.1)
+            record_ban(
+                actor=office,
+                organization=org,
+                starts_on=dt.date(DEMO_YEAR - 2, 12, 20),
+                reason="2024年度申报时提供不实的获奖证明，经核实属弄虚作假。",
+                decision_ref="如皋市质量发展委员会2024年第3次会议决定",
+            )
         with as_of(WINDOW_DAY):
             application = services.start_application(actor=user, cycle=cycle, organization=org)
         _advance(application, user, final, office, twist)

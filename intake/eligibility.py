@@ -6,8 +6,9 @@ evidence it used. A failure is hard: the Office cannot accept the application (A
 "Last 3 years" is the policy's look-back before the cycle's application date, which is the first
 day of its 申报推荐 stage.
 
-Rules still to come with their issues: A24.1 (a winner re-applies only 3 full years after its
-award) and A29.1 (a 3-year ban for fraud) need the award and sanction records.
+A24.1 (a winner re-applies only 3 full years after its award) and A29.1 (no application
+while a ban for fraud runs) read the applicant's standing: `AwardRecord` and `Ban` rows, passed
+in the context so the rules stay pure.
 """
 
 from __future__ import annotations
@@ -45,6 +46,20 @@ def reference_date(cycle: Cycle) -> dt.date:
     return stage.starts_on
 
 
+@dataclass(frozen=True)
+class HeldAward:
+    year: int
+    level: str
+    announced_on: dt.date
+
+
+@dataclass(frozen=True)
+class ActiveBan:
+    starts_on: dt.date
+    ends_on: dt.date
+    reason: str
+
+
 @dataclass
 class Context:
     form: ApplicationForm
@@ -53,6 +68,8 @@ class Context:
     reference: dt.date
     organization: Organization | None = None
     individual: Individual | None = None
+    awards: list[HeldAward] = field(default_factory=list)
+    bans: list[ActiveBan] = field(default_factory=list)
 
     @property
     def lookback_start(self) -> dt.date:
@@ -292,6 +309,48 @@ def _other_violations(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     return PASS, "近3年无被行政执法部门查处的严重违法违规行为", evidence
 
 
+# --- articles 24 and 29: the applicant's standing ------------------------------------------
+
+
+def _reapplication(ctx: Context) -> tuple[str, str, dict[str, Any]]:
+    gap = ctx.policy.reapply_gap_years
+    recent = [a for a in ctx.awards if years_before(ctx.reference, gap) < a.announced_on]
+    evidence = {
+        "awards": [
+            {"year": a.year, "level": a.level, "announced_on": a.announced_on} for a in ctx.awards
+        ]
+    }
+    if recent:
+        a = recent[0]
+        again = dt.date(
+            a.announced_on.year + gap, a.announced_on.month, min(a.announced_on.day, 28)
+        )
+        return (
+            FAIL,
+            f"{a.year}年度获奖（{a.announced_on:%Y-%m-%d}公告）未满{gap}年，{again:%Y年%m月}后方可重新申报",
+            evidence,
+        )
+    if ctx.awards:
+        return (
+            PASS,
+            f"获奖已满{gap}年，可重新申报；再次获奖不占用名额、不颁发奖金（第二十四条）",
+            evidence,
+        )
+    return PASS, "无市长质量奖获奖记录", evidence
+
+
+def _ban(ctx: Context) -> tuple[str, str, dict[str, Any]]:
+    active = [b for b in ctx.bans if b.starts_on <= ctx.reference <= b.ends_on]
+    if active:
+        b = active[0]
+        return (
+            FAIL,
+            f"因弄虚作假被禁止参加市长质量奖评审，期限至{b.ends_on:%Y-%m-%d}（第二十九条）",
+            {"starts_on": b.starts_on, "ends_on": b.ends_on, "reason": b.reason},
+        )
+    return PASS, "无禁止申报记录", {}
+
+
 # --- article 14 -----------------------------------------------------------------------------
 
 
@@ -362,6 +421,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "a13_5_violations", "A13.5", "organization", "近3年无严重违法违规被查处", _other_violations
     ),
+    Rule("a24_reapply", "A24.1", "organization", "获奖满3年方可重新申报", _reapplication),
+    Rule("a29_ban", "A29.1", "organization", "不在禁止申报期内", _ban),
     Rule("a14_1_years", "A14.1", "individual", "在本市从事质量工作5年以上", _work_years),
     Rule(
         "a14_2_innovation",

@@ -15,10 +15,11 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from accounts.models import Organization
 from lib.rubrics import Category, Item, rubric_for
 
 from . import eligibility
-from .models import Kind, State
+from .models import AwardRecord, Kind, State
 from .schema import declarations_for
 
 YES_NO = (("true", "是"), ("false", "否"))
@@ -586,3 +587,35 @@ class CorrectForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     section = forms.ChoiceField(choices=list(ATTACHMENT_SECTIONS.items()))
+
+
+class _OrganizationByCode(forms.Form):
+    uscc = forms.CharField(label="统一社会信用代码", max_length=24)
+
+    def clean_uscc(self) -> Organization:
+        from lib import uscc
+
+        code = uscc.compact(self.cleaned_data["uscc"])
+        org = Organization.objects.filter(uscc=code).first()
+        if org is None:
+            raise forms.ValidationError("没有以此统一社会信用代码注册的组织。")
+        return org
+
+
+class PriorAwardForm(_OrganizationByCode):
+    year = forms.IntegerField(label="获奖年度", min_value=2000, max_value=2100)
+    level = forms.ChoiceField(label="奖项", choices=AwardRecord.Level.choices)
+    announced_on = forms.DateField(
+        label="公告日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    document_number = forms.CharField(label="公告文号", max_length=100)
+
+
+class BanForm(_OrganizationByCode):
+    starts_on = forms.DateField(
+        label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    decision_ref = forms.CharField(label="委员会决定（会议或文号）", max_length=200)
+    reason = forms.CharField(
+        label="事由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import Individual, Organization, RecommendingUnit
 from programs.models import Cycle
@@ -244,3 +244,72 @@ class QualificationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.get_outcome_display()}"
+
+
+class AwardRecord(models.Model):
+    """A Mayor's Quality Award an applicant holds (A24.1): won before this system (entered by the
+    Office from the government's announcement) or, later, recorded by the decision stage."""
+
+    class Level(models.TextChoices):
+        AWARD = "award", "市长质量奖"
+        NOMINATION = "nomination", "市长质量奖提名奖"
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="award_records"
+    )
+    individual = models.ForeignKey(
+        Individual, null=True, blank=True, on_delete=models.PROTECT, related_name="award_records"
+    )
+    year = models.PositiveSmallIntegerField("获奖年度")
+    level = models.CharField("奖项", max_length=16, choices=Level.choices)
+    announced_on = models.DateField("公告日期")
+    document_number = models.CharField("公告文号", max_length=100)
+    revoked_on = models.DateField("撤销日期", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = "获奖记录"
+        verbose_name_plural = "获奖记录"
+        constraints = [
+            models.CheckConstraint(
+                name="award_record_one_holder",
+                condition=Q(organization__isnull=False, individual__isnull=True)
+                | Q(organization__isnull=True, individual__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        holder = self.organization or self.individual
+        return f"{holder} {self.year}年度{self.get_level_display()}"
+
+
+class Ban(models.Model):
+    """A ban from the award for fraud (A29.1: 3 years), decided by the committee."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="bans")
+    article = models.CharField("依据", max_length=16, default="A29.1")
+    starts_on = models.DateField("起始日期")
+    ends_on = models.DateField("截止日期")
+    reason = models.TextField("事由")
+    decision_ref = models.CharField("委员会决定", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = "禁止申报记录"
+        verbose_name_plural = "禁止申报记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")), name="ban_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.starts_on}至{self.ends_on}"

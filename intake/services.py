@@ -29,6 +29,8 @@ from .models import (
     Application,
     ApplicationVersion,
     Attachment,
+    AwardRecord,
+    Ban,
     EligibilityResult,
     Kind,
     QualificationDecision,
@@ -278,6 +280,16 @@ def check_eligibility(
 ) -> list[eligibility.Finding]:
     """The rules of A12-A14 against the form (the draft's unless `data` is given)."""
     cycle = application.cycle
+    awards = AwardRecord.objects.filter(
+        organization=application.organization,
+        individual=application.individual,
+        revoked_on__isnull=True,
+    )
+    bans = (
+        Ban.objects.filter(organization=application.organization)
+        if application.organization
+        else []
+    )
     ctx = eligibility.Context(
         form=schema.parse(application.data if data is None else data),
         policy=cycle.policy,
@@ -285,6 +297,8 @@ def check_eligibility(
         reference=eligibility.reference_date(cycle),
         organization=application.organization,
         individual=application.individual,
+        awards=[eligibility.HeldAward(a.year, a.level, a.announced_on) for a in awards],
+        bans=[eligibility.ActiveBan(b.starts_on, b.ends_on, b.reason) for b in bans],
     )
     return eligibility.evaluate(ctx)
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.application_list, name="list"),
     path("start/", views.start, name="start"),
     path("export.xlsx", views.export_xlsx, name="export"),
+    path("standing/", views.standing, name="standing"),
+    path("standing/<str:kind>/", views.standing_add, name="standing_add"),
     path(
         "attachments/<uuid:attachment_id>/",
         views.attachment_download,

@@ -27,15 +27,18 @@ from django.views.decorators.http import require_POST
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.selectors import scopes_of
 from lib import files, idcard, industries
-from lib.access import actor
+from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from programs.models import Cycle
-from programs.selectors import current_cycle, default_program
+from programs.selectors import current_cycle, default_program, today
 
 from . import documents, eligibility, forms, schema, selectors, services
+from . import standing as standing_services
 from .models import (
     Application,
     Attachment,
+    AwardRecord,
+    Ban,
     EligibilityResult,
     Kind,
     QualificationDecision,
@@ -745,3 +748,56 @@ def correct(request: HttpRequest, public_id: Any, decision_id: int) -> HttpRespo
     else:
         messages.success(request, "已更正资格审查决定，已通知申报人。")
     return _to_detail(application)
+
+
+@perm_required("intake.decide_application")
+def standing(request: HttpRequest) -> HttpResponse:
+    """The Office's record of awards held (A24.1) and bans for fraud (A29.1)."""
+    return _standing_page(
+        request, forms.PriorAwardForm(prefix="award"), forms.BanForm(prefix="ban")
+    )
+
+
+def _standing_page(
+    request: HttpRequest, award_form: Any, ban_form: Any, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "intake/standing.html",
+        {
+            "awards": AwardRecord.objects.select_related("organization", "individual"),
+            "bans": Ban.objects.select_related("organization"),
+            "award_form": award_form,
+            "ban_form": ban_form,
+            "today": today(),
+        },
+        status=status,
+    )
+
+
+@perm_required("intake.decide_application")
+@require_POST
+def standing_add(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in {"award", "ban"}:
+        raise Http404
+    award_form = forms.PriorAwardForm(request.POST if kind == "award" else None, prefix="award")
+    ban_form = forms.BanForm(request.POST if kind == "ban" else None, prefix="ban")
+    form = award_form if kind == "award" else ban_form
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        organization = data.pop("uscc")
+        try:
+            if kind == "award":
+                standing_services.record_prior_award(
+                    actor=actor(request), organization=organization, **data
+                )
+            else:
+                standing_services.record_ban(
+                    actor=actor(request), organization=organization, **data
+                )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已记录。")
+            return redirect("intake:standing")
+    return _standing_page(request, award_form, ban_form, status=400)

@@ -77,6 +77,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "intake:start": SIGNED_IN_POST,
     "intake:detail": APPLICATION_PAGE,
     "intake:form_docx": APPLICATION_PAGE,
+    "intake:standing": OFFICE_PAGE,
+    "intake:standing_add": OFFICE_POST,
     # Everyone signed in exports what they may see (nothing, for a role without applications).
     "intake:export": {"anon": 302, "default": 200},
     "intake:attachment_download": APPLICATION_PAGE,
@@ -138,7 +140,14 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[application.public_id, application.attachments.get().public_id])
     if name == "intake:correct":
         return reverse(name, args=[application.public_id, 1])
-    if name.startswith("intake:") and name not in {"intake:list", "intake:start", "intake:export"}:
+    if name == "intake:standing_add":
+        return reverse(name, args=["ban"])
+    if name.startswith("intake:") and name not in {
+        "intake:list",
+        "intake:start",
+        "intake:export",
+        "intake:standing",
+    }:
         return reverse(name, args=[application.public_id])
     if name == "accounts:unit_change":
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]

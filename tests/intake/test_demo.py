@@ -35,7 +35,7 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
     assert failed["如皋城南新材料有限公司"] == "A12.1"  # refused: not 5 years old
     assert failed["如皋东陈建设工程有限公司"] == "A12.3"  # a builder without 鲁班奖
     assert failed["如皋丁堰化工有限公司"] == "A12.5"  # industrial, rated yellow
-    assert failed["如皋搬经农业发展有限公司"] == "A13.4"  # fraud in another award
+    assert failed["如皋搬经农业发展有限公司"] in {"A13.4", "A29.1"}  # fraud, and banned for it
     assert (
         Application.objects.get(organization__name="如皋城南新材料有限公司").state == "not_accepted"
     )

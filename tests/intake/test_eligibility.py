@@ -265,3 +265,44 @@ def test_reference_date_is_the_first_day_of_the_application_stage(cycle: Cycle) 
 
 def test_leap_day_lookback() -> None:
     assert eligibility.years_before(dt.date(2028, 2, 29), 3) == dt.date(2025, 2, 28)
+
+
+def _standing(policy: Policy, **ctx: Any) -> dict[str, eligibility.Finding]:
+    context = eligibility.Context(
+        form=schema.parse(complete_form()),
+        policy=policy,
+        division_code="320682",
+        reference=REFERENCE,
+        organization=_org(),
+        **ctx,
+    )
+    return {f.rule: f for f in eligibility.evaluate(context)}
+
+
+@pytest.mark.req("A24.1")
+@pytest.mark.parametrize(
+    ("announced", "outcome"), [(dt.date(2023, 3, 2), "pass"), (dt.date(2023, 3, 3), "fail")]
+)
+def test_a_winner_reapplies_after_three_full_years(
+    policy: Policy, announced: dt.date, outcome: str
+) -> None:
+    award = eligibility.HeldAward(2022, "award", announced)
+    finding = _standing(policy, awards=[award])["a24_reapply"]
+    assert finding.outcome == outcome
+    if outcome == "pass":
+        assert "不占用名额、不颁发奖金" in finding.message
+    else:
+        assert "未满3年" in finding.message
+
+
+@pytest.mark.req("A29.1")
+@pytest.mark.parametrize(
+    ("ends", "outcome"), [(dt.date(2026, 3, 2), "fail"), (dt.date(2026, 3, 1), "pass")]
+)
+def test_a_ban_refuses_until_it_ends(policy: Policy, ends: dt.date, outcome: str) -> None:
+    ban = eligibility.ActiveBan(dt.date(2023, 3, 2), ends, "2022年申报材料造假")
+    finding = _standing(policy, bans=[ban])["a29_ban"]
+    assert finding.outcome == outcome
+    if outcome == "fail":
+        assert finding.article == "A29.1"
+        assert "第二十九条" in finding.message

@@ -812,3 +812,35 @@ def test_inbox_counts_lists_and_marks_read(
 def test_inbox_shows_only_my_messages(submitted: Application, personas: dict[str, User]) -> None:
     html = client_for(personas["expert"]).get(reverse("accounts:inbox")).content.decode()
     assert "没有消息。" in html
+
+
+def test_office_records_a_ban_in_the_page(personas: dict[str, Any], org: Any) -> None:
+    from intake.models import Ban
+    from tests.conftest import client_for
+
+    client = client_for(personas["office"])
+    response = client.post(
+        "/applications/standing/ban/",
+        {
+            "ban-uscc": org.uscc.lower(),
+            "ban-starts_on": "2025-01-10",
+            "ban-decision_ref": "委员会2025年第1次会议",
+            "ban-reason": "材料造假",
+        },
+    )
+    assert response.status_code == 302
+    assert Ban.objects.get().ends_on.isoformat() == "2028-01-09"
+    page = client.get("/applications/standing/").content.decode()
+    assert "材料造假" in page
+    bad = client.post(
+        "/applications/standing/award/",
+        {
+            "award-uscc": "913206820000000000",
+            "award-year": 2022,
+            "award-level": "award",
+            "award-announced_on": "2023-01-16",
+            "award-document_number": "x",
+        },
+    )
+    assert bad.status_code == 400
+    assert "没有以此统一社会信用代码注册的组织" in bad.content.decode()

@@ -566,3 +566,47 @@ def test_submit_freezes_what_is_stored_not_a_stale_object(
     )
     services.submit_application(actor=personas["applicant"], application=stale)
     assert ApplicationVersion.objects.get().data["summary"] == "最新简介"
+
+
+@pytest.mark.req("A29.1", "A24.1")
+def test_recorded_ban_and_award_reach_the_eligibility_report(
+    open_cycle: Cycle, org: Organization, personas: dict[str, User]
+) -> None:
+    from intake.standing import record_ban, record_prior_award
+
+    with pytest.raises(PermissionDenied):
+        record_ban(
+            actor=personas["recommender"],
+            organization=org,
+            starts_on=dt.date(2025, 1, 1),
+            reason="x",
+            decision_ref="y",
+        )
+    ban = record_ban(
+        actor=personas["office"],
+        organization=org,
+        starts_on=dt.date(2025, 1, 10),
+        reason="2024年申报材料弄虚作假",
+        decision_ref="如皋市质量发展委员会2025年第1次会议",
+    )
+    assert ban.ends_on == dt.date(2028, 1, 9)
+    record_prior_award(
+        actor=personas["office"],
+        organization=org,
+        year=2022,
+        level="award",
+        announced_on=dt.date(2023, 1, 16),
+        document_number="皋政发〔2023〕5号",
+    )
+    application = services.start_application(
+        actor=personas["applicant"], cycle=open_cycle, organization=org
+    )
+    services.save_draft(actor=personas["applicant"], application=application, data=complete_form())
+    findings = {f.rule: f for f in services.check_eligibility(application)}
+    assert findings["a29_ban"].outcome == "fail"
+    assert (
+        findings["a24_reapply"].outcome == "pass"
+    )  # announced 2023-01-16: 3 full years by 2026-03-02
+    assert AuditEvent.objects.filter(
+        action="intake.ban.add", reason="2024年申报材料弄虚作假"
+    ).exists()
