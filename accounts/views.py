@@ -210,7 +210,7 @@ def _show_refusal(form: forms.Form, exc: ServiceError) -> None:
 
 
 def _signed_up(request: HttpRequest, user: User, message: str) -> HttpResponse:
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="accounts.backends.PasswordBackend")
     messages.success(request, message)
     return redirect("intake:list")
 

@@ -83,10 +83,13 @@ def record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run in the transaction of the change it records")
-    ChainHead.objects.get_or_create(id=1)
     # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
-    # holds the database write lock.
-    head = ChainHead.objects.select_for_update().get(id=1)
+    # holds the database write lock. The head row comes with the migrations; it is recreated
+    # only after a test flush emptied the table.
+    head = ChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        ChainHead.objects.get_or_create(id=1)
+        head = ChainHead.objects.select_for_update().get(id=1)
     event = AuditEvent(
         seq=head.seq + 1,
         created_at=timezone.now(),

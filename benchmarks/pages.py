@@ -45,7 +45,7 @@ def main() -> None:
         if settings.DEBUG:
             raise SystemExit("DEBUG must be off for page timings")
         demo.seed()
-        backend = "django.contrib.auth.backends.ModelBackend"
+        backend = "accounts.backends.PasswordBackend"
         anonymous = Client()
         office = Client()
         office.force_login(User.objects.get(username="office"), backend=backend)

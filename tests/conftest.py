@@ -102,7 +102,7 @@ def cycle(program: AwardProgram, office: User) -> Cycle:
 def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="accounts.backends.PasswordBackend")
     return client
 
 
