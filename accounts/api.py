@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import uuid
@@ -18,9 +19,16 @@ from ninja.security import HttpBearer
 from lib.access import actor
 from lib.errors import ServiceError
 
-from .models import ApiToken, Individual, Role, User
-from .selectors import roles_of
-from .services import record_login, record_logout, reveal_id_number, token_expiry
+from .models import ApiToken, Individual, Organization, Role, User
+from .selectors import roles_of, scopes_of
+from .services import (
+    add_contact,
+    record_login,
+    record_logout,
+    reveal_id_number,
+    token_expiry,
+    update_organization,
+)
 
 router = Router(tags=["账号"])
 
@@ -121,3 +129,69 @@ def reveal(request: HttpRequest, individual_id: uuid.UUID, body: RevealIn) -> di
     individual = get_object_or_404(Individual, public_id=individual_id)
     number = reveal_id_number(actor=actor(request), individual=individual, reason=body.reason)
     return {"id_number": number}
+
+
+class OrganizationOut(Schema):
+    uscc: str
+    name: str
+    registered_address: str
+    industry_code: str
+    established_on: dt.date | None
+    legal_representative: str
+    is_construction: bool
+    is_industrial: bool
+    environmental_rating: str
+    chief_quality_officer: str
+
+
+class OrganizationIn(Schema):
+    name: str | None = None
+    registered_address: str | None = None
+    industry_code: str | None = None
+    established_on: dt.date | None = None
+    legal_representative: str | None = None
+    is_construction: bool | None = None
+    is_industrial: bool | None = None
+    environmental_rating: str | None = None
+    chief_quality_officer: str | None = None
+
+
+class ContactIn(Schema):
+    username: str
+    password: str
+    full_name: str
+    email: str = ""
+    phone: str = ""
+
+
+def _own_organization(request: HttpRequest) -> Organization:
+    ids = scopes_of(request.user).get(Role.APPLICANT, frozenset())
+    return get_object_or_404(Organization, pk__in=ids)
+
+
+@router.get("/organization", response=OrganizationOut, summary="本组织的登记信息（组织联系人）")
+def organization(request: HttpRequest) -> Organization:
+    return _own_organization(request)
+
+
+@router.patch("/organization", response=OrganizationOut, summary="修改本组织的登记信息")
+def update_organization_api(request: HttpRequest, body: OrganizationIn) -> Organization:
+    changes = body.model_dump(exclude_unset=True)
+    return update_organization(
+        actor=actor(request), organization=_own_organization(request), **changes
+    )
+
+
+@router.post("/organization/contacts", response={201: MeOut}, summary="添加本组织的联系人")
+def add_contact_api(request: HttpRequest, body: ContactIn) -> Status[dict[str, Any]]:
+    user = add_contact(
+        actor=actor(request), organization=_own_organization(request), **body.model_dump()
+    )
+    return Status(
+        201,
+        {
+            "username": user.username,
+            "full_name": user.full_name,
+            "roles": [{"role": "applicant", "label": str(Role.APPLICANT.label)}],
+        },
+    )

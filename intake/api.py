@@ -23,7 +23,7 @@ from lib.api import Page
 from lib.errors import ServiceError
 from programs.models import Cycle
 
-from . import documents, schema, services
+from . import documents, schema, services, standing
 from .models import Attachment, QualificationDecision, State
 from .selectors import applications_for, get_application_for_user
 
@@ -364,3 +364,52 @@ def withdraw(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> A
     application = _action(request, application_id)
     services.withdraw_application(actor=actor(request), application=application, reason=body.text)  # type: ignore[arg-type]
     return application
+
+
+class AwardRecordIn(Schema):
+    uscc: str
+    year: Year
+    level: str
+    announced_on: dt.date
+    document_number: str
+
+
+class BanIn(Schema):
+    uscc: str
+    starts_on: dt.date
+    reason: str
+    decision_ref: str
+
+
+class StandingOut(Schema):
+    id: int
+    organization: str = Field(alias="organization.name")
+
+
+def _organization_by_code(code: str) -> Organization:
+    from lib import uscc
+
+    org = Organization.objects.filter(uscc=uscc.compact(code)).first()
+    if org is None:
+        raise ServiceError("没有以此统一社会信用代码注册的组织。", fields={"uscc": ["未注册"]})
+    return org
+
+
+@router.post(
+    "/award-records", response={201: StandingOut}, summary="录入获奖记录（办公室，第二十四条）"
+)
+def add_award_record(request: HttpRequest, body: AwardRecordIn) -> Status[Any]:
+    fields = body.model_dump()
+    organization = _organization_by_code(fields.pop("uscc"))
+    return Status(
+        201, standing.record_prior_award(actor=actor(request), organization=organization, **fields)
+    )
+
+
+@router.post("/bans", response={201: StandingOut}, summary="录入禁止申报（办公室，第二十九条）")
+def add_ban(request: HttpRequest, body: BanIn) -> Status[Any]:
+    fields = body.model_dump()
+    organization = _organization_by_code(fields.pop("uscc"))
+    return Status(
+        201, standing.record_ban(actor=actor(request), organization=organization, **fields)
+    )

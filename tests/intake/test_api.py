@@ -206,3 +206,60 @@ def test_word_and_excel_downloads(
     xlsx = _call(_client("p_office"), "get", "/applications/export.xlsx?state=submitted")
     assert xlsx.status_code == 200
     assert "spreadsheetml" in xlsx["Content-Type"]
+
+
+@pytest.mark.req("A29.1")
+def test_standing_and_organization_through_the_api(
+    open_cycle: Cycle, personas: dict[str, User], org: Any
+) -> None:
+    office = _client("p_office")
+    ban = _call(
+        office,
+        "post",
+        "/bans",
+        {"uscc": org.uscc, "starts_on": "2025-01-10", "reason": "造假", "decision_ref": "决定"},
+    )
+    assert ban.status_code == 201
+    award = _call(
+        office,
+        "post",
+        "/award-records",
+        {
+            "uscc": org.uscc,
+            "year": 2022,
+            "level": "award",
+            "announced_on": "2023-01-16",
+            "document_number": "皋政发〔2023〕5号",
+        },
+    )
+    assert award.status_code == 201
+    assert (
+        _call(
+            _client("p_applicant"),
+            "post",
+            "/bans",
+            {"uscc": org.uscc, "starts_on": "2025-01-10", "reason": "x", "decision_ref": "y"},
+        ).status_code
+        == 403
+    )
+    applicant = _client("p_applicant")
+    assert _call(applicant, "get", "/organization").json()["uscc"] == org.uscc
+    patched = _call(applicant, "patch", "/organization", {"environmental_rating": "blue"})
+    assert patched.json()["environmental_rating"] == "blue"
+    added = _call(
+        applicant,
+        "post",
+        "/organization/contacts",
+        {"username": "colleague", "password": "Quality#2026c", "full_name": "同事"},
+    )
+    assert added.status_code == 201
+    assert _call(_client("p_office"), "get", "/organization").status_code == 404
+    app_id = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)}).json()[
+        "id"
+    ]
+    _call(applicant, "put", f"/applications/{app_id}/form", complete_form())
+    preview = {
+        f["rule"]: f for f in _call(applicant, "get", f"/applications/{app_id}/eligibility").json()
+    }
+    assert preview["a29_ban"]["outcome"] == "fail"
+    assert "第二十九条" in preview["a29_ban"]["message"]
