@@ -8,6 +8,7 @@ and redirects with a message.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -550,19 +551,17 @@ def submit(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, public_id: Any) -> HttpResponse:
-    application = _application(request, public_id)
-    form = forms.ReasonForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ServiceError("撤回原因过长。")
-        services.withdraw_application(
-            actor=actor(request), application=application, reason=form.cleaned_data["reason"]
-        )
-    except ServiceError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, "申报已撤回。")
-    return _to_detail(application)
+    return _text_action(
+        request,
+        public_id,
+        forms.ReasonForm,
+        "reason",
+        "撤回原因过长。",
+        "申报已撤回。",
+        lambda application, text: services.withdraw_application(
+            actor=actor(request), application=application, reason=text
+        ),
+    )
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -652,48 +651,72 @@ def attachment_download(request: HttpRequest, attachment_id: Any) -> HttpRespons
 @login_required
 @require_POST
 def recommend(request: HttpRequest, public_id: Any) -> HttpResponse:
-    application = _application(request, public_id)
-    form = forms.OpinionForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ServiceError("推荐意见不能超过2000字。")
-        services.recommend_application(
-            actor=actor(request), application=application, opinion=form.cleaned_data["opinion"]
-        )
-    except ServiceError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, "已签署推荐意见，申报已报送委员会办公室。")
-    return _to_detail(application)
+    return _text_action(
+        request,
+        public_id,
+        forms.OpinionForm,
+        "opinion",
+        "推荐意见不能超过2000字。",
+        "已签署推荐意见，申报已报送委员会办公室。",
+        lambda application, text: services.recommend_application(
+            actor=actor(request), application=application, opinion=text
+        ),
+    )
 
 
 @login_required
 @require_POST
 def return_application(request: HttpRequest, public_id: Any) -> HttpResponse:
+    return _text_action(
+        request,
+        public_id,
+        forms.ReasonForm,
+        "reason",
+        "退回理由不能超过2000字。",
+        "已退回申报人修改。",
+        lambda application, text: services.return_application(
+            actor=actor(request), application=application, reason=text
+        ),
+    )
+
+
+def _text_action(
+    request: HttpRequest,
+    public_id: Any,
+    form_class: Any,
+    field: str,
+    too_long: str,
+    done: str,
+    run: Callable[[Application, str], object],
+) -> HttpResponse:
+    """An action whose only input is a text (opinion, reason): the service decides the rest."""
     application = _application(request, public_id)
-    form = forms.ReasonForm(request.POST)
+    form = form_class(request.POST)
     try:
         if not form.is_valid():
-            raise ServiceError("退回理由不能超过2000字。")
-        services.return_application(
-            actor=actor(request), application=application, reason=form.cleaned_data["reason"]
-        )
+            raise ServiceError(too_long)
+        run(application, form.cleaned_data[field])
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "已退回申报人修改。")
+        messages.success(request, done)
     return _to_detail(application)
+
+
+def _confirmable_rules(application: Application) -> list[str]:
+    """The rules of the submitted version that only the Office can confirm."""
+    return [
+        r.rule
+        for r in selectors.latest_eligibility(application)
+        if r.outcome == EligibilityResult.Outcome.CONFIRM
+    ]
 
 
 @login_required
 @require_POST
 def decide(request: HttpRequest, public_id: Any) -> HttpResponse:
     application = _application(request, public_id)
-    confirmable = [
-        r.rule
-        for r in selectors.latest_eligibility(application)
-        if r.outcome == EligibilityResult.Outcome.CONFIRM
-    ]
+    confirmable = _confirmable_rules(application)
     form = forms.DecideForm(request.POST, kind=application.kind, confirmable=confirmable)
     if not form.is_valid():
         messages.error(request, "请选择受理或不予受理，并从列表中选择条款。")
@@ -726,11 +749,7 @@ def correct(request: HttpRequest, public_id: Any, decision_id: int) -> HttpRespo
     )
     if decision is None:
         raise Http404
-    confirmable = [
-        r.rule
-        for r in selectors.latest_eligibility(application)
-        if r.outcome == EligibilityResult.Outcome.CONFIRM
-    ]
+    confirmable = _confirmable_rules(application)
     form = forms.CorrectForm(request.POST, kind=application.kind, confirmable=confirmable)
     if not form.is_valid():
         messages.error(request, "请从列表中选择条款。")
