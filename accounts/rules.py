@@ -51,6 +51,8 @@ rules.add_perm("accounts.edit_organization", is_contact_of)
 # The full 身份证 number of an individual applicant or expert: Office staff only, each view
 # audited (accounts.services.reveal_id_number).
 rules.add_perm("accounts.reveal_id_number", is_office)
+# The expert pool, conflicts and groups are the Office's (A6.2, A17.1).
+rules.add_perm("experts.manage_pool", is_office)
 # The recommending units of article 7 are the Office's list.
 rules.add_perm("accounts.manage_units", is_office)
 # Reading the audit trail: the audit administrator and the discipline supervisors (A27.1).

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "programs",
     "intake",
+    "experts",
 ]
 
 MIDDLEWARE = [

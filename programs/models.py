@@ -81,6 +81,8 @@ class Policy(models.Model):
     )
     # A8.1 practice years of experts; A14.1 years of quality work of individuals
     min_expert_practice_years = models.PositiveSmallIntegerField("专家实践年限", default=5)
+    # A17.1 review groups: experts per application (the Office's practice; not in the Measures).
+    expert_group_size = models.PositiveSmallIntegerField("专家组人数", default=5)
     min_individual_work_years = models.PositiveSmallIntegerField("个人从事质量工作年限", default=5)
 
     class Meta:

@@ -1,0 +1,323 @@
+"""The expert pool, conflicts of interest and review groups: one function per action.
+
+Preconditions and side effects are listed in each docstring; every change is audited in its
+transaction. Which applications an expert may open is decided in `selectors.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import Role, User
+from audit.services import record
+from intake.eligibility import years_before
+from intake.models import Application, State
+from lib import idcard, industries
+from lib.errors import PermissionDenied, ServiceError, StateConflict
+from programs.models import Cycle, Policy, Stage
+from programs.selectors import now, today
+
+from .models import Acknowledgement, Assignment, CodeOfConduct, Conflict, Employment, Expert
+
+EXPERT_FIELDS = (
+    "name",
+    "phone",
+    "title",
+    "category",
+    "industries",
+    "practice_years",
+    "training_certificate",
+    "training_on",
+    "evidence_policy",
+    "evidence_practice",
+    "evidence_training",
+    "evidence_discipline",
+    "max_load",
+    "status",
+)
+
+
+def _require(actor: User, perm: str, obj: Any = None) -> None:
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied()
+
+
+def qualification_gaps(expert: Expert, policy: Policy) -> list[str]:
+    """What keeps the expert out of a group: each unmet condition of article 8, or the status."""
+    gaps = []
+    if expert.status != Expert.Status.ACTIVE:
+        gaps.append(f"专家状态为“{Expert.Status(expert.status).label}”")
+    if not expert.evidence_policy.strip():
+        gaps.append("第八条第一项：缺少熟悉方针政策和法律法规的依据")
+    if (
+        expert.practice_years < policy.min_expert_practice_years
+        or not expert.evidence_practice.strip()
+    ):
+        gaps.append(f"第八条第二项：须有{policy.min_expert_practice_years}年以上实践经验及其依据")
+    if not (expert.training_certificate.strip() or expert.evidence_training.strip()):
+        gaps.append("第八条第三项：缺少接受《卓越绩效评价准则》学习教育的依据")
+    if not expert.evidence_discipline.strip():
+        gaps.append("第八条第四项：缺少履职守纪、公正严明的依据")
+    return gaps
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    unknown = [c for c in fields.get("industries", []) if c not in industries.divisions()]
+    if unknown:
+        errors["industries"] = [f"行业代码{'、'.join(unknown)}不是GB/T 4754-2017的大类"]
+    if "category" in fields and fields["category"] not in Expert.Category.values:
+        errors["category"] = ["请选择专家类别"]
+    if fields.get("practice_years") is not None and not 0 <= int(fields["practice_years"]) <= 70:
+        errors["practice_years"] = ["年限应在0至70之间"]
+    return errors
+
+
+def save_expert(
+    *,
+    actor: User,
+    expert: Expert | None = None,
+    id_number: str = "",
+    employments: Iterable[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> Expert:
+    """Add an expert to the pool or edit one (Office). The 身份证 is validated and unique; the
+    employments, when given, replace the recorded ones (conflicts are detected from them).
+    Side effects: the rows and an `experts.expert.add` / `.change` audit event (身份证 masked)."""
+    _require(actor, "experts.manage_pool")
+    unknown = set(fields) - set(EXPERT_FIELDS)
+    if unknown:
+        raise ServiceError(f"未知字段：{'、'.join(sorted(unknown))}")
+    errors = _clean(fields)
+    if expert is None:
+        try:
+            id_number = idcard.validate(id_number)
+        except idcard.InvalidIDCard as exc:
+            errors["id_number"] = [str(exc)]
+        else:
+            if Expert.objects.filter(id_number=id_number).exists():
+                errors["id_number"] = ["该身份证号码已在专家库中"]
+    if errors:
+        raise ServiceError(next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        before = None
+        if expert is None:
+            expert = Expert(id_number=id_number)
+        else:
+            expert = Expert.objects.select_for_update().get(pk=expert.pk)
+            before = {f: getattr(expert, f) for f in fields}
+        for name, value in fields.items():
+            setattr(expert, name, value)
+        expert.full_clean(exclude=["user"])
+        expert.save()
+        if employments is not None:
+            expert.employments.all().delete()
+            Employment.objects.bulk_create(Employment(expert=expert, **e) for e in employments)
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="experts.expert.change" if before else "experts.expert.add",
+            obj=expert,
+            before=before,
+            after={
+                **{f: getattr(expert, f) for f in fields},
+                "id_number": idcard.mask(expert.id_number),
+            },
+        )
+    return expert
+
+
+def set_code_of_conduct(*, actor: User, cycle: Cycle, text: str) -> CodeOfConduct:
+    """The Office sets the cycle's 工作守则 (A6.3). Once an expert has signed, the text is fixed:
+    a later change would leave signatures of a text nobody shows any more."""
+    _require(actor, "experts.manage_pool")
+    if not text.strip():
+        raise ServiceError("请填写工作守则。", fields={"text": ["必填"]})
+    if Acknowledgement.objects.filter(cycle=cycle).exists():
+        raise StateConflict("已有专家签署本年度工作守则，不能再修改。")
+    with transaction.atomic():
+        code, _ = CodeOfConduct.objects.update_or_create(
+            cycle=cycle, defaults={"text": text.strip(), "set_by": actor, "set_at": now()}
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="experts.code.set",
+            obj=cycle,
+            after={"length": len(code.text)},
+        )
+    return code
+
+
+def acknowledge(*, actor: User, cycle: Cycle) -> Acknowledgement:
+    """The expert acknowledges the code of conduct and signs the impartiality and
+    confidentiality statement for the cycle (before seeing anything of it)."""
+    expert = getattr(actor, "expert", None)
+    if expert is None:
+        raise PermissionDenied("只有评审专家需要签署工作守则。")
+    code = CodeOfConduct.objects.filter(cycle=cycle).first()
+    if code is None:
+        raise StateConflict(f"委员会办公室尚未发布{cycle.year}年度评审专家工作守则。")
+    try:
+        with transaction.atomic():
+            ack = Acknowledgement.objects.create(
+                expert=expert, cycle=cycle, code_text=code.text, signed_at=now()
+            )
+            record(
+                actor=actor,
+                role=Role.EXPERT,
+                action="experts.code.acknowledge",
+                obj=expert,
+                after={"cycle": cycle.year},
+            )
+    except IntegrityError as exc:
+        raise StateConflict("您已签署本年度工作守则。") from exc
+    return ack
+
+
+def _remove_assignments(
+    expert: Expert, application: Application, *, why: str, actor: User | None
+) -> int:
+    """A conflict found after assignment takes the expert out of the group (the seat is then
+    refilled by the next proposal)."""
+    active = Assignment.objects.filter(
+        expert=expert, group__application=application, removed_at__isnull=True
+    )
+    removed = 0
+    for assignment in active:
+        Assignment.objects.filter(pk=assignment.pk).update(removed_at=now(), removed_reason=why)
+        record(
+            actor=actor,
+            role="system" if actor is None else Role.OFFICE,
+            action="experts.assignment.remove",
+            obj=assignment.group,
+            before={"expert": expert.pk},
+            reason=why,
+        )
+        removed += 1
+    return removed
+
+
+def declare_conflict(
+    *, actor: User, application: Application, expert: Expert, reason: str, note: str = ""
+) -> Conflict:
+    """Record an interest (A26.1): the expert declares it, the applicant objects to the expert
+    (before 材料评审 starts), or the Office records it. The conflict is final: the expert is
+    never assigned to the application and cannot open it; an existing assignment is removed.
+    Side effects: the conflict, the removal, `experts.conflict.declare`."""
+    if reason not in Conflict.Reason.values:
+        raise ServiceError("请选择利害关系的类型。", fields={"reason": ["无效"]})
+    if getattr(actor, "expert", None) == expert:
+        source, role = Conflict.Source.EXPERT, Role.EXPERT
+    elif actor.has_perm("intake.edit_application", application):
+        source, role = Conflict.Source.APPLICANT, Role.APPLICANT
+        stage = application.cycle.stages.filter(stage=Stage.MATERIAL_REVIEW).first()
+        if stage is not None and today() >= stage.starts_on:
+            raise StateConflict(
+                "材料评审已开始，申报人不能再提出回避；如有情况请联系委员会办公室。"
+            )
+        if not note.strip():
+            raise ServiceError("请说明要求回避的理由。", fields={"note": ["必填"]})
+    elif actor.has_perm("experts.manage_pool"):
+        source, role = Conflict.Source.EXPERT, Role.OFFICE
+    else:
+        raise PermissionDenied()
+    with transaction.atomic():
+        conflict, created = Conflict.objects.get_or_create(
+            application=application,
+            expert=expert,
+            source=source,
+            reason=reason,
+            defaults={"note": note.strip(), "recorded_by": actor, "recorded_at": now()},
+        )
+        if created:
+            record(
+                actor=actor,
+                role=role,
+                action="experts.conflict.declare",
+                obj=application,
+                after={"expert": expert.pk, "source": source, "reason": reason},
+                reason=note.strip(),
+            )
+            _remove_assignments(
+                expert, application, why=f"利害关系：{Conflict.Reason(reason).label}", actor=actor
+            )
+    return conflict
+
+
+def detect_conflicts(*, actor: User, cycle: Cycle) -> list[Conflict]:
+    """Find the conflicts the records show (A26.1): the expert works, or worked within the
+    look-back, for the applicant or for the individual applicant's organization, or the expert is
+    the applicant. Idempotent; each new conflict is audited as found by the system."""
+    _require(actor, "experts.manage_pool")
+    from intake.eligibility import reference_date
+
+    since = years_before(reference_date(cycle), cycle.policy.lookback_years)
+    applications = list(
+        Application.objects.filter(cycle=cycle)
+        .exclude(state__in=[State.DRAFT, State.WITHDRAWN])
+        .select_related("organization", "individual")
+    )
+    experts = list(Expert.objects.prefetch_related("employments"))
+    found = []
+    with transaction.atomic():
+        for application in applications:
+            org = application.organization or (
+                application.individual.employer if application.individual else None
+            )
+            names = {
+                n
+                for n in [
+                    org.name if org else "",
+                    application.individual.employer_name if application.individual else "",
+                ]
+                if n
+            }
+            for expert in experts:
+                reason = None
+                if (
+                    application.individual is not None
+                    and application.individual.id_number == expert.id_number
+                ):
+                    reason = Conflict.Reason.SELF
+                for job in expert.employments.all():
+                    recent = job.ends_on is None or job.ends_on >= since
+                    same = (
+                        org is not None and job.organization_id == org.pk
+                    ) or job.employer_name in names
+                    if recent and same:
+                        reason = reason or Conflict.Reason.EMPLOYER
+                if reason is None:
+                    continue
+                conflict, created = Conflict.objects.get_or_create(
+                    application=application,
+                    expert=expert,
+                    source=Conflict.Source.DETECTED,
+                    reason=reason,
+                    defaults={"note": "依据任职经历或身份识别", "recorded_at": now()},
+                )
+                if created:
+                    record(
+                        actor=actor,
+                        role=Role.OFFICE,
+                        action="experts.conflict.detect",
+                        obj=application,
+                        after={"expert": expert.pk, "reason": reason},
+                    )
+                    _remove_assignments(
+                        expert,
+                        application,
+                        why=f"系统识别利害关系：{Conflict.Reason(reason).label}",
+                        actor=actor,
+                    )
+                    found.append(conflict)
+    return found
+
+
+def conflicted_pairs(cycle: Cycle) -> set[tuple[int, int]]:
+    return set(
+        Conflict.objects.filter(application__cycle=cycle).values_list("application_id", "expert_id")
+    )
