@@ -249,3 +249,31 @@ class NoConflictConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} {self.application}"
+
+
+class ExpertSanction(models.Model):
+    """The committee's sanction on a reviewer (A26.2), recorded by the Office with its evidence."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "警告"
+        REMOVAL = "removal", "撤销评审专家资格"
+        REFERRAL = "referral", "移送纪检监察部门或司法机关"
+
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="sanctions")
+    kind = models.CharField("处分", max_length=16, choices=Kind.choices)
+    decided_on = models.DateField("决定日期")
+    decision_ref = models.CharField("委员会决定", max_length=200)
+    reason = models.TextField("事由")
+    evidence = models.TextField("证据", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_on"]
+        verbose_name = "专家处分"
+        verbose_name_plural = "专家处分"
+
+    def __str__(self) -> str:
+        return f"{self.expert} {self.get_kind_display()}"

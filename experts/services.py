@@ -6,6 +6,7 @@ transaction. Which applications an expert may open is decided in `selectors.py`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +21,16 @@ from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Policy, Stage
 from programs.selectors import now, today
 
-from .models import Acknowledgement, Assignment, CodeOfConduct, Conflict, Employment, Expert
+from .models import (
+    Acknowledgement,
+    Assignment,
+    CodeOfConduct,
+    Conflict,
+    Employment,
+    Expert,
+    ExpertSanction,
+    NoConflictConfirmation,
+)
 
 EXPERT_FIELDS = (
     "name",
@@ -321,3 +331,211 @@ def conflicted_pairs(cycle: Cycle) -> set[tuple[int, int]]:
     return set(
         Conflict.objects.filter(application__cycle=cycle).values_list("application_id", "expert_id")
     )
+
+
+def record_sanction(
+    *,
+    actor: User,
+    expert: Expert,
+    kind: str,
+    decided_on: dt.date,
+    decision_ref: str,
+    reason: str,
+    evidence: str = "",
+) -> ExpertSanction:
+    """The committee's sanction on a reviewer (A26.2): a warning, the removal of expert status
+    (a removed expert is never assigned again: open assignments end), or a referral. Recorded by
+    the Office with the decision and its evidence."""
+    _require(actor, "experts.manage_pool")
+    if kind not in ExpertSanction.Kind.values:
+        raise ServiceError("请选择处分类型。", fields={"kind": ["无效"]})
+    if not reason.strip() or not decision_ref.strip():
+        raise ServiceError(
+            "请填写事由和委员会决定。", fields={"reason": ["必填"], "decision_ref": ["必填"]}
+        )
+    with transaction.atomic():
+        sanction = ExpertSanction.objects.create(
+            expert=expert,
+            kind=kind,
+            decided_on=decided_on,
+            decision_ref=decision_ref.strip(),
+            reason=reason.strip(),
+            evidence=evidence.strip(),
+            recorded_by=actor,
+            recorded_at=now(),
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="experts.sanction.record",
+            obj=expert,
+            after={"kind": kind, "decided_on": decided_on, "decision_ref": decision_ref},
+            reason=reason.strip(),
+        )
+        if kind == ExpertSanction.Kind.REMOVAL:
+            Expert.objects.filter(pk=expert.pk).update(status=Expert.Status.REMOVED)
+            expert.status = Expert.Status.REMOVED
+            for assignment in Assignment.objects.filter(
+                expert=expert, removed_at__isnull=True
+            ).select_related("group"):
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    removed_at=now(), removed_reason="撤销评审专家资格"
+                )
+                record(
+                    actor=actor,
+                    role=Role.OFFICE,
+                    action="experts.assignment.remove",
+                    obj=assignment.group,
+                    before={"expert": expert.pk},
+                    reason="撤销评审专家资格（第二十六条）",
+                )
+    return sanction
+
+
+def confirm_no_conflict(*, actor: User, application: Application) -> NoConflictConfirmation:
+    """The assigned expert confirms, for this application, that no interest exists (A26.1);
+    only then are its materials shown."""
+    from .selectors import assigned_applications
+
+    expert = getattr(actor, "expert", None)
+    if expert is None or not assigned_applications(actor).filter(pk=application.pk).exists():
+        raise PermissionDenied()
+    with transaction.atomic():
+        confirmation, created = NoConflictConfirmation.objects.get_or_create(
+            expert=expert, application=application, defaults={"confirmed_at": now()}
+        )
+        if created:
+            record(
+                actor=actor, role=Role.EXPERT, action="experts.no_conflict.confirm", obj=application
+            )
+    return confirmation
+
+
+IMPORT_COLUMNS = {
+    "姓名": "name",
+    "身份证号码": "id_number",
+    "手机号码": "phone",
+    "职称": "title",
+    "类别": "category",
+    "熟悉行业": "industries",
+    "实践年限": "practice_years",
+    "培训证书": "training_certificate",
+    "培训日期": "training_on",
+    "工作单位": "employer",
+    "政策法规依据": "evidence_policy",
+    "实践经验依据": "evidence_practice",
+    "培训依据": "evidence_training",
+    "守纪依据": "evidence_discipline",
+}
+CATEGORY_BY_LABEL = {str(c.label): c.value for c in Expert.Category}
+
+
+def import_experts(*, actor: User, data: bytes) -> list[Expert]:
+    """Add experts from the Office's Excel sheet (one row each; headers as in IMPORT_COLUMNS).
+
+    Every row is checked first and every bad row is reported with its number; if any row is bad
+    nothing is imported, so a sheet is never half-imported. Each added expert is audited.
+    """
+    import io
+
+    import openpyxl
+
+    _require(actor, "experts.manage_pool")
+    try:
+        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[
+            0
+        ]
+        rows = list(sheet.iter_rows(values_only=True))
+    except Exception as exc:  # any unreadable workbook is the user's file, not our crash
+        raise ServiceError("无法读取该文件，请上传 Excel（.xlsx）表格。", code="bad_file") from exc
+    if not rows:
+        raise ServiceError("表格为空。", code="bad_file")
+    header = [str(h or "").strip() for h in rows[0]]
+    missing = [h for h in ("姓名", "身份证号码", "类别", "实践年限") if h not in header]
+    if missing:
+        raise ServiceError(f"缺少表头：{'、'.join(missing)}。", code="bad_file")
+    parsed: list[dict[str, Any]] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows[1:], start=2):
+        cells = {
+            IMPORT_COLUMNS[h]: v for h, v in zip(header, row, strict=False) if h in IMPORT_COLUMNS
+        }
+        if not any(v not in (None, "") for v in cells.values()):
+            continue
+        problems, fields = _import_row(cells)
+        idno = fields.get("id_number", "")
+        if idno in seen:
+            problems.append("身份证号码与前面的行重复")
+        seen.add(idno)
+        if problems:
+            errors.append(f"第{number}行：" + "；".join(problems))
+        else:
+            parsed.append(fields)
+    if errors:
+        raise ServiceError(
+            f"有{len(errors)}行不符合要求，未导入任何专家。",
+            code="bad_rows",
+            fields={"rows": errors},
+        )
+    added = []
+    with transaction.atomic():
+        for fields in parsed:
+            employer = fields.pop("employer", "")
+            employments = [{"employer_name": employer}] if employer else []
+            added.append(save_expert(actor=actor, employments=employments, **fields))
+    return added
+
+
+def _import_row(cells: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    problems: list[str] = []
+    fields: dict[str, Any] = {k: ("" if v is None else v) for k, v in cells.items()}
+    for key in (
+        "name",
+        "phone",
+        "title",
+        "training_certificate",
+        "employer",
+        "evidence_policy",
+        "evidence_practice",
+        "evidence_training",
+        "evidence_discipline",
+    ):
+        fields[key] = str(fields.get(key, "")).strip()
+    if not fields["name"]:
+        problems.append("缺少姓名")
+    try:
+        fields["id_number"] = idcard.validate(str(fields.get("id_number", "")))
+    except idcard.InvalidIDCard as exc:
+        problems.append(str(exc))
+    else:
+        if Expert.objects.filter(id_number=fields["id_number"]).exists():
+            problems.append("该身份证号码已在专家库中")
+    label = str(fields.get("category", "")).strip()
+    fields["category"] = CATEGORY_BY_LABEL.get(label, label)
+    if fields["category"] not in Expert.Category.values:
+        problems.append(f"类别“{label}”应为：{'、'.join(CATEGORY_BY_LABEL)}")
+    codes = [
+        c.strip().zfill(2)
+        for c in str(fields.get("industries", "")).replace("，", ",").replace("、", ",").split(",")
+        if c.strip()
+    ]
+    bad = [c for c in codes if c not in industries.divisions()]
+    if bad:
+        problems.append(f"行业代码{'、'.join(bad)}无效")
+    fields["industries"] = codes
+    try:
+        fields["practice_years"] = int(fields.get("practice_years") or 0)
+    except (TypeError, ValueError):
+        problems.append("实践年限应为整数")
+    when = fields.get("training_on")
+    if isinstance(when, dt.datetime):
+        fields["training_on"] = when.date()
+    elif when in ("", None):
+        fields["training_on"] = None
+    elif not isinstance(when, dt.date):
+        try:
+            fields["training_on"] = dt.date.fromisoformat(str(when).strip())
+        except ValueError:
+            problems.append(f"培训日期“{when}”应为YYYY-MM-DD")
+    return problems, fields
