@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role, User
+from accounts.selectors import has_role
 from audit.services import record
 from intake.eligibility import years_before
 from intake.models import Application, State
@@ -30,6 +31,7 @@ from .models import (
     Expert,
     ExpertSanction,
     NoConflictConfirmation,
+    ReviewGroup,
 )
 
 EXPERT_FIELDS = (
@@ -539,3 +541,213 @@ def _import_row(cells: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         except ValueError:
             problems.append(f"培训日期“{when}”应为YYYY-MM-DD")
     return problems, fields
+
+
+# --- review groups ---------------------------------------------------------------------------
+
+
+def _group_stage(stage: str) -> Stage:
+    if stage not in {Stage.MATERIAL_REVIEW, Stage.SITE_REVIEW}:
+        raise ServiceError("专家组只用于材料评审和现场评审。", fields={"stage": ["无效"]})
+    return Stage(stage)
+
+
+def _applications_for_stage(cycle: Cycle, stage: Stage) -> list[Application]:
+    """材料评审 for every accepted application; 现场评审 for organizations only (A10.3)."""
+    qs = Application.objects.filter(cycle=cycle, state=State.ACCEPTED).select_related(
+        "organization", "individual"
+    )
+    if stage == Stage.SITE_REVIEW:
+        qs = qs.filter(kind="organization")
+    return list(qs.order_by("pk"))
+
+
+def _industry(application: Application) -> str:
+    org = application.organization or (
+        application.individual.employer if application.individual else None
+    )
+    return org.industry_code if org else ""
+
+
+def _employer(expert: Expert, on: dt.date) -> str:
+    current = [e for e in expert.employments.all() if e.ends_on is None or e.ends_on >= on]
+    return current[0].employer_name if current else f"expert:{expert.pk}"
+
+
+def propose_groups(
+    *, actor: User, cycle: Cycle, stage: str, seed: int | None = None
+) -> dict[str, Any]:
+    """Propose every group of the stage (A17.1): the policy's group size per application,
+    conflicts excluded, each expert under its load cap, never two experts of one employer in a
+    group, an expert of the applicant's industry where the pool allows; the fairest assignment
+    first (the worst-served application), then the best total (`lib.assignment.solve`), or a
+    random draw among the qualified when `seed` is given (the seed is audited so the draw can be
+    replayed). Locked assignments stay; others change as little as possible. Only qualified
+    experts (article 8) take part. Side effects: the groups and assignments, one
+    `experts.groups.propose` event with the summary."""
+    from lib import assignment as solver
+
+    _require(actor, "experts.manage_pool")
+    stage = _group_stage(stage)
+    applications = _applications_for_stage(cycle, stage)
+    if not applications:
+        raise StateConflict("本阶段没有已受理的申报。")
+    on = today()
+    pool = [
+        e
+        for e in Expert.objects.prefetch_related("employments")
+        if not qualification_gaps(e, cycle.policy)
+    ]
+    groups = {
+        g.application_id: g
+        for g in ReviewGroup.objects.filter(application__in=applications, stage=stage)
+    }
+    active = list(
+        Assignment.objects.filter(
+            group__in=groups.values(), removed_at__isnull=True
+        ).select_related("group")
+    )
+    locked = frozenset((str(a.group.application_id), str(a.expert_id)) for a in active if a.locked)
+    previous = frozenset((str(a.group.application_id), str(a.expert_id)) for a in active)
+    problem = solver.Problem(
+        applications=tuple(solver.Application(str(a.pk), _industry(a)) for a in applications),
+        experts=tuple(
+            solver.Expert(str(e.pk), _employer(e, on), frozenset(e.industries), e.max_load)
+            for e in pool
+        ),
+        k=cycle.policy.expert_group_size,
+        conflicts=frozenset((str(a), str(e)) for a, e in conflicted_pairs(cycle)),
+        affinity={},
+        locked=locked,
+        previous=previous,
+    )
+    try:
+        solution = solver.solve(problem) if seed is None else solver.random_draw(problem, seed=seed)
+    except solver.Infeasible as exc:
+        raise ServiceError(str(exc), code="infeasible") from exc
+    chosen = {(p.application, p.expert): p for p in solution.pairs}
+    with transaction.atomic():
+        for application in applications:
+            group = groups.get(application.pk) or ReviewGroup.objects.create(
+                application=application, stage=stage
+            )
+            groups[application.pk] = group
+        for a in active:
+            if (str(a.group.application_id), str(a.expert_id)) not in chosen:
+                Assignment.objects.filter(pk=a.pk).update(
+                    removed_at=now(), removed_reason="重新分配"
+                )
+        kept = {(str(a.group.application_id), str(a.expert_id)) for a in active}
+        source = Assignment.Source.SOLVER if seed is None else Assignment.Source.RANDOM
+        Assignment.objects.bulk_create(
+            Assignment(
+                group=groups[int(app_id)],
+                expert_id=int(expert_id),
+                source=source,
+                reasons=list(pair.reasons),
+                assigned_at=now(),
+            )
+            for (app_id, expert_id), pair in chosen.items()
+            if (app_id, expert_id) not in kept
+        )
+        summary = {
+            "stage": stage.value,
+            "applications": len(applications),
+            "experts": len(pool),
+            "worst_affinity": solution.worst_affinity,
+            "total_affinity": solution.total_affinity,
+            "unfilled": solution.unfilled,
+            "seed": seed,
+            "pairs": sorted(f"{a}:{e}" for a, e in chosen),
+        }
+        record(
+            actor=actor, role=Role.OFFICE, action="experts.groups.propose", obj=cycle, after=summary
+        )
+    return summary
+
+
+def set_locked(*, actor: User, assignment: Assignment, locked: bool) -> None:
+    """The Office fixes (or frees) one pair: re-proposing keeps a locked pair."""
+    _require(actor, "experts.manage_pool")
+    with transaction.atomic():
+        Assignment.objects.filter(pk=assignment.pk, removed_at__isnull=True).update(locked=locked)
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="experts.assignment.lock" if locked else "experts.assignment.unlock",
+            obj=assignment.group,
+            after={"expert": assignment.expert_id},
+        )
+
+
+def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: str) -> Assignment:
+    """The Office puts an expert in a group by hand (locked), within the same hard rules."""
+    _require(actor, "experts.manage_pool")
+    gaps = qualification_gaps(expert, group.application.cycle.policy)
+    if gaps:
+        raise ServiceError(
+            "该专家不能进入专家组：" + "；".join(gaps), code="unqualified", article="A8.1"
+        )
+    if Conflict.objects.filter(application=group.application, expert=expert).exists():
+        raise ServiceError(
+            "该专家与申报人存在利害关系，应当回避（第二十六条）。", code="conflict", article="A26.1"
+        )
+    members = Assignment.objects.filter(group=group, removed_at__isnull=True).select_related(
+        "expert"
+    )
+    employer = _employer(expert, today())
+    if any(_employer(m.expert, today()) == employer for m in members):
+        raise ServiceError(
+            f"专家组内已有{employer}的专家，同一单位不得有两名专家。", code="same_employer"
+        )
+    load = Assignment.objects.filter(
+        expert=expert,
+        removed_at__isnull=True,
+        group__application__cycle=group.application.cycle,
+        group__stage=group.stage,
+    ).count()
+    if load >= expert.max_load:
+        raise ServiceError(f"{expert}本阶段已分配{load}件，达到上限。", code="load")
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                group=group,
+                expert=expert,
+                source=Assignment.Source.MANUAL,
+                locked=True,
+                reasons=["人工调整"],
+                assigned_at=now(),
+            )
+            record(
+                actor=actor,
+                role=Role.OFFICE,
+                action="experts.assignment.add",
+                obj=group,
+                after={"expert": expert.pk},
+                reason=reason,
+            )
+    except IntegrityError as exc:
+        raise StateConflict("该专家已在此专家组中。") from exc
+    return assignment
+
+
+def set_leader(
+    *, actor: User, group: ReviewGroup, expert: Expert, supervisor: User | None = None
+) -> ReviewGroup:
+    """Name the group leader (a member) and, for 现场评审, the supervisor (A27.1)."""
+    _require(actor, "experts.manage_pool")
+    if not Assignment.objects.filter(group=group, expert=expert, removed_at__isnull=True).exists():
+        raise ServiceError("组长须是本专家组成员。", fields={"leader": ["不是成员"]})
+    if supervisor is not None and not has_role(supervisor, Role.SUPERVISOR):
+        raise ServiceError("请选择评审监督员。", fields={"supervisor": ["不是评审监督员"]})
+    with transaction.atomic():
+        ReviewGroup.objects.filter(pk=group.pk).update(leader=expert, supervisor=supervisor)
+        group.leader, group.supervisor = expert, supervisor
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="experts.group.set_leader",
+            obj=group,
+            after={"leader": expert.pk, "supervisor": supervisor.pk if supervisor else None},
+        )
+    return group
