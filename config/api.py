@@ -14,6 +14,7 @@ from ninja.security import django_auth
 
 from accounts.api import TokenAuth
 from accounts.api import router as accounts_router
+from experts.api import router as experts_router
 from intake.api import router as intake_router
 from lib.errors import ServiceError
 from programs.api import router as programs_router
@@ -63,3 +64,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", programs_router)
 api.add_router("/", intake_router)
+api.add_router("/", experts_router)

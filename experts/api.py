@@ -1,0 +1,257 @@
+"""The experts' API: the pool, conflicts, codes of conduct and review groups.
+
+No `from __future__ import annotations`: django-ninja reads these annotations at import time.
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from intake.selectors import applications_for
+from lib.access import actor
+from lib.errors import PermissionDenied
+from programs.models import Cycle, Policy
+
+from . import services
+from .models import Assignment, Expert, ReviewGroup
+
+router = Router(tags=["评审专家"])
+
+
+def _office(request: HttpRequest) -> None:
+    if not request.user.has_perm("experts.manage_pool"):
+        raise PermissionDenied()
+
+
+class EmploymentIn(Schema):
+    employer_name: str
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+class ExpertIn(Schema):
+    name: str
+    id_number: str
+    category: str
+    industries: list[str]
+    practice_years: int = Field(ge=0, le=70)
+    phone: str = ""
+    title: str = ""
+    training_certificate: str = ""
+    training_on: dt.date | None = None
+    evidence_policy: str = ""
+    evidence_practice: str = ""
+    evidence_training: str = ""
+    evidence_discipline: str = ""
+    max_load: int = Field(5, ge=1, le=50)
+    employments: list[EmploymentIn] = []
+
+
+class ExpertOut(Schema):
+    id: uuid.UUID = Field(alias="public_id")
+    name: str
+    category: str
+    industries: list[str]
+    status: str
+    gaps: list[str]
+
+
+def _expert_out(expert: Expert) -> dict[str, Any]:
+    policy = Policy.objects.order_by("-effective_on").first()  # the Measures in force
+    gaps = services.qualification_gaps(expert, policy) if policy else []
+    return {
+        "public_id": expert.public_id,
+        "name": expert.name,
+        "category": expert.category,
+        "industries": expert.industries,
+        "status": expert.status,
+        "gaps": gaps,
+    }
+
+
+@router.get("/experts", response=list[ExpertOut], summary="专家库（办公室）")
+def list_experts(request: HttpRequest) -> list[dict[str, Any]]:
+    _office(request)
+    return [_expert_out(e) for e in Expert.objects.order_by("name")]
+
+
+@router.post("/experts", response={201: ExpertOut}, summary="添加专家（办公室）")
+def add_expert(request: HttpRequest, body: ExpertIn) -> Status[dict[str, Any]]:
+    fields = body.model_dump()
+    employments = fields.pop("employments")
+    expert = services.save_expert(actor=actor(request), employments=employments, **fields)
+    return Status(201, _expert_out(expert))
+
+
+@router.post(
+    "/experts/import", response={201: list[ExpertOut]}, summary="从Excel导入专家（办公室）"
+)
+def import_experts(request: HttpRequest, file: File[UploadedFile]) -> Status[list[dict[str, Any]]]:
+    added = services.import_experts(actor=actor(request), data=file.read())
+    return Status(201, [_expert_out(e) for e in added])
+
+
+class SanctionIn(Schema):
+    kind: str
+    decided_on: dt.date
+    decision_ref: str
+    reason: str
+    evidence: str = ""
+
+
+@router.post(
+    "/experts/{expert_id}/sanctions",
+    response={201: ExpertOut},
+    summary="记录专家处分（第二十六条）",
+)
+def sanction(
+    request: HttpRequest, expert_id: uuid.UUID, body: SanctionIn
+) -> Status[dict[str, Any]]:
+    _office(request)
+    expert = get_object_or_404(Expert, public_id=expert_id)
+    services.record_sanction(actor=actor(request), expert=expert, **body.model_dump())
+    expert.refresh_from_db()
+    return Status(201, _expert_out(expert))
+
+
+class ConflictIn(Schema):
+    application: uuid.UUID
+    expert: uuid.UUID
+    reason: str
+    note: str = ""
+
+
+class Ok(Schema):
+    ok: bool = True
+
+
+@router.post("/conflicts", response={201: Ok}, summary="申报或记录利害关系（回避）")
+def declare(request: HttpRequest, body: ConflictIn) -> Status[dict[str, bool]]:
+    """The expert for itself, the applicant about an expert (before 材料评审), or the Office."""
+    application = get_object_or_404(applications_for(request.user), public_id=body.application)
+    expert = get_object_or_404(Expert, public_id=body.expert)
+    services.declare_conflict(
+        actor=actor(request),
+        application=application,
+        expert=expert,
+        reason=body.reason,
+        note=body.note,
+    )
+    return Status(201, {"ok": True})
+
+
+class CodeIn(Schema):
+    text: str
+
+
+@router.put(
+    "/cycles/{cycle_id}/code-of-conduct", response=Ok, summary="发布评审专家工作守则（办公室）"
+)
+def code_of_conduct(request: HttpRequest, cycle_id: uuid.UUID, body: CodeIn) -> dict[str, bool]:
+    services.set_code_of_conduct(
+        actor=actor(request), cycle=get_object_or_404(Cycle, public_id=cycle_id), text=body.text
+    )
+    return {"ok": True}
+
+
+@router.post(
+    "/cycles/{cycle_id}/acknowledge", response={201: Ok}, summary="专家确认工作守则并签署承诺"
+)
+def acknowledge(request: HttpRequest, cycle_id: uuid.UUID) -> Status[dict[str, bool]]:
+    services.acknowledge(actor=actor(request), cycle=get_object_or_404(Cycle, public_id=cycle_id))
+    return Status(201, {"ok": True})
+
+
+class ProposeIn(Schema):
+    stage: str
+    seed: int | None = Field(None, ge=0, le=2**31)
+
+
+@router.post("/cycles/{cycle_id}/groups/propose", summary="生成专家组分配方案（办公室）")
+def propose(request: HttpRequest, cycle_id: uuid.UUID, body: ProposeIn) -> dict[str, Any]:
+    cycle = get_object_or_404(Cycle, public_id=cycle_id)
+    return services.propose_groups(
+        actor=actor(request), cycle=cycle, stage=body.stage, seed=body.seed
+    )
+
+
+class MemberOut(Schema):
+    assignment: int
+    expert: str
+    locked: bool
+    reasons: list[str]
+
+
+class GroupOut(Schema):
+    id: int
+    application: uuid.UUID
+    applicant: str
+    stage: str
+    leader: str | None
+    members: list[MemberOut]
+
+
+@router.get("/cycles/{cycle_id}/groups", response=list[GroupOut], summary="专家组（办公室）")
+def groups(
+    request: HttpRequest, cycle_id: uuid.UUID, stage: str = "material_review"
+) -> list[dict[str, Any]]:
+    _office(request)
+    qs = (
+        ReviewGroup.objects.filter(application__cycle__public_id=cycle_id, stage=stage)
+        .select_related("application__organization", "application__individual", "leader")
+        .prefetch_related("assignments__expert")
+    )
+    return [
+        {
+            "id": g.pk,
+            "application": g.application.public_id,
+            "applicant": g.application.applicant_name,
+            "stage": g.stage,
+            "leader": g.leader.name if g.leader else None,
+            "members": [
+                {
+                    "assignment": a.pk,
+                    "expert": a.expert.name,
+                    "locked": a.locked,
+                    "reasons": a.reasons,
+                }
+                for a in g.assignments.all()
+                if a.removed_at is None
+            ],
+        }
+        for g in qs
+    ]
+
+
+class LockIn(Schema):
+    locked: bool = True
+
+
+@router.post(
+    "/assignments/{assignment_id}/lock", response=Ok, summary="锁定或解锁一个分配（办公室）"
+)
+def lock(request: HttpRequest, assignment_id: int, body: LockIn) -> dict[str, bool]:
+    _office(request)
+    assignment = get_object_or_404(Assignment, pk=assignment_id)
+    services.set_locked(actor=actor(request), assignment=assignment, locked=body.locked)
+    return {"ok": True}
+
+
+@router.post(
+    "/applications/{application_id}/confirm-no-conflict",
+    response={201: Ok},
+    summary="专家确认与该申报无利害关系",
+)
+def confirm(request: HttpRequest, application_id: uuid.UUID) -> Status[dict[str, bool]]:
+    from .selectors import assigned_applications
+
+    # Only what is assigned to this expert exists for them (404 otherwise, never 403).
+    application = get_object_or_404(assigned_applications(request.user), public_id=application_id)
+    services.confirm_no_conflict(actor=actor(request), application=application)
+    return Status(201, {"ok": True})
