@@ -844,3 +844,42 @@ def test_office_records_a_ban_in_the_page(personas: dict[str, Any], org: Any) ->
     )
     assert bad.status_code == 400
     assert "没有以此统一社会信用代码注册的组织" in bad.content.decode()
+
+
+def test_standing_page_query_count_is_constant(
+    personas: dict[str, Any], org: Any, django_assert_max_num_queries: Any
+) -> None:
+    import datetime as dt
+
+    from intake.standing import record_ban, record_prior_award
+    from tests.conftest import client_for
+
+    client = client_for(personas["office"])
+    record_prior_award(
+        actor=personas["office"],
+        organization=org,
+        year=2019,
+        level="award",
+        announced_on=dt.date(2020, 1, 10),
+        document_number="皋政发〔2020〕1号",
+    )
+    with django_assert_max_num_queries(20) as few:
+        client.get("/applications/standing/")
+    for year in range(2020, 2026):
+        record_prior_award(
+            actor=personas["office"],
+            organization=org,
+            year=year,
+            level="nomination",
+            announced_on=dt.date(year + 1, 1, 10),
+            document_number=f"文号{year}",
+        )
+        record_ban(
+            actor=personas["office"],
+            organization=org,
+            starts_on=dt.date(year, 1, 1),
+            reason="x",
+            decision_ref="y",
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/applications/standing/")
