@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -121,3 +123,25 @@ def _test_settings(settings) -> None:  # type: ignore[no-untyped-def]
 def _chinese() -> None:
     """Services called directly speak Chinese, as they do inside a request (LocaleMiddleware)."""
     translation.activate("zh-hans")
+
+
+ApiUser = tuple[Client, dict[str, str]]
+
+
+def api_client(username: str, password: str = PASSWORD) -> ApiUser:
+    """A client with a bearer token for /api/v1/, as an integration would hold one."""
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password}),
+        content_type="application/json",
+    ).json()["token"]
+    return client, {"Authorization": f"Bearer {token}"}
+
+
+def api_call(who: ApiUser, method: str, path: str, body: Any = None) -> Any:
+    client, headers = who
+    kwargs: dict[str, Any] = {"headers": headers}
+    if body is not None:
+        kwargs |= {"data": json.dumps(body, default=str), "content_type": "application/json"}
+    return getattr(client, method)(f"/api/v1{path}", **kwargs)

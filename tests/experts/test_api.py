@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from django.test import Client
 
 from accounts.models import User
 from experts.models import Expert
-from tests.conftest import PASSWORD
+from tests.conftest import api_call, api_client
 from tests.experts.test_pool import QUALIFIED
 
-
-def _client(username: str) -> tuple[Client, dict[str, str]]:
-    client = Client()
-    token = client.post(
-        "/api/v1/auth/token",
-        json.dumps({"username": username, "password": PASSWORD}),
-        content_type="application/json",
-    ).json()["token"]
-    return client, {"Authorization": f"Bearer {token}"}
-
-
-def _call(who: tuple[Client, dict[str, str]], method: str, path: str, body: Any = None) -> Any:
-    client, headers = who
-    kwargs: dict[str, Any] = {"headers": headers}
-    if body is not None:
-        kwargs |= {"data": json.dumps(body, default=str), "content_type": "application/json"}
-    return getattr(client, method)(f"/api/v1{path}", **kwargs)
+_client = api_client
+_call = api_call
 
 
 @pytest.mark.req("A8.1")

@@ -13,26 +13,11 @@ from audit.models import AuditEvent
 from intake.models import Application, State
 from lib import uscc
 from programs.models import Cycle
-from tests.conftest import PASSWORD
+from tests.conftest import api_call, api_client
 from tests.intake.conftest import complete_form
 
-
-def _client(username: str, password: str = PASSWORD) -> tuple[Client, dict[str, str]]:
-    client = Client()
-    token = client.post(
-        "/api/v1/auth/token",
-        json.dumps({"username": username, "password": password}),
-        content_type="application/json",
-    ).json()["token"]
-    return client, {"Authorization": f"Bearer {token}"}
-
-
-def _call(who: tuple[Client, dict[str, str]], method: str, path: str, body: Any = None) -> Any:
-    client, headers = who
-    kwargs: dict[str, Any] = {"headers": headers}
-    if body is not None:
-        kwargs |= {"data": json.dumps(body), "content_type": "application/json"}
-    return getattr(client, method)(f"/api/v1{path}", **kwargs)
+_client = api_client
+_call = api_call
 
 
 @pytest.mark.req("A2.1", "A15.2", "A15.3", "A16.1")
