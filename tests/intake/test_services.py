@@ -610,3 +610,28 @@ def test_recorded_ban_and_award_reach_the_eligibility_report(
     assert AuditEvent.objects.filter(
         action="intake.ban.add", reason="2024年申报材料弄虚作假"
     ).exists()
+
+
+@pytest.mark.req("A5.3")
+def test_an_individual_applicants_role_is_recorded(program: object) -> None:
+    from accounts.services import register_individual
+
+    unit = RecommendingUnit.objects.get(name="如城街道")
+    common: dict[str, Any] = {
+        "name": "周琳",
+        "id_number": "320682198002020020",
+        "recommending_unit": unit,
+        "quality_work_years": 9,
+        "employer_name": "如皋示例机械有限公司",
+        "username": "zhoulin",
+        "password": "Quality#2026z",
+    }
+    with pytest.raises(ServiceError, match="请选择身份"):
+        register_individual(position="volunteer", **common)
+    person, _ = register_individual(position=Individual.Position.ENTREPRENEUR, **common)
+    assert person.get_position_display() == "企业家"
+    assert {str(p.label) for p in Individual.Position} == {
+        "企业家",
+        "首席质量官",
+        "其他在质量方面做出突出贡献的个人",
+    }
