@@ -41,6 +41,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ]
     if user.has_perm("intake.decide_application"):
         items.append(("获奖与禁入", reverse("intake:standing")))
+    if user.has_perm("experts.manage_pool"):
+        items += [("专家库", reverse("experts:pool")), ("专家组", reverse("experts:groups"))]
+    if user.is_authenticated and hasattr(user, "expert"):
+        items.append(("我的评审", reverse("experts:mine")))
     if user.has_perm("accounts.manage_units"):
         items.append(("推荐单位", reverse("accounts:units")))
     if user.has_perm("accounts.manage_roles"):

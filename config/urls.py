@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("applications/", include("intake.urls", namespace="intake")),
     path("audit/", include("audit.urls")),
+    path("experts/", include("experts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

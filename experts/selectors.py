@@ -38,3 +38,11 @@ def openable_applications(user: Any) -> QuerySet[Application]:
     return assigned_applications(user).filter(
         Exists(NoConflictConfirmation.objects.filter(application=OuterRef("pk"), expert=expert))
     )
+
+
+def todos(user: Any) -> list[tuple[str, int, str]]:
+    """What waits for an expert: assignments whose no-conflict confirmation is still due."""
+    if getattr(user, "expert", None) is None:
+        return []
+    due = assigned_applications(user).count() - openable_applications(user).count()
+    return [("待确认无利害关系的评审任务", due, "/experts/mine/")]

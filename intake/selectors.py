@@ -44,3 +44,32 @@ def get_application_for_user(user: Any, public_id: Any) -> Application:
 
 def latest_eligibility(application: Application) -> list[EligibilityResult]:
     return list(application.eligibility.filter(version=application.version).order_by("pk"))
+
+
+def todos(user: Any) -> list[tuple[str, int, str]]:
+    """What waits for this user in 申报推荐 and 资格审查 (for the workbench): label, count, link."""
+    scopes = scopes_of(user)
+    visible = applications_for(user)
+    items = []
+    if Role.APPLICANT in scopes or Role.INDIVIDUAL in scopes:
+        items.append(
+            (
+                "待完善或退回修改的申报",
+                visible.filter(state__in=[State.DRAFT, State.RETURNED]).count(),
+                "/applications/",
+            )
+        )
+    if Role.RECOMMENDER in scopes:
+        pending = visible.filter(
+            state=State.SUBMITTED, recommending_unit_id__in=scopes[Role.RECOMMENDER]
+        )
+        items.append(("待审核推荐的申报", pending.count(), "/applications/?state=submitted"))
+    if Role.OFFICE in scopes:
+        items.append(
+            (
+                "待资格审查的申报",
+                visible.filter(state=State.RECOMMENDED).count(),
+                "/applications/?state=recommended",
+            )
+        )
+    return items

@@ -101,6 +101,24 @@ MATRIX: dict[str, dict[str, int]] = {
     "intake:return": SIGNED_IN_POST,
     "intake:decide": SIGNED_IN_POST,
     "intake:correct": SIGNED_IN_POST,
+    "experts:pool": OFFICE_PAGE,
+    "experts:add": OFFICE_PAGE,
+    "experts:edit": OFFICE_PAGE,
+    "experts:import": OFFICE_PAGE,
+    "experts:import_template": OFFICE_PAGE,
+    "experts:groups": OFFICE_PAGE,
+    "experts:propose": OFFICE_POST,
+    "experts:code": OFFICE_POST,
+    "experts:detect": OFFICE_POST,
+    "experts:lock": OFFICE_POST,
+    "experts:assign": OFFICE_POST,
+    "experts:leader": OFFICE_POST,
+    # The workspace exists for users with an Expert profile (none of the personas has one).
+    "experts:mine": {"anon": 302, "default": 404},
+    "experts:acknowledge": SIGNED_IN_POST,
+    "experts:confirm": SIGNED_IN_POST,
+    "experts:declare": SIGNED_IN_POST,
+    "experts:read": {"anon": 302, "default": 404},
     "healthz": {"default": 200},
 }
 # Whole namespaces checked through a representative URL (the rest share its gate).
@@ -149,6 +167,14 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         "intake:standing",
     }:
         return reverse(name, args=[application.public_id])
+    if name == "experts:edit":
+        return reverse(name, args=[_an_expert().public_id])
+    if name in {"experts:propose", "experts:code", "experts:detect"}:
+        return reverse(name, args=[cycle.pk])
+    if name in {"experts:lock", "experts:assign", "experts:leader"}:
+        return reverse(name, args=[1])
+    if name in {"experts:confirm", "experts:declare", "experts:read"}:
+        return reverse(name, args=[application.public_id])
     if name == "accounts:unit_change":
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
     if name == "accounts:role_revoke":
@@ -161,6 +187,16 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
     }:
         return reverse(name, args=[cycle.pk])
     return reverse(name)
+
+
+def _an_expert() -> Any:
+    from experts.models import Expert
+
+    expert, _ = Expert.objects.get_or_create(
+        id_number="320682197501010017",
+        defaults={"name": "赵强", "category": "industry", "practice_years": 12},
+    )
+    return expert
 
 
 def _submitted(cycle: Cycle, applicant: User) -> Application:

@@ -883,3 +883,25 @@ def test_standing_page_query_count_is_constant(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/applications/standing/")
+
+
+def test_the_workbench_lists_what_waits_for_each_role(
+    personas: dict[str, Any], open_cycle: Any, org: Any
+) -> None:
+    from intake import services as intake
+    from tests.conftest import client_for
+    from tests.intake.conftest import complete_form
+
+    application = intake.start_application(
+        actor=personas["applicant"], cycle=open_cycle, organization=org
+    )
+    assert (
+        "待完善或退回修改的申报"
+        in client_for(personas["applicant"]).get("/accounts/me/").content.decode()
+    )
+    intake.save_draft(actor=personas["applicant"], application=application, data=complete_form())
+    intake.submit_application(actor=personas["applicant"], application=application)
+    town = client_for(personas["recommender"]).get("/accounts/me/")
+    assert [t[:2] for t in town.context["todos"]] == [("待审核推荐的申报", 1)]
+    office = client_for(personas["office"]).get("/accounts/me/")
+    assert [t[:2] for t in office.context["todos"]] == [("待资格审查的申报", 0)]

@@ -1,0 +1,110 @@
+"""Forms of the expert pages: they only shape input; `experts.services` validates and decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from lib import industries
+
+from .models import Conflict, Expert
+
+
+class _BootstrapForm(forms.Form):
+    """Widgets rendered with Bootstrap's classes; fields with errors marked invalid."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] += " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"{name}-errors"
+
+
+def _date() -> forms.DateField:
+    return forms.DateField(
+        label="",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class ExpertForm(_BootstrapForm):
+    """An expert's profile with the evidence of article 8 and the current employer."""
+
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号码", max_length=18)
+    phone = forms.CharField(label="手机号码", max_length=20, required=False)
+    title = forms.CharField(label="职称", max_length=100, required=False)
+    category = forms.ChoiceField(label="类别", choices=Expert.Category.choices)
+    industries = forms.MultipleChoiceField(
+        label="熟悉行业（GB/T 4754大类）", required=False, widget=forms.SelectMultiple
+    )
+    practice_years = forms.IntegerField(label="实践年限", min_value=0, max_value=70)
+    training_certificate = forms.CharField(
+        label="卓越绩效评价准则培训证书", max_length=100, required=False
+    )
+    training_on = _date()
+    evidence_policy = forms.CharField(
+        label="第八条第一项：熟悉方针政策和法律法规的依据",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    evidence_practice = forms.CharField(
+        label="第八条第二项：实践经验及分析沟通能力的依据",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    evidence_training = forms.CharField(
+        label="第八条第三项：接受卓越绩效评价准则学习教育的依据",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    evidence_discipline = forms.CharField(
+        label="第八条第四项：履职守纪、公正严明的依据",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    max_load = forms.IntegerField(label="每年度最多评审件数", min_value=1, max_value=50, initial=5)
+    status = forms.ChoiceField(label="状态", choices=Expert.Status.choices, initial="active")
+    employer_name = forms.CharField(label="现工作单位", max_length=200, required=False)
+    employer_since = _date()
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["industries"].choices = industries.choices()  # type: ignore[attr-defined]
+        self.fields["industries"].widget.attrs["size"] = 8
+        self.fields["training_on"].label = "培训日期"
+        self.fields["employer_since"].label = "入职日期"
+        if editing:
+            # The 身份证 number identifies the expert: it is not changed on this page.
+            del self.fields["id_number"]
+
+
+class ImportForm(_BootstrapForm):
+    file = forms.FileField(label="专家名单（.xlsx）")
+
+
+class CodeForm(_BootstrapForm):
+    text = forms.CharField(label="工作守则", widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class DeclareForm(_BootstrapForm):
+    reason = forms.ChoiceField(label="利害关系", choices=Conflict.Reason.choices)
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "experts"
+urlpatterns = [
+    path("", views.pool, name="pool"),
+    path("add/", views.add, name="add"),
+    path("<uuid:public_id>/edit/", views.edit, name="edit"),
+    path("import/", views.import_experts, name="import"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("groups/", views.groups, name="groups"),
+    path("cycles/<int:cycle_id>/propose/", views.propose, name="propose"),
+    path("cycles/<int:cycle_id>/code/", views.code, name="code"),
+    path("cycles/<int:cycle_id>/detect/", views.detect, name="detect"),
+    path("assignments/<int:assignment_id>/lock/", views.lock, name="lock"),
+    path("groups/<int:group_id>/assign/", views.assign, name="assign"),
+    path("groups/<int:group_id>/leader/", views.leader, name="leader"),
+    path("mine/", views.mine, name="mine"),
+    path("mine/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("mine/<uuid:public_id>/confirm/", views.confirm, name="confirm"),
+    path("mine/<uuid:public_id>/declare/", views.declare, name="declare"),
+    path("mine/<uuid:public_id>/", views.read, name="read"),
+]
