@@ -8,7 +8,7 @@ from django import forms
 
 from lib import industries
 
-from .models import Conflict, Expert
+from .models import Conflict, Expert, ExpertSanction
 
 
 class _BootstrapForm(forms.Form):
@@ -108,3 +108,19 @@ class CodeForm(_BootstrapForm):
 class DeclareForm(_BootstrapForm):
     reason = forms.ChoiceField(label="利害关系", choices=Conflict.Reason.choices)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SanctionForm(forms.Form):
+    """The committee's sanction on a reviewer (A26.2), as the Office records it."""
+
+    kind = forms.ChoiceField(label="处分", choices=ExpertSanction.Kind.choices)
+    decided_on = forms.DateField(
+        label="决定日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    decision_ref = forms.CharField(label="委员会决定（会议或文号）", max_length=200)
+    reason = forms.CharField(
+        label="事由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.CharField(
+        label="证据", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.pool, name="pool"),
     path("add/", views.add, name="add"),
     path("<uuid:public_id>/edit/", views.edit, name="edit"),
+    path("<uuid:public_id>/sanctions/", views.sanction, name="sanction"),
     path("import/", views.import_experts, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("groups/", views.groups, name="groups"),

@@ -154,7 +154,16 @@ def _expert_form(request: HttpRequest, expert: Expert | None) -> HttpResponse:
                 initial |= {"employer_name": current.employer_name}
                 initial |= {"employer_since": current.starts_on}
         form = forms.ExpertForm(initial=initial, editing=editing)
-    return render(request, "experts/expert_form.html", {"form": form, "expert": expert})
+    return render(
+        request,
+        "experts/expert_form.html",
+        {
+            "form": form,
+            "expert": expert,
+            "sanctions": expert.sanctions.all() if expert else [],
+            "sanction_form": forms.SanctionForm(),
+        },
+    )
 
 
 @perm_required(MANAGE)
@@ -165,6 +174,24 @@ def add(request: HttpRequest) -> HttpResponse:
 @perm_required(MANAGE)
 def edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     return _expert_form(request, get_object_or_404(Expert, public_id=public_id))
+
+
+@perm_required(MANAGE)
+@require_POST
+def sanction(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Record the committee's sanction on this expert (A26.2)."""
+    expert = get_object_or_404(Expert, public_id=public_id)
+    form = forms.SanctionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写处分类型、决定日期、委员会决定和事由。")
+    else:
+        try:
+            services.record_sanction(actor=actor(request), expert=expert, **form.cleaned_data)
+        except ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, f"已记录对{expert.name}的处分。")
+    return redirect("experts:edit", public_id=expert.public_id)
 
 
 @perm_required(MANAGE)

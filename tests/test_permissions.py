@@ -104,6 +104,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "experts:pool": OFFICE_PAGE,
     "experts:add": OFFICE_PAGE,
     "experts:edit": OFFICE_PAGE,
+    "experts:sanction": OFFICE_POST,
     "experts:import": OFFICE_PAGE,
     "experts:import_template": OFFICE_PAGE,
     "experts:groups": OFFICE_PAGE,
@@ -167,7 +168,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         "intake:standing",
     }:
         return reverse(name, args=[application.public_id])
-    if name == "experts:edit":
+    if name in {"experts:edit", "experts:sanction"}:
         return reverse(name, args=[_an_expert().public_id])
     if name in {"experts:propose", "experts:code", "experts:detect"}:
         return reverse(name, args=[cycle.pk])

@@ -316,3 +316,37 @@ def test_a_conflicted_expert_gets_404(
     assert client.get(reverse("experts:read", args=[assigned.public_id])).status_code == 404
     assert client.post(reverse("experts:confirm", args=[assigned.public_id])).status_code == 404
     assert not AuditEvent.objects.filter(action="experts.materials.view").exists()
+
+
+def test_office_records_a_sanction_on_the_experts_page(
+    personas: dict[str, Any], office: Any
+) -> None:
+    from experts import services as expert_services
+    from experts.models import Expert, ExpertSanction
+    from tests.conftest import client_for
+    from tests.experts.test_pool import QUALIFIED
+
+    expert = expert_services.save_expert(actor=office, id_number="320682197501010017", **QUALIFIED)
+    client = client_for(office)
+    response = client.post(
+        f"/experts/{expert.public_id}/sanctions/",
+        {
+            "kind": "warning",
+            "decided_on": "2026-06-01",
+            "decision_ref": "委员会2026年第2次会议",
+            "reason": "迟交评分表且未说明理由",
+        },
+    )
+    assert response.status_code == 302
+    assert ExpertSanction.objects.get().get_kind_display() == "警告"
+    page = client.get(f"/experts/{expert.public_id}/edit/").content.decode()
+    assert "迟交评分表且未说明理由" in page
+    assert (
+        Expert.objects.get(pk=expert.pk).status == "active"
+    )  # a warning leaves the expert in the pool
+    assert (
+        client_for(personas["expert"])
+        .post(f"/experts/{expert.public_id}/sanctions/", {})
+        .status_code
+        == 403
+    )
