@@ -5,7 +5,7 @@ No `from __future__ import annotations`: django-ninja reads these annotations at
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -22,6 +22,8 @@ from . import services
 from .models import Assignment, Expert, ReviewGroup
 
 router = Router(tags=["评审专家"])
+# Bounded row ids: an out-of-range number is a 422, never a database overflow.
+RowId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 def _office(request: HttpRequest) -> None:
@@ -236,7 +238,7 @@ class LockIn(Schema):
 @router.post(
     "/assignments/{assignment_id}/lock", response=Ok, summary="锁定或解锁一个分配（办公室）"
 )
-def lock(request: HttpRequest, assignment_id: int, body: LockIn) -> dict[str, bool]:
+def lock(request: HttpRequest, assignment_id: RowId, body: LockIn) -> dict[str, bool]:
     _office(request)
     assignment = get_object_or_404(Assignment, pk=assignment_id)
     services.set_locked(actor=actor(request), assignment=assignment, locked=body.locked)
@@ -255,3 +257,34 @@ def confirm(request: HttpRequest, application_id: uuid.UUID) -> Status[dict[str,
     application = get_object_or_404(assigned_applications(request.user), public_id=application_id)
     services.confirm_no_conflict(actor=actor(request), application=application)
     return Status(201, {"ok": True})
+
+
+class AssignIn(Schema):
+    expert: uuid.UUID
+    reason: str = ""
+
+
+@router.post("/groups/{group_id}/assignments", response={201: Ok}, summary="人工加入专家（办公室）")
+def assign(request: HttpRequest, group_id: RowId, body: AssignIn) -> Status[dict[str, bool]]:
+    _office(request)
+    group = get_object_or_404(ReviewGroup, pk=group_id)
+    expert = get_object_or_404(Expert, public_id=body.expert)
+    services.assign_manually(actor=actor(request), group=group, expert=expert, reason=body.reason)
+    return Status(201, {"ok": True})
+
+
+class LeaderIn(Schema):
+    leader: uuid.UUID
+    supervisor: str | None = None  # the supervisor's username
+
+
+@router.post("/groups/{group_id}/leader", response=Ok, summary="确定组长和评审监督员（办公室）")
+def leader(request: HttpRequest, group_id: RowId, body: LeaderIn) -> dict[str, bool]:
+    from accounts.models import User
+
+    _office(request)
+    group = get_object_or_404(ReviewGroup, pk=group_id)
+    expert = get_object_or_404(Expert, public_id=body.leader)
+    supervisor = get_object_or_404(User, username=body.supervisor) if body.supervisor else None
+    services.set_leader(actor=actor(request), group=group, expert=expert, supervisor=supervisor)
+    return {"ok": True}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from accounts.models import User
@@ -42,3 +44,61 @@ def test_confirming_an_unassigned_application_is_404(
         _client("p_expert"), "post", f"/applications/{uuid.uuid4()}/confirm-no-conflict"
     )
     assert response.status_code == 404
+
+
+def test_groups_through_the_api(personas: dict[str, User], program: object, office: User) -> None:
+    from experts import services
+    from experts.models import Assignment, ReviewGroup
+    from intake.models import Application
+    from tests.experts.test_pool import QUALIFIED
+
+    expert = services.save_expert(actor=office, id_number="320682197501010017", **QUALIFIED)
+    application = Application.objects.create(
+        cycle=_cycle(office),
+        kind="organization",
+        organization=_org(),
+        recommending_unit=_org().recommending_unit,
+        created_by=office,
+        state="accepted",
+    )
+    group = ReviewGroup.objects.create(application=application, stage="material_review")
+    office_api = _client("p_office")
+    added = _call(
+        office_api,
+        "post",
+        f"/groups/{group.pk}/assignments",
+        {"expert": str(expert.public_id), "reason": "熟悉行业"},
+    )
+    assert added.status_code == 201, added.content
+    assert Assignment.objects.get().locked
+    led = _call(
+        office_api,
+        "post",
+        f"/groups/{group.pk}/leader",
+        {"leader": str(expert.public_id), "supervisor": "p_supervisor"},
+    )
+    assert led.status_code == 200
+    group.refresh_from_db()
+    assert (group.leader, group.supervisor) == (expert, personas["supervisor"])
+    assert (
+        _call(
+            _client("p_expert"),
+            "post",
+            f"/groups/{group.pk}/leader",
+            {"leader": str(expert.public_id)},
+        ).status_code
+        == 403
+    )
+
+
+def _org() -> Any:
+    from programs import demo
+
+    return demo.seed_organization()
+
+
+def _cycle(office: User) -> Any:
+    from programs.models import AwardProgram
+    from programs.services import create_cycle
+
+    return create_cycle(actor=office, program=AwardProgram.objects.get(), year=2026)
