@@ -680,6 +680,19 @@ def set_locked(*, actor: User, assignment: Assignment, locked: bool) -> None:
         )
 
 
+def open_group(*, actor: User, application: Application, stage: str) -> ReviewGroup:
+    """An empty group for an application, for the Office to fill by hand (idempotent)."""
+    _require(actor, "experts.manage_pool")
+    stage = _group_stage(stage)
+    if application not in _applications_for_stage(application.cycle, stage):
+        raise StateConflict("该申报不在本阶段的评审范围内。")
+    with transaction.atomic():
+        group, created = ReviewGroup.objects.get_or_create(application=application, stage=stage)
+        if created:
+            record(actor=actor, role=Role.OFFICE, action="experts.group.open", obj=group)
+    return group
+
+
 def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: str) -> Assignment:
     """The Office puts an expert in a group by hand (locked), within the same hard rules."""
     _require(actor, "experts.manage_pool")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cycles/<int:cycle_id>/detect/", views.detect, name="detect"),
     path("assignments/<int:assignment_id>/lock/", views.lock, name="lock"),
     path("groups/<int:group_id>/assign/", views.assign, name="assign"),
+    path("applications/<uuid:public_id>/open-group/", views.open_group, name="open_group"),
     path("groups/<int:group_id>/leader/", views.leader, name="leader"),
     path("mine/", views.mine, name="mine"),
     path("mine/acknowledge/", views.acknowledge, name="acknowledge"),

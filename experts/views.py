@@ -178,6 +178,20 @@ def edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @perm_required(MANAGE)
 @require_POST
+def open_group(request: HttpRequest, public_id: Any) -> HttpResponse:
+    application = get_object_or_404(Application, public_id=public_id)
+    stage = _stage(request.POST.get("stage", ""))
+    try:
+        services.open_group(actor=actor(request), application=application, stage=stage)
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"已为{application.applicant_name}建立专家组，请加入专家。")
+    return redirect(_board_url(application.cycle, stage))
+
+
+@perm_required(MANAGE)
+@require_POST
 def sanction(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Record the committee's sanction on this expert (A26.2)."""
     expert = get_object_or_404(Expert, public_id=public_id)

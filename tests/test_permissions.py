@@ -105,6 +105,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "experts:add": OFFICE_PAGE,
     "experts:edit": OFFICE_PAGE,
     "experts:sanction": OFFICE_POST,
+    "experts:open_group": OFFICE_POST,
     "experts:import": OFFICE_PAGE,
     "experts:import_template": OFFICE_PAGE,
     "experts:groups": OFFICE_PAGE,
@@ -174,7 +175,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[cycle.pk])
     if name in {"experts:lock", "experts:assign", "experts:leader"}:
         return reverse(name, args=[1])
-    if name in {"experts:confirm", "experts:declare", "experts:read"}:
+    if name in {"experts:confirm", "experts:declare", "experts:read", "experts:open_group"}:
         return reverse(name, args=[application.public_id])
     if name == "accounts:unit_change":
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]

@@ -151,3 +151,21 @@ def test_leader_is_a_member_and_the_supervisor_a_supervisor(
     )
     group.refresh_from_db()
     assert (group.leader, group.supervisor) == (pool[0], personas["supervisor"])
+
+
+def test_office_opens_an_empty_group_and_fills_it_by_hand(
+    accepted: Application, pool: list[Expert], office: User
+) -> None:
+    from tests.conftest import client_for
+
+    client = client_for(office)
+    response = client.post(
+        f"/experts/applications/{accepted.public_id}/open-group/", {"stage": "material_review"}
+    )
+    assert response.status_code == 302
+    group = ReviewGroup.objects.get(application=accepted)
+    assert AuditEvent.objects.filter(action="experts.group.open").count() == 1
+    services.open_group(actor=office, application=accepted, stage="material_review")  # idempotent
+    assert AuditEvent.objects.filter(action="experts.group.open").count() == 1
+    services.assign_manually(actor=office, group=group, expert=pool[0], reason="熟悉行业")
+    assert _members(accepted) == {"专家0"}
