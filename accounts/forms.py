@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from lib import industries
+from lib.forms import BootstrapForm
 
 from .models import Individual, Organization, RecommendingUnit, Role, User
 
@@ -57,33 +58,7 @@ class UnitForm(forms.Form):
     active = forms.BooleanField(label="启用", required=False, initial=True)
 
 
-class _BootstrapForm(forms.Form):
-    """Widgets rendered with Bootstrap's classes; fields with errors marked invalid."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = css
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] += " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"{name}-errors"
-
-
-class _AccountFields(_BootstrapForm):
+class _AccountFields(BootstrapForm):
     """The contact's account, shared by both registrations (the service checks the password
     rules and that the username is free)."""
 
@@ -159,7 +134,7 @@ class IndividualRegistrationForm(_AccountFields):
     )
 
 
-class OrganizationProfileForm(_BootstrapForm):
+class OrganizationProfileForm(BootstrapForm):
     """What a contact may change of the registration (not the code, not the town)."""
 
     name = forms.CharField(label="组织名称", max_length=200)

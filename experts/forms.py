@@ -7,34 +7,9 @@ from typing import Any
 from django import forms
 
 from lib import industries
+from lib.forms import BootstrapForm
 
 from .models import Conflict, Expert, ExpertSanction
-
-
-class _BootstrapForm(forms.Form):
-    """Widgets rendered with Bootstrap's classes; fields with errors marked invalid."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = css
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] += " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"{name}-errors"
 
 
 def _date() -> forms.DateField:
@@ -45,7 +20,7 @@ def _date() -> forms.DateField:
     )
 
 
-class ExpertForm(_BootstrapForm):
+class ExpertForm(BootstrapForm):
     """An expert's profile with the evidence of article 8 and the current employer."""
 
     name = forms.CharField(label="姓名", max_length=50)
@@ -97,15 +72,15 @@ class ExpertForm(_BootstrapForm):
             del self.fields["id_number"]
 
 
-class ImportForm(_BootstrapForm):
+class ImportForm(BootstrapForm):
     file = forms.FileField(label="专家名单（.xlsx）")
 
 
-class CodeForm(_BootstrapForm):
+class CodeForm(BootstrapForm):
     text = forms.CharField(label="工作守则", widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class DeclareForm(_BootstrapForm):
+class DeclareForm(BootstrapForm):
     reason = forms.ChoiceField(label="利害关系", choices=Conflict.Reason.choices)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
