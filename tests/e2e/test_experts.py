@@ -65,6 +65,12 @@ def review_world(office_site: dict[str, str], time_machine: Any) -> dict[str, An
     return {"application": application, "pool": pool}
 
 
+def _status(page: Page, url: str) -> int:
+    response = page.goto(url)
+    assert response is not None
+    return response.status
+
+
 def _sign_in(page: Page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -101,10 +107,10 @@ def test_office_proposes_expert_signs_confirms_and_reads(
     _sign_in(page, base, "e2e_expert", PASSWORD)
     page.goto(f"{base}/experts/mine/")
     read_url = f"{base}/experts/mine/{application.public_id}/"
-    assert page.goto(read_url).status == 404  # not before signing the code
+    assert _status(page, read_url) == 404  # not before signing the code
     page.goto(f"{base}/experts/mine/")
     page.get_by_role("button", name="我已阅读并遵守工作守则，承诺公正评审、保守秘密").click()
-    assert page.goto(read_url).status == 404  # not before confirming no conflict
+    assert _status(page, read_url) == 404  # not before confirming no conflict
     page.goto(f"{base}/experts/mine/")
     page.get_by_role("button", name="确认不存在利害关系").click()
     page.get_by_role("link", name="查阅申报材料").click()
@@ -116,6 +122,5 @@ def test_office_proposes_expert_signs_confirms_and_reads(
     page.locator("select[name=reason]").first.select_option("relative")
     page.locator("input[name=note], textarea[name=note]").first.fill("表兄任该公司副总经理")
     page.get_by_role("button", name="申报回避").first.click()
-    assert (
-        page.goto(read_url).status == 404
-    )  # conflicted: the application no longer exists for them
+    # Conflicted: the application no longer exists for them.
+    assert _status(page, read_url) == 404
