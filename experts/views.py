@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +28,7 @@ from intake.models import Application, State
 from lib import excel, industries
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
+from lib.http import file_response
 from programs.models import Cycle, Policy, Stage
 from programs.selectors import current_cycle, default_program
 
@@ -238,12 +239,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         rows=[],
         sheet_name="专家名单",
     )
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote('评审专家导入模板.xlsx')}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(data, "评审专家导入模板.xlsx", XLSX)
 
 
 # --- review groups ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from accounts.services import register_individual, register_organization
 from lib.access import actor
 from lib.api import Page
 from lib.errors import ServiceError
+from lib.http import file_response
 from programs.models import Cycle
 
 from . import documents, schema, services, standing
@@ -173,7 +174,7 @@ def export(request: HttpRequest, state: str = "", cycle: Year | None = None) -> 
         qs = qs.filter(state=state)
     if cycle:
         qs = qs.filter(cycle__year=cycle)
-    return _file(documents.applications_xlsx(qs), "市长质量奖申报汇总.xlsx", documents.XLSX)
+    return file_response(documents.applications_xlsx(qs), "市长质量奖申报汇总.xlsx", documents.XLSX)
 
 
 @router.get(
@@ -188,14 +189,7 @@ def form_docx(
     name = (
         f"{application.applicant_name}-{application.cycle.year}年度申报表-第{frozen.number}版.docx"
     )
-    return _file(documents.application_form_docx(frozen), name, documents.DOCX)
-
-
-def _file(data: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(documents.application_form_docx(frozen), name, documents.DOCX)
 
 
 @router.post("/applications", response={201: ApplicationDetail}, summary="开始申报（草稿）")
@@ -279,18 +273,7 @@ def download(request: HttpRequest, attachment_id: uuid.UUID) -> HttpResponse:
         Attachment.objects.filter(application__in=visible), public_id=attachment_id
     )
     data = services.open_attachment(actor=actor(request), attachment=attachment)  # type: ignore[arg-type]
-    response = HttpResponse(data, content_type=attachment.content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{_quote(attachment.original_name)}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return file_response(data, attachment.original_name, attachment.content_type)
 
 
 def _action(request: HttpRequest, application_id: uuid.UUID) -> Any:

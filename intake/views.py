@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role
@@ -30,6 +28,7 @@ from accounts.selectors import scopes_of
 from lib import files, idcard, industries
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
+from lib.http import file_response
 from programs.models import Cycle
 from programs.selectors import current_cycle, default_program, today
 
@@ -100,13 +99,6 @@ def _filtered(rows: Any, filters: forms.ListFilterForm) -> Any:
     return rows
 
 
-def _download(data: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     """The list as Excel, with the list's filters (no 身份证 numbers)."""
@@ -117,7 +109,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     )
     filters = forms.ListFilterForm(request.GET or None, years=years, units=units)
     data = documents.applications_xlsx(_filtered(visible, filters).order_by("cycle__year", "pk"))
-    return _download(data, "市长质量奖申报汇总.xlsx", documents.XLSX)
+    return file_response(data, "市长质量奖申报汇总.xlsx", documents.XLSX)
 
 
 @login_required
@@ -130,7 +122,7 @@ def form_docx(request: HttpRequest, public_id: Any) -> HttpResponse:
     name = (
         f"{application.applicant_name}-{application.cycle.year}年度申报表-第{version.number}版.docx"
     )
-    return _download(documents.application_form_docx(version), name, documents.DOCX)
+    return file_response(documents.application_form_docx(version), name, documents.DOCX)
 
 
 @login_required
@@ -635,14 +627,7 @@ def attachment_download(request: HttpRequest, attachment_id: Any) -> HttpRespons
         data = services.open_attachment(actor=actor(request), attachment=attachment)
     except ServiceError as exc:
         raise Http404 from exc
-    response = HttpResponse(data, content_type=attachment.content_type)
-    response["Content-Disposition"] = (
-        content_disposition_header(as_attachment=True, filename=attachment.original_name)
-        or "attachment"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(data, attachment.original_name, attachment.content_type)
 
 
 # --- the recommending unit and the Office --------------------------------------------------
