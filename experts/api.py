@@ -133,9 +133,9 @@ class Ok(Schema):
     ok: bool = True
 
 
-@router.post("/conflicts", response={201: Ok}, summary="申报或记录利害关系（回避）")
+@router.post("/conflicts", response={201: Ok}, summary="专家申报或办公室记录利害关系（回避）")
 def declare(request: HttpRequest, body: ConflictIn) -> Status[dict[str, bool]]:
-    """The expert for itself, the applicant about an expert (before 材料评审), or the Office."""
+    """The expert for itself, or the Office. Applicants use the recusal requests below."""
     application = get_object_or_404(applications_for(request.user), public_id=body.application)
     expert = get_object_or_404(Expert, public_id=body.expert)
     services.declare_conflict(
@@ -146,6 +146,51 @@ def declare(request: HttpRequest, body: ConflictIn) -> Status[dict[str, bool]]:
         note=body.note,
     )
     return Status(201, {"ok": True})
+
+
+class RecusalIn(Schema):
+    name: str = Field(max_length=50)
+    employer: str = Field("", max_length=200)
+    reason: str
+    note: str = Field(max_length=2000)
+
+
+class RecusalOut(Schema):
+    name: str
+    employer: str
+    reason: str
+    note: str
+    requested_at: dt.datetime
+
+
+def _own_application(request: HttpRequest, application_id: uuid.UUID) -> Any:
+    application = get_object_or_404(applications_for(request.user), public_id=application_id)
+    if not request.user.has_perm("intake.edit_application", application):
+        raise PermissionDenied()
+    return application
+
+
+@router.get(
+    "/applications/{application_id}/recusal-requests",
+    response=list[RecusalOut],
+    summary="本申报的回避申请（申报人）",
+)
+def recusals(request: HttpRequest, application_id: uuid.UUID) -> Any:
+    return _own_application(request, application_id).recusal_requests.all()
+
+
+@router.post(
+    "/applications/{application_id}/recusal-requests",
+    response={201: RecusalOut},
+    summary="申请专家回避（申报人，材料评审开始前）",
+)
+def request_recusal(
+    request: HttpRequest, application_id: uuid.UUID, body: RecusalIn
+) -> Status[Any]:
+    """The reply is the same whether or not the named person is in the (confidential) pool."""
+    application = _own_application(request, application_id)
+    made = services.request_recusal(actor=actor(request), application=application, **body.dict())
+    return Status(201, made)
 
 
 class CodeIn(Schema):

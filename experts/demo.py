@@ -81,6 +81,30 @@ def seed() -> None:
             Expert.objects.filter(pk=expert.pk).update(user=User.objects.get(username="expert"))
     services.set_code_of_conduct(actor=office, cycle=cycle, text=CODE)
     with as_of(dt.date(DEMO_YEAR, 5, 20)):
+        _recusal_requests(cycle)
         services.detect_conflicts(actor=office, cycle=cycle)
         services.acknowledge(actor=User.objects.get(username="expert"), cycle=cycle)
         services.propose_groups(actor=office, cycle=cycle, stage="material_review")
+
+
+def _recusal_requests(cycle: Cycle) -> None:
+    """The demo applicant names one pool expert and one outsider (A26.1)."""
+    from intake.models import State
+    from intake.selectors import applications_for
+
+    applicant = User.objects.get(username="applicant")
+    mine = applications_for(applicant).filter(cycle=cycle, state=State.ACCEPTED).first()
+    if mine is None:
+        return
+    for name, employer, reason, note in [
+        (SURNAMES[3] + GIVEN[3], "", "competitor", "其所在单位与我司在同一细分市场直接竞争。"),
+        ("吴志远", "南通某精密机械有限公司", "consulting", "曾为我司主要竞争对手提供咨询服务。"),
+    ]:
+        services.request_recusal(
+            actor=applicant,
+            application=mine,
+            name=name,
+            employer=employer,
+            reason=reason,
+            note=note,
+        )

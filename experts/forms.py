@@ -99,3 +99,23 @@ class SanctionForm(forms.Form):
     evidence = forms.CharField(
         label="证据", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class RecusalForm(BootstrapForm):
+    """The applicant names a person who should not review it (A26.1)."""
+
+    name = forms.CharField(label="要求回避的人员姓名", max_length=50)
+    employer = forms.CharField(
+        label="其工作单位",
+        max_length=200,
+        required=False,
+        help_text="填写后只与该单位的同名人员匹配。",
+    )
+    reason = forms.ChoiceField(label="回避原因")
+    note = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .services import RECUSAL_REASONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = RECUSAL_REASONS  # type: ignore[attr-defined]

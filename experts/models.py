@@ -277,3 +277,31 @@ class ExpertSanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} {self.get_kind_display()}"
+
+
+class RecusalRequest(models.Model):
+    """The applicant's request that a named person not review it (A26.1), made before 材料评审
+    starts. The pool stays confidential: the applicant names the person (and, to tell namesakes
+    apart, the employer); every expert of the pool who matches becomes a conflict, now and
+    whenever the Office runs detection after the pool changes. The applicant is never told
+    whether the person is in the pool (decision 0009)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="recusal_requests"
+    )
+    name = models.CharField("要求回避的人员姓名", max_length=50)
+    employer = models.CharField("其工作单位", max_length=200, blank=True)
+    reason = models.CharField("原因", max_length=16, choices=Conflict.Reason.choices)
+    note = models.TextField("理由")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("提出时间")
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = "回避申请"
+        verbose_name_plural = "回避申请"
+
+    def __str__(self) -> str:
+        return f"{self.application} 申请{self.name}回避"

@@ -16,7 +16,7 @@ from accounts.models import Role, User
 from accounts.selectors import has_role
 from audit.services import record
 from intake.eligibility import years_before
-from intake.models import Application, State
+from intake.models import Application, Attachment, State
 from lib import idcard, industries
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Policy, Stage
@@ -31,6 +31,7 @@ from .models import (
     Expert,
     ExpertSanction,
     NoConflictConfirmation,
+    RecusalRequest,
     ReviewGroup,
 )
 
@@ -216,48 +217,155 @@ def _remove_assignments(
 def declare_conflict(
     *, actor: User, application: Application, expert: Expert, reason: str, note: str = ""
 ) -> Conflict:
-    """Record an interest (A26.1): the expert declares it, the applicant objects to the expert
-    (before 材料评审 starts), or the Office records it. The conflict is final: the expert is
-    never assigned to the application and cannot open it; an existing assignment is removed.
-    Side effects: the conflict, the removal, `experts.conflict.declare`."""
+    """Record an interest (A26.1): the expert declares it, or the Office records it. (The
+    applicant names people through `request_recusal`: it never sees the pool.) The conflict is
+    final: the expert is never assigned to the application and cannot open it; an existing
+    assignment is removed. Side effects: the conflict, the removal, `experts.conflict.declare`."""
     if reason not in Conflict.Reason.values:
         raise ServiceError("请选择利害关系的类型。", fields={"reason": ["无效"]})
     if getattr(actor, "expert", None) == expert:
-        source, role = Conflict.Source.EXPERT, Role.EXPERT
-    elif actor.has_perm("intake.edit_application", application):
-        source, role = Conflict.Source.APPLICANT, Role.APPLICANT
-        stage = application.cycle.stages.filter(stage=Stage.MATERIAL_REVIEW).first()
-        if stage is not None and today() >= stage.starts_on:
-            raise StateConflict(
-                "材料评审已开始，申报人不能再提出回避；如有情况请联系委员会办公室。"
-            )
-        if not note.strip():
-            raise ServiceError("请说明要求回避的理由。", fields={"note": ["必填"]})
+        role = Role.EXPERT
     elif actor.has_perm("experts.manage_pool"):
-        source, role = Conflict.Source.EXPERT, Role.OFFICE
+        role = Role.OFFICE
     else:
         raise PermissionDenied()
     with transaction.atomic():
-        conflict, created = Conflict.objects.get_or_create(
+        conflict, _ = _conflict(
+            application, expert, Conflict.Source.EXPERT, reason, note.strip(), actor, role
+        )
+    return conflict
+
+
+def _conflict(
+    application: Application,
+    expert: Expert,
+    source: str,
+    reason: str,
+    note: str,
+    actor: User,
+    role: str,
+    action: str = "experts.conflict.declare",
+) -> tuple[Conflict, bool]:
+    """Record the conflict once (audited) and end any assignment it touches."""
+    conflict, created = Conflict.objects.get_or_create(
+        application=application,
+        expert=expert,
+        source=source,
+        reason=reason,
+        defaults={"note": note, "recorded_by": actor, "recorded_at": now()},
+    )
+    if created:
+        record(
+            actor=actor,
+            role=role,
+            action=action,
+            obj=application,
+            after={"expert": expert.pk, "source": source, "reason": reason},
+            reason=note,
+        )
+        _remove_assignments(
+            expert, application, why=f"利害关系：{Conflict.Reason(reason).label}", actor=actor
+        )
+    return conflict, created
+
+
+RECUSAL_REASONS = [(r.value, r.label) for r in Conflict.Reason if r != Conflict.Reason.SELF]
+
+
+def request_recusal(
+    *,
+    actor: User,
+    application: Application,
+    name: str,
+    reason: str,
+    note: str,
+    employer: str = "",
+) -> RecusalRequest:
+    """The applicant asks that a named person not review it (A26.1), before 材料评审 starts.
+    Every pool expert of that name (working or having worked for `employer`, when given)
+    becomes a conflict; the reply is the same whether or not anyone matched, so the pool stays
+    confidential. Side effects: the request, conflicts, `experts.recusal.request`."""
+    if not actor.has_perm("intake.edit_application", application):
+        raise PermissionDenied()
+    if application.state in (State.DRAFT, State.WITHDRAWN):
+        raise StateConflict("申报提交后方可申请专家回避。")
+    stage = application.cycle.stages.filter(stage=Stage.MATERIAL_REVIEW).first()
+    if stage is not None and today() >= stage.starts_on:
+        raise StateConflict("材料评审已开始，不能再申请专家回避；如有情况请联系委员会办公室。")
+    errors: dict[str, list[str]] = {}
+    name, employer, note = name.strip(), employer.strip(), note.strip()
+    if not name:
+        errors["name"] = ["请填写要求回避的人员姓名。"]
+    elif len(name) > 50:
+        errors["name"] = ["姓名不能超过50字。"]
+    if len(employer) > 200:
+        errors["employer"] = ["工作单位不能超过200字。"]
+    if reason not in dict(RECUSAL_REASONS):
+        errors["reason"] = ["请选择回避原因。"]
+    if not note:
+        errors["note"] = ["请说明要求回避的理由。"]
+    if errors:
+        raise ServiceError("回避申请未提交：" + next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        request = RecusalRequest.objects.create(
             application=application,
-            expert=expert,
-            source=source,
+            name=name,
+            employer=employer,
             reason=reason,
-            defaults={"note": note.strip(), "recorded_by": actor, "recorded_at": now()},
+            note=note,
+            requested_by=actor,
+            requested_at=now(),
+        )
+        record(
+            actor=actor,
+            role=_applicant_role(application),
+            action="experts.recusal.request",
+            obj=application,
+            after={"name": name, "employer": employer, "reason": reason},
+            reason=note,
+        )
+        _apply_recusal(request, actor, _applicant_role(application))
+    return request
+
+
+def _applicant_role(application: Application) -> str:
+    return Role.INDIVIDUAL if application.individual_id else Role.APPLICANT
+
+
+def recusal_matches(request: RecusalRequest, experts: Iterable[Expert]) -> list[Expert]:
+    """The pool experts a request names: same name and, when an employer is given, an
+    employment whose name contains it (or is contained in it)."""
+    found = []
+    for expert in experts:
+        if expert.name != request.name:
+            continue
+        if request.employer and not any(
+            request.employer in job.employer_name or job.employer_name in request.employer
+            for job in expert.employments.all()
+        ):
+            continue
+        found.append(expert)
+    return found
+
+
+def _apply_recusal(request: RecusalRequest, actor: User, role: str) -> list[Conflict]:
+    """The new conflicts a request makes with the pool as it now is."""
+    experts = Expert.objects.filter(name=request.name).prefetch_related("employments")
+    found = []
+    for expert in recusal_matches(request, experts):
+        conflict, created = _conflict(
+            request.application,
+            expert,
+            Conflict.Source.APPLICANT,
+            request.reason,
+            request.note,
+            actor,
+            role,
+            action="experts.conflict.recusal",
         )
         if created:
-            record(
-                actor=actor,
-                role=role,
-                action="experts.conflict.declare",
-                obj=application,
-                after={"expert": expert.pk, "source": source, "reason": reason},
-                reason=note.strip(),
-            )
-            _remove_assignments(
-                expert, application, why=f"利害关系：{Conflict.Reason(reason).label}", actor=actor
-            )
-    return conflict
+            found.append(conflict)
+    return found
 
 
 def detect_conflicts(*, actor: User, cycle: Cycle) -> list[Conflict]:
@@ -304,28 +412,22 @@ def detect_conflicts(*, actor: User, cycle: Cycle) -> list[Conflict]:
                         reason = reason or Conflict.Reason.EMPLOYER
                 if reason is None:
                     continue
-                conflict, created = Conflict.objects.get_or_create(
-                    application=application,
-                    expert=expert,
-                    source=Conflict.Source.DETECTED,
-                    reason=reason,
-                    defaults={"note": "依据任职经历或身份识别", "recorded_at": now()},
+                conflict, created = _conflict(
+                    application,
+                    expert,
+                    Conflict.Source.DETECTED,
+                    reason,
+                    "依据任职经历或身份识别",
+                    actor,
+                    Role.OFFICE,
+                    action="experts.conflict.detect",
                 )
                 if created:
-                    record(
-                        actor=actor,
-                        role=Role.OFFICE,
-                        action="experts.conflict.detect",
-                        obj=application,
-                        after={"expert": expert.pk, "reason": reason},
-                    )
-                    _remove_assignments(
-                        expert,
-                        application,
-                        why=f"系统识别利害关系：{Conflict.Reason(reason).label}",
-                        actor=actor,
-                    )
                     found.append(conflict)
+        # The applicants' requests again, for experts who joined the pool since.
+        requests = RecusalRequest.objects.filter(application__in=applications)
+        for request in requests.select_related("application"):
+            found += _apply_recusal(request, actor, Role.OFFICE)
     return found
 
 
@@ -411,6 +513,33 @@ def confirm_no_conflict(*, actor: User, application: Application) -> NoConflictC
                 actor=actor, role=Role.EXPERT, action="experts.no_conflict.confirm", obj=application
             )
     return confirmation
+
+
+def open_attachment(
+    *, actor: User, application: Application, attachment_id: Any
+) -> tuple[Attachment, bytes]:
+    """An attachment of the version the expert reads, for an assigned expert who confirmed no
+    conflict (A26.1). Every download is audited (`experts.attachment.download`); anything else
+    is refused as if it did not exist."""
+    from .selectors import openable_applications
+
+    if not openable_applications(actor).filter(pk=application.pk).exists():
+        raise PermissionDenied()
+    version = application.versions.order_by("-number").first()
+    listed = {str(a["id"]) for a in version.attachments} if version else set()
+    attachment = Attachment.objects.filter(application=application, public_id=attachment_id).first()
+    if attachment is None or str(attachment.public_id) not in listed:
+        raise ServiceError("附件不存在。", status=404)
+    with transaction.atomic():
+        record(
+            actor=actor,
+            role=Role.EXPERT,
+            action="experts.attachment.download",
+            obj=application,
+            after={"attachment": attachment.public_id, "name": attachment.original_name},
+        )
+    with attachment.file.open("rb") as fh:
+        return attachment, fh.read()
 
 
 IMPORT_COLUMNS = {

@@ -25,4 +25,11 @@ urlpatterns = [
     path("mine/<uuid:public_id>/confirm/", views.confirm, name="confirm"),
     path("mine/<uuid:public_id>/declare/", views.declare, name="declare"),
     path("mine/<uuid:public_id>/", views.read, name="read"),
+    path(
+        "mine/<uuid:public_id>/attachments/<uuid:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
+    path("applications/<uuid:public_id>/recusal/", views.recusal, name="recusal"),
+    path("groups/export.xlsx", views.export_groups, name="export_groups"),
 ]

@@ -30,7 +30,7 @@ from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Cycle, Policy, Stage
-from programs.selectors import current_cycle, default_program
+from programs.selectors import current_cycle, default_program, today
 
 from . import forms, selectors, services
 from .models import (
@@ -40,6 +40,7 @@ from .models import (
     Conflict,
     Expert,
     NoConflictConfirmation,
+    RecusalRequest,
     ReviewGroup,
 )
 
@@ -256,10 +257,8 @@ def _stage(value: str) -> str:
     return value if value in GROUP_STAGES else Stage.MATERIAL_REVIEW.value
 
 
-@perm_required(MANAGE)
-def groups(request: HttpRequest) -> HttpResponse:
-    """The Office's board of one cycle and stage: each application's group, with why each member
-    was chosen, and the actions on them (A17.1, A26.1, A27.1)."""
+def _board(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, str]:
+    """The published cycles, the one asked for (else the current one) and the stage."""
     cycles = list(Cycle.objects.filter(status=Cycle.Status.PUBLISHED).order_by("-year"))
     stage = _stage(request.GET.get("stage", ""))
     cycle: Cycle | None = None
@@ -269,6 +268,83 @@ def groups(request: HttpRequest) -> HttpResponse:
     if cycle is None:
         program = default_program()
         cycle = current_cycle(program) if program else None
+    return cycles, cycle, stage
+
+
+GROUP_EXPORT_HEADERS = [
+    "年度",
+    "阶段",
+    "申报人",
+    "类别",
+    "专家",
+    "组内角色",
+    "职称",
+    "工作单位",
+    "熟悉行业",
+    "产生方式",
+    "已锁定",
+    "分配依据",
+    "评审监督员",
+    "确定时间",
+]
+
+
+@perm_required(MANAGE)
+def export_groups(request: HttpRequest) -> HttpResponse:
+    """The groups of a cycle and stage as Excel, one row per member (for the Office's files)."""
+    _, cycle, stage = _board(request)
+    if cycle is None:
+        raise Http404
+    active = Assignment.objects.filter(removed_at__isnull=True).select_related("expert")
+    groups = (
+        ReviewGroup.objects.filter(application__cycle=cycle, stage=stage)
+        .select_related("application__organization", "application__individual", "supervisor")
+        .prefetch_related(
+            Prefetch("assignments", queryset=active.prefetch_related("expert__employments"))
+        )
+        .order_by("application__kind", "application_id")
+    )
+    rows = []
+    for group in groups:
+        application = group.application
+        for a in group.assignments.all():
+            expert = a.expert
+            employer = next(
+                (e.employer_name for e in expert.employments.all() if e.ends_on is None), ""
+            )
+            rows.append(
+                [
+                    cycle.year,
+                    GROUP_STAGES[stage],
+                    application.applicant_name,
+                    application.get_kind_display(),
+                    expert.name,
+                    "组长" if group.leader_id == expert.pk else "成员",
+                    expert.title,
+                    employer,
+                    "、".join(industries.label(code) for code in expert.industries),
+                    a.get_source_display(),
+                    "是" if a.locked else "否",
+                    "；".join(str(r) for r in a.reasons),
+                    str(group.supervisor or ""),
+                    timezone.localtime(group.confirmed_at) if group.confirmed_at else None,
+                ]
+            )
+    name = f"{cycle.year}年度{GROUP_STAGES[stage]}专家组.xlsx"
+    data = excel.workbook_bytes(
+        title=name.removesuffix(".xlsx"),
+        headers=GROUP_EXPORT_HEADERS,
+        rows=rows,
+        sheet_name=f"{GROUP_STAGES[stage]}专家组",
+    )
+    return file_response(data, name, XLSX)
+
+
+@perm_required(MANAGE)
+def groups(request: HttpRequest) -> HttpResponse:
+    """The Office's board of one cycle and stage: each application's group, with why each member
+    was chosen, and the actions on them (A17.1, A26.1, A27.1)."""
+    cycles, cycle, stage = _board(request)
     context: dict[str, Any] = {
         "cycles": cycles,
         "cycle": cycle,
@@ -319,8 +395,21 @@ def groups(request: HttpRequest) -> HttpResponse:
         "conflicts": Conflict.objects.filter(application__cycle=cycle).select_related(
             "expert", "application__organization", "application__individual", "recorded_by"
         ),
+        "recusals": _recusals(cycle),
     }
     return render(request, "experts/groups.html", context)
+
+
+def _recusals(cycle: Cycle) -> list[dict[str, Any]]:
+    """The applicants' recusal requests with the pool experts each one matches."""
+    requests = list(
+        RecusalRequest.objects.filter(application__cycle=cycle).select_related(
+            "application__organization", "application__individual"
+        )
+    )
+    named = Expert.objects.filter(name__in={r.name for r in requests})
+    pool = list(named.prefetch_related("employments"))
+    return [{"request": r, "matches": services.recusal_matches(r, pool)} for r in requests]
 
 
 def _cycle(request: HttpRequest, cycle_id: int) -> Cycle:
@@ -589,5 +678,72 @@ def read(request: HttpRequest, public_id: Any) -> HttpResponse:
                 application.kind, version.data, reference_year=reference.year
             ),
             "watermark": f"查阅人：{viewer} · {viewed_at:%Y-%m-%d %H:%M}",
+            "attachments": [
+                a | {"section": intake_forms.ATTACHMENT_SECTIONS.get(a["section"], a["section"])}
+                for a in version.attachments
+            ],
         },
+    )
+
+
+@login_required
+def attachment(request: HttpRequest, public_id: Any, attachment_id: Any) -> HttpResponse:
+    """An attachment of the materials the expert reads (audited); a 404 for anything else."""
+    application = selectors.openable_applications(request.user).filter(public_id=public_id).first()
+    if application is None:
+        raise Http404
+    try:
+        found, data = services.open_attachment(
+            actor=actor(request), application=application, attachment_id=attachment_id
+        )
+    except ServiceError as exc:
+        raise Http404 from exc
+    return file_response(data, found.original_name, found.content_type)
+
+
+# --- the applicant -------------------------------------------------------------------------
+
+
+@login_required
+def recusal(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The applicant's requests that named people not review it (A26.1). The page never says
+    whether a named person is in the pool."""
+    from intake.selectors import get_application_for_user
+
+    application = get_application_for_user(request.user, public_id)
+    if not request.user.has_perm("intake.edit_application", application):
+        raise Http404
+    form = forms.RecusalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_recusal(
+                actor=actor(request), application=application, **form.cleaned_data
+            )
+        except ServiceError as exc:
+            if exc.status == 403:
+                raise PermissionDenied(exc.message) from exc
+            for field, errors in (exc.fields or {}).items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"已记录对“{form.cleaned_data['name']}”的回避申请；"
+                "该人员如在专家库中，将不参与本申报的评审。",
+            )
+            return redirect("experts:recusal", public_id=application.public_id)
+    stage = application.cycle.stages.filter(stage=Stage.MATERIAL_REVIEW).first()
+    return render(
+        request,
+        "experts/recusal.html",
+        {
+            "application": application,
+            "form": form,
+            "requests": application.recusal_requests.all(),
+            "closes_on": stage.starts_on if stage else None,
+            "is_open": stage is None or today() < stage.starts_on,
+        },
+        status=400 if form.errors else 200,
     )

@@ -398,6 +398,9 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "current_decision": current_decision,
             "can_edit": can_edit and state in EDITABLE,
             "can_withdraw": can_edit and state in services.TRANSITIONS["withdraw"][0],
+            # A26.1: before 材料评审 the applicant may name people who should not review it.
+            "can_request_recusal": can_edit
+            and state not in {State.DRAFT, State.WITHDRAWN, State.NOT_ACCEPTED},
             "can_recommend": can_recommend and state == State.SUBMITTED,
             "can_decide": can_decide and state == State.RECOMMENDED,
             "can_correct": can_decide

@@ -121,6 +121,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "experts:confirm": SIGNED_IN_POST,
     "experts:declare": SIGNED_IN_POST,
     "experts:read": {"anon": 302, "default": 404},
+    "experts:attachment": {"anon": 302, "default": 404},
+    "experts:recusal": {"anon": 302, "applicant": 200, "default": 404},
+    "experts:export_groups": OFFICE_PAGE,
     "healthz": {"default": 200},
 }
 # Whole namespaces checked through a representative URL (the rest share its gate).
@@ -175,8 +178,16 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[cycle.pk])
     if name in {"experts:lock", "experts:assign", "experts:leader"}:
         return reverse(name, args=[1])
-    if name in {"experts:confirm", "experts:declare", "experts:read", "experts:open_group"}:
+    if name in {
+        "experts:confirm",
+        "experts:declare",
+        "experts:read",
+        "experts:open_group",
+        "experts:recusal",
+    }:
         return reverse(name, args=[application.public_id])
+    if name == "experts:attachment":
+        return reverse(name, args=[application.public_id, application.attachments.get().public_id])
     if name == "accounts:unit_change":
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
     if name == "accounts:role_revoke":

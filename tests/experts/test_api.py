@@ -102,3 +102,32 @@ def _cycle(office: User) -> Any:
     from programs.services import create_cycle
 
     return create_cycle(actor=office, program=AwardProgram.objects.get(), year=2026)
+
+
+@pytest.mark.req("A26.1")
+def test_the_applicant_requests_a_recusal_through_the_api(
+    personas: dict[str, User], office: User, open_cycle: Any, org: Any
+) -> None:
+    from experts import services
+    from experts.models import Conflict
+    from intake import services as intake
+    from tests.intake.conftest import complete_form
+
+    applicant = personas["applicant"]
+    application = intake.start_application(actor=applicant, cycle=open_cycle, organization=org)
+    intake.save_draft(actor=applicant, application=application, data=complete_form())
+    path = f"/applications/{application.public_id}/recusal-requests"
+    body = {"name": "赵强", "reason": "competitor", "note": "竞争对手的顾问"}
+    refused = _call(_client("p_applicant"), "post", path, body)
+    assert refused.status_code == 409  # a draft: nothing to review yet
+    intake.submit_application(actor=applicant, application=application)
+    services.save_expert(actor=office, id_number="320682197501010017", **QUALIFIED)
+    made = _call(_client("p_applicant"), "post", path, body)
+    assert made.status_code == 201, made.content
+    assert set(made.json()) == {"name", "employer", "reason", "note", "requested_at"}
+    assert Conflict.objects.get().source == "applicant"
+    assert _call(_client("p_applicant"), "get", path).json()[0]["name"] == "赵强"
+    assert _call(_client("p_recommender"), "post", path, body).status_code == 403
+    bad = _call(_client("p_applicant"), "post", path, body | {"reason": "nonsense"})
+    assert bad.status_code == 400
+    assert bad.json()["fields"]["reason"] == ["请选择回避原因。"]

@@ -3,7 +3,9 @@ A17.1, A26.1)."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -19,6 +21,8 @@ from tests.conftest import client_for
 from tests.experts.test_groups import accepted, pool
 from tests.experts.test_import_and_access import _row, _sheet, assigned, expert
 from tests.experts.test_pool import QUALIFIED
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 __all__ = ["accepted", "assigned", "expert", "pool"]
 
@@ -350,3 +354,103 @@ def test_office_records_a_sanction_on_the_experts_page(
         .status_code
         == 403
     )
+
+
+# --- the Office's export, the applicant's recusal requests, the expert's downloads -------------
+
+
+@pytest.mark.req("A17.1")
+def test_the_office_exports_the_groups_to_excel(
+    accepted: Application, pool: list[Expert], office: User, personas: dict[str, User]
+) -> None:
+    client = client_for(office)
+    client.post(reverse("experts:propose", args=[accepted.cycle_id]), {"stage": "material_review"})
+    group = ReviewGroup.objects.get(application=accepted)
+    leader = Assignment.objects.filter(group=group).first()
+    assert leader is not None
+    services.set_leader(actor=office, group=group, expert=leader.expert)
+    response = client.get(
+        reverse("experts:export_groups"),
+        {"cycle": str(accepted.cycle_id), "stage": "material_review"},
+    )
+    assert response.status_code == 200
+    assert unquote(response["Content-Disposition"]).endswith("2026年度材料评审专家组.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("年度", "阶段", "申报人", "类别", "专家", "组内角色")
+    body = rows[1:]
+    assert len(body) == 2  # the policy's group size in this fixture
+    assert {r[2] for r in body} == {accepted.applicant_name}
+    assert sorted(r[5] for r in body) == ["成员", "组长"]
+    assert all(r[9] == "优化分配" for r in body)
+    assert client_for(personas["expert"]).get(reverse("experts:export_groups")).status_code == 403
+
+
+@pytest.mark.req("A26.1")
+def test_the_applicant_requests_a_recusal_without_learning_the_pool(
+    accepted: Application, pool: list[Expert], office: User, personas: dict[str, User]
+) -> None:
+    client = client_for(personas["applicant"])
+    detail = client.get(reverse("intake:detail", args=[accepted.public_id])).content.decode()
+    page = reverse("experts:recusal", args=[accepted.public_id])
+    assert page in detail
+    bad = client.post(page, {"name": "专家0", "reason": "competitor", "note": ""})
+    assert bad.status_code == 400
+    assert "专家0" in bad.content.decode()  # the input is kept
+    replies = []
+    for name in ("专家0", "不在库的人"):
+        response = client.post(
+            page, {"name": name, "reason": "competitor", "note": "竞争对手的顾问"}, follow=True
+        )
+        replies.append(response.content.decode().replace(name, "某人"))
+        assert "pool" not in response.content.decode()
+    # The two replies read the same: nothing says whether the person is in the pool.
+    assert replies[0].count("如在专家库中") == replies[1].count("如在专家库中") == 1
+    assert list(Conflict.objects.values_list("expert__name", "source")) == [("专家0", "applicant")]
+    board = client_for(office).get(reverse("experts:groups")).content.decode()
+    assert "不在库的人" in board
+    assert "专家库中无此人" in board
+    assert client_for(personas["recommender"]).get(page).status_code == 404
+
+
+@pytest.mark.req("A26.1")
+def test_an_expert_downloads_the_materials_attachments_audited(
+    open_cycle: Any, org: Any, expert: Expert, office: User, personas: dict[str, User]
+) -> None:
+    from intake import services as intake
+    from tests.intake.conftest import complete_form
+
+    applicant = personas["applicant"]
+    application = intake.start_application(actor=applicant, cycle=open_cycle, organization=org)
+    intake.save_draft(actor=applicant, application=application, data=complete_form())
+    kept = intake.add_attachment(
+        actor=applicant, application=application, section="general", name="执照.pdf", data=PDF
+    )
+    dropped = intake.add_attachment(
+        actor=applicant, application=application, section="general", name="旧.pdf", data=PDF
+    )
+    intake.remove_attachment(actor=applicant, attachment=dropped)
+    intake.submit_application(actor=applicant, application=application)
+    group = ReviewGroup.objects.create(application=application, stage="material_review")
+    services.assign_manually(actor=office, group=group, expert=expert, reason="测试")
+    services.set_code_of_conduct(actor=office, cycle=open_cycle, text="守则")
+    user = personas["expert"]
+    client = client_for(user)
+    url = reverse("experts:attachment", args=[application.public_id, kept.public_id])
+    services.acknowledge(actor=user, cycle=open_cycle)
+    assert client.get(url).status_code == 404  # not yet confirmed free of conflict
+    services.confirm_no_conflict(actor=user, application=application)
+    assert url in client.get(reverse("experts:read", args=[application.public_id])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.getvalue() == PDF
+    event = AuditEvent.objects.get(action="experts.attachment.download")
+    assert (event.actor_id, event.role) == (user.pk, "expert")
+    gone = reverse("experts:attachment", args=[application.public_id, dropped.public_id])
+    assert client.get(gone).status_code == 404  # not in the submitted version
+    services.declare_conflict(
+        actor=user, application=application, expert=expert, reason="other", note="同学"
+    )
+    assert client.get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="experts.attachment.download").count() == 1

@@ -172,34 +172,78 @@ def test_a_declared_conflict_removes_an_existing_assignment(
 
 
 @pytest.mark.req("A26.1")
-def test_the_applicant_objects_before_review_starts_only(
+def test_the_applicant_names_people_to_recuse_before_review_starts_only(
     accepted: Application, expert: Expert, personas: dict[str, User], time_machine: Any
 ) -> None:
+    applicant = personas["applicant"]
     with pytest.raises(ServiceError, match="理由"):
-        services.declare_conflict(
-            actor=personas["applicant"], application=accepted, expert=expert, reason="competitor"
+        services.request_recusal(
+            actor=applicant, application=accepted, name="赵强", reason="competitor", note=""
         )
-    services.declare_conflict(
-        actor=personas["applicant"],
+    with pytest.raises(ServiceError, match="回避原因"):
+        services.request_recusal(
+            actor=applicant, application=accepted, name="赵强", reason="self", note="x"
+        )
+    services.request_recusal(
+        actor=applicant,
         application=accepted,
-        expert=expert,
+        name="赵强",
         reason="competitor",
         note="其任职单位与我司为直接竞争对手",
     )
+    conflict = Conflict.objects.get()
+    assert (conflict.expert, conflict.source) == (expert, Role.APPLICANT.value)
+    assert AuditEvent.objects.filter(action="experts.recusal.request").count() == 1
     time_machine.move_to(
         dt.datetime(2026, 6, 2, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False
     )
     with pytest.raises(StateConflict, match="材料评审已开始"):
-        services.declare_conflict(
-            actor=personas["applicant"],
+        services.request_recusal(
+            actor=applicant, application=accepted, name="钱七", reason="other", note="x"
+        )
+    with pytest.raises(PermissionDenied):
+        services.request_recusal(
+            actor=personas["recommender"],
             application=accepted,
-            expert=expert,
+            name="赵强",
             reason="other",
             note="x",
         )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied):  # the applicant cannot address the pool directly
         services.declare_conflict(
-            actor=personas["recommender"], application=accepted, expert=expert, reason="other"
+            actor=applicant, application=accepted, expert=expert, reason="competitor", note="x"
         )
     assert Conflict.objects.count() == 1
-    assert Role.APPLICANT.value == Conflict.objects.get().source
+
+
+@pytest.mark.req("A26.1")
+def test_a_recusal_matches_namesakes_by_employer_and_experts_who_join_later(
+    accepted: Application, expert: Expert, office: User, personas: dict[str, User]
+) -> None:
+    services.save_expert(actor=office, expert=expert, employments=[{"employer_name": "南通大学"}])
+    services.request_recusal(
+        actor=personas["applicant"],
+        application=accepted,
+        name="赵强",
+        employer="江苏某竞争公司",
+        reason="competitor",
+        note="竞争对手的技术总监",
+    )
+    assert not Conflict.objects.exists()  # the namesake at 南通大学 is not the person named
+    services.request_recusal(
+        actor=personas["applicant"],
+        application=accepted,
+        name="孙立",
+        reason="relative",
+        note="董事长的亲属",
+    )
+    assert not Conflict.objects.exists()  # not (yet) in the pool
+    joined = services.save_expert(
+        actor=office,
+        id_number="320682198001010015",
+        **(QUALIFIED | {"name": "孙立"}),
+        employments=[{"employer_name": "市标准化院"}],
+    )
+    found = services.detect_conflicts(actor=office, cycle=accepted.cycle)
+    assert [(c.expert, c.source, c.reason) for c in found] == [(joined, "applicant", "relative")]
+    assert services.detect_conflicts(actor=office, cycle=accepted.cycle) == []  # idempotent
