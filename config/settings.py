@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "programs",
     "intake",
     "experts",
+    "review",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ from accounts.models import Role, User
 from accounts.selectors import has_role
 from audit.services import record
 from intake.eligibility import years_before
-from intake.models import Application, Attachment, State
+from intake.models import IN_REVIEW, Application, Attachment, State
 from lib import idcard, industries
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Policy, Stage
@@ -683,7 +683,7 @@ def _group_stage(stage: str) -> Stage:
 
 def _applications_for_stage(cycle: Cycle, stage: Stage) -> list[Application]:
     """材料评审 for every accepted application; 现场评审 for organizations only (A10.3)."""
-    qs = Application.objects.filter(cycle=cycle, state=State.ACCEPTED).select_related(
+    qs = Application.objects.filter(cycle=cycle, state__in=IN_REVIEW).select_related(
         "organization", "individual"
     )
     if stage == Stage.SITE_REVIEW:

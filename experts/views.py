@@ -24,7 +24,7 @@ from accounts.selectors import users_with_role
 from audit.services import record
 from intake import eligibility
 from intake import forms as intake_forms
-from intake.models import Application, State
+from intake.models import IN_REVIEW, Application
 from lib import excel, industries
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
@@ -355,7 +355,7 @@ def groups(request: HttpRequest) -> HttpResponse:
         return render(request, "experts/groups.html", context)
     active = Assignment.objects.filter(removed_at__isnull=True).select_related("expert")
     applications = (
-        Application.objects.filter(cycle=cycle, state=State.ACCEPTED)
+        Application.objects.filter(cycle=cycle, state__in=IN_REVIEW)
         .select_related("organization", "individual")
         .prefetch_related(
             Prefetch(

@@ -26,8 +26,15 @@ class State(models.TextChoices):
     RECOMMENDED = "recommended", "已推荐，待资格审查"
     ACCEPTED = "accepted", "已受理"
     NOT_ACCEPTED = "not_accepted", "不予受理"
+    MATERIAL_REVIEW = "material_review", "材料评审中"
+    SITE_REVIEW = "site_review", "现场评审中"
+    EVALUATED = "evaluated", "已完成综合评价"
     WITHDRAWN = "withdrawn", "已撤回"
     DISQUALIFIED = "disqualified", "已撤销申报资格"
+
+
+# Accepted and not yet decided: the applications the review groups work on (A17.1).
+IN_REVIEW = frozenset({State.ACCEPTED, State.MATERIAL_REVIEW, State.SITE_REVIEW, State.EVALUATED})
 
 
 class Application(models.Model):

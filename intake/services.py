@@ -1,7 +1,7 @@
 """申报推荐 and 资格审查: one function per thing a person does with an application.
 
 Each runs in one transaction, checks permission and state, writes its audit event and
-schedules its notifications. `_transition` is the only code that assigns `Application.state`.
+schedules its notifications. `transition` is the only code that assigns `Application.state`.
 """
 
 from __future__ import annotations
@@ -49,16 +49,29 @@ TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
     "not_accept": (frozenset({State.RECOMMENDED}), State.NOT_ACCEPTED),
     "correct_to_accepted": (frozenset({State.NOT_ACCEPTED}), State.ACCEPTED),
     "correct_to_not_accepted": (frozenset({State.ACCEPTED}), State.NOT_ACCEPTED),
+    # The review stages (review.services): 材料评审, 现场评审 (organizations), 综合评价.
+    "start_material_review": (frozenset({State.ACCEPTED}), State.MATERIAL_REVIEW),
+    "start_site_review": (frozenset({State.MATERIAL_REVIEW}), State.SITE_REVIEW),
+    "evaluate": (frozenset({State.MATERIAL_REVIEW, State.SITE_REVIEW}), State.EVALUATED),
     "withdraw": (
         frozenset(
-            {State.DRAFT, State.SUBMITTED, State.RETURNED, State.RECOMMENDED, State.ACCEPTED}
+            {
+                State.DRAFT,
+                State.SUBMITTED,
+                State.RETURNED,
+                State.RECOMMENDED,
+                State.ACCEPTED,
+                State.MATERIAL_REVIEW,
+                State.SITE_REVIEW,
+                State.EVALUATED,
+            }
         ),
         State.WITHDRAWN,
     ),
 }
 
 
-def _transition(application: Application, action: str, **fields: Any) -> State:
+def transition(application: Application, action: str, **fields: Any) -> State:
     """Move the application's state by `action` with a conditional UPDATE: when another person
     (or a double click) moved it first, nothing is written and the caller is told."""
     sources, target = TRANSITIONS[action]
@@ -331,7 +344,7 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
     with transaction.atomic():
         submitted_at = now()
         number = application.version + 1
-        before = _transition(application, "submit", version=number, submitted_at=submitted_at)
+        before = transition(application, "submit", version=number, submitted_at=submitted_at)
         attachments = [
             {
                 "id": str(a.public_id),
@@ -422,7 +435,7 @@ def withdraw_application(*, actor: User, application: Application, reason: str) 
     """The applicant withdraws (participation is voluntary, A3.1)."""
     _require(actor, "intake.edit_application", application)
     with transaction.atomic():
-        before = _transition(application, "withdraw")
+        before = transition(application, "withdraw")
         record(
             actor=actor,
             role=_applicant_role(application.kind),
@@ -459,7 +472,7 @@ def recommend_application(*, actor: User, application: Application, opinion: str
             f"推荐截止日期为{due:%Y年%m月%d日}，已过期。", code="outside_window", article="A15.3"
         )
     with transaction.atomic():
-        before = _transition(application, "recommend")
+        before = transition(application, "recommend")
         rec = Recommendation.objects.create(
             application=application,
             version=application.version,
@@ -503,7 +516,7 @@ def return_application(*, actor: User, application: Application, reason: str) ->
     if not reason.strip():
         raise ServiceError("请填写退回理由。", fields={"reason": ["请填写退回理由"]})
     with transaction.atomic():
-        before = _transition(application, "return")
+        before = transition(application, "return")
         if role == Role.OFFICE:
             QualificationDecision.objects.create(
                 application=application,
@@ -574,7 +587,7 @@ def decide_qualification(
         if not articles:
             raise ServiceError("请选择不予受理所依据的条款。", fields={"articles": ["请选择条款"]})
     with transaction.atomic():
-        before = _transition(application, "accept" if accept else "not_accept")
+        before = transition(application, "accept" if accept else "not_accept")
         decision = QualificationDecision.objects.create(
             application=application,
             version=application.version,
@@ -666,7 +679,7 @@ def correct_decision(
     elif not articles:
         raise ServiceError("请选择不予受理所依据的条款。", fields={"articles": ["请选择条款"]})
     with transaction.atomic():
-        before = _transition(
+        before = transition(
             application, "correct_to_accepted" if accept else "correct_to_not_accepted"
         )
         corrected = QualificationDecision.objects.create(

@@ -60,6 +60,11 @@ class Policy(models.Model):
     weight_material_individual = models.PositiveSmallIntegerField(
         "个人类材料评审权重（%）", default=100
     )
+    # Consensus (A17.1): items whose experts differ by more than this many percentage points are
+    # flagged for the group's discussion.
+    consensus_spread_points = models.PositiveSmallIntegerField(
+        "评分分歧提示阈值（百分点）", default=30, validators=[MaxValueValidator(100)]
+    )
     # A21.1 bonuses (yuan)
     bonus_organization_award = models.PositiveIntegerField("市长质量奖奖金（元）", default=200000)
     bonus_organization_nomination = models.PositiveIntegerField("提名奖奖金（元）", default=100000)

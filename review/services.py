@@ -1,0 +1,852 @@
+"""The actions of 材料评审, 现场评审 and 综合评价 (A9.1, A10, A17.1, A18.1, A27.1, A28.1).
+
+Each is a keyword-only verb that checks who may act and when, runs in one transaction and appends
+its audit event there (STYLE.md). The arithmetic is `lib/scoring.py`; what an expert may open is
+`experts.selectors`. Application states move through `intake.services.transition`:
+accepted -> material_review (open_phase) -> site_review (organizations, open_phase) ->
+evaluated (evaluate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from accounts.models import Role, User
+from audit.services import record
+from experts.models import Assignment, ReviewGroup
+from experts.selectors import openable_applications
+from intake.models import Application, Kind, State
+from intake.services import transition
+from lib import rubrics, scoring
+from lib.errors import PermissionDenied, ServiceError, StateConflict
+from programs.models import Cycle, Stage
+from programs.selectors import now, today
+
+from .models import (
+    REVIEW_STAGES,
+    Consensus,
+    ConsensusItem,
+    Evaluation,
+    Feedback,
+    ItemScore,
+    ReviewPhase,
+    Rubric,
+    RubricItem,
+    Scorecard,
+    SiteVisit,
+)
+
+TEXT_LIMIT = 4000
+
+
+def _require(actor: User, perm: str, obj: Any = None) -> None:
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied()
+
+
+def _stage(stage: str) -> Stage:
+    if stage not in {s.value for s in REVIEW_STAGES}:
+        raise ServiceError("评审阶段应为材料评审或现场评审。", fields={"stage": ["无效"]})
+    return Stage(stage)
+
+
+def _text(value: str, label: str, errors: dict[str, list[str]], key: str) -> str:
+    value = (value or "").strip()
+    if len(value) > TEXT_LIMIT:
+        errors.setdefault(key, []).append(f"{label}不能超过{TEXT_LIMIT}字。")
+    return value
+
+
+# --- rubrics (A9.1) ----------------------------------------------------------------------------
+
+
+def review_started(cycle: Cycle) -> bool:
+    """Once a phase has opened the rubric is what the experts score against: it is fixed."""
+    return ReviewPhase.objects.filter(cycle=cycle, opened_at__isnull=False).exists()
+
+
+def ensure_rubric(*, actor: User, cycle: Cycle, kind: str) -> Rubric:
+    """The cycle's rubric for a kind, copied from `data/gbt19580.yaml` the first time (audited
+    as `review.rubric.create`). Later changes to the file never touch a cycle's copy."""
+    _require(actor, "review.manage")
+    existing = Rubric.objects.filter(cycle=cycle, applies_to=kind).first()
+    if existing is not None:
+        return existing
+    source = rubrics.rubric_for(kind)
+    with transaction.atomic():
+        rubric = Rubric.objects.create(
+            cycle=cycle,
+            applies_to=kind,
+            key=source.key,
+            name=source.name,
+            total_points=source.total_points,
+            categories=[
+                {"code": c.code, "name": c.name, "points": c.points} for c in source.categories
+            ],
+        )
+        RubricItem.objects.bulk_create(
+            RubricItem(
+                rubric=rubric,
+                position=n,
+                code=i.code,
+                category=i.category,
+                name=i.name,
+                points=i.points,
+                type=i.type,
+            )
+            for n, i in enumerate(source.items)
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="review.rubric.create",
+            obj=rubric,
+            after={"key": rubric.key, "items": len(source.items)},
+        )
+    return rubric
+
+
+def rubric_errors(
+    total_points: int, categories: list[Mapping[str, Any]], items: list[Mapping[str, Any]]
+) -> list[str]:
+    """What is wrong with a rubric: items must sum to the total and to their category's points,
+    codes be unique, points positive, types process or result."""
+    errors = []
+    codes = [str(i.get("code", "")).strip() for i in items]
+    if any(not c for c in codes):
+        errors.append("每个条款都应有编号。")
+    if len(set(codes)) != len(codes):
+        errors.append("条款编号重复。")
+    category_codes = {str(c.get("code")) for c in categories}
+    for i in items:
+        points = i.get("points")
+        if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
+            errors.append(f"条款{i.get('code')}的分值应为正整数。")
+        if i.get("type") not in RubricItem.Type.values:
+            errors.append(f"条款{i.get('code')}的类型应为过程或结果。")
+        if str(i.get("category")) not in category_codes:
+            errors.append(f"条款{i.get('code')}所属类目{i.get('category')}不存在。")
+    if errors:
+        return errors
+    total = sum(int(i["points"]) for i in items)
+    if total != total_points:
+        errors.append(f"各条款分值之和为{total}分，与总分{total_points}分不符。")
+    for c in categories:
+        in_category = sum(int(i["points"]) for i in items if str(i["category"]) == str(c["code"]))
+        if in_category != int(c["points"]):
+            errors.append(
+                f"类目{c['code']}{c.get('name', '')}的条款分值之和为{in_category}分，"
+                f"与该类目{c['points']}分不符。"
+            )
+    return errors
+
+
+def save_rubric(
+    *,
+    actor: User,
+    cycle: Cycle,
+    kind: str,
+    categories: list[Mapping[str, Any]],
+    items: list[Mapping[str, Any]],
+) -> Rubric:
+    """Replace a cycle's rubric (A9.1) until review starts, never after; a rubric whose items do
+    not add up is refused with each reason. Side effects: version + 1, `review.rubric.change`."""
+    _require(actor, "review.manage")
+    if kind not in Kind.values:
+        raise ServiceError("适用类别无效。", fields={"kind": ["无效"]})
+    rubric = ensure_rubric(actor=actor, cycle=cycle, kind=kind)
+    errors = rubric_errors(rubric.total_points, categories, items)
+    if errors:
+        raise ServiceError("评价准则未保存：" + errors[0], fields={"items": errors})
+    with transaction.atomic():
+        locked = Rubric.objects.select_for_update().get(pk=rubric.pk)
+        if review_started(cycle):
+            raise StateConflict("评审已开始，本年度评价准则不能再修改。", article="A9.1")
+        before = {"version": locked.version, "items": locked.items.count()}
+        locked.items.all().delete()
+        RubricItem.objects.bulk_create(
+            RubricItem(
+                rubric=locked,
+                position=n,
+                code=str(i["code"]).strip(),
+                category=str(i["category"]),
+                name=str(i.get("name", "")).strip()[:100],
+                points=int(i["points"]),
+                type=str(i["type"]),
+            )
+            for n, i in enumerate(items)
+        )
+        locked.categories = [
+            {"code": str(c["code"]), "name": str(c.get("name", "")), "points": int(c["points"])}
+            for c in categories
+        ]
+        locked.version = F("version") + 1
+        locked.save(update_fields=["categories", "version", "updated_at"])
+        locked.refresh_from_db()
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="review.rubric.change",
+            obj=locked,
+            before=before,
+            after={"version": locked.version, "items": len(items)},
+        )
+    return locked
+
+
+# --- phases ------------------------------------------------------------------------------------
+
+
+def _in_scope(cycle: Cycle, stage: Stage) -> list[Application]:
+    """The applications a stage opens for: 材料评审 every accepted one, 现场评审 organizations
+    whose material review is agreed."""
+    if stage == Stage.MATERIAL_REVIEW:
+        return list(Application.objects.filter(cycle=cycle, state=State.ACCEPTED))
+    return list(
+        Application.objects.filter(
+            cycle=cycle, state=State.MATERIAL_REVIEW, kind=Kind.ORGANIZATION
+        ).filter(review_groups__stage=Stage.MATERIAL_REVIEW, review_groups__consensus__final=True)
+    )
+
+
+def deadline(cycle: Cycle, stage: str) -> dt.date | None:
+    """The last day of a review stage in the cycle's calendar (scorecards close after it)."""
+    found = cycle.stages.filter(stage=stage).first()
+    return found.ends_on if found else None
+
+
+def open_phase(
+    *, actor: User, cycle: Cycle, stage: str, others_visible: bool = True
+) -> ReviewPhase:
+    """Open a review stage for scoring (A17.1): every application in scope must have a group with
+    a leader (and, on site, a supervisor and a scheduled visit). The applications move to
+    材料评审中 / 现场评审中; the rubrics are fixed from now on. Side effects:
+    `review.phase.open`, one transition per application."""
+    _require(actor, "review.manage")
+    stage_ = _stage(stage)
+    applications = _in_scope(cycle, stage_)
+    groups = {
+        g.application_id: g
+        for g in ReviewGroup.objects.filter(application__in=applications, stage=stage_)
+        .select_related("site_visit")
+        .prefetch_related("assignments")
+    }
+    missing = []
+    for application in applications:
+        group = groups.get(application.pk)
+        if group is None or not [a for a in group.assignments.all() if a.removed_at is None]:
+            missing.append(f"{application.applicant_name}：尚未组成专家组")
+        elif group.leader_id is None:
+            missing.append(f"{application.applicant_name}：尚未确定组长")
+        elif stage_ == Stage.SITE_REVIEW and group.supervisor_id is None:
+            missing.append(f"{application.applicant_name}：尚未委派评审监督员")
+        elif stage_ == Stage.SITE_REVIEW and not hasattr(group, "site_visit"):
+            missing.append(f"{application.applicant_name}：尚未安排现场评审")
+    if missing:
+        raise ServiceError(
+            f"{len(missing)}项申报尚不具备评审条件：" + "；".join(missing[:5]),
+            fields={"applications": missing},
+        )
+    with transaction.atomic():
+        phase, _ = ReviewPhase.objects.select_for_update().get_or_create(cycle=cycle, stage=stage_)
+        if phase.is_open:
+            raise StateConflict(f"{stage_.label}已开放评分。")
+        for kind in Kind.values:
+            ensure_rubric(actor=actor, cycle=cycle, kind=kind)
+        phase.is_open = True
+        phase.others_visible = others_visible
+        phase.opened_at = phase.opened_at or now()
+        phase.closed_at = None
+        phase.save()
+        action = "start_material_review" if stage_ == Stage.MATERIAL_REVIEW else "start_site_review"
+        for application in applications:
+            transition(application, action)
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="review.phase.open",
+            obj=phase,
+            after={
+                "stage": stage_.value,
+                "applications": len(applications),
+                "others_visible": others_visible,
+            },
+        )
+    return phase
+
+
+def close_phase(*, actor: User, cycle: Cycle, stage: str) -> ReviewPhase:
+    """Close scoring of a stage; drafts stay drafts. Side effect: `review.phase.close`."""
+    _require(actor, "review.manage")
+    stage_ = _stage(stage)
+    with transaction.atomic():
+        phase = ReviewPhase.objects.select_for_update().filter(cycle=cycle, stage=stage_).first()
+        if phase is None or not phase.is_open:
+            raise StateConflict(f"{stage_.label}未开放评分。")
+        phase.is_open = False
+        phase.closed_at = now()
+        phase.save(update_fields=["is_open", "closed_at"])
+        record(actor=actor, role=Role.OFFICE, action="review.phase.close", obj=phase)
+    return phase
+
+
+# --- scorecards (A17.1) ------------------------------------------------------------------------
+
+
+def _own_assignment(actor: User, assignment: Assignment) -> None:
+    """The acting expert holds this assignment, still active, and may open the application
+    (signed the code, confirmed no conflict, not conflicted): otherwise it does not exist."""
+    expert = getattr(actor, "expert", None)
+    if (
+        expert is None
+        or assignment.expert_id != expert.pk
+        or assignment.removed_at is not None
+        or not openable_applications(actor).filter(pk=assignment.group.application_id).exists()
+    ):
+        raise ServiceError("评分表不存在。", status=404)
+
+
+def _scoring_open(group: ReviewGroup) -> None:
+    cycle = group.application.cycle
+    phase = ReviewPhase.objects.filter(cycle=cycle, stage=group.stage).first()
+    label = Stage(group.stage).label
+    if phase is None or not phase.is_open:
+        raise StateConflict(f"{label}尚未开放评分或已关闭。")
+    last = deadline(cycle, group.stage)
+    if last is not None and today() > last:
+        raise StateConflict(
+            f"{label}评分已于{last:%Y年%-m月%-d日}截止，不能再保存或提交。", article="A11.1"
+        )
+
+
+def _clean_scores(
+    rubric: Rubric, scores: Mapping[str, Mapping[str, Any]]
+) -> tuple[dict[int, dict[str, Any]], dict[str, list[str]]]:
+    items = {i.code: i for i in rubric.items.all()}
+    cleaned: dict[int, dict[str, Any]] = {}
+    errors: dict[str, list[str]] = {}
+    for code, entry in scores.items():
+        item = items.get(code)
+        if item is None:
+            errors.setdefault(code, []).append(f"准则中没有条款{code}。")
+            continue
+        percent = entry.get("percent")
+        if percent in ("", None):
+            percent = None
+        else:
+            try:
+                percent = scoring.check_percent(
+                    int(percent) if isinstance(percent, str) else percent
+                )
+            except ValueError as exc:
+                errors.setdefault(code, []).append(f"{code}：{exc}")
+                percent = None
+        cleaned[item.pk] = {
+            "percent": percent,
+            "strengths": _text(entry.get("strengths", ""), f"{code}优势", errors, code),
+            "opportunities": _text(entry.get("opportunities", ""), f"{code}改进机会", errors, code),
+        }
+    return cleaned, errors
+
+
+def save_scorecard(
+    *,
+    actor: User,
+    assignment: Assignment,
+    scores: Mapping[str, Mapping[str, Any]],
+    summary: str = "",
+    revision: int,
+) -> Scorecard:
+    """Save the expert's draft (autosave): percentages in steps of 5, strengths and
+    opportunities per item. `revision` is the one the expert's page was showing: if another
+    window saved since, nothing is written and the expert is told (their input stays on their
+    page). Side effect: `review.scorecard.save`."""
+    _own_assignment(actor, assignment)
+    group = assignment.group
+    _scoring_open(group)
+    rubric = Rubric.objects.get(cycle=group.application.cycle, applies_to=group.application.kind)
+    cleaned, errors = _clean_scores(rubric, scores)
+    errors_summary: dict[str, list[str]] = {}
+    summary = _text(summary, "总体评价", errors_summary, "summary")
+    errors |= errors_summary
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ServiceError(f"评分未保存：{first}", fields=errors)
+    with transaction.atomic():
+        card, _ = Scorecard.objects.get_or_create(
+            assignment=assignment, defaults={"rubric": rubric}
+        )
+        if card.state == Scorecard.State.SUBMITTED:
+            raise StateConflict("评分表已提交，不能再修改；如需修改，请联系组长退回。")
+        updated = Scorecard.objects.filter(
+            pk=card.pk, revision=revision, state=Scorecard.State.DRAFT
+        ).update(revision=F("revision") + 1, summary=summary, saved_at=now())
+        if not updated:
+            card.refresh_from_db()
+            raise StateConflict(
+                f"该评分表已在其他窗口保存（{card.saved_at:%H:%M:%S}），本次未保存。"
+                "请复制您刚填写的内容，刷新页面后再保存。",
+                code="stale",
+            )
+        existing = {s.item_id: s for s in card.scores.all()}
+        for item_id, values in cleaned.items():
+            score = existing.get(item_id)
+            if score is None:
+                ItemScore.objects.create(scorecard=card, item_id=item_id, **values)
+            elif any(getattr(score, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(score, k, v)
+                score.save()
+        card.refresh_from_db()
+        record(
+            actor=actor,
+            role=Role.EXPERT,
+            action="review.scorecard.save",
+            obj=card,
+            after={"revision": card.revision, "items": len(cleaned)},
+        )
+    return card
+
+
+def missing_for_submission(card: Scorecard) -> list[str]:
+    """What a card lacks before it can be submitted: a percentage for every item and, for each
+    item, written strengths or opportunities for improvement."""
+    scores = {s.item_id: s for s in card.scores.all()}
+    missing = []
+    for item in card.rubric.items.all():
+        score = scores.get(item.pk)
+        if score is None or score.percent is None:
+            missing.append(f"{item.code} {item.name}：未评分")
+        elif not (score.strengths or score.opportunities):
+            missing.append(f"{item.code} {item.name}：未填写优势或改进机会")
+    return missing
+
+
+def submit_scorecard(*, actor: User, scorecard: Scorecard) -> Scorecard:
+    """Submit and lock the card once complete. Side effect: `review.scorecard.submit`."""
+    _own_assignment(actor, scorecard.assignment)
+    _scoring_open(scorecard.assignment.group)
+    missing = missing_for_submission(scorecard)
+    if missing:
+        raise ServiceError(
+            f"评分表尚不完整（{len(missing)}项）：" + "；".join(missing[:3]),
+            fields={"items": missing},
+        )
+    with transaction.atomic():
+        updated = Scorecard.objects.filter(pk=scorecard.pk, state=Scorecard.State.DRAFT).update(
+            state=Scorecard.State.SUBMITTED, submitted_at=now(), revision=F("revision") + 1
+        )
+        if not updated:
+            raise StateConflict("评分表已提交。")
+        scorecard.refresh_from_db()
+        record(
+            actor=actor,
+            role=Role.EXPERT,
+            action="review.scorecard.submit",
+            obj=scorecard,
+            after={"score": str(card_score(scorecard))},
+        )
+    return scorecard
+
+
+def card_score(card: Scorecard) -> Decimal:
+    """The points of a card's scored items (unscored items count nothing)."""
+    return scoring.stage_score(
+        (s.item.points, s.percent)
+        for s in card.scores.select_related("item")
+        if s.percent is not None
+    )
+
+
+def is_leader(actor: User, group: ReviewGroup) -> bool:
+    expert = getattr(actor, "expert", None)
+    return expert is not None and group.leader_id == expert.pk
+
+
+def reopen_scorecard(*, actor: User, scorecard: Scorecard, reason: str) -> Scorecard:
+    """The group leader returns a member's submitted card for correction, with a reason, before
+    the consensus is confirmed. Side effect: `review.scorecard.reopen`."""
+    group = scorecard.assignment.group
+    if not is_leader(actor, group):
+        raise PermissionDenied("只有专家组组长可以退回评分表。")
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("请填写退回理由。", fields={"reason": ["必填"]})
+    if Consensus.objects.filter(group=group, final=True).exists():
+        raise StateConflict("专家组共识已确认，评分表不能再退回。")
+    with transaction.atomic():
+        updated = Scorecard.objects.filter(pk=scorecard.pk, state=Scorecard.State.SUBMITTED).update(
+            state=Scorecard.State.DRAFT, submitted_at=None, revision=F("revision") + 1
+        )
+        if not updated:
+            raise StateConflict("该评分表尚未提交，无需退回。")
+        scorecard.refresh_from_db()
+        record(
+            actor=actor,
+            role=Role.EXPERT,
+            action="review.scorecard.reopen",
+            obj=scorecard,
+            reason=reason,
+        )
+    return scorecard
+
+
+# --- consensus ---------------------------------------------------------------------------------
+
+
+def save_consensus(
+    *,
+    actor: User,
+    group: ReviewGroup,
+    items: Mapping[str, Mapping[str, Any]],
+    comment: str = "",
+    final: bool = False,
+) -> Consensus:
+    """The leader records the group's agreed percentage per item after discussion, once every
+    member's card is submitted; `final` confirms it (then every item needs a percentage) and
+    fixes the stage score. Side effect: `review.consensus.save` or `review.consensus.confirm`."""
+    if not is_leader(actor, group):
+        raise PermissionDenied("只有专家组组长可以记录共识。")
+    if not openable_applications(actor).filter(pk=group.application_id).exists():
+        raise ServiceError("专家组不存在。", status=404)
+    active = group.assignments.filter(removed_at__isnull=True)
+    pending = active.exclude(scorecard__state=Scorecard.State.SUBMITTED)
+    if pending.exists():
+        names = "、".join(a.expert.name for a in pending.select_related("expert"))
+        raise StateConflict(f"尚有专家未提交评分表：{names}。")
+    rubric = Rubric.objects.get(cycle=group.application.cycle, applies_to=group.application.kind)
+    cleaned, errors = _clean_scores(rubric, items)
+    comment_errors: dict[str, list[str]] = {}
+    comment = _text(comment, "综合意见", comment_errors, "comment")
+    errors |= comment_errors
+    if final:
+        for item in rubric.items.all():
+            if cleaned.get(item.pk, {}).get("percent") is None:
+                errors.setdefault(item.code, []).append(f"{item.code}：未给出共识比例")
+    if errors:
+        raise ServiceError("共识未保存：" + next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        consensus = Consensus.objects.select_for_update().filter(group=group).first()
+        if consensus is not None and consensus.final:
+            raise StateConflict("专家组共识已确认，不能再修改。")
+        if consensus is None:
+            consensus = Consensus.objects.create(group=group, recorded_by=actor, recorded_at=now())
+        existing = {c.item_id: c for c in consensus.items.all()}
+        for item_id, values in cleaned.items():
+            if values["percent"] is None:
+                existing.pop(item_id, None)
+                ConsensusItem.objects.filter(consensus=consensus, item_id=item_id).delete()
+                continue
+            row = existing.get(item_id)
+            if row is None:
+                ConsensusItem.objects.create(consensus=consensus, item_id=item_id, **values)
+            else:
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.save()
+        consensus.comment = comment
+        consensus.final = final
+        consensus.recorded_by = actor
+        consensus.recorded_at = now()
+        consensus.score = consensus_score(consensus) if final else None
+        consensus.save()
+        record(
+            actor=actor,
+            role=Role.EXPERT,
+            action="review.consensus.confirm" if final else "review.consensus.save",
+            obj=group,
+            after={"score": str(consensus.score) if final else None},
+        )
+    return consensus
+
+
+def consensus_score(consensus: Consensus) -> Decimal:
+    return scoring.stage_score(
+        (c.item.points, c.percent) for c in consensus.items.select_related("item")
+    )
+
+
+# --- site visits, the supervisor's report, feedback (A17.1, A27.1, A28.1) ----------------------
+
+
+def schedule_site_visit(
+    *, actor: User, group: ReviewGroup, starts_on: dt.date, ends_on: dt.date, place: str
+) -> SiteVisit:
+    """The Office schedules the on-site review of an organization. Side effect:
+    `review.site_visit.schedule`."""
+    _require(actor, "review.manage")
+    if group.stage != Stage.SITE_REVIEW:
+        raise ServiceError("只有现场评审专家组需要安排现场评审。")
+    place = place.strip()
+    errors: dict[str, list[str]] = {}
+    if not place:
+        errors["place"] = ["请填写现场评审地点。"]
+    if ends_on < starts_on:
+        errors["ends_on"] = ["结束日期不能早于开始日期。"]
+    window = group.application.cycle.stages.filter(stage=Stage.SITE_REVIEW).first()
+    if window and not (window.starts_on <= starts_on and ends_on <= window.ends_on):
+        errors["starts_on"] = [
+            f"现场评审应安排在{window.starts_on:%Y-%m-%d}至{window.ends_on:%Y-%m-%d}之间。"
+        ]
+    if errors:
+        raise ServiceError("现场评审未安排：" + next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        visit, created = SiteVisit.objects.select_for_update().get_or_create(
+            group=group,
+            defaults={
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "place": place[:200],
+                "scheduled_by": actor,
+            },
+        )
+        if not created:
+            if visit.recorded_at is not None:
+                raise StateConflict("现场评审已记录，不能再改期。")
+            visit.starts_on, visit.ends_on, visit.place = starts_on, ends_on, place[:200]
+            visit.save(update_fields=["starts_on", "ends_on", "place"])
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="review.site_visit.schedule",
+            obj=group,
+            after={"starts_on": starts_on, "ends_on": ends_on, "place": place},
+        )
+    return visit
+
+
+SITE_RECORD_FIELDS = {
+    "items_verified": "核实的条款",
+    "interviews": "访谈情况",
+    "evidence_seen": "查阅的证据",
+    "issues_found": "发现的问题",
+}
+
+
+def record_site_visit(*, actor: User, visit: SiteVisit, **fields: str) -> SiteVisit:
+    """The group leader records what the site visit verified (items, interviews, evidence,
+    issues), on or after its first day. Side effect: `review.site_visit.record`."""
+    group = visit.group
+    if not is_leader(actor, group):
+        raise PermissionDenied("只有专家组组长可以填写现场评审记录。")
+    if today() < visit.starts_on:
+        raise StateConflict(f"现场评审于{visit.starts_on:%Y-%m-%d}开始，届时方可填写记录。")
+    errors: dict[str, list[str]] = {}
+    values = {
+        key: _text(fields.get(key, ""), label, errors, key)
+        for key, label in SITE_RECORD_FIELDS.items()
+    }
+    if not values["items_verified"]:
+        errors.setdefault("items_verified", []).append("请填写核实的条款。")
+    if errors:
+        raise ServiceError("现场评审记录未保存：" + next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        for key, value in values.items():
+            setattr(visit, key, value)
+        visit.recorded_by = actor
+        visit.recorded_at = now()
+        visit.save()
+        record(actor=actor, role=Role.EXPERT, action="review.site_visit.record", obj=group)
+    return visit
+
+
+def file_supervisor_report(
+    *, actor: User, visit: SiteVisit, group_conduct: str, applicant_conduct: str
+) -> SiteVisit:
+    """The group's 评审监督员 reports on the group's and the applicant's conduct (A27.1).
+    Side effect: `review.site_visit.report`."""
+    if visit.group.supervisor_id != actor.pk:
+        raise PermissionDenied("只有该组的评审监督员可以提交监督报告。")
+    errors: dict[str, list[str]] = {}
+    group_conduct = _text(group_conduct, "专家组工作纪律情况", errors, "group_conduct")
+    applicant_conduct = _text(applicant_conduct, "申报单位情况", errors, "applicant_conduct")
+    if not group_conduct:
+        errors.setdefault("group_conduct", []).append("请填写专家组工作纪律情况。")
+    if not applicant_conduct:
+        errors.setdefault("applicant_conduct", []).append("请填写申报单位配合及廉洁情况。")
+    if errors:
+        raise ServiceError("监督报告未提交：" + next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        visit.group_conduct, visit.applicant_conduct = group_conduct, applicant_conduct
+        visit.reported_by, visit.reported_at = actor, now()
+        visit.save()
+        record(
+            actor=actor, role=Role.SUPERVISOR, action="review.site_visit.report", obj=visit.group
+        )
+    return visit
+
+
+def _rating(value: Any, label: str, errors: dict[str, list[str]], key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        errors.setdefault(key, []).append(f"{label}应为1至5分。")
+        return 0
+    return value
+
+
+def give_feedback(
+    *,
+    actor: User,
+    application: Application,
+    direction: str,
+    comments: str = "",
+    work_quality: int | None = None,
+    integrity: int | None = None,
+    discipline: int | None = None,
+) -> Feedback:
+    """Two-way feedback after the site visit (A28.1), once per direction: the organization rates
+    the group's work quality and integrity; the group's leader rates the organization's
+    discipline. Side effect: `review.feedback.give` (scores not copied into the audit)."""
+    group = application.review_groups.filter(stage=Stage.SITE_REVIEW).first()
+    visit = SiteVisit.objects.filter(group=group).first() if group else None
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    if direction == Feedback.Direction.OF_GROUP:
+        if not actor.has_perm("intake.edit_application", application):
+            raise PermissionDenied()
+        role = Role.APPLICANT
+        values["work_quality"] = _rating(work_quality, "工作质量", errors, "work_quality")
+        values["integrity"] = _rating(integrity, "廉洁自律", errors, "integrity")
+    elif direction == Feedback.Direction.OF_APPLICANT:
+        if group is None or not is_leader(actor, group):
+            raise PermissionDenied("由现场评审专家组组长代表专家组评价申报单位。")
+        role = Role.EXPERT
+        values["discipline"] = _rating(discipline, "遵守纪律", errors, "discipline")
+    else:
+        raise ServiceError("评价方向无效。", fields={"direction": ["无效"]})
+    if visit is None or visit.recorded_at is None:
+        raise StateConflict("现场评审结束并记录后方可评价。", article="A28.1")
+    comments = _text(comments, "意见", errors, "comments")
+    if errors:
+        raise ServiceError("评价未提交：" + next(iter(errors.values()))[0], fields=errors)
+    with transaction.atomic():
+        feedback, created = Feedback.objects.get_or_create(
+            application=application,
+            direction=direction,
+            defaults=values | {"comments": comments, "given_by": actor, "given_at": now()},
+        )
+        if not created:
+            raise StateConflict("已提交过评价，不能重复提交。")
+        record(
+            actor=actor,
+            role=role,
+            action="review.feedback.give",
+            obj=application,
+            after={"direction": direction},
+        )
+    return feedback
+
+
+# --- comprehensive evaluation (A10.2, A10.3, A18.1) --------------------------------------------
+
+
+def _category_points(consensus: Consensus, rubric: Rubric) -> dict[str, Decimal]:
+    points: dict[str, Decimal] = {c["code"]: Decimal(0) for c in rubric.categories}
+    for c in consensus.items.all():
+        points[c.item.category] = points.get(c.item.category, Decimal(0)) + scoring.item_points(
+            c.item.points, c.percent
+        )
+    return points
+
+
+def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
+    """Compute every application's final score and rank within its kind (A10.2, A10.3):
+    organizations 0.3 material + 0.7 on-site, individuals material alone (weights from the
+    policy), rounded once (lib/scoring.py); ties are flagged, never broken. Every application in
+    review needs its groups' confirmed consensus. Repeatable until the decision stage. Side
+    effects: the Evaluation rows, transitions to 已完成综合评价, `review.evaluate`."""
+    _require(actor, "review.manage")
+    policy = cycle.policy
+    applications = list(
+        Application.objects.filter(
+            cycle=cycle, state__in=[State.MATERIAL_REVIEW, State.SITE_REVIEW, State.EVALUATED]
+        ).select_related("organization", "individual")
+    )
+    if not applications:
+        raise StateConflict("本年度没有处于评审阶段的申报。")
+    consensus = {
+        (c.group.application_id, c.group.stage): c
+        for c in Consensus.objects.filter(group__application__in=applications, final=True)
+        .select_related("group")
+        .prefetch_related("items__item")
+    }
+    rubric_by_kind = {r.applies_to: r for r in Rubric.objects.filter(cycle=cycle)}
+    missing = []
+    computed: dict[int, dict[str, Any]] = {}
+    for a in applications:
+        material = consensus.get((a.pk, Stage.MATERIAL_REVIEW.value))
+        site = consensus.get((a.pk, Stage.SITE_REVIEW.value))
+        if material is None:
+            missing.append(f"{a.applicant_name}：材料评审共识未确认")
+            continue
+        rubric = rubric_by_kind[a.kind]
+        if a.kind == Kind.ORGANIZATION:
+            if site is None:
+                missing.append(f"{a.applicant_name}：现场评审共识未确认")
+                continue
+            weights = [
+                (material, policy.weight_material_organization),
+                (site, policy.weight_site_organization),
+            ]
+        else:
+            weights = [(material, policy.weight_material_individual)]
+        stage_scores = [(consensus_score(c), w) for c, w in weights]
+        category = {code: Decimal(0) for code in (c["code"] for c in rubric.categories)}
+        for c, w in weights:
+            for code, pts in _category_points(c, rubric).items():
+                category[code] += pts * w / 100
+        computed[a.pk] = {
+            "material_score": stage_scores[0][0],
+            "site_score": stage_scores[1][0] if len(stage_scores) > 1 else None,
+            "material_weight": weights[0][1],
+            "site_weight": weights[1][1] if len(weights) > 1 else 0,
+            "final_score": scoring.final_score(stage_scores),
+            "category_percents": {
+                c["code"]: float(
+                    (category[c["code"]] * 100 / c["points"]).quantize(scoring.FINAL_PLACES)
+                )
+                for c in rubric.categories
+            },
+        }
+    if missing:
+        raise ServiceError(
+            f"{len(missing)}项申报尚不能综合评价：" + "；".join(missing[:5]),
+            fields={"applications": missing},
+        )
+    results = []
+    with transaction.atomic():
+        for kind in Kind.values:
+            ranked = scoring.rank(
+                {a.pk: computed[a.pk]["final_score"] for a in applications if a.kind == kind}
+            )
+            for r in ranked:
+                evaluation, _ = Evaluation.objects.update_or_create(
+                    application_id=r.key,
+                    defaults=computed[r.key]
+                    | {
+                        "rank": r.rank,
+                        "tied": r.tied,
+                        "evaluated_by": actor,
+                        "evaluated_at": now(),
+                    },
+                )
+                results.append(evaluation)
+        for a in applications:
+            if a.state != State.EVALUATED:
+                transition(a, "evaluate")
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="review.evaluate",
+            obj=cycle,
+            after={
+                "evaluated": len(results),
+                "ties": sum(1 for e in results if e.tied),
+            },
+        )
+    return results
