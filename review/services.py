@@ -10,7 +10,7 @@ evaluated (evaluate).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -113,7 +113,7 @@ def ensure_rubric(*, actor: User, cycle: Cycle, kind: str) -> Rubric:
 
 
 def rubric_errors(
-    total_points: int, categories: list[Mapping[str, Any]], items: list[Mapping[str, Any]]
+    total_points: int, categories: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]
 ) -> list[str]:
     """What is wrong with a rubric: items must sum to the total and to their category's points,
     codes be unique, points positive, types process or result."""
@@ -152,8 +152,8 @@ def save_rubric(
     actor: User,
     cycle: Cycle,
     kind: str,
-    categories: list[Mapping[str, Any]],
-    items: list[Mapping[str, Any]],
+    categories: Sequence[Mapping[str, Any]],
+    items: Sequence[Mapping[str, Any]],
 ) -> Rubric:
     """Replace a cycle's rubric (A9.1) until review starts, never after; a rubric whose items do
     not add up is refused with each reason. Side effects: version + 1, `review.rubric.change`."""

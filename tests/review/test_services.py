@@ -114,7 +114,7 @@ def test_cards_close_with_the_phase_and_after_the_deadline(world: World, time_ma
 def test_the_rubric_must_add_up_and_is_fixed_once_review_starts(world: World) -> None:
     rubric = services.ensure_rubric(actor=world.office, cycle=world.cycle, kind="individual")
     categories = rubric.categories
-    items = [
+    items: list[dict[str, Any]] = [
         {"code": i.code, "category": i.category, "name": i.name, "points": i.points, "type": i.type}
         for i in rubric.items.all()
     ]
