@@ -25,6 +25,7 @@ urlpatterns = [
     path("applications/", include("intake.urls", namespace="intake")),
     path("audit/", include("audit.urls")),
     path("experts/", include("experts.urls")),
+    path("review/", include("review.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
