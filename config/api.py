@@ -18,6 +18,7 @@ from experts.api import router as experts_router
 from intake.api import router as intake_router
 from lib.errors import ServiceError
 from programs.api import router as programs_router
+from review.api import router as review_router
 
 api = NinjaAPI(
     title="市长质量奖评审管理系统 API",
@@ -65,3 +66,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", programs_router)
 api.add_router("/", intake_router)
 api.add_router("/", experts_router)
+api.add_router("/", review_router)

@@ -37,8 +37,9 @@ def item_points(points: int, percent: int) -> Decimal:
 
 
 def stage_score(items: Iterable[tuple[int, int]]) -> Decimal:
-    """The sum of item points over (item points, percent) pairs, exact."""
-    return sum((item_points(p, pct) for p, pct in items), Decimal(0))
+    """The sum of item points over (item points, percent) pairs, exact, written with two
+    decimal places (percentages are multiples of 5 of integer points: never more places)."""
+    return sum((item_points(p, pct) for p, pct in items), Decimal(0)).quantize(FINAL_PLACES)
 
 
 def final_score(stages: Sequence[tuple[Decimal, int]]) -> Decimal:
