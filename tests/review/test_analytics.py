@@ -1,0 +1,114 @@
+"""Rater analytics (issue 5 item 7) against numbers worked out by hand: each expert's mean
+deviation from the confirmed consensus and agreement with it, each application's dispersion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from review import analytics, services
+from review.models import Scorecard
+from tests.review.conftest import World, full_scores, rubric_of
+
+
+def _card(
+    world: World,
+    application: Any,
+    n: int,
+    percent: int,
+    *,
+    submit: bool = True,
+    revision: int = 0,
+    over: dict[str, int] | None = None,
+) -> Scorecard:
+    """Expert n scores every item at `percent` (items in `over`, "4_1_2" for 4.1.2, differ)."""
+    card = services.save_scorecard(
+        actor=world.users[n],
+        assignment=world.assignment(application, n),
+        scores=full_scores(rubric_of(world, application), percent, **(over or {})),
+        revision=revision,
+    )
+    return services.submit_scorecard(actor=world.users[n], scorecard=card) if submit else card
+
+
+def _confirm(world: World, application: Any, percent: int) -> None:
+    services.save_consensus(
+        actor=world.users[0],
+        group=world.group(application),
+        items=full_scores(rubric_of(world, application), percent),
+        final=True,
+    )
+
+
+@pytest.fixture
+def scored(world: World) -> World:
+    """The organization's 23 items: 赵强 45% everywhere, 钱敏 60% but 80% on 4.1.2, 孙立 70%;
+    the consensus is 60% everywhere. The individual's 4 items: 赵强 70%, 钱敏 80% submitted,
+    孙立's 20% still a draft; no consensus yet."""
+    services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
+    _card(world, world.organization, 0, 45)
+    _card(world, world.organization, 1, 60, over={"4_1_2": 80})
+    _card(world, world.organization, 2, 70)
+    _confirm(world, world.organization, 60)
+    _card(world, world.individual, 0, 70)
+    _card(world, world.individual, 1, 80)
+    _card(world, world.individual, 2, 20, submit=False)
+    return world
+
+
+def _by_name(world: World) -> dict[str, analytics.RaterFigure]:
+    return {f.name: f for f in analytics.rater_figures(world.cycle)}
+
+
+def test_rater_figures_measure_each_expert_against_the_consensus(scored: World) -> None:
+    figures = _by_name(scored)
+    # 赵强: 45 - 60 = -15 on all 23 items, none within 10 points.
+    assert figures["赵强"] == analytics.RaterFigure(
+        expert_id=scored.experts[0].pk, name="赵强", cards=1, items=23, deviation=-15.0, agreement=0
+    )
+    # 钱敏: +20 on one item of 23 = 0.8696; 22 of 23 items within 10 points = 95.65%.
+    assert (figures["钱敏"].deviation, figures["钱敏"].agreement) == (0.87, 95.7)
+    # 孙立: +10 everywhere, exactly 10 points counts as agreeing.
+    assert (figures["孙立"].deviation, figures["孙立"].agreement) == (10.0, 100.0)
+    # The individual's group has no confirmed consensus: not compared yet.
+    assert {f.cards for f in figures.values()} == {1}
+
+
+def test_rater_figures_pool_every_item_of_every_confirmed_card(scored: World) -> None:
+    _card(scored, scored.individual, 2, 75, revision=1)  # the draft, now submitted at 75%
+    _confirm(scored, scored.individual, 75)
+    figures = _by_name(scored)
+    # 赵强: (23 x -15 + 4 x -5) / 27 = -365/27; within 10: the 4 individual items of 27.
+    assert (figures["赵强"].cards, figures["赵强"].items) == (2, 27)
+    assert (figures["赵强"].deviation, figures["赵强"].agreement) == (-13.52, 14.8)
+    # 钱敏: (20 + 4 x 5) / 27 = 1.48; 26 of 27 within.
+    assert (figures["钱敏"].deviation, figures["钱敏"].agreement) == (1.48, 96.3)
+    # 孙立: (23 x 10 + 0) / 27 = 8.52; all within.
+    assert (figures["孙立"].deviation, figures["孙立"].agreement) == (8.52, 100.0)
+
+
+def test_dispersion_is_the_mean_spread_of_submitted_cards(scored: World) -> None:
+    rows = {(d.name, d.stage): d for d in analytics.dispersion(scored.cycle)}
+    org = rows[(scored.organization.applicant_name, "material_review")]
+    # 22 items spread 70 - 45 = 25, item 4.1.2 spread 80 - 45 = 35: 585 / 23 = 25.43.
+    assert (org.cards, org.spread, org.kind) == (3, 25.43, "organization")
+    person = rows[(scored.individual.applicant_name, "material_review")]
+    # The draft at 20% does not count: 80 - 70 on each item.
+    assert (person.cards, person.spread) == (2, 10.0)
+
+
+def test_dispersion_needs_two_cards(world: World) -> None:
+    services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
+    _card(world, world.organization, 0, 45)
+    assert analytics.dispersion(world.cycle) == []
+    assert analytics.rater_figures(world.cycle) == []
+
+
+def test_analytics_take_a_fixed_number_of_queries(
+    scored: World, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(2):
+        analytics.rater_figures(scored.cycle)
+    with django_assert_num_queries(2):
+        analytics.dispersion(scored.cycle)
