@@ -21,7 +21,7 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
         "submitted",
         "returned",
         "recommended",
-        "accepted",
+        "evaluated",  # accepted, then reviewed by review/demo.py
         "not_accepted",
         "withdrawn",
     }
@@ -39,4 +39,16 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
     assert (
         Application.objects.get(organization__name="如皋城南新材料有限公司").state == "not_accepted"
     )
+    # The review (review/demo.py): every accepted application scored, agreed and ranked.
+    from review.models import Evaluation, Feedback, SiteVisit
+
+    evaluations = list(Evaluation.objects.order_by("application__kind", "rank"))
+    assert [(e.application.kind, e.rank) for e in evaluations] == [
+        ("individual", 1),
+        ("organization", 1),
+        ("organization", 2),
+        ("organization", 3),
+    ]
+    assert SiteVisit.objects.filter(reported_at__isnull=False).count() == 3
+    assert Feedback.objects.count() == 6
     assert verify_chain().ok
