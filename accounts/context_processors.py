@@ -43,6 +43,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("获奖与禁入", reverse("intake:standing")))
     if user.has_perm("experts.manage_pool"):
         items += [("专家库", reverse("experts:pool")), ("专家组", reverse("experts:groups"))]
+    if user.has_perm("review.oversee"):
+        items.append(("评审与评价", reverse("review:board")))
+    elif user.has_perm("review.view_results"):
+        items.append(("综合评价", reverse("review:board")))
     if user.is_authenticated and hasattr(user, "expert"):
         items.append(("我的评审", reverse("experts:mine")))
     if user.has_perm("accounts.manage_units"):

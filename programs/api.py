@@ -45,6 +45,7 @@ class PolicyOut(Schema):
     weight_material_organization: int
     weight_site_organization: int
     weight_material_individual: int
+    consensus_spread_points: int
     bonus_organization_award: int
     bonus_organization_nomination: int
     bonus_individual_award: int
