@@ -90,6 +90,21 @@ def transition(application: Application, action: str, **fields: Any) -> State:
     return before
 
 
+def transition_all(applications: list[Application], action: str) -> None:
+    """`transition` for many applications in one conditional UPDATE: all move, or none does
+    and the caller is told (one of them was moved by someone else meanwhile)."""
+    if not applications:
+        return
+    sources, target = TRANSITIONS[action]
+    updated = Application.objects.filter(
+        pk__in=[a.pk for a in applications], state__in=sources
+    ).update(state=target)
+    if updated != len(applications):
+        raise StateConflict("部分申报的状态已被他人改变，操作未执行，请刷新页面后重试。")
+    for application in applications:
+        application.state = target
+
+
 def _require(actor: User, perm: str, application: Application | None = None) -> None:
     if not actor.has_perm(perm, application):
         raise PermissionDenied()

@@ -22,7 +22,7 @@ from audit.services import record
 from experts.models import Assignment, ReviewGroup
 from experts.selectors import openable_applications
 from intake.models import Application, Kind, State
-from intake.services import transition
+from intake.services import transition_all
 from lib import rubrics, scoring
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Stage
@@ -265,8 +265,7 @@ def open_phase(
         phase.closed_at = None
         phase.save()
         action = "start_material_review" if stage_ == Stage.MATERIAL_REVIEW else "start_site_review"
-        for application in applications:
-            transition(application, action)
+        transition_all(applications, action)
         record(
             actor=actor,
             role=Role.OFFICE,
@@ -395,14 +394,17 @@ def save_scorecard(
                 code="stale",
             )
         existing = {s.item_id: s for s in card.scores.all()}
+        new, changed = [], []
         for item_id, values in cleaned.items():
             score = existing.get(item_id)
             if score is None:
-                ItemScore.objects.create(scorecard=card, item_id=item_id, **values)
+                new.append(ItemScore(scorecard=card, item_id=item_id, **values))
             elif any(getattr(score, k) != v for k, v in values.items()):
                 for k, v in values.items():
                     setattr(score, k, v)
-                score.save()
+                changed.append(score)
+        ItemScore.objects.bulk_create(new)
+        ItemScore.objects.bulk_update(changed, ["percent", "strengths", "opportunities"])
         card.refresh_from_db()
         record(
             actor=actor,
@@ -567,9 +569,9 @@ def save_consensus(
 
 
 def consensus_score(consensus: Consensus) -> Decimal:
-    return scoring.stage_score(
-        (c.item.points, c.percent) for c in consensus.items.select_related("item")
-    )
+    """The stage score: the sum of the consensus item points (uses `items__item` when
+    prefetched)."""
+    return scoring.stage_score((c.item.points, c.percent) for c in consensus.items.all())
 
 
 # --- site visits, the supervisor's report, feedback (A17.1, A27.1, A28.1) ----------------------
@@ -819,26 +821,27 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
             fields={"applications": missing},
         )
     results = []
-    with transaction.atomic():
-        for kind in Kind.values:
-            ranked = scoring.rank(
-                {a.pk: computed[a.pk]["final_score"] for a in applications if a.kind == kind}
+    at = now()
+    for kind in Kind.values:
+        ranked = scoring.rank(
+            {a.pk: computed[a.pk]["final_score"] for a in applications if a.kind == kind}
+        )
+        results += [
+            Evaluation(
+                application_id=r.key,
+                rank=r.rank,
+                tied=r.tied,
+                evaluated_by=actor,
+                evaluated_at=at,
+                **computed[r.key],
             )
-            for r in ranked:
-                evaluation, _ = Evaluation.objects.update_or_create(
-                    application_id=r.key,
-                    defaults=computed[r.key]
-                    | {
-                        "rank": r.rank,
-                        "tied": r.tied,
-                        "evaluated_by": actor,
-                        "evaluated_at": now(),
-                    },
-                )
-                results.append(evaluation)
-        for a in applications:
-            if a.state != State.EVALUATED:
-                transition(a, "evaluate")
+            for r in ranked
+        ]
+    with transaction.atomic():
+        # Recomputed as a whole: the previous evaluation of these applications is replaced.
+        Evaluation.objects.filter(application__in=applications).delete()
+        Evaluation.objects.bulk_create(results)
+        transition_all([a for a in applications if a.state != State.EVALUATED], "evaluate")
         record(
             actor=actor,
             role=Role.OFFICE,
