@@ -96,11 +96,12 @@ def transition_all(applications: list[Application], action: str) -> None:
     if not applications:
         return
     sources, target = TRANSITIONS[action]
-    updated = Application.objects.filter(
-        pk__in=[a.pk for a in applications], state__in=sources
-    ).update(state=target)
-    if updated != len(applications):
-        raise StateConflict("部分申报的状态已被他人改变，操作未执行，请刷新页面后重试。")
+    with transaction.atomic():  # a savepoint: a partial update is rolled back with the raise
+        updated = Application.objects.filter(
+            pk__in=[a.pk for a in applications], state__in=sources
+        ).update(state=target)
+        if updated != len(applications):
+            raise StateConflict("部分申报的状态已被他人改变，操作未执行，请刷新页面后重试。")
     for application in applications:
         application.state = target
 

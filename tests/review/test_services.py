@@ -224,3 +224,18 @@ def test_evaluation_names_what_is_missing(world: World) -> None:
     services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
     with pytest.raises(ServiceError, match="材料评审共识未确认"):
         services.evaluate(actor=world.office, cycle=world.cycle)
+
+
+@pytest.mark.req("A17.1")
+def test_opening_a_phase_moves_every_application_or_none(world: World) -> None:
+    from intake.models import Application
+
+    # Another clerk withdraws one application after the page was loaded: nothing moves.
+    stale = list(Application.objects.filter(pk__in=[world.organization.pk, world.individual.pk]))
+    Application.objects.filter(pk=world.individual.pk).update(state=State.WITHDRAWN)
+    from intake.services import transition_all
+
+    with pytest.raises(StateConflict, match="已被他人改变"):
+        transition_all(stale, "start_material_review")
+    world.organization.refresh_from_db()
+    assert world.organization.state == State.ACCEPTED
