@@ -31,7 +31,7 @@ DEMO_USERS: list[tuple[str, str, Role, str]] = [
     ("applicant", "王磊（如皋示例机械有限公司）", Role.APPLICANT, "org"),
     ("individual", "李娜（个人申报）", Role.INDIVIDUAL, ""),
     ("town", "周敏（如城街道）", Role.RECOMMENDER, "unit:如城街道"),
-    ("expert", "赵强（评审专家）", Role.EXPERT, ""),
+    ("expert", "赵建华（评审专家）", Role.EXPERT, ""),
     ("supervisor", "孙红（评审监督员）", Role.SUPERVISOR, ""),
     ("committee", "钱伟（质量发展委员会）", Role.COMMITTEE, ""),
     ("sysadmin", "系统管理员", Role.SYSADMIN, ""),
