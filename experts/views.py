@@ -24,7 +24,7 @@ from accounts.selectors import users_with_role
 from audit.services import record
 from intake import eligibility
 from intake import forms as intake_forms
-from intake.models import IN_REVIEW, Application
+from intake.models import IN_REVIEW, Application, State
 from lib import excel, industries
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
@@ -572,6 +572,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             expert=expert, application__in=[a.pk for a in assigned]
         ).values_list("application_id", flat=True)
     )
+    links = _review_links(expert, [a for a in assigned if a.pk in confirmed])
     return render(
         request,
         "experts/mine.html",
@@ -580,10 +581,48 @@ def mine(request: HttpRequest) -> HttpResponse:
             "cycle": cycle,
             "code": code,
             "signed": signed,
-            "rows": [{"application": a, "confirmed": a.pk in confirmed} for a in assigned],
+            "rows": [
+                {"application": a, "confirmed": a.pk in confirmed, "links": links.get(a.pk, [])}
+                for a in assigned
+            ],
             "declare_form": forms.DeclareForm(),
         },
     )
+
+
+# The application states in which a stage's scorecards exist (opened by the Office: the review
+# app moves the application into the stage when it opens the phase).
+SCORING_STATES = {
+    Stage.MATERIAL_REVIEW.value: {State.MATERIAL_REVIEW, State.SITE_REVIEW, State.EVALUATED},
+    Stage.SITE_REVIEW.value: {State.SITE_REVIEW, State.EVALUATED},
+}
+
+
+def _review_links(expert: Expert, applications: list[Application]) -> dict[int, list[Any]]:
+    """Per application the expert's review pages (scorecard per stage once it is open; for a
+    leader the consensus and the site visit), by URL name: the review app sits above this one."""
+    states = {a.pk: a for a in applications}
+    links: dict[int, list[Any]] = {}
+    mine = Assignment.objects.filter(
+        expert=expert, removed_at__isnull=True, group__application__in=list(states)
+    ).select_related("group")
+    for a in sorted(mine, key=lambda a: a.group.stage != Stage.MATERIAL_REVIEW):
+        group = a.group
+        application = states[group.application_id]
+        label = GROUP_STAGES[group.stage]
+        leads = group.leader_id == expert.pk
+        rows = links.setdefault(application.pk, [])
+        if group.stage == Stage.SITE_REVIEW and leads and application.state != State.ACCEPTED:
+            rows.append(
+                (reverse("review:site", args=[application.public_id]), "现场评审安排与记录")
+            )
+        if application.state not in SCORING_STATES[group.stage]:
+            continue
+        args = [application.public_id, group.stage]
+        rows.append((reverse("review:card", args=args), f"{label}评分表"))
+        if leads:
+            rows.append((reverse("review:consensus", args=args), f"{label}共识（组长）"))
+    return links
 
 
 @login_required

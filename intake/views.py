@@ -413,6 +413,12 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                 for code, label in forms.article_choices(application.kind)
             ],
             "is_org": application.kind == Kind.ORGANIZATION,
+            # A28.1 and the feedback report: the review's pages for the applicant (their own
+            # views check again; linked by URL name since review sits above intake).
+            "can_rate_group": can_edit
+            and application.kind == Kind.ORGANIZATION
+            and state in {State.SITE_REVIEW, State.EVALUATED},
+            "can_download_feedback": can_edit and state == State.EVALUATED,
         },
     )
 

@@ -65,3 +65,26 @@ def rubric_for(applies_to: str) -> Rubric:
         )
         return Rubric(r["key"], applies_to, r["name_zh"], int(r["total_points"]), categories)
     raise LookupError(f"no rubric for {applies_to}")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A scoring band of GB/Z 19579 (percent range) with its guidance for each item type."""
+
+    min: int
+    max: int
+    process: str  # 方法-展开-学习-整合 (A-D-L-I)
+    result: str  # 水平-趋势-对比-整合 (Le-T-C-I)
+
+    def text(self, item_type: str) -> str:
+        return self.result if item_type == "result" else self.process
+
+
+@cache  # read-only data shipped with the code, as `rubric_for`
+def bands() -> tuple[Band, ...]:
+    """The six scoring bands shown to scorers as guidance, lowest first."""
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    return tuple(
+        Band(int(b["min"]), int(b["max"]), str(b["process_zh"]), str(b["result_zh"]))
+        for b in raw["bands"]
+    )

@@ -1,0 +1,41 @@
+// Scorecard and consensus pages (no inline scripts: CSP). Keeps the running total of points in
+// view while the expert scores, and asks before a button that cannot be undone (submit,
+// confirm the consensus).
+(function () {
+  "use strict";
+
+  function format(value) {
+    return String(Math.round(value * 100) / 100);
+  }
+
+  function recompute(form) {
+    var total = 0;
+    form.querySelectorAll("select[data-points]").forEach(function (select) {
+      var points = Number(select.getAttribute("data-points"));
+      var shown = select.parentElement.querySelector(".qa-item-points");
+      if (select.value === "") {
+        if (shown) { shown.textContent = "—"; }
+        return;
+      }
+      var value = points * Number(select.value) / 100;
+      total += value;
+      if (shown) { shown.textContent = format(value); }
+    });
+    var target = document.getElementById(form.getAttribute("data-total") || "card-total");
+    if (target) { target.textContent = format(total); }
+  }
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-points]") && select.form) {
+      recompute(select.form);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-confirm-button]") : null;
+    if (button && !window.confirm(button.getAttribute("data-confirm-button"))) {
+      event.preventDefault();
+    }
+  });
+})();
