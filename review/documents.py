@@ -9,6 +9,7 @@ or ranks; the arithmetic stays in `lib/scoring.py`.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Cm, Pt
 
-from intake.documents import _caption, _font, _table
+from intake.documents import _font, _table
 from intake.models import Application, Kind
 from lib import scoring
 from lib.errors import StateConflict
@@ -81,6 +82,12 @@ def _wrap(label: str, width: int = 8) -> str:
     return "\n".join(lines)
 
 
+def _one_place(value: float) -> Decimal:
+    """A percentage as the chart prints it: one decimal, half up like the report's tables
+    (Python's format would print 66.25 as 66.2)."""
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def radar_png(labels: list[str], percents: list[float], *, title: str = "") -> bytes:
     """A radar chart of percentages (0-100) on three or more axes, as PNG bytes of a fixed size
     (RADAR_INCHES x RADAR_DPI), drawn off-screen with Agg in Noto Sans CJK. The first axis points
@@ -104,7 +111,8 @@ def radar_png(labels: list[str], percents: list[float], *, title: str = "") -> b
     # A Figure without pyplot: no global state, no display, safe in a web worker.
     figure = Figure(figsize=RADAR_INCHES, dpi=RADAR_DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.17, right=0.83, bottom=0.1, top=0.84 if title else 0.9)
+    # Room around the circle for labels of up to 8 characters a line, and above it for the title.
+    figure.subplots_adjust(left=0.22, right=0.78, bottom=0.12, top=0.8 if title else 0.86)
     ax: Any = figure.add_subplot(projection="polar")
     ax.set_theta_offset(math.pi / 2)
     ax.set_theta_direction(-1)
@@ -124,22 +132,23 @@ def radar_png(labels: list[str], percents: list[float], *, title: str = "") -> b
     ax.fill(closed, [*values, values[0]], color="#1f5fa8", alpha=0.22)
     ax.scatter(angles, values, color="#1f5fa8", s=18, zorder=3)
     for angle, label, value in zip(angles, labels, values, strict=True):
-        # The label sits outside the circle, aligned away from it on either side.
-        side = math.sin(angle)
-        ha = "center" if abs(side) < 0.2 else ("left" if side > 0 else "right")
-        va = "bottom" if math.cos(angle) > 0.5 else ("top" if math.cos(angle) < -0.5 else "center")
-        ax.text(
-            angle,
-            114,
-            f"{_wrap(label)}\n{value:.1f}%",
+        # The label sits just outside the circle, aligned away from it on either side.
+        x, y = math.sin(angle), math.cos(angle)
+        ha = "center" if abs(x) < 0.2 else ("left" if x > 0 else "right")
+        va = "bottom" if y > 0.5 else ("top" if y < -0.5 else "center")
+        ax.annotate(
+            f"{_wrap(label)}\n{_one_place(value)}%",
+            xy=(angle, 100),
+            xytext=(8 * x, 8 * y),
+            textcoords="offset points",
             ha=ha,
             va=va,
             fontproperties=font,
-            linespacing=1.25,
-            clip_on=False,
+            linespacing=1.2,
+            annotation_clip=False,
         )
     if title:
-        figure.suptitle(title, fontproperties=FontProperties(family=family, size=13))
+        figure.suptitle(title, y=0.97, fontproperties=FontProperties(family=family, size=13))
     out = io.BytesIO()
     # No bbox_inches="tight": the image keeps the same pixel size whatever it shows.
     figure.savefig(out, format="png", dpi=RADAR_DPI, metadata={"Software": None})
@@ -234,25 +243,31 @@ class Review:
         """Strengths and opportunities for improvement by category code: the consensus item's
         text of each stage, else the members' texts of that item; one line a finding, each said
         once per category however many stages or experts wrote it."""
-        by_id = {i.pk: i for i in self.items}
+        agreed = {
+            (stage, ci.item_id): ci
+            for stage in self.stages
+            for ci in self.consensus[stage].items.all()
+        }
         result: dict[str, tuple[list[Finding], list[Finding]]] = {
             c["code"]: ([], []) for c in self.rubric.categories
         }
         seen: set[tuple[str, int, str]] = set()
-        for stage in self.stages:
-            for ci in self.consensus[stage].items.all():
-                item = by_id[ci.item_id]
+        # Item by item in the rubric's order, the material review's findings before the site's.
+        for item in self.items:
+            for stage in self.stages:
+                ci = agreed.get((stage, item.pk))
+                if ci is None:
+                    continue
                 members = self.member_texts.get((stage, item.pk), [])
                 for which, own in enumerate((ci.strengths, ci.opportunities)):
                     texts = [own] if own.strip() else [m[which] for m in members]
                     for line in _lines(texts):
                         key = (item.category, which, _normal(line))
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        result.setdefault(item.category, ([], []))[which].append(
-                            Finding(item, line)
-                        )
+                        if key not in seen:
+                            seen.add(key)
+                            result.setdefault(item.category, ([], []))[which].append(
+                                Finding(item, line)
+                            )
         return result
 
 
@@ -330,8 +345,14 @@ def _document() -> DocxDocument:
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.top_margin = section.bottom_margin = Cm(2.5)
     section.left_margin = section.right_margin = Cm(2.6)
-    document.styles["Title"].font.size = Pt(22)
+    for style, size in (("Heading 1", 15), ("Heading 2", 13.5), ("Heading 3", 12)):
+        document.styles[style].font.size = Pt(size)
     return document
+
+
+def _date(day: dt.date) -> str:
+    """A date as official documents write it: 2026年9月15日, no leading zeros."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _centered(document: DocxDocument, text: str, size: float, *, bold: bool = False) -> None:
@@ -355,15 +376,29 @@ def _title_page(document: DocxDocument, cycle: Cycle, subtitle: str, lines: list
 
 
 def _grid(
-    document: DocxDocument, headers: list[str], rows: list[list[str]], *, numeric_from: int = 99
+    document: DocxDocument,
+    headers: list[str],
+    rows: list[list[str]],
+    widths: list[float],
+    *,
+    numeric_from: int = 99,
 ) -> None:
-    """`_table` of intake, centred, with numbers right-aligned from column `numeric_from`."""
+    """`_table` of intake, centred, columns `widths` cm wide (Word reads the cells' widths,
+    LibreOffice the grid's: both are set), numbers right-aligned from column `numeric_from`."""
     _table(document, headers, rows)
     table = document.tables[-1]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for row in table.rows[1:]:
-        for cell in row.cells[numeric_from:]:
-            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    for n, row in enumerate(table.rows):
+        row.cells[0].paragraphs[0].paragraph_format.keep_with_next = n == 0
+        for i, (cell, width) in enumerate(zip(row.cells, widths, strict=True)):
+            cell.width = Cm(width)
+            if n == 0:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif i >= numeric_from:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def _points(value: Decimal | None) -> str:
@@ -373,12 +408,21 @@ def _points(value: Decimal | None) -> str:
     return str(value.quantize(scoring.FINAL_PLACES, rounding=ROUND_HALF_UP))
 
 
+def _label(document: DocxDocument, text: str, *, size: float | None = None) -> None:
+    """A bold line kept on the page of what follows it."""
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.keep_with_next = True
+    paragraph.paragraph_format.space_before = Pt(6)
+    run = paragraph.add_run(text)
+    run.bold = True
+    if size:
+        run.font.size = Pt(size)
+
+
 def _findings(document: DocxDocument, review: Review, code: str) -> None:
     strengths, opportunities = review.findings.get(code, ([], []))
     for label, found in (("优势", strengths), ("改进机会", opportunities)):
-        heading = document.add_paragraph()
-        heading.paragraph_format.keep_with_next = True
-        heading.add_run(f"【{label}】").bold = True
+        _label(document, f"【{label}】")
         if not found:
             document.add_paragraph("无。")
         for finding in found:
@@ -453,6 +497,7 @@ def _ranking(document: DocxDocument, reviews: list[Review]) -> None:
                 ]
                 for r in of_kind
             ],
+            [1.2, 4.6, 2.8, 2.8, 2.8, 1.2],
             numeric_from=2,
         )
         tied = sorted({r.evaluation.rank for r in of_kind if r.evaluation.tied})
@@ -466,7 +511,8 @@ def _ranking(document: DocxDocument, reviews: list[Review]) -> None:
 def _section(document: DocxDocument, review: Review, n: int) -> None:
     e = review.evaluation
     a = review.application
-    document.add_page_break()
+    if n > 1:
+        document.add_page_break()
     document.add_heading(f"{n}. {a.applicant_name}（{KIND_NAMES[a.kind]}类）", level=2)
     rank = f"第{e.rank}名" + ("（并列）" if e.tied else "")
     document.add_paragraph(
@@ -517,6 +563,7 @@ def _section(document: DocxDocument, review: Review, n: int) -> None:
         document,
         ["类目", "分值", "材料评审共识得分", "现场评审共识得分", "加权得分", "得分率"],
         rows,
+        [4.4, 1.6, 2.5, 2.5, 2.1, 2.1],
         numeric_from=1,
     )
     for cell in document.tables[-1].rows[-1].cells:
@@ -528,11 +575,15 @@ def _section(document: DocxDocument, review: Review, n: int) -> None:
     chart.paragraph_format.space_before = Pt(10)
     chart.add_run().add_picture(io.BytesIO(_radar(review)), width=RADAR_WIDTH)
     if len(review.rubric.categories) < 3:
-        _caption(document, "注：本准则类目少于三个，雷达图按评分条款绘制（各条款加权共识得分率）。")
+        note = document.add_paragraph(
+            "注：本准则类目少于三个，雷达图按评分条款绘制（各条款加权共识得分率）。"
+        )
+        note.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        note.runs[0].font.size = Pt(9)
 
     document.add_heading("优势与改进机会", level=3)
     for c in review.rubric.categories:
-        _caption(document, f"{c['code']} {c['name']}")
+        _label(document, f"{c['code']} {c['name']}（{c['points']}分）", size=11)
         _findings(document, review, c["code"])
 
     document.add_heading("专家组综合意见", level=3)
@@ -565,14 +616,14 @@ def evaluation_report_docx(cycle: Cycle) -> bytes:
         document,
         cycle,
         "综合评价报告",
-        [program.office_name, f"{timezone.localdate():%Y年%m月%d日}"],
+        [program.office_name, _date(timezone.localdate())],
     )
 
     document.add_heading("一、综合评价说明", level=1)
     document.add_paragraph(
         f"本报告由{program.office_name}根据材料评审和现场评审结果汇总形成，"
         f"供{program.committee_name}审定（《办法》第十八条）。综合评价完成于"
-        f"{evaluated:%Y年%m月%d日 %H:%M}，共{len(reviews)}项申报。"
+        f"{_date(evaluated)} {evaluated:%H:%M}，共{len(reviews)}项申报。"
     )
     document.add_paragraph(
         "计分规则：各评分条款得分 = 条款分值 × 专家组共识得分比例；阶段得分为各条款得分之和，"
@@ -583,6 +634,7 @@ def evaluation_report_docx(cycle: Cycle) -> bytes:
     document.add_heading("二、综合评价排名", level=1)
     _ranking(document, reviews)
 
+    document.add_page_break()
     document.add_heading("三、各申报主体评价情况", level=1)
     for n, review in enumerate(reviews, start=1):
         _section(document, review, n)
@@ -593,12 +645,14 @@ def evaluation_report_docx(cycle: Cycle) -> bytes:
 
 
 def _band_guidance(band: Band, items: list[RubricItem]) -> str:
+    """What the band means for the category's items: process items are judged on A-D-L-I,
+    results on Le-T-C-I; a category holding both (the individual rubric's) gets both."""
     types = {i.type for i in items}
     if types == {RubricItem.Type.PROCESS}:
         return band.process
     if types == {RubricItem.Type.RESULT}:
         return band.result
-    return ""
+    return f"过程类条款：{band.process}\n结果类条款：{band.result}"
 
 
 def feedback_report_docx(application: Application) -> bytes:
@@ -622,9 +676,9 @@ def feedback_report_docx(application: Application) -> bytes:
         cycle,
         "评审反馈报告",
         [
-            review.application.applicant_name,
+            f"申报主体：{review.application.applicant_name}",
             program.office_name,
-            f"{timezone.localdate():%Y年%m月%d日}",
+            _date(timezone.localdate()),
         ],
     )
 
@@ -632,9 +686,11 @@ def feedback_report_docx(application: Application) -> bytes:
     stages = "、".join(STAGE_NAMES[s] for s in review.stages)
     you = "贵单位" if application.kind == Kind.ORGANIZATION else "您"
     document.add_paragraph(
-        f"本报告汇总了专家组在{stages}中对{you}的评价意见，依据{review.rubric.name}按类目列出优势和改进机会，供持续改进参考。"
-        "各类目给出得分所处的区间（评分区间及其含义见下），不列出具体分数、名次和评审专家姓名。"
+        f"本报告汇总了专家组在{stages}中对{you}的评价意见，按评价准则的类目列出优势和"
+        "改进机会，供持续改进参考。各类目给出得分所处的区间（评分区间及其含义见下），"
+        "不列出具体分数、名次和评审专家姓名。"
     )
+    document.add_paragraph(f"评价准则：{review.rubric.name}。")
 
     document.add_heading("二、各类目评分区间", level=1)
     rows = []
@@ -644,11 +700,7 @@ def feedback_report_docx(application: Application) -> bytes:
         rows.append(
             [f"{c['code']} {c['name']}", str(c["points"]), str(band), _band_guidance(band, items)]
         )
-    _grid(document, ["类目", "分值", "评分区间", "区间含义"], rows)
-    widths = [Cm(3.6), Cm(1.4), Cm(2.4), Cm(8.4)]
-    for row in document.tables[-1].rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
+    _grid(document, ["类目", "分值", "评分区间", "区间含义"], rows, [4.2, 1.6, 2.3, 7.5])
 
     document.add_heading("三、优势与改进机会", level=1)
     for c in review.rubric.categories:

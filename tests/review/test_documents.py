@@ -133,7 +133,7 @@ def test_report_ranks_each_kind_with_weights_and_rounding(world: World, time_mac
     opening = [p.text for p in document.paragraphs[:20] if p.text]
     assert opening[:2] == ["如皋市市长质量奖", "2026年度综合评价报告"]
     assert world.cycle.program.office_name in opening
-    assert "2026年09月15日" in opening
+    assert "2026年9月15日" in opening
     # Organization: 0.3 x 600 + 0.7 x 650; individual: the material score alone.
     assert "综合得分 = 材料评审得分 × 30% + 现场评审得分 × 70%（《办法》第十条）。" in text
     assert "综合得分 = 材料评审得分 × 100%，个人类不进行现场评审（《办法》第十条）。" in text
@@ -257,7 +257,7 @@ def test_feedback_gives_bands_and_findings_without_names_scores_or_rank(
     assert opening[:3] == [
         "如皋市市长质量奖",
         "2026年度评审反馈报告",
-        world.organization.applicant_name,
+        f"申报主体：{world.organization.applicant_name}",
     ]
     bands = _rows(document, "评分区间")
     assert [r[:3] for r in bands][:2] == [
@@ -280,7 +280,11 @@ def test_feedback_gives_bands_and_findings_without_names_scores_or_rank(
 def test_individual_feedback_names_its_one_band(world: World, time_machine: Any) -> None:
     through_evaluation(world, time_machine)
     document = _open(feedback_report_docx(world.individual))
-    assert [r[:3] for r in _rows(document, "评分区间")] == [["P 个人评价", "1000", "70%–85%"]]
+    bands = _rows(document, "评分区间")
+    assert [r[:3] for r in bands] == [["P 个人评价", "1000", "70%–85%"]]
+    # Its items are of both types: the band is explained for both.
+    assert bands[0][3].startswith("过程类条款：有应对多方面要求的系统、有效的方法")
+    assert "\n结果类条款：多数领域达到良好至卓越水平" in bands[0][3]
     text = _text(document)
     assert "专家组在材料评审中对您的评价意见" in text
     assert world.organization.applicant_name not in text
