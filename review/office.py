@@ -493,10 +493,11 @@ def report(request: HttpRequest, cycle_id: int) -> HttpResponse:
     from .documents import evaluation_report_docx  # written alongside; heavy (charts)
 
     cycle = _cycle(cycle_id)
-    if not Evaluation.objects.filter(application__cycle=cycle).exists():
-        messages.error(request, "尚未进行综合评价，不能生成综合评价报告（《办法》第十八条）。")
+    try:
+        data = evaluation_report_docx(cycle)
+    except ServiceError as exc:  # nothing evaluated yet
+        _refused(request, exc)
         return redirect("review:ranking", cycle_id=cycle.pk)
-    data = evaluation_report_docx(cycle)
     return file_response(data, f"{cycle.year}年度综合评价报告.docx", DOCX)
 
 

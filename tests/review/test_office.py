@@ -312,6 +312,22 @@ def test_the_ranking_downloads_as_one_excel_sheet(
     assert float(person[8]) == 750  # type: ignore[arg-type]
 
 
+@pytest.mark.req("A18.1")
+def test_the_evaluation_report_downloads_once_evaluated(
+    world: World, time_machine: Any, personas: dict[str, User]
+) -> None:
+    url = reverse("review:report", args=[world.cycle.pk])
+    response = client_for(world.office).get(url)
+    assert response["Location"] == reverse("review:ranking", args=[world.cycle.pk])
+    assert "尚未进行综合评价" in _messages(response)
+    through_evaluation(world, time_machine)
+    response = client_for(personas["committee"]).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].endswith("wordprocessingml.document")
+    assert response.content[:2] == b"PK"  # a .docx is a zip
+    assert client_for(world.applicant).get(url).status_code == 403
+
+
 # --- rubrics (A9.1) ----------------------------------------------------------------------------
 
 
@@ -424,7 +440,7 @@ def test_the_record_shows_the_whole_review_to_the_office_and_supervisors(
         ):
             assert text in html, text
         # Material: 50/60/70 on every item; the spread 20 is within the threshold of 30.
-        assert 'class="qa-flagged"' not in html
+        assert 'class="qa-office-flagged"' not in html
     assert client_for(personas["committee"]).get(url).status_code == 403
     person = client_for(world.office).get(
         reverse("review:record", args=[world.individual.public_id])
@@ -440,7 +456,7 @@ def test_the_record_flags_items_whose_spread_calls_for_discussion(world: World) 
     agree(world, world.organization, (30, 60, 80))  # spread 50 > the policy's 30 points
     url = reverse("review:record", args=[world.organization.public_id])
     html = client_for(world.office).get(url).content.decode()
-    assert html.count('class="qa-flagged"') == 23
+    assert html.count('class="qa-office-flagged"') == 23
     assert "56.67" in html  # the mean of 30, 60 and 80 on each item
     assert "成员评分平均566.67分" in html
 
