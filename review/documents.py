@@ -40,11 +40,11 @@ FONT_DIR = Path("/usr/share/fonts")
 # Debian's fonts-noto-cjk ships one collection per weight; the SC face of it is picked by name.
 CJK_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc")
 CJK_FAMILY = "Noto Sans CJK SC"
-# 16 cm wide on the page at 150 dpi: sharp on paper, a fixed size whatever the labels.
+# 960 x 840 px whatever the labels, placed 15 cm wide on A4 (text width 15.8 cm): ~160 dpi on
+# paper, and the 10 pt labels print at about 8.5 pt.
 RADAR_INCHES = (6.4, 5.6)
 RADAR_DPI = 150
 RADAR_WIDTH = Cm(15)
-FEEDBACK_WIDTH = Cm(13)
 STAGE_NAMES = {Stage.MATERIAL_REVIEW.value: "材料评审", Stage.SITE_REVIEW.value: "现场评审"}
 KIND_NAMES = {Kind.ORGANIZATION.value: "组织", Kind.INDIVIDUAL.value: "个人"}
 NUMERALS = "一二三四五六七八九十"
