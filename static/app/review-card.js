@@ -29,6 +29,8 @@
     var select = event.target;
     if (select.matches && select.matches("select[data-points]") && select.form) {
       recompute(select.form);
+      var item = select.closest(".qa-item");
+      if (item) { item.classList.toggle("qa-item-empty", select.value === ""); }
     }
   });
 
