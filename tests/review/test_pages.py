@@ -431,7 +431,7 @@ def test_the_matrix_page_keeps_its_query_count(
     client = client_for(world.users[0])
     small = _url("consensus", world.individual, MATERIAL)
     client.get(small)
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(20) as few:
         client.get(small)
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(_url("consensus", world.organization, MATERIAL))
