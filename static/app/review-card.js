@@ -12,7 +12,7 @@
     var total = 0;
     form.querySelectorAll("select[data-points]").forEach(function (select) {
       var points = Number(select.getAttribute("data-points"));
-      var shown = select.parentElement.querySelector(".qa-item-points");
+      var shown = select.parentElement.querySelector(".qa-score-points");
       if (select.value === "") {
         if (shown) { shown.textContent = "—"; }
         return;
@@ -29,8 +29,8 @@
     var select = event.target;
     if (select.matches && select.matches("select[data-points]") && select.form) {
       recompute(select.form);
-      var item = select.closest(".qa-item");
-      if (item) { item.classList.toggle("qa-item-empty", select.value === ""); }
+      var item = select.closest(".qa-score-item");
+      if (item) { item.classList.toggle("qa-score-empty", select.value === ""); }
     }
   });
 
