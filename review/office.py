@@ -145,7 +145,7 @@ def board(request: HttpRequest) -> HttpResponse:
                 ).prefetch_related(Prefetch("assignments", queryset=active)),
             )
         )
-        .order_by("kind", "pk")
+        .order_by("-kind", "pk")  # organizations first
     )
     stages = []
     for stage, label in STAGES.items():
@@ -423,9 +423,7 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "raters": [
             {"name": r.name, "deviation": r.deviation, "agreement": r.agreement} for r in raters
         ],
-        "dispersion": [
-            {"name": f"{d.name}（{STAGES[d.stage]}）", "spread": d.spread} for d in spread
-        ],
+        "dispersion": _dispersion_series(spread),
     }
     return render(
         request,
@@ -444,6 +442,23 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "can_oversee": request.user.has_perm(OVERSEE),
         },
     )
+
+
+def _dispersion_series(rows: list[analytics.Dispersion]) -> dict[str, Any]:
+    """One bar row per application, one series per stage that has any (null where none)."""
+    names: dict[int, str] = {}
+    by_stage: dict[str, dict[int, float]] = defaultdict(dict)
+    for d in rows:
+        names.setdefault(d.application_id, d.name)
+        by_stage[d.stage][d.application_id] = d.spread
+    return {
+        "names": list(names.values()),
+        "series": [
+            {"name": label, "values": [by_stage[stage].get(pk) for pk in names]}
+            for stage, label in STAGES.items()
+            if by_stage.get(stage)
+        ],
+    }
 
 
 RANKING_HEADERS = [
@@ -595,6 +610,9 @@ def record(request: HttpRequest, public_id: Any) -> HttpResponse:
                     for a in members
                 ],
                 "matrix": _matrix(items, members, scores, agreed[group.pk], threshold),
+                "texts": sum(
+                    1 for c in agreed[group.pk].values() if c.strengths or c.opportunities
+                ),
                 "consensus": getattr(group, "consensus", None),
                 "visit": getattr(group, "site_visit", None),
                 "members_mean": _members_mean(members, scores, items),

@@ -8,6 +8,7 @@
   var RED = "#b02a37";
   var BLUE = "#0d6efd";
   var GREY = "#6c757d";
+  var TEAL = "#20809a";
   var charts = [];
 
   function data() {
@@ -15,8 +16,9 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  // Horizontal bars, one per name: long Chinese names stay readable on a phone.
-  function bars(id, title, names, values, options) {
+  // Horizontal bars, one row per name: long Chinese names stay readable on a phone. `series`
+  // is [{name, values}]; with more than one a legend names them.
+  function bars(id, title, names, series, options) {
     var node = document.getElementById(id);
     if (!node || !window.echarts) {
       return;
@@ -25,11 +27,13 @@
       node.hidden = true;
       return;
     }
-    node.style.height = Math.max(180, 70 + names.length * 34) + "px";
+    var many = series.length > 1;
+    node.style.height = Math.max(180, (many ? 96 : 70) + names.length * (many ? 44 : 34)) + "px";
     var chart = window.echarts.init(node, null, { renderer: "svg" });
     chart.setOption({
       title: { text: title, left: 8, top: 6, textStyle: { fontSize: 14 } },
-      grid: { left: 8, right: 56, top: 40, bottom: 24, containLabel: true },
+      legend: many ? { top: 30, left: 8, data: series.map(function (s) { return s.name; }) } : undefined,
+      grid: { left: 8, right: 56, top: many ? 64 : 40, bottom: 24, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: options.format },
       xAxis: {
         type: "value",
@@ -41,14 +45,15 @@
         type: "category",
         inverse: true,
         data: names,
-        axisLabel: { width: 110, overflow: "truncate" },
+        axisLabel: { width: 150, overflow: "truncate" },
       },
-      series: [
-        {
+      series: series.map(function (s, n) {
+        return {
           type: "bar",
-          barMaxWidth: 22,
-          data: values.map(function (v) {
-            return { value: v, itemStyle: { color: options.color(v) } };
+          name: s.name,
+          barMaxWidth: 20,
+          data: s.values.map(function (v) {
+            return v === null ? null : { value: v, itemStyle: { color: options.color(v, n) } };
           }),
           label: {
             show: true,
@@ -62,8 +67,8 @@
             data: [{ xAxis: options.line }],
             label: { show: false },
           },
-        },
-      ],
+        };
+      }),
     });
     charts.push(chart);
   }
@@ -76,29 +81,28 @@
     var raters = d.raters || [];
     var names = raters.map(function (r) { return r.name; });
     bars("chart-deviation", "平均偏差（百分点，正偏宽、负偏严）", names,
-      raters.map(function (r) { return r.deviation; }), {
+      [{ name: "平均偏差", values: raters.map(function (r) { return r.deviation; }) }], {
         color: function (v) { return v > 0 ? RED : v < 0 ? BLUE : GREY; },
         format: function (v) { return (v > 0 ? "+" : "") + Number(v).toFixed(2); },
         axis: "{value}",
         line: 0,
       });
     bars("chart-agreement", "与共识一致率（%）", names,
-      raters.map(function (r) { return r.agreement; }), {
+      [{ name: "一致率", values: raters.map(function (r) { return r.agreement; }) }], {
         color: function (v) { return v < 60 ? RED : BLUE; },
         format: function (v) { return Number(v).toFixed(1) + "%"; },
         axis: "{value}%",
         min: 0,
         max: 100,
       });
-    var spread = d.dispersion || [];
-    bars("chart-dispersion", "各申报评分离散度（平均极差，百分点）",
-      spread.map(function (s) { return s.name; }),
-      spread.map(function (s) { return s.spread; }), {
-        color: function () { return GREY; },
-        format: function (v) { return Number(v).toFixed(2); },
-        axis: "{value}",
-        min: 0,
-      });
+    var spread = d.dispersion || { names: [], series: [] };
+    var stageColors = [GREY, TEAL];
+    bars("chart-dispersion", "各申报评分离散度（平均极差，百分点）", spread.names, spread.series, {
+      color: function (v, n) { return stageColors[n % stageColors.length]; },
+      format: function (v) { return Number(v).toFixed(2); },
+      axis: "{value}",
+      min: 0,
+    });
   }
 
   document.addEventListener("DOMContentLoaded", draw);
