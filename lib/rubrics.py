@@ -79,6 +79,9 @@ class Band:
     def text(self, item_type: str) -> str:
         return self.result if item_type == "result" else self.process
 
+    def __str__(self) -> str:
+        return f"{self.min}%–{self.max}%"
+
 
 @cache  # read-only data shipped with the code, as `rubric_for`
 def bands() -> tuple[Band, ...]:
@@ -88,3 +91,11 @@ def bands() -> tuple[Band, ...]:
         Band(int(b["min"]), int(b["max"]), str(b["process_zh"]), str(b["result_zh"]))
         for b in raw["bands"]
     )
+
+
+def band_for(percent: float) -> Band:
+    """The band a percentage falls into. Bands are written for multiples of 5 and leave gaps
+    between them (65 and 70); a percentage in a gap, such as a category's 67.5, belongs to the
+    band below it: a fraction of a step is not rounded up into a better band."""
+    table = bands()
+    return next((b for b in reversed(table) if percent >= b.min), table[0])

@@ -16,17 +16,12 @@ from docx.shared import Cm
 from PIL import Image
 
 from intake.models import Application
+from lib import charts
+from lib.charts import RADAR_DPI, RADAR_INCHES, radar_png
 from lib.errors import StateConflict
+from lib.rubrics import band_for
 from programs.models import Cycle
-from review import documents
-from review.documents import (
-    RADAR_DPI,
-    RADAR_INCHES,
-    band_for,
-    evaluation_report_docx,
-    feedback_report_docx,
-    radar_png,
-)
+from review.documents import evaluation_report_docx, feedback_report_docx
 from review.models import ConsensusItem, Evaluation, ItemScore
 from tests.review.conftest import World, through_evaluation
 
@@ -104,13 +99,13 @@ def test_radar_refuses_fewer_than_three_axes_or_bad_values() -> None:
 def test_radar_without_the_font_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    documents._cjk_family.cache_clear()
-    monkeypatch.setattr(documents, "FONT_DIR", tmp_path)
+    charts._cjk_family.cache_clear()
+    monkeypatch.setattr(charts, "FONT_DIR", tmp_path)
     try:
         with pytest.raises(RuntimeError, match="fonts-noto-cjk"):
             radar_png(CATEGORIES[:3], [50, 60, 70])
     finally:
-        documents._cjk_family.cache_clear()
+        charts._cjk_family.cache_clear()
 
 
 BANDS = [(0, "0%–5%"), (5, "0%–5%"), (7.5, "0%–5%"), (10, "10%–25%"), (63.5, "50%–65%")]
