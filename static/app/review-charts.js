@@ -52,8 +52,13 @@
           type: "bar",
           name: s.name,
           barMaxWidth: 20,
+          // A series colour (shown in the legend) or, for one series, a colour per value.
+          itemStyle: options.seriesColors ? { color: options.seriesColors[n] } : undefined,
           data: s.values.map(function (v) {
-            return v === null ? null : { value: v, itemStyle: { color: options.color(v, n) } };
+            if (v === null || !options.color) {
+              return v;
+            }
+            return { value: v, itemStyle: { color: options.color(v) } };
           }),
           label: {
             show: true,
@@ -96,9 +101,8 @@
         max: 100,
       });
     var spread = d.dispersion || { names: [], series: [] };
-    var stageColors = [GREY, TEAL];
     bars("chart-dispersion", "各申报评分离散度（平均极差，百分点）", spread.names, spread.series, {
-      color: function (v, n) { return stageColors[n % stageColors.length]; },
+      seriesColors: [GREY, TEAL],
       format: function (v) { return Number(v).toFixed(2); },
       axis: "{value}",
       min: 0,

@@ -95,6 +95,8 @@ def test_the_office_opens_review_evaluates_and_reads_the_ranking(
     time_machine.move_to(MATERIAL_DAY)  # the clock runs: the browser waits on real time
     page, base = e2e_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     _sign_in(page, base, world.office.username, PASSWORD)
 
     page.goto(f"{base}/review/cycles/{world.cycle.pk}/rubrics/organization/")
@@ -127,6 +129,7 @@ def test_the_office_opens_review_evaluates_and_reads_the_ranking(
         expect(page.locator(f"{chart} svg")).to_be_visible()
     expect(page.locator(".qa-raters")).to_contain_text("孙立")
     screenshot(page, "review-office-ranking")
+    assert console_errors == []  # ECharts draws within the CSP (no inline style or script)
 
     page.get_by_role("link", name=world.organization.applicant_name).first.click()
     expect(page.get_by_role("heading", name="评审记录")).to_be_visible()
