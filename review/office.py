@@ -560,10 +560,11 @@ def record(request: HttpRequest, public_id: Any) -> HttpResponse:
     """One application's whole review, read-only: each stage's cards by expert, the consensus
     per item with its comment, the site-visit record and the supervisor's report, the two-way
     feedback (A28.1: only the Office and supervisors see it) and the evaluation."""
+    # A draft is the applicant's alone; once submitted the Office and supervisors read it.
     application = get_object_or_404(
-        Application.objects.filter(
-            state__in=IN_REVIEW | {State.WITHDRAWN, State.DISQUALIFIED}
-        ).select_related("cycle__policy", "organization", "individual"),
+        Application.objects.exclude(state=State.DRAFT).select_related(
+            "cycle__policy", "organization", "individual"
+        ),
         public_id=public_id,
     )
     rubric_ = Rubric.objects.filter(cycle=application.cycle, applies_to=application.kind).first()
