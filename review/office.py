@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -113,11 +114,19 @@ def _group_row(application: Application, group: ReviewGroup | None) -> dict[str,
     }
 
 
-@perm_required(OVERSEE)
+@login_required
 def board(request: HttpRequest) -> HttpResponse:
     """Both review stages of a cycle at a glance: whether scoring is open and until when, each
     application's group, cards, consensus and (on site) the visit, with the Office's actions
-    (A17.1, A18.1, A27.1). Supervisors see the same page without the buttons."""
+    (A17.1, A18.1, A27.1). Supervisors see the same page without the buttons; committee
+    members, who see results only, are taken to the cycle's ranking."""
+    if not request.user.has_perm(OVERSEE):
+        if not request.user.has_perm("review.view_results"):
+            raise PermissionDenied
+        _, chosen = _choose_cycle(request)
+        if chosen is None:
+            raise Http404
+        return redirect("review:ranking", cycle_id=chosen.pk)
     cycles, cycle = _choose_cycle(request)
     context: dict[str, Any] = {
         "cycles": cycles,

@@ -44,6 +44,7 @@ READERS = {"applicant": 200, "recommender": 200, "office": 200, "supervisor": 20
 APPLICATION_PAGE = {"anon": 302, **READERS, "default": 404}
 # Changes are POST-only for everyone signed in; who may act is the service's question.
 SIGNED_IN_POST = {"anon": 302, "default": 405}
+RESULTS = {"anon": 302, "office": 200, "supervisor": 200, "committee": 200, "default": 403}
 
 # url name -> expected GET status per persona
 MATRIX: dict[str, dict[str, int]] = {
@@ -124,6 +125,38 @@ MATRIX: dict[str, dict[str, int]] = {
     "experts:attachment": {"anon": 302, "default": 404},
     "experts:recusal": {"anon": 302, "applicant": 200, "default": 404},
     "experts:export_groups": OFFICE_PAGE,
+    # The review: experts, leaders and supervisors reach only what they are assigned (404).
+    "review:card": {"anon": 302, "default": 404},
+    "review:card_submit": SIGNED_IN_POST,
+    "review:consensus": {"anon": 302, "default": 404},
+    "review:reopen": SIGNED_IN_POST,
+    "review:site": {"anon": 302, "default": 404},
+    "review:site_record": SIGNED_IN_POST,
+    "review:site_report": SIGNED_IN_POST,
+    "review:feedback": {"anon": 302, "applicant": 200, "default": 404},
+    "review:feedback_report": {"anon": 302, "default": 404},
+    # The Office runs it, supervisors read it, the committee sees the results (ranking).
+    "review:board": {
+        "anon": 302,
+        "office": 200,
+        "supervisor": 200,
+        "committee": 302,  # to the ranking
+        "default": 403,
+    },
+    "review:phase": OFFICE_POST,
+    "review:rubric": {"anon": 302, "office": 200, "supervisor": 200, "default": 403},
+    "review:schedule": OFFICE_POST,
+    "review:evaluate": OFFICE_POST,
+    "review:ranking": RESULTS,
+    "review:ranking_xlsx": RESULTS,
+    "review:report": {
+        "anon": 302,
+        "office": 302,
+        "supervisor": 302,
+        "committee": 302,
+        "default": 403,
+    },
+    "review:record": {"anon": 302, "office": 200, "supervisor": 200, "default": 403},
     "healthz": {"default": 200},
 }
 # Whole namespaces checked through a representative URL (the rest share its gate).
@@ -186,6 +219,31 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         "experts:recusal",
     }:
         return reverse(name, args=[application.public_id])
+    if name in {"review:card", "review:card_submit", "review:consensus"}:
+        return reverse(name, args=[application.public_id, "material_review"])
+    if name == "review:reopen":
+        return reverse(name, args=["00000000-0000-4000-8000-000000000000"])
+    if name in {
+        "review:site",
+        "review:site_record",
+        "review:site_report",
+        "review:feedback",
+        "review:feedback_report",
+        "review:record",
+    }:
+        return reverse(name, args=[application.public_id])
+    if name in {
+        "review:phase",
+        "review:evaluate",
+        "review:ranking",
+        "review:ranking_xlsx",
+        "review:report",
+    }:
+        return reverse(name, args=[cycle.pk])
+    if name == "review:rubric":
+        return reverse(name, args=[cycle.pk, "organization"])
+    if name == "review:schedule":
+        return reverse(name, args=[1])
     if name == "experts:attachment":
         return reverse(name, args=[application.public_id, application.attachments.get().public_id])
     if name == "accounts:unit_change":
