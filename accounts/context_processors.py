@@ -24,39 +24,54 @@ def _applications_label(roles: frozenset[Role]) -> str | None:
     return None
 
 
+Link = tuple[str, str]
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The header's links for this user's roles, in the order of the year's work. Each entry is
+    (label, href, children): with children it is a menu (the Office's settings and experts), so
+    the header stays on one line at desktop widths."""
     user = request.user
     roles = roles_of(user)
-    items: list[tuple[str, str]] = [("首页", reverse("programs:home"))]
+    items: list[tuple[str, str, list[Link]]] = [("首页", reverse("programs:home"), [])]
     if user.is_authenticated:
-        items.append(("我的工作台", reverse("accounts:dashboard")))
+        items.append(("我的工作台", reverse("accounts:dashboard"), []))
     if label := _applications_label(roles):
-        items.append((label, reverse("intake:list")))
+        items.append((label, reverse("intake:list"), []))
     if Role.APPLICANT in roles:
-        items.append(("组织信息", reverse("accounts:organization")))
+        items.append(("组织信息", reverse("accounts:organization"), []))
+    if user.has_perm("experts.manage_pool"):
+        items.append(
+            (
+                "专家",
+                "",
+                [("专家库", reverse("experts:pool")), ("专家组", reverse("experts:groups"))],
+            )
+        )
+    if user.has_perm("review.oversee"):
+        items.append(("评审与评价", reverse("review:board"), []))
+    elif user.has_perm("review.view_results"):
+        items.append(("综合评价", reverse("review:board"), []))
+    if user.is_authenticated and hasattr(user, "expert"):
+        items.append(("我的评审", reverse("experts:mine"), []))
+    settings: list[Link] = []
     if user.has_perm("programs.manage_cycle"):
-        items += [
+        settings += [
             ("年度管理", reverse("programs:cycle_list")),
             ("工作日历", reverse("programs:calendar")),
         ]
-    if user.has_perm("intake.decide_application"):
-        items.append(("获奖与禁入", reverse("intake:standing")))
-    if user.has_perm("experts.manage_pool"):
-        items += [("专家库", reverse("experts:pool")), ("专家组", reverse("experts:groups"))]
-    if user.has_perm("review.oversee"):
-        items.append(("评审与评价", reverse("review:board")))
-    elif user.has_perm("review.view_results"):
-        items.append(("综合评价", reverse("review:board")))
-    if user.is_authenticated and hasattr(user, "expert"):
-        items.append(("我的评审", reverse("experts:mine")))
     if user.has_perm("accounts.manage_units"):
-        items.append(("推荐单位", reverse("accounts:units")))
+        settings.append(("推荐单位", reverse("accounts:units")))
+    if user.has_perm("intake.decide_application"):
+        settings.append(("获奖与禁入", reverse("intake:standing")))
+    if settings:
+        items.append(("设置", "", settings))
     if user.has_perm("accounts.manage_roles"):
-        items.append(("角色与锁定", reverse("accounts:roles")))
+        items.append(("角色与锁定", reverse("accounts:roles"), []))
     if user.has_perm("audit.view_trail"):
-        items.append(("审计日志", reverse("audit:trail")))
+        items.append(("审计日志", reverse("audit:trail"), []))
     if user.has_perm("accounts.use_admin"):
-        items.append(("系统管理", reverse("admin:index")))
+        items.append(("系统管理", reverse("admin:index"), []))
     unread = 0
     if user.is_authenticated:
         unread = Notification.objects.filter(user=user.pk, read_at__isnull=True).count()

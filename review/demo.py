@@ -23,7 +23,9 @@ from .models import ReviewPhase, Rubric
 
 MATERIAL_DAY = dt.date(DEMO_YEAR, 6, 1)
 SCORE_DAY = dt.date(DEMO_YEAR, 6, 20)
+MATERIAL_END = dt.date(DEMO_YEAR, 7, 10)
 SITE_PLAN_DAY = dt.date(DEMO_YEAR, 7, 13)
+SITE_END = dt.date(DEMO_YEAR, 9, 11)
 EVALUATION_DAY = dt.date(DEMO_YEAR, 9, 14)
 # Each applicant's level (the percent its experts give around), by name.
 LEVELS = {"江苏长江重工有限公司": 70, "如皋示例机械有限公司": 60, "如皋城北智能装备有限公司": 55}
@@ -47,6 +49,8 @@ def seed() -> None:
     with as_of(SCORE_DAY):
         for group in _groups(cycle, Stage.MATERIAL_REVIEW):
             _score_and_agree(group, rnd)
+    with as_of(MATERIAL_END):
+        services.close_phase(actor=office, cycle=cycle, stage=Stage.MATERIAL_REVIEW)
     with as_of(SITE_PLAN_DAY):
         experts.propose_groups(actor=office, cycle=cycle, stage=Stage.SITE_REVIEW)
         for n, group in enumerate(_groups(cycle, Stage.SITE_REVIEW)):
@@ -96,6 +100,8 @@ def seed() -> None:
                 discipline=5,
                 comments="资料准备充分，遵守评审纪律。",
             )
+    with as_of(SITE_END):
+        services.close_phase(actor=office, cycle=cycle, stage=Stage.SITE_REVIEW)
     with as_of(EVALUATION_DAY):
         services.evaluate(actor=office, cycle=cycle)
 
