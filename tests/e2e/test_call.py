@@ -67,7 +67,9 @@ def test_office_publishes_call_and_public_reads_it(
     page.fill("#id_password", office_site["password"])
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="我的工作台")).to_be_visible()
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="年度管理").click()
+    nav = page.get_by_role("navigation", name="主导航")
+    nav.get_by_role("button", name="设置").click()  # the Office's settings menu
+    nav.get_by_role("link", name="年度管理").click()
     expect(page.get_by_role("heading", name=re.compile("年度管理"))).to_be_visible()
     expect(page.get_by_text("尚无年度。")).to_be_visible()
 
@@ -98,7 +100,9 @@ def test_office_publishes_call_and_public_reads_it(
     screenshot(page, "a15-1-office-dates-error")
 
     # Nothing was saved: the cycle list still shows no application window, the page no dates.
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="年度管理").click()
+    nav = page.get_by_role("navigation", name="主导航")
+    nav.get_by_role("button", name="设置").click()  # the Office's settings menu
+    nav.get_by_role("link", name="年度管理").click()
     row = page.get_by_role("row").filter(has_text="2026")
     expect(row).to_contain_text("筹备中")
     expect(row).to_contain_text("未设置")
