@@ -115,6 +115,9 @@ class Scorecard(models.Model):
     summary = models.TextField("总体评价", blank=True)
     saved_at = models.DateTimeField("最后保存", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    # Why the leader last returned it (kept after resubmission, for the record).
+    returned_reason = models.TextField("退回理由", blank=True)
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "评分表"

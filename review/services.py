@@ -253,6 +253,19 @@ def open_phase(
             f"{len(missing)}项申报尚不具备评审条件：" + "；".join(missing[:5]),
             fields={"applications": missing},
         )
+    before = ReviewPhase.objects.filter(cycle=cycle, stage=stage_).first()
+    if before is not None and before.is_open:
+        raise StateConflict(f"{stage_.label}已开放评分。")  # a second click
+    # Opening for nobody is a mistake; reopening a closed phase (an extension) is not.
+    if not applications and (before is None or before.opened_at is None):
+        raise StateConflict(
+            f"没有可进入{stage_.label}的申报"
+            + (
+                "（已受理的申报）。"
+                if stage_ == Stage.MATERIAL_REVIEW
+                else "（材料评审共识已确认的组织）。"
+            )
+        )
     with transaction.atomic():
         phase, _ = ReviewPhase.objects.select_for_update().get_or_create(cycle=cycle, stage=stage_)
         if phase.is_open:
@@ -484,7 +497,11 @@ def reopen_scorecard(*, actor: User, scorecard: Scorecard, reason: str) -> Score
         raise StateConflict("专家组共识已确认，评分表不能再退回。")
     with transaction.atomic():
         updated = Scorecard.objects.filter(pk=scorecard.pk, state=Scorecard.State.SUBMITTED).update(
-            state=Scorecard.State.DRAFT, submitted_at=None, revision=F("revision") + 1
+            state=Scorecard.State.DRAFT,
+            submitted_at=None,
+            revision=F("revision") + 1,
+            returned_reason=reason,
+            returned_at=now(),
         )
         if not updated:
             raise StateConflict("该评分表尚未提交，无需退回。")

@@ -394,6 +394,10 @@ def test_the_leader_returns_a_card_with_a_reason(world: World, personas: dict[st
     assert card.state == Scorecard.State.DRAFT
     event = AuditEvent.objects.get(action="review.scorecard.reopen")
     assert event.reason == "4.7.2评分依据不足，请补充。"
+    # The expert reads why, on the card that came back.
+    page = client_for(world.users[1]).get(_url("card", world.organization, MATERIAL))
+    assert "组长于" in page.content.decode()
+    assert "退回了本评分表：4.7.2评分依据不足，请补充。" in page.content.decode()
 
 
 def _add_expert(world: World, make_user: Any, n: int) -> None:

@@ -219,6 +219,17 @@ def test_site_visit_report_and_two_way_feedback(world: World, time_machine: Any)
     assert world.organization.feedback.count() == 2
 
 
+@pytest.mark.req("A17.1")
+def test_site_review_cannot_open_before_any_material_consensus(world: World) -> None:
+    services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
+    with pytest.raises(StateConflict, match="没有可进入现场评审的申报"):
+        services.open_phase(actor=world.office, cycle=world.cycle, stage="site_review")
+    # A closed phase can be opened again (an extension), though nobody new enters it.
+    services.close_phase(actor=world.office, cycle=world.cycle, stage="material_review")
+    phase = services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
+    assert phase.is_open
+
+
 @pytest.mark.req("A10.2")
 def test_evaluation_names_what_is_missing(world: World) -> None:
     services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
