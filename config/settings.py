@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "intake",
     "experts",
     "review",
+    "decision",
 ]
 
 MIDDLEWARE = [

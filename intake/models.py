@@ -29,6 +29,11 @@ class State(models.TextChoices):
     MATERIAL_REVIEW = "material_review", "材料评审中"
     SITE_REVIEW = "site_review", "现场评审中"
     EVALUATED = "evaluated", "已完成综合评价"
+    PROPOSED = "proposed", "拟奖"
+    IN_NOTICE = "in_notice", "公示中"
+    AWARDED = "awarded", "已获奖"
+    NOT_AWARDED = "not_awarded", "未获奖"
+    REVOKED = "revoked", "奖项已撤销"
     WITHDRAWN = "withdrawn", "已撤回"
     DISQUALIFIED = "disqualified", "已撤销申报资格"
 
@@ -266,6 +271,10 @@ class AwardRecord(models.Model):
     )
     individual = models.ForeignKey(
         Individual, null=True, blank=True, on_delete=models.PROTECT, related_name="award_records"
+    )
+    # The application it was won with, when won through this system (decision stage).
+    application = models.OneToOneField(
+        "Application", null=True, blank=True, on_delete=models.PROTECT, related_name="award"
     )
     year = models.PositiveSmallIntegerField("获奖年度")
     level = models.CharField("奖项", max_length=16, choices=Level.choices)

@@ -53,6 +53,14 @@ TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
     "start_material_review": (frozenset({State.ACCEPTED}), State.MATERIAL_REVIEW),
     "start_site_review": (frozenset({State.MATERIAL_REVIEW}), State.SITE_REVIEW),
     "evaluate": (frozenset({State.MATERIAL_REVIEW, State.SITE_REVIEW}), State.EVALUATED),
+    # The decision stages (decision.services): 审定, 公示, 批准.
+    "propose": (frozenset({State.EVALUATED}), State.PROPOSED),
+    "notice": (frozenset({State.PROPOSED}), State.IN_NOTICE),
+    "award": (frozenset({State.IN_NOTICE}), State.AWARDED),
+    "not_award": (
+        frozenset({State.EVALUATED, State.PROPOSED, State.IN_NOTICE}),
+        State.NOT_AWARDED,
+    ),
     "withdraw": (
         frozenset(
             {
@@ -64,6 +72,8 @@ TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
                 State.MATERIAL_REVIEW,
                 State.SITE_REVIEW,
                 State.EVALUATED,
+                State.PROPOSED,
+                State.IN_NOTICE,
             }
         ),
         State.WITHDRAWN,

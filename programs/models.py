@@ -65,6 +65,10 @@ class Policy(models.Model):
     consensus_spread_points = models.PositiveSmallIntegerField(
         "评分分歧提示阈值（百分点）", default=30, validators=[MaxValueValidator(100)]
     )
+    # Optional minimum final scores for a level (A19.1: the committee may set a line); empty
+    # means no line.
+    min_score_award = models.PositiveSmallIntegerField("市长质量奖最低分", null=True, blank=True)
+    min_score_nomination = models.PositiveSmallIntegerField("提名奖最低分", null=True, blank=True)
     # A21.1 bonuses (yuan)
     bonus_organization_award = models.PositiveIntegerField("市长质量奖奖金（元）", default=200000)
     bonus_organization_nomination = models.PositiveIntegerField("提名奖奖金（元）", default=100000)

@@ -1,0 +1,637 @@
+"""The actions of 审定, 公示 and 批准 (A5.2, A6.1, A19.1-A22.1, A24.1, A25.1).
+
+Each is a keyword-only verb that checks who may act and when, runs in one transaction and
+appends its audit event there (STYLE.md). The list moves through `Proposal.State`:
+
+    draft --record_approval(committee)--> committee_approved --record_approval(government)-->
+    government_approved --publish_notice--> in_notice --close_notice--> notice_closed
+    --announce--> announced
+
+and the applications with it (`intake.services.transition`): evaluated -> proposed (committee)
+-> in_notice -> awarded, the others not_awarded at the announcement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from accounts.models import Role, User
+from audit.services import record
+from intake.models import Application, AwardRecord, Kind, State
+from intake.services import transition, transition_all
+from lib import files
+from lib.errors import PermissionDenied, ServiceError, StateConflict
+from programs.models import Cycle, Policy
+from programs.selectors import now, today, work_calendar
+
+from .models import Approval, BonusEntry, Certificate, Entry, Objection, ObjectionEvidence, Proposal
+
+TEXT_LIMIT = 4000
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+MAX_EVIDENCE_FILES = 5
+LEVELS = {"award": "市长质量奖", "nomination": "市长质量奖提名奖"}
+
+
+def _require(actor: User, perm: str = "decision.manage") -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied()
+
+
+def _text(value: str, label: str, errors: dict[str, list[str]], key: str, *, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors.setdefault(key, []).append(f"请填写{label}。")
+    elif len(value) > TEXT_LIMIT:
+        errors.setdefault(key, []).append(f"{label}不能超过{TEXT_LIMIT}字。")
+    return value
+
+
+def _raise(what: str, errors: dict[str, list[str]], article: str | None = None) -> None:
+    if errors:
+        raise ServiceError(
+            f"{what}：" + next(iter(errors.values()))[0], fields=errors, article=article
+        )
+
+
+def _state(proposal: Proposal, *allowed: Proposal.State) -> None:
+    if proposal.state not in allowed:
+        raise StateConflict(
+            f"拟奖名单当前为“{Proposal.State(proposal.state).label}”，不能执行此操作"
+            "（可能已被他人处理，请刷新页面）。"
+        )
+
+
+def _locked(proposal: Proposal) -> Proposal:
+    return Proposal.objects.select_for_update().select_related("cycle__policy").get(pk=proposal.pk)
+
+
+# --- the proposed list (A5.2, A19.1, A24.1) ----------------------------------------------------
+
+
+def is_rewinner(application: Application) -> bool:
+    """A24.1: the applicant already holds a (not revoked) Mayor's Quality Award or nomination
+    from an earlier year: it may win again, outside the quota and without a bonus."""
+    holder: dict[str, Any] = (
+        {"organization_id": application.organization_id}
+        if application.organization_id
+        else {"individual_id": application.individual_id}
+    )
+    return (
+        AwardRecord.objects.filter(revoked_on__isnull=True, **holder)
+        .exclude(year=application.cycle.year)
+        .exists()
+    )
+
+
+def quota_errors(policy: Policy, chosen: Sequence[tuple[Application, str, bool]]) -> list[str]:
+    """What breaks the quotas of A5.2 (re-winners excluded, A24.1) or the policy's optional
+    minimum score lines, one sentence each."""
+    errors = []
+    counts = {"organization_award": 0, "organization_nomination": 0, "individual_award": 0}
+    for application, level, rewinner in chosen:
+        if application.kind == Kind.INDIVIDUAL and level != "award":
+            errors.append(f"{application.applicant_name}：个人只设市长质量奖，没有提名奖。")
+            continue
+        if not rewinner:
+            counts[f"{application.kind}_{level}"] += 1
+        line = policy.min_score_award if level == "award" else policy.min_score_nomination
+        evaluation = getattr(application, "evaluation", None)
+        if line is not None and evaluation is not None and evaluation.final_score < line:
+            errors.append(
+                f"{application.applicant_name}：综合得分{evaluation.final_score}分，"
+                f"低于{LEVELS[level]}最低分{line}分。"
+            )
+    limits = {
+        "organization_award": (policy.quota_organization_award, "组织市长质量奖"),
+        "organization_nomination": (policy.quota_organization_nomination, "组织提名奖"),
+        "individual_award": (policy.quota_individual_award, "个人市长质量奖"),
+    }
+    for key, (limit, label) in limits.items():
+        if counts[key] > limit:
+            errors.append(
+                f"{label}拟奖{counts[key]}个，超过名额{limit}个"
+                "（《办法》第五条；再次获奖者不占名额，第二十四条）。"
+            )
+    return errors
+
+
+def save_proposal(
+    *, actor: User, cycle: Cycle, entries: Sequence[tuple[Application, str]]
+) -> Proposal:
+    """The Office drafts (or redrafts) the list from the ranking: evaluated applications of the
+    cycle at a level each. Refused with every reason when over a quota (A5.2) or below a score
+    line; re-winners are marked and outside the quota (A24.1). Side effect:
+    `decision.proposal.save`."""
+    _require(actor)
+    existing = Proposal.objects.filter(cycle=cycle).first()
+    if existing is not None:
+        _state(existing, Proposal.State.DRAFT)  # fixed once the committee has decided
+    errors: list[str] = []
+    chosen: list[tuple[Application, str, bool]] = []
+    seen: set[int] = set()
+    for application, level in entries:
+        if application.cycle_id != cycle.pk or application.state != State.EVALUATED:
+            errors.append(f"{application.applicant_name}：不是本年度已完成综合评价的申报。")
+            continue
+        if level not in LEVELS:
+            errors.append(f"{application.applicant_name}：奖项无效。")
+            continue
+        if application.pk in seen:
+            errors.append(f"{application.applicant_name}：重复列入。")
+            continue
+        seen.add(application.pk)
+        chosen.append((application, level, is_rewinner(application)))
+    errors += quota_errors(cycle.policy, chosen)
+    if errors:
+        raise ServiceError(
+            "拟奖名单未保存：" + errors[0], fields={"entries": errors}, article="A5.2"
+        )
+    with transaction.atomic():
+        proposal, _ = Proposal.objects.get_or_create(cycle=cycle)
+        proposal = _locked(proposal)
+        _state(proposal, Proposal.State.DRAFT)
+        proposal.entries.all().delete()
+        Entry.objects.bulk_create(
+            Entry(proposal=proposal, application=a, level=level, rewinner=rewinner, position=n)
+            for n, (a, level, rewinner) in enumerate(chosen)
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="decision.proposal.save",
+            obj=proposal,
+            after={
+                "entries": [
+                    {"application": a.pk, "level": level, "rewinner": r} for a, level, r in chosen
+                ]
+            },
+        )
+    return proposal
+
+
+# --- approvals (A6.1, A19.1) -------------------------------------------------------------------
+
+
+def record_approval(
+    *,
+    actor: User,
+    proposal: Proposal,
+    body: str,
+    decided_on: dt.date,
+    reference: str,
+    attendees: str = "",
+    resolution: str = "",
+) -> Approval:
+    """The Office records the committee's 审定 of the list (meeting, attendees, resolution), then
+    the city government's approval (文号, date). The committee's moves the listed applications to
+    拟奖. Side effect: `decision.approval.record`."""
+    _require(actor)
+    errors: dict[str, list[str]] = {}
+    label = "会议名称" if body == Approval.Body.COMMITTEE else "批准文号"
+    reference = _text(reference, label, errors, "reference", required=True)[:200]
+    attendees = _text(attendees, "出席人员", errors, "attendees", required=False)
+    resolution = _text(resolution, "决议内容", errors, "resolution", required=False)
+    if body not in Approval.Body.values:
+        errors.setdefault("body", []).append("审批机构无效。")
+    if decided_on > today():
+        errors.setdefault("decided_on", []).append("日期不能晚于今天。")
+    _raise("审批未记录", errors, "A19.1")
+    with transaction.atomic():
+        locked = _locked(proposal)
+        if body == Approval.Body.COMMITTEE:
+            _state(locked, Proposal.State.DRAFT)
+            if not locked.entries.exists():
+                raise StateConflict("拟奖名单为空，不能提交委员会审定。")
+            locked.state = Proposal.State.COMMITTEE_APPROVED
+            transition_all(
+                [e.application for e in locked.entries.select_related("application")], "propose"
+            )
+        else:
+            _state(locked, Proposal.State.COMMITTEE_APPROVED)
+            committee = locked.approvals.get(body=Approval.Body.COMMITTEE)
+            if decided_on < committee.decided_on:
+                raise ServiceError(
+                    "市政府批准日期不能早于委员会审定日期。", fields={"decided_on": ["过早"]}
+                )
+            locked.state = Proposal.State.GOVERNMENT_APPROVED
+        locked.save(update_fields=["state", "updated_at"])
+        approval = Approval.objects.create(
+            proposal=locked,
+            body=body,
+            decided_on=decided_on,
+            reference=reference,
+            attendees=attendees,
+            resolution=resolution,
+            recorded_by=actor,
+            recorded_at=now(),
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="decision.approval.record",
+            obj=locked,
+            after={"body": body, "decided_on": decided_on, "reference": reference},
+        )
+    proposal.refresh_from_db()
+    return approval
+
+
+# --- the public notice and objections (A20.1, A20.2) -------------------------------------------
+
+
+def notice_end(starts_on: dt.date, policy: Policy) -> dt.date:
+    """The last day of a notice starting on `starts_on`: the policy's number of working days,
+    the start counted, by the working-day calendar (holidays and make-up days)."""
+    return work_calendar().nth_workday(starts_on, policy.notice_working_days)
+
+
+def publish_notice(*, actor: User, proposal: Proposal, starts_on: dt.date) -> Proposal:
+    """Publish the approved list on the public site for the policy's working days (A20.1). The
+    applications go to 公示中. Side effect: `decision.notice.publish`."""
+    _require(actor)
+    if starts_on < today():
+        raise ServiceError(
+            "公示开始日期不能早于今天。", fields={"starts_on": ["过早"]}, article="A20.1"
+        )
+    if not work_calendar().is_workday(starts_on):
+        raise ServiceError(
+            f"{starts_on:%Y-%m-%d}不是工作日，公示应从工作日开始。",
+            fields={"starts_on": ["非工作日"]},
+            article="A20.1",
+        )
+    with transaction.atomic():
+        locked = _locked(proposal)
+        _state(locked, Proposal.State.GOVERNMENT_APPROVED)
+        locked.notice_starts_on = starts_on
+        locked.notice_ends_on = notice_end(starts_on, locked.cycle.policy)
+        locked.notice_published_at = now()
+        locked.state = Proposal.State.IN_NOTICE
+        locked.save()
+        live = [e.application for e in locked.entries.filter(withdrawn_at__isnull=True)]
+        transition_all(live, "notice")
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="decision.notice.publish",
+            obj=locked,
+            after={"starts_on": starts_on, "ends_on": locked.notice_ends_on},
+        )
+    return locked
+
+
+def notice_is_open(proposal: Proposal, on: dt.date | None = None) -> bool:
+    day = on or today()
+    return (
+        proposal.state == Proposal.State.IN_NOTICE
+        and proposal.notice_starts_on is not None
+        and proposal.notice_ends_on is not None
+        and proposal.notice_starts_on <= day <= proposal.notice_ends_on
+    )
+
+
+def _receipt() -> str:
+    """YY + 10 random Crockford base32 characters: not guessable, easy to read out."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return f"YY{today():%Y}" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def file_objection(
+    *,
+    proposal: Proposal,
+    name: str,
+    identity: str,
+    contact: str,
+    content: str,
+    entry: Entry | None = None,
+    evidence: Sequence[tuple[str, bytes]] = (),
+    actor: User | None = None,
+) -> Objection:
+    """Anyone may object during the notice (A20.2), under their real name with their identity
+    or organization and a contact; anonymous or late objections are refused with the reason.
+    Evidence files are typed from their content. Returns the objection with its receipt number.
+    Side effect: `decision.objection.file` (the objector's contact is not copied into the
+    audit)."""
+    errors: dict[str, list[str]] = {}
+    name = _text(name, "真实姓名（不受理匿名异议）", errors, "name", required=True)[:50]
+    identity = _text(identity, "身份或工作单位", errors, "identity", required=True)[:200]
+    contact = _text(contact, "联系方式", errors, "contact", required=True)[:100]
+    content = _text(content, "异议内容", errors, "content", required=True)
+    if name in {"匿名", "无名", "不愿透露"}:
+        errors.setdefault("name", []).append("请填写真实姓名，本办公室不受理匿名异议。")
+    if entry is not None and entry.proposal_id != proposal.pk:
+        errors.setdefault("entry", []).append("所选对象不在公示名单中。")
+    if len(evidence) > MAX_EVIDENCE_FILES:
+        errors.setdefault("evidence", []).append(f"证据材料最多{MAX_EVIDENCE_FILES}个文件。")
+    kinds = []
+    for filename, data in evidence:
+        try:
+            kinds.append(files.check_upload(filename, data, max_bytes=MAX_EVIDENCE_BYTES))
+        except files.RejectedFile as exc:
+            errors.setdefault("evidence", []).append(str(exc))
+    if not notice_is_open(proposal):
+        ended = proposal.notice_ends_on
+        raise StateConflict(
+            f"公示期已于{ended:%Y年%-m月%-d日}结束，不再受理异议。"
+            if ended is not None and today() > ended
+            else "现在不在公示期内，不受理异议。",
+            article="A20.2",
+        )
+    _raise("异议未提交", errors, "A20.2")
+    with transaction.atomic():
+        objection = Objection.objects.create(
+            proposal=proposal,
+            receipt=_receipt(),
+            entry=entry,
+            name=name,
+            identity=identity,
+            contact=contact,
+            content=content,
+            filed_at=now(),
+        )
+        for (filename, data), kind in zip(evidence, kinds, strict=True):
+            item = ObjectionEvidence(
+                objection=objection,
+                original_name=filename[:200],
+                content_type=kind.content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+            item.file.save(item.sha256[:16], ContentFile(data), save=False)
+            item.save()
+        record(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            role="public",
+            action="decision.objection.file",
+            obj=objection,
+            after={"receipt": objection.receipt, "entry": entry.pk if entry else None},
+        )
+    return objection
+
+
+def decide_objection(
+    *,
+    actor: User,
+    objection: Objection,
+    outcome: str,
+    findings: str,
+    reply: str,
+    withdraw: bool = False,
+) -> Objection:
+    """The Office records what it found, the outcome and its reply to the objector (A20.2). An
+    upheld objection against a listed applicant may withdraw it from the list (its application
+    becomes 未获奖). Side effects: `decision.objection.decide`, the withdrawal."""
+    _require(actor)
+    errors: dict[str, list[str]] = {}
+    findings = _text(findings, "核查情况", errors, "findings", required=True)
+    reply = _text(reply, "给异议人的答复", errors, "reply", required=True)
+    if outcome not in (Objection.Outcome.UPHELD, Objection.Outcome.DISMISSED):
+        errors.setdefault("outcome", []).append("请选择核查结论。")
+    if withdraw and (outcome != Objection.Outcome.UPHELD or objection.entry is None):
+        errors.setdefault("withdraw", []).append("只有针对某一对象且成立的异议才能撤出该对象。")
+    _raise("核查结论未保存", errors, "A20.2")
+    with transaction.atomic():
+        updated = Objection.objects.filter(pk=objection.pk, outcome=Objection.Outcome.OPEN).update(
+            outcome=outcome, findings=findings, reply=reply, decided_by=actor, decided_at=now()
+        )
+        if not updated:
+            raise StateConflict("该异议已有核查结论（可能已被他人处理，请刷新页面）。")
+        objection.refresh_from_db()
+        if withdraw and objection.entry is not None:
+            entry = objection.entry
+            entry.withdrawn_at = now()
+            entry.withdrawn_reason = f"异议{objection.receipt}成立：{findings[:150]}"
+            entry.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+            transition(entry.application, "not_award")
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="decision.objection.decide",
+            obj=objection,
+            after={"outcome": outcome, "withdrawn": bool(withdraw)},
+            reason=findings,
+        )
+    return objection
+
+
+def close_notice(*, actor: User, proposal: Proposal) -> Proposal:
+    """End the notice once its last day has passed and every objection is answered (A20.2).
+    Side effect: `decision.notice.close`."""
+    _require(actor)
+    with transaction.atomic():
+        locked = _locked(proposal)
+        _state(locked, Proposal.State.IN_NOTICE)
+        if locked.notice_ends_on is not None and today() <= locked.notice_ends_on:
+            raise StateConflict(
+                f"公示期至{locked.notice_ends_on:%Y年%-m月%-d日}，期满后方可结束公示。",
+                article="A20.1",
+            )
+        pending = locked.objections.filter(outcome=Objection.Outcome.OPEN).count()
+        if pending:
+            raise StateConflict(f"尚有{pending}件异议未核查答复，不能结束公示。", article="A20.2")
+        locked.state = Proposal.State.NOTICE_CLOSED
+        locked.notice_closed_at = now()
+        locked.save(update_fields=["state", "notice_closed_at", "updated_at"])
+        record(actor=actor, role=Role.OFFICE, action="decision.notice.close", obj=locked)
+    return locked
+
+
+# --- the announcement, awards, certificates and bonuses (A20.2, A21.1, A22.1, A25.1) ----------
+
+
+def bonus_due(policy: Policy, application: Application, level: str, rewinner: bool) -> int:
+    """A21.1: first-time organization award 200,000 yuan, nomination 100,000, individuals 0;
+    re-winners nothing (A24.1). The amounts come from the policy."""
+    if rewinner:
+        return 0
+    if application.kind == Kind.INDIVIDUAL:
+        return policy.bonus_individual_award
+    if level == "award":
+        return policy.bonus_organization_award
+    return policy.bonus_organization_nomination
+
+
+def announce(
+    *, actor: User, proposal: Proposal, announced_on: dt.date, document_number: str
+) -> list[AwardRecord]:
+    """The government announces the winners (A20.2) once the notice has closed: each listed,
+    not withdrawn applicant becomes a winner (AwardRecord, read by A24.1 from now on) with a
+    certificate whose number nobody can guess and its bonus due; every other evaluated
+    application of the cycle becomes 未获奖. Side effect: `decision.announce`."""
+    from lib.certificates import new_number
+
+    _require(actor)
+    errors: dict[str, list[str]] = {}
+    document_number = _text(document_number, "公告文号", errors, "document_number", required=True)
+    if announced_on > today():
+        errors.setdefault("announced_on", []).append("公告日期不能晚于今天。")
+    _raise("公告未记录", errors, "A20.2")
+    with transaction.atomic():
+        locked = _locked(proposal)
+        _state(locked, Proposal.State.NOTICE_CLOSED)
+        if locked.notice_ends_on is not None and announced_on <= locked.notice_ends_on:
+            raise ServiceError(
+                "公告日期应在公示期结束之后。", fields={"announced_on": ["过早"]}, article="A20.2"
+            )
+        cycle, policy = locked.cycle, locked.cycle.policy
+        entries = list(
+            locked.entries.filter(withdrawn_at__isnull=True).select_related(
+                "application__organization", "application__individual"
+            )
+        )
+        awards = []
+        for entry in entries:
+            a = entry.application
+            award = AwardRecord.objects.create(
+                application=a,
+                organization=a.organization,
+                individual=a.individual,
+                year=cycle.year,
+                level=entry.level,
+                announced_on=announced_on,
+                document_number=document_number[:100],
+                created_by=actor,
+            )
+            Certificate.objects.create(
+                award=award, number=new_number(cycle.year), issued_on=announced_on
+            )
+            amount = bonus_due(policy, a, entry.level, entry.rewinner)
+            if amount:
+                BonusEntry.objects.create(
+                    award=award,
+                    kind=BonusEntry.Kind.DUE,
+                    amount=amount,
+                    on=announced_on,
+                    note="首次获奖，按《办法》第二十一条",
+                    recorded_by=actor,
+                    recorded_at=now(),
+                )
+            awards.append(award)
+        transition_all([e.application for e in entries], "award")
+        others = list(
+            Application.objects.filter(
+                cycle=cycle, state__in=[State.EVALUATED, State.PROPOSED, State.IN_NOTICE]
+            )
+        )
+        transition_all(others, "not_award")
+        locked.state = Proposal.State.ANNOUNCED
+        locked.announced_on = announced_on
+        locked.announcement_number = document_number[:100]
+        locked.save()
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="decision.announce",
+            obj=locked,
+            after={
+                "announced_on": announced_on,
+                "document_number": document_number,
+                "winners": [a.pk for a in awards],
+            },
+        )
+    return awards
+
+
+def record_bonus(
+    *,
+    actor: User,
+    award: AwardRecord,
+    kind: str,
+    amount: int,
+    on: dt.date,
+    voucher: str = "",
+    note: str = "",
+) -> BonusEntry:
+    """A payment (with its voucher) or a recovery in the bonus ledger (A22.1). A payment cannot
+    exceed what is still due; a recovery cannot exceed what was paid. Side effect:
+    `decision.bonus.record`."""
+    _require(actor)
+    errors: dict[str, list[str]] = {}
+    if kind not in (BonusEntry.Kind.PAYMENT, BonusEntry.Kind.RECOVERY):
+        errors.setdefault("kind", []).append("类型应为拨付或追回。")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        errors.setdefault("amount", []).append("金额应为正整数（元）。")
+    voucher = _text(voucher, "凭证号", errors, "voucher", required=kind == BonusEntry.Kind.PAYMENT)
+    note = _text(note, "说明", errors, "note", required=False)[:200]
+    if on > today():
+        errors.setdefault("on", []).append("日期不能晚于今天。")
+    _raise("台账未记录", errors, "A22.1")
+    with transaction.atomic():
+        AwardRecord.objects.select_for_update().get(pk=award.pk)
+        balance = ledger_balance(award)
+        if kind == BonusEntry.Kind.PAYMENT and amount > balance["outstanding"]:
+            raise ServiceError(
+                f"拨付金额{amount}元超过应发未发的{balance['outstanding']}元。",
+                fields={"amount": ["超额"]},
+                article="A22.1",
+            )
+        if kind == BonusEntry.Kind.RECOVERY and amount > balance["paid"] - balance["recovered"]:
+            raise ServiceError(
+                f"追回金额{amount}元超过已拨付未追回的{balance['paid'] - balance['recovered']}元。",
+                fields={"amount": ["超额"]},
+            )
+        entry = BonusEntry.objects.create(
+            award=award,
+            kind=kind,
+            amount=amount,
+            on=on,
+            voucher=voucher[:100],
+            note=note,
+            recorded_by=actor,
+            recorded_at=now(),
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="decision.bonus.record",
+            obj=award,
+            after={"kind": kind, "amount": amount, "on": on, "voucher": voucher},
+        )
+    return entry
+
+
+def ledger_balance(award: AwardRecord) -> dict[str, int]:
+    """Due, paid and recovered for one award, and what is still to pay."""
+    sums = dict.fromkeys(BonusEntry.Kind.values, 0)
+    for kind, amount in award.bonus_entries.values_list("kind", "amount"):
+        sums[kind] += amount
+    return {
+        "due": sums["due"],
+        "paid": sums["payment"],
+        "recovered": sums["recovery"],
+        "outstanding": max(sums["due"] - sums["payment"], 0),
+    }
+
+
+def verify(number: str) -> dict[str, Any] | None:
+    """What the public verification page shows for a certificate number (A25.1), or None when
+    no certificate has it: holder, level, year, valid or revoked (with date and reason)."""
+    from lib.certificates import is_well_formed
+
+    number = number.strip()
+    if not is_well_formed(number):
+        return None
+    certificate = (
+        Certificate.objects.select_related("award__organization", "award__individual")
+        .filter(number__iexact=number)
+        .first()
+    )
+    if certificate is None:
+        return None
+    award = certificate.award
+    return {
+        "number": certificate.number,
+        "holder": str(award.organization or award.individual),
+        "level": award.get_level_display(),
+        "year": award.year,
+        "issued_on": certificate.issued_on,
+        "valid": award.revoked_on is None,
+        "revoked_on": award.revoked_on,
+        "revoked_reason": certificate.revoked_reason,
+    }
