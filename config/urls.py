@@ -26,6 +26,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("experts/", include("experts.urls")),
     path("review/", include("review.urls")),
+    path("", include("decision.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
