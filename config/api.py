@@ -14,6 +14,7 @@ from ninja.security import django_auth
 
 from accounts.api import TokenAuth
 from accounts.api import router as accounts_router
+from decision.api import router as decision_router
 from experts.api import router as experts_router
 from intake.api import router as intake_router
 from lib.errors import ServiceError
@@ -67,3 +68,4 @@ api.add_router("/", programs_router)
 api.add_router("/", intake_router)
 api.add_router("/", experts_router)
 api.add_router("/", review_router)
+api.add_router("/", decision_router)

@@ -612,14 +612,14 @@ def ledger_balance(award: AwardRecord) -> dict[str, int]:
 def verify(number: str) -> dict[str, Any] | None:
     """What the public verification page shows for a certificate number (A25.1), or None when
     no certificate has it: holder, level, year, valid or revoked (with date and reason)."""
-    from lib.certificates import is_well_formed
+    from lib.certificates import canonical
 
-    number = number.strip()
-    if not is_well_formed(number):
+    printed = canonical(number)  # forgives case, spaces, full-width input and look-alikes
+    if printed is None:
         return None
     certificate = (
         Certificate.objects.select_related("award__organization", "award__individual")
-        .filter(number__iexact=number)
+        .filter(number=printed)
         .first()
     )
     if certificate is None:

@@ -1,0 +1,400 @@
+"""The decision stage's API: the proposed list, approvals, the public notice and objections,
+the announcement, the bonus ledger and certificate verification, through the same services as
+the pages. The notice, objections and verification are public (no token).
+
+No `from __future__ import annotations`: django-ninja reads these annotations at import time.
+"""
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from intake.models import Application, AwardRecord
+from lib.access import actor
+from lib.errors import PermissionDenied
+from programs.models import Cycle
+
+from . import services
+from .models import Objection, Proposal
+
+router = Router(tags=["审定、公示与批准"])
+
+Text = Annotated[str, Field(max_length=4000)]
+Short = Annotated[str, Field(max_length=200)]
+RowId = Annotated[int, Field(ge=1, le=2**62)]
+
+
+def _view(request: HttpRequest) -> None:
+    if not request.user.has_perm("decision.view"):
+        raise PermissionDenied()
+
+
+def _cycle(cycle_id: uuid.UUID) -> Cycle:
+    return get_object_or_404(Cycle.objects.select_related("policy"), public_id=cycle_id)
+
+
+def _proposal(cycle_id: uuid.UUID) -> Proposal:
+    return get_object_or_404(
+        Proposal.objects.select_related("cycle__policy"), cycle__public_id=cycle_id
+    )
+
+
+# --- the list and its approvals ----------------------------------------------------------------
+
+
+class EntryIn(Schema):
+    application: uuid.UUID
+    level: Literal["award", "nomination"]
+
+
+class ProposalIn(Schema):
+    entries: list[EntryIn]
+
+
+class EntryOut(Schema):
+    application: uuid.UUID
+    applicant: str
+    kind: str
+    level: str
+    rewinner: bool
+    withdrawn: bool
+
+
+class ApprovalOut(Schema):
+    body: str
+    decided_on: dt.date
+    reference: str
+
+
+class ProposalOut(Schema):
+    year: int
+    state: str
+    entries: list[EntryOut]
+    approvals: list[ApprovalOut]
+    notice_starts_on: dt.date | None
+    notice_ends_on: dt.date | None
+    announced_on: dt.date | None
+    announcement_number: str
+
+
+def _proposal_out(proposal: Proposal) -> dict[str, Any]:
+    entries = proposal.entries.select_related(
+        "application__organization", "application__individual"
+    )
+    return {
+        "year": proposal.cycle.year,
+        "state": proposal.state,
+        "entries": [
+            {
+                "application": e.application.public_id,
+                "applicant": e.application.applicant_name,
+                "kind": e.application.kind,
+                "level": e.level,
+                "rewinner": e.rewinner,
+                "withdrawn": e.withdrawn_at is not None,
+            }
+            for e in entries
+        ],
+        "approvals": list(proposal.approvals.values("body", "decided_on", "reference")),
+        "notice_starts_on": proposal.notice_starts_on,
+        "notice_ends_on": proposal.notice_ends_on,
+        "announced_on": proposal.announced_on,
+        "announcement_number": proposal.announcement_number,
+    }
+
+
+@router.get("/cycles/{cycle_id}/proposal", response=ProposalOut, summary="拟奖名单及其进度")
+def proposal(request: HttpRequest, cycle_id: uuid.UUID) -> dict[str, Any]:
+    _view(request)
+    return _proposal_out(_proposal(cycle_id))
+
+
+@router.put(
+    "/cycles/{cycle_id}/proposal",
+    response=ProposalOut,
+    summary="拟定拟奖名单（办公室；超出名额时拒绝，第五条）",
+)
+def save_proposal(request: HttpRequest, cycle_id: uuid.UUID, body: ProposalIn) -> dict[str, Any]:
+    cycle = _cycle(cycle_id)
+    by_id = {
+        a.public_id: a
+        for a in Application.objects.filter(
+            cycle=cycle, public_id__in=[e.application for e in body.entries]
+        ).select_related("cycle__policy", "organization", "individual", "evaluation")
+    }
+    missing = [str(e.application) for e in body.entries if e.application not in by_id]
+    if missing:
+        raise Http404
+    saved = services.save_proposal(
+        actor=actor(request),
+        cycle=cycle,
+        entries=[(by_id[e.application], e.level) for e in body.entries],
+    )
+    return _proposal_out(saved)
+
+
+class ApprovalIn(Schema):
+    body: Literal["committee", "government"]
+    decided_on: dt.date
+    reference: Short
+    attendees: Text = ""
+    resolution: Text = ""
+
+
+@router.post(
+    "/cycles/{cycle_id}/proposal/approvals",
+    response={201: ProposalOut},
+    summary="记录委员会审定或市政府批准（办公室）",
+)
+def approve(request: HttpRequest, cycle_id: uuid.UUID, body: ApprovalIn) -> Status[Any]:
+    proposal = _proposal(cycle_id)
+    services.record_approval(actor=actor(request), proposal=proposal, **body.model_dump())
+    proposal.refresh_from_db()
+    return Status(201, _proposal_out(proposal))
+
+
+class NoticeIn(Schema):
+    starts_on: dt.date
+
+
+@router.post(
+    "/cycles/{cycle_id}/proposal/notice",
+    response=ProposalOut,
+    summary="发布公示（办公室；公示期按工作日计算，第二十条）",
+)
+def publish(request: HttpRequest, cycle_id: uuid.UUID, body: NoticeIn) -> dict[str, Any]:
+    published = services.publish_notice(
+        actor=actor(request), proposal=_proposal(cycle_id), starts_on=body.starts_on
+    )
+    return _proposal_out(published)
+
+
+@router.post(
+    "/cycles/{cycle_id}/proposal/notice/close",
+    response=ProposalOut,
+    summary="结束公示（办公室；异议均已答复）",
+)
+def close(request: HttpRequest, cycle_id: uuid.UUID) -> dict[str, Any]:
+    return _proposal_out(services.close_notice(actor=actor(request), proposal=_proposal(cycle_id)))
+
+
+class AnnounceIn(Schema):
+    announced_on: dt.date
+    document_number: Short
+
+
+class AwardOut(Schema):
+    id: int
+    holder: str
+    year: int
+    level: str
+    certificate: str | None
+    due: int
+    paid: int
+    recovered: int
+    outstanding: int
+    revoked_on: dt.date | None
+
+
+def _award_out(award: AwardRecord) -> dict[str, Any]:
+    certificate = getattr(award, "certificate", None)
+    return {
+        "id": award.pk,
+        "holder": str(award.organization or award.individual),
+        "year": award.year,
+        "level": award.level,
+        "certificate": certificate.number if certificate else None,
+        "revoked_on": award.revoked_on,
+        **services.ledger_balance(award),
+    }
+
+
+@router.post(
+    "/cycles/{cycle_id}/proposal/announce",
+    response={201: list[AwardOut]},
+    summary="记录市政府公告，产生获奖记录、证书和应发奖金（办公室）",
+)
+def announce(request: HttpRequest, cycle_id: uuid.UUID, body: AnnounceIn) -> Status[Any]:
+    awards = services.announce(
+        actor=actor(request), proposal=_proposal(cycle_id), **body.model_dump()
+    )
+    return Status(201, [_award_out(a) for a in awards])
+
+
+# --- objections --------------------------------------------------------------------------------
+
+
+class PublicEntry(Schema):
+    id: int
+    name: str
+    level: str
+
+
+class PublicNotice(Schema):
+    year: int
+    starts_on: dt.date
+    ends_on: dt.date
+    open: bool
+    entries: list[PublicEntry]
+
+
+def _published(year: int) -> Proposal:
+    return get_object_or_404(
+        Proposal.objects.select_related("cycle"),
+        cycle__year=year,
+        notice_published_at__isnull=False,
+    )
+
+
+@router.get("/notices/{year}", auth=None, response=PublicNotice, summary="拟奖名单公示（公开）")
+def notice(request: HttpRequest, year: Annotated[int, Field(ge=2000, le=2100)]) -> dict[str, Any]:
+    proposal = _published(year)
+    entries = proposal.entries.filter(withdrawn_at__isnull=True).select_related(
+        "application__organization", "application__individual"
+    )
+    return {
+        "year": year,
+        "starts_on": proposal.notice_starts_on,
+        "ends_on": proposal.notice_ends_on,
+        "open": services.notice_is_open(proposal),
+        "entries": [
+            {"id": e.pk, "name": e.application.applicant_name, "level": e.get_level_display()}
+            for e in entries
+        ],
+    }
+
+
+class ObjectionIn(Schema):
+    name: Annotated[str, Field(max_length=50)]
+    identity: Short
+    contact: Annotated[str, Field(max_length=100)]
+    content: Text
+    entry: RowId | None = None
+
+
+class ReceiptOut(Schema):
+    receipt: str
+    filed_at: dt.datetime
+
+
+@router.post(
+    "/notices/{year}/objections",
+    auth=None,
+    response={201: ReceiptOut},
+    summary="对公示提出异议（公开；须实名，公示期内；证据材料请通过网页上传）",
+)
+def object_to(
+    request: HttpRequest, year: Annotated[int, Field(ge=2000, le=2100)], body: ObjectionIn
+) -> Status[Any]:
+    proposal = _published(year)
+    entry = proposal.entries.filter(pk=body.entry).first() if body.entry else None
+    if body.entry and entry is None:
+        raise Http404
+    filed = services.file_objection(
+        proposal=proposal,
+        name=body.name,
+        identity=body.identity,
+        contact=body.contact,
+        content=body.content,
+        entry=entry,
+        actor=actor(request) if request.user.is_authenticated else None,
+    )
+    return Status(201, {"receipt": filed.receipt, "filed_at": filed.filed_at})
+
+
+class ObjectionOut(Schema):
+    receipt: str
+    name: str
+    identity: str
+    contact: str
+    content: str
+    entry: int | None = Field(None, alias="entry_id")
+    filed_at: dt.datetime
+    outcome: str
+    findings: str
+    reply: str
+
+
+@router.get(
+    "/cycles/{cycle_id}/objections", response=list[ObjectionOut], summary="公示异议（办公室、监督）"
+)
+def objections(request: HttpRequest, cycle_id: uuid.UUID) -> Any:
+    _view(request)
+    return Objection.objects.filter(proposal__cycle__public_id=cycle_id)
+
+
+class DecideIn(Schema):
+    outcome: Literal["upheld", "dismissed"]
+    findings: Text
+    reply: Text
+    withdraw: bool = False
+
+
+@router.post(
+    "/objections/{receipt}/decide", response=ObjectionOut, summary="异议核查结论和答复（办公室）"
+)
+def decide(request: HttpRequest, receipt: str, body: DecideIn) -> Any:
+    objection = get_object_or_404(Objection.objects.select_related("entry"), receipt=receipt)
+    return services.decide_objection(actor=actor(request), objection=objection, **body.model_dump())
+
+
+# --- awards, the bonus ledger, verification ----------------------------------------------------
+
+
+@router.get(
+    "/awards", response=list[AwardOut], summary="获奖记录与奖金台账（办公室、监督、委员会）"
+)
+def awards(request: HttpRequest) -> list[dict[str, Any]]:
+    _view(request)
+    rows = AwardRecord.objects.select_related("organization", "individual", "certificate")
+    return [_award_out(a) for a in rows.order_by("-year", "pk")]
+
+
+class BonusIn(Schema):
+    kind: Literal["payment", "recovery"]
+    amount: Annotated[int, Field(ge=1, le=100_000_000)]
+    on: dt.date
+    voucher: Short = ""
+    note: Short = ""
+
+
+@router.post(
+    "/awards/{award_id}/bonus-payments",
+    response={201: AwardOut},
+    summary="记录奖金拨付或追回（办公室，第二十二条）",
+)
+def bonus(request: HttpRequest, award_id: RowId, body: BonusIn) -> Status[Any]:
+    if not request.user.has_perm("decision.manage"):
+        raise PermissionDenied()
+    award = get_object_or_404(AwardRecord, pk=award_id)
+    services.record_bonus(actor=actor(request), award=award, **body.model_dump())
+    return Status(201, _award_out(award))
+
+
+class VerifiedOut(Schema):
+    number: str
+    holder: str
+    level: str
+    year: int
+    issued_on: dt.date
+    valid: bool
+    revoked_on: dt.date | None
+    revoked_reason: str
+
+
+@router.get(
+    "/certificates/{number}",
+    auth=None,
+    response=VerifiedOut,
+    summary="核验证书（公开，第二十五条）",
+)
+def verify(request: HttpRequest, number: Annotated[str, Field(max_length=60)]) -> dict[str, Any]:
+    found = services.verify(number)
+    if found is None:
+        raise Http404
+    return found
