@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -21,7 +22,7 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
         "submitted",
         "returned",
         "recommended",
-        "evaluated",  # accepted, then reviewed by review/demo.py
+        "in_notice",  # accepted, reviewed (review/demo.py), listed and published (decision)
         "not_accepted",
         "withdrawn",
     }
@@ -51,4 +52,11 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
     ]
     assert SiteVisit.objects.filter(reported_at__isnull=False).count() == 3
     assert Feedback.objects.count() == 6
+    # The decision (decision/demo.py): the list approved and in its notice, one objection open.
+    from decision.models import Objection, Proposal
+
+    proposal = Proposal.objects.get()
+    assert (proposal.state, proposal.notice_ends_on) == ("in_notice", dt.date(2026, 12, 1))
+    assert proposal.entries.count() == 4
+    assert Objection.objects.get().outcome == "open"
     assert verify_chain().ok
