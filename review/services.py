@@ -780,6 +780,9 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
     review needs its groups' confirmed consensus. Repeatable until the decision stage. Side
     effects: the Evaluation rows, transitions to 已完成综合评价, `review.evaluate`."""
     _require(actor, "review.manage")
+    decided = [State.PROPOSED, State.IN_NOTICE, State.AWARDED, State.NOT_AWARDED, State.REVOKED]
+    if Application.objects.filter(cycle=cycle, state__in=decided).exists():
+        raise StateConflict("拟奖名单已经委员会审定，综合评价结果不能再重新计算。", article="A19.1")
     policy = cycle.policy
     applications = list(
         Application.objects.filter(

@@ -304,3 +304,12 @@ def test_the_announcement_makes_winners_certificates_and_bonuses(
     assert services.ledger_balance(first)["outstanding"] == 0
     assert Approval.objects.count() == 2
     assert AuditEvent.objects.filter(action="decision.announce").count() == 1
+
+
+@pytest.mark.req("A19.1")
+def test_the_evaluation_is_fixed_once_the_committee_has_decided(decided: Decided) -> None:
+    from review import services as review
+
+    _approved(decided)
+    with pytest.raises(StateConflict, match="不能再重新计算"):
+        review.evaluate(actor=decided.office, cycle=decided.cycle)
