@@ -1,0 +1,157 @@
+"""Reads for the Office's decision pages: the ranking to draft from, the year's list with all it
+went through, and the bonus ledger. Each is a fixed number of queries however many rows there
+are (STYLE.md: no N+1); the actions are in `decision/services.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from intake.models import AwardRecord, State
+from programs.models import Cycle
+from review.models import Evaluation
+
+from .models import Approval, BonusEntry, Entry, Objection, Proposal
+
+# --- the ranking to draft from (A5.2, A19.1, A24.1) ---------------------------------------------
+
+
+def _earlier_award(year_ref: Any) -> Exists:
+    """A not revoked award of the same holder from another year (services.is_rewinner, A24.1),
+    as a subquery on an Application row."""
+    same_holder = Q(organization__isnull=False, organization=OuterRef("application__organization"))
+    same_holder |= Q(individual__isnull=False, individual=OuterRef("application__individual"))
+    return Exists(
+        AwardRecord.objects.filter(same_holder, revoked_on__isnull=True).exclude(year=year_ref)
+    )
+
+
+def ranked(cycle: Cycle) -> list[Evaluation]:
+    """The cycle's evaluated applications with rank and final score, organizations first, each
+    marked `rewinner` as `services.is_rewinner` would (one query)."""
+    return list(
+        Evaluation.objects.filter(application__cycle=cycle, application__state=State.EVALUATED)
+        .select_related("application__organization", "application__individual")
+        .annotate(rewinner=_earlier_award(cycle.year))
+        .order_by("-application__kind", "rank", "application_id")
+    )
+
+
+# --- the year's list and what happened to it ------------------------------------------------
+
+
+@dataclass
+class Board:
+    proposal: Proposal | None
+    entries: list[Entry] = field(default_factory=list)
+    approvals: dict[str, Approval] = field(default_factory=dict)
+    objections: list[Objection] = field(default_factory=list)
+    awards: Sequence[AwardRecord] = field(default_factory=list)
+
+
+def board(cycle: Cycle) -> Board:
+    """The cycle's list (if drafted) with its entries and their scores, both approvals, the
+    objections and, once announced, the awards with certificates and bonus due."""
+    proposal = Proposal.objects.filter(cycle=cycle).select_related("cycle__policy").first()
+    if proposal is None:
+        return Board(proposal=None)
+    entries = list(
+        proposal.entries.select_related(
+            "application__organization", "application__individual", "application__evaluation"
+        )
+    )
+    approvals = {a.body: a for a in proposal.approvals.select_related("recorded_by")}
+    objections = list(
+        proposal.objections.select_related(
+            "entry__application__organization", "entry__application__individual", "decided_by"
+        ).order_by("filed_at", "pk")
+    )
+    awards: Sequence[AwardRecord] = []
+    if proposal.state == Proposal.State.ANNOUNCED:
+        awards = list(
+            AwardRecord.objects.filter(application__cycle=cycle)
+            .select_related("organization", "individual", "certificate")
+            .annotate(due=_sum(BonusEntry.Kind.DUE))
+            .order_by("-application__kind", "level", "pk")  # organizations, award first
+        )
+    return Board(proposal, entries, approvals, objections, awards)
+
+
+def objection(receipt: str) -> Objection | None:
+    return (
+        Objection.objects.select_related(
+            "proposal__cycle",
+            "entry__application__organization",
+            "entry__application__individual",
+            "decided_by",
+        )
+        .prefetch_related("evidence")
+        .filter(receipt=receipt)
+        .first()
+    )
+
+
+# --- the bonus ledger (A21.1, A22.1) ----------------------------------------------------------
+
+
+def _sum(kind: str) -> Coalesce:
+    return Coalesce(
+        Sum("bonus_entries__amount", filter=Q(bonus_entries__kind=kind)),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def ledger() -> QuerySet[AwardRecord]:
+    """Every award with what is due, paid and recovered (`services.ledger_balance` for all
+    awards at once), whether it was a re-winner's (the decision's own mark, A24.1) and its
+    entries, newest year first."""
+    mark = Entry.objects.filter(application=OuterRef("application")).values("rewinner")[:1]
+    earlier = AwardRecord.objects.filter(
+        Q(organization__isnull=False, organization=OuterRef("organization"))
+        | Q(individual__isnull=False, individual=OuterRef("individual")),
+        year__lt=OuterRef("year"),
+    )
+    return (
+        AwardRecord.objects.select_related("organization", "individual")
+        .annotate(
+            due=_sum(BonusEntry.Kind.DUE),
+            paid=_sum(BonusEntry.Kind.PAYMENT),
+            recovered=_sum(BonusEntry.Kind.RECOVERY),
+            rewinner=Coalesce(
+                Subquery(mark, output_field=BooleanField()),
+                Exists(earlier),
+                output_field=BooleanField(),
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "bonus_entries",
+                queryset=BonusEntry.objects.select_related("recorded_by").order_by("on", "pk"),
+            )
+        )
+        .order_by("-year", F("individual").asc(nulls_first=True), "level", "pk")
+    )
+
+
+def ledger_entries() -> QuerySet[BonusEntry]:
+    """One row per ledger entry for the Excel, with its award (one query)."""
+    return BonusEntry.objects.select_related(
+        "award__organization", "award__individual", "recorded_by"
+    ).order_by("-award__year", "award_id", "on", "pk")
