@@ -514,7 +514,7 @@ def test_the_ledger_records_payments_and_exports_excel(
         {"kind": "payment", "amount": "200000", "on": "2026-12-02", "voucher": "财拨〔2026〕31号"},
     )
     assert paid.status_code == 302
-    assert "已拨付200,000元" in _messages(paid)
+    assert "已拨付200000元" in _messages(paid)
     assert AuditEvent.objects.filter(action="decision.bonus.record").count() == 1
     page = office.get(_url("ledger")).content.decode()
     assert "财拨〔2026〕31号" in page
