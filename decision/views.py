@@ -472,6 +472,9 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
+        if found.outcome != Objection.Outcome.OPEN:  # a second tab, a double click
+            messages.error(request, "该异议已有核查结论（可能已被他人处理），未作改动。")
+            return redirect("decision:objection", receipt=found.receipt)
         form = forms.DecisionForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data

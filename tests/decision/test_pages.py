@@ -431,6 +431,12 @@ def test_an_objection_is_decided_and_the_reply_emailed(
     assert decided_.status_code == 302
     assert "答复已发送至lisi@example.com" in _messages(decided_)
     assert len(mailoutbox) == 1
+    again = office.post(
+        _url("objection", objection.receipt),
+        {"outcome": "dismissed", "findings": "改判", "reply": "改判"},
+    )
+    assert "该异议已有核查结论" in _messages(again)
+    assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["lisi@example.com"]
     assert objection.receipt in mail.subject
@@ -470,7 +476,7 @@ def test_the_notice_closes_after_its_end_and_the_announcement_issues_certificate
     assert "记录公告并生成证书" in board
     missing = office.post(_url("announce", decided.cycle.pk), {"announced_on": "2026-12-02"})
     assert missing.status_code == 400
-    assert "请填写公告文号" in missing.content.decode() or "必填" in missing.content.decode()
+    assert "这个字段是必填项" in missing.content.decode()
     announced = office.post(
         _url("announce", decided.cycle.pk),
         {"announced_on": "2026-12-02", "document_number": "皋政发〔2026〕120号"},
