@@ -101,7 +101,9 @@ def test_the_office_takes_the_list_from_draft_to_certificates(
     page.get_by_role("button", name="计算结束日期").click()
     expect(page.locator("#notice-end")).to_contain_text("2026年11月25日至2026年12月1日")
     page.get_by_role("button", name="发布公示").click()
-    expect(page.locator(".alert-success")).to_contain_text("已发布公示：2026年11月25日至2026年12月1日")
+    expect(page.locator(".alert-success")).to_contain_text(
+        "已发布公示：2026年11月25日至2026年12月1日"
+    )
     expect(page.locator(".qa-stepper [aria-current=step]")).to_contain_text("公示")
 
     # 5. Two days later someone objects (the public form is another page's test).
