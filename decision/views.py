@@ -430,11 +430,12 @@ def _is_email(contact: str) -> bool:
     return True
 
 
-def _reply_mail(objection: Objection) -> bool:
-    """E-mail the Office's reply when the objector left an address; True when sent."""
+def _reply_mail(objection: Objection) -> str:
+    """E-mail the Office's reply when the objector left an address: "sent", "failed" (logged;
+    the decision stands) or "none" (no address: the Office replies another way)."""
     address = objection.contact.strip()
     if not _is_email(address):
-        return False
+        return "none"
     year = objection.proposal.cycle.year
     subject = f"关于您对{year}年度市长质量奖拟奖名单所提异议的答复（回执号{objection.receipt}）"
     body = (
@@ -445,10 +446,10 @@ def _reply_mail(objection: Objection) -> bool:
     )
     try:
         send_mail(subject, body, None, [address])
-    except Exception:  # the decision stands; the Office is told to reply another way
+    except Exception:  # a mail server that is down must not undo the recorded decision
         logger.exception("reply to objection %s failed", objection.receipt)
-        return False
-    return True
+        return "failed"
+    return "sent"
 
 
 def _objection(request: HttpRequest, receipt: str) -> Objection:
@@ -491,8 +492,11 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
                 _onto(form, exc)
             else:
                 text = f"已记录异议{decided.receipt}的核查结论：{decided.get_outcome_display()}。"
-                if _reply_mail(decided):
+                sent = _reply_mail(decided)
+                if sent == "sent":
                     text += f"答复已发送至{decided.contact}。"
+                elif sent == "failed":
+                    text += f"答复邮件发送失败，请另行答复异议人（{decided.contact}）。"
                 else:
                     text += f"异议人未留电子邮箱，请按其联系方式（{decided.contact}）答复。"
                 messages.success(request, text)
