@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Individual, Organization
+from audit.models import AuditEvent
 from decision import services
 from decision.models import Certificate, Entry, Objection, Proposal
 from decision.public import TOKENS, _claim_key
@@ -689,3 +690,20 @@ def test_no_public_page_shows_an_id_a_phone_or_a_uscc(
     assert len(pages) > 10
     assert "周明（如皋某公司）" in pages[reverse("decision:winners")]
     _assert_nothing_personal(pages, secrets)
+
+
+@pytest.mark.req("A20.2")
+def test_a_signed_in_visitor_objects_the_same_way(
+    decided: Decided, time_machine: Any, personas: dict[str, Any]
+) -> None:
+    url = reverse("decision:object_to", args=[2026])
+    assert Client().get(url).status_code == 404  # no notice published yet
+    _in_notice(decided, time_machine)
+    applicant = personas["applicant"]
+    client = client_for(applicant)
+    assert client.get(reverse("decision:public_notice", args=[2026])).status_code == 200
+    response = client.post(url, _objection(_form(client)))
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="decision.objection.file")
+    assert event.actor_id == applicant.pk  # who was signed in is on record
+    assert "13912345678" not in str(event.after)

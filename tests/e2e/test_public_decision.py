@@ -79,6 +79,7 @@ def test_a_visitor_on_a_phone_objects_and_verifies_a_certificate(
 
     # The notice, from the home page.
     page.goto(f"{base}/")
+    _phone_shot(screenshot, page, "public-home-links")
     page.get_by_role("link", name="拟奖名单公示").click()
     expect(page.get_by_role("heading", name="拟奖名单公示")).to_be_visible()
     _phone_shot(screenshot, page, "public-notices")
