@@ -52,8 +52,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("评审与评价", reverse("review:board"), []))
     elif user.has_perm("review.view_results"):
         items.append(("综合评价", reverse("review:board"), []))
+    if user.has_perm("decision.view"):
+        items.append(("审定与公示", reverse("decision:board"), []))
     if user.is_authenticated and hasattr(user, "expert"):
         items.append(("我的评审", reverse("experts:mine"), []))
+    if not user.is_authenticated:
+        # The public's pages (A20.1, A25.1): the notice, the winners, certificate verification.
+        items += [
+            ("公示公告", reverse("decision:notices"), []),
+            ("获奖名单", reverse("decision:winners"), []),
+            ("证书查验", reverse("decision:verify"), []),
+        ]
     settings: list[Link] = []
     if user.has_perm("programs.manage_cycle"):
         settings += [

@@ -157,6 +157,27 @@ MATRIX: dict[str, dict[str, int]] = {
         "default": 403,
     },
     "review:record": {"anon": 302, "office": 200, "supervisor": 200, "default": 403},
+    # The decision stage: the Office acts, supervisors and the committee read.
+    "decision:board": RESULTS,
+    "decision:proposal": RESULTS,
+    "decision:approval": OFFICE_POST,
+    "decision:notice": {"anon": 302, "office": 302, "default": 403},  # GET: back to the board
+    "decision:close": OFFICE_POST,
+    "decision:announce": OFFICE_POST,
+    "decision:objection": {"anon": 302, "office": 404, "supervisor": 404, "default": 403},
+    "decision:evidence": {"anon": 302, "office": 404, "supervisor": 404, "default": 403},
+    "decision:ledger": RESULTS,
+    "decision:ledger_xlsx": RESULTS,
+    "decision:bonus": OFFICE_POST,
+    "decision:certificate_pdf": {"anon": 302, "default": 404},
+    # The public: no login (this world publishes no notice, so its pages are 404).
+    "decision:notices": {"default": 200},
+    "decision:public_notice": {"default": 404},
+    "decision:object_to": {"default": 404},
+    "decision:receipt": {"default": 404},
+    "decision:winners": {"default": 200},
+    "decision:verify": {"default": 200},
+    "decision:verified": {"default": 404},
     "healthz": {"default": 200},
 }
 # Whole namespaces checked through a representative URL (the rest share its gate).
@@ -244,6 +265,24 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[cycle.pk, "organization"])
     if name == "review:schedule":
         return reverse(name, args=[1])
+    if name in {
+        "decision:proposal",
+        "decision:approval",
+        "decision:notice",
+        "decision:close",
+        "decision:announce",
+    }:
+        return reverse(name, args=[cycle.pk])
+    if name in {"decision:public_notice", "decision:object_to"}:
+        return reverse(name, args=[cycle.year])
+    if name in {"decision:objection", "decision:receipt"}:
+        return reverse(name, args=["YY2026NOSUCH0000"])
+    if name == "decision:evidence":
+        return reverse(name, args=["YY2026NOSUCH0000", 1])
+    if name == "decision:bonus":
+        return reverse(name, args=[1])
+    if name in {"decision:certificate_pdf", "decision:verified"}:
+        return reverse(name, args=["RG2026-0000-0000-0000-0000"])
     if name == "experts:attachment":
         return reverse(name, args=[application.public_id, application.attachments.get().public_id])
     if name == "accounts:unit_change":

@@ -15,7 +15,7 @@ import pytest
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -95,3 +95,17 @@ def office_site(transactional_db: None) -> dict[str, str]:
     )
     grant_role(actor=None, actor_role="system", user=office, role=Role.OFFICE, reason="e2e")
     return {"username": OFFICE_USERNAME, "password": OFFICE_PASSWORD}
+
+
+def sign_in(page: Page, base: str, username: str, password: str) -> None:
+    """Sign in through the login page; the workbench greets every role."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="我的工作台")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("navigation", name="主导航").get_by_role("button", name="退出").click()
+    expect(page.get_by_role("link", name="登录")).to_be_visible()

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
 from tests.decision.conftest import COMMITTEE_DAY, CST, Decided, decided
-from tests.e2e.test_experts import _sign_in
+from tests.e2e.conftest import sign_in
 from tests.intake.conftest import in_window, open_cycle
 
 __all__ = ["decided", "in_window", "open_cycle"]  # fixtures used through `decided`
@@ -24,7 +24,7 @@ __all__ = ["decided", "in_window", "open_cycle"]  # fixtures used through `decid
 def _later(page: Page, base: str, time_machine: Any, when: dt.datetime, username: str) -> None:
     """Days pass (the clock keeps running for the browser) and the Office signs in again."""
     time_machine.move_to(when)
-    _sign_in(page, base, username, PASSWORD)
+    sign_in(page, base, username, PASSWORD)
     page.goto(f"{base}/decision/")
 
 
@@ -49,7 +49,7 @@ def test_the_office_takes_the_list_from_draft_to_certificates(
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     username = decided.office.username
     o, i = decided.organizations, decided.individuals
-    _sign_in(page, base, username, PASSWORD)
+    sign_in(page, base, username, PASSWORD)
 
     # 1. The board before anything: the stepper at 拟定.
     page.goto(f"{base}/decision/")
@@ -117,7 +117,7 @@ def test_the_office_takes_the_list_from_draft_to_certificates(
         contact="lisi@example.com",
         content="该公司2025年发生质量事故，不应获得提名奖。",
     )
-    _sign_in(page, base, username, PASSWORD)
+    sign_in(page, base, username, PASSWORD)
     page.goto(f"{base}/decision/")
     expect(page.locator("#objections")).to_contain_text("1件待核查")
     screenshot(page, "decision-board-objection")

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import sign_in
+
 CST = dt.timezone(dt.timedelta(hours=8))
 PASSWORD = "Review#Quality26"
 
@@ -71,14 +73,6 @@ def _status(page: Page, url: str) -> int:
     return response.status
 
 
-def _sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="我的工作台")).to_be_visible()
-
-
 @pytest.mark.e2e
 @pytest.mark.req("A17.1", "A26.1", "A6.3")
 def test_office_proposes_expert_signs_confirms_and_reads(
@@ -94,7 +88,7 @@ def test_office_proposes_expert_signs_confirms_and_reads(
     page, base = e2e_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
     application = review_world["application"]
-    _sign_in(page, base, office_site["username"], office_site["password"])
+    sign_in(page, base, office_site["username"], office_site["password"])
     page.goto(f"{base}/experts/groups/")
     page.get_by_role("button", name="优化分配").click()
     expect(page.locator(".alert-success")).to_be_visible()
@@ -104,7 +98,7 @@ def test_office_proposes_expert_signs_confirms_and_reads(
     screenshot(page, "experts-groups")
     page.get_by_role("button", name="退出").click()
 
-    _sign_in(page, base, "e2e_expert", PASSWORD)
+    sign_in(page, base, "e2e_expert", PASSWORD)
     page.goto(f"{base}/experts/mine/")
     read_url = f"{base}/experts/mine/{application.public_id}/"
     assert _status(page, read_url) == 404  # not before signing the code

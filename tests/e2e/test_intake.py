@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from lib import uscc
+from tests.e2e.conftest import sign_in, sign_out
 
 CST = dt.timezone(dt.timedelta(hours=8))
 TOWN_USERNAME = "baipu_town"
@@ -50,19 +51,6 @@ def open_call(office_site: dict[str, str], time_machine: Any) -> None:
         role=Role.RECOMMENDER,
         recommending_unit=RecommendingUnit.objects.get(name="白蒲镇"),
     )
-
-
-def _sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="我的工作台")).to_be_visible()
-
-
-def _sign_out(page: Page) -> None:
-    page.get_by_role("navigation", name="主导航").get_by_role("button", name="退出").click()
-    expect(page.get_by_role("link", name="登录")).to_be_visible()
 
 
 def _register(page: Page, base: str, code: str) -> None:
@@ -184,10 +172,10 @@ def test_organization_applies_town_recommends_office_accepts(
     expect(report.locator("tbody tr")).to_have_count(len(organization_rules))
     expect(report).to_contain_text("合法经营5年以上")
     screenshot(page, "intake-detail-submitted")
-    _sign_out(page)
+    sign_out(page)
 
     # --- The town's reviewer finds it first in 推荐审核 and signs the recommendation.
-    _sign_in(page, base, TOWN_USERNAME, TOWN_PASSWORD)
+    sign_in(page, base, TOWN_USERNAME, TOWN_PASSWORD)
     expect(page.locator(".qa-inbox-link .badge")).to_contain_text("1")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="推荐审核").click()
     expect(page.get_by_text("已提交，待推荐 1件")).to_be_visible()
@@ -197,10 +185,10 @@ def test_organization_applies_town_recommends_office_accepts(
     page.get_by_role("button", name="签署推荐意见").click()
     expect(page.get_by_role("alert").filter(has_text="已签署推荐意见")).to_be_visible()
     expect(page.locator(".qa-history")).to_contain_text("经审核，该企业符合申报条件，同意推荐。")
-    _sign_out(page)
+    sign_out(page)
 
     # --- The Office reads the report, ticks each condition it has verified and accepts.
-    _sign_in(page, base, office_site["username"], office_site["password"])
+    sign_in(page, base, office_site["username"], office_site["password"])
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="资格审查").click()
     expect(page.get_by_text("已推荐，待资格审查 1件")).to_be_visible()
     page.get_by_role("link", name=ORG_NAME).click()
@@ -218,10 +206,10 @@ def test_organization_applies_town_recommends_office_accepts(
     expect(page.locator('input[name="confirmed"]')).to_have_count(0)
     expect(page.get_by_role("button", name="更正为不予受理")).to_be_visible()
     screenshot(page, "intake-office-accepted")
-    _sign_out(page)
+    sign_out(page)
 
     # --- The applicant finds the decision in the inbox.
-    _sign_in(page, base, APPLICANT["username"], APPLICANT["password"])
+    sign_in(page, base, APPLICANT["username"], APPLICANT["password"])
     page.locator(".qa-inbox-link").click()
     expect(page.get_by_role("heading", name="站内消息")).to_be_visible()
     expect(page.locator(".qa-unread").first).to_contain_text("已受理：2026年度市长质量奖申报")
@@ -270,7 +258,7 @@ def test_office_refuses_citing_the_article_and_the_applicant_sees_it(
     )
     page, base = e2e_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
-    _sign_in(page, base, office_site["username"], office_site["password"])
+    sign_in(page, base, office_site["username"], office_site["password"])
     page.goto(f"{base}/applications/{application.public_id}/")
     expect(page.get_by_text("不能受理").first).to_be_visible()
     refuse = page.locator("form.qa-decide", has=page.get_by_role("button", name="不予受理"))
@@ -282,7 +270,7 @@ def test_office_refuses_citing_the_article_and_the_applicant_sees_it(
     assert Application.objects.get(pk=application.pk).state == "not_accepted"
     page.get_by_role("button", name="退出").click()
 
-    _sign_in(page, base, "yellow_org", "Quality#Yel26")
+    sign_in(page, base, "yellow_org", "Quality#Yel26")
     page.goto(f"{base}/applications/{application.public_id}/")
     expect(page.get_by_text("不予受理").first).to_be_visible()
     expect(page.get_by_text("A12.5").first).to_be_visible()

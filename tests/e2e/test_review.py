@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.test_experts import _sign_in
+from tests.e2e.conftest import sign_in, sign_out
 from tests.review.conftest import (
     MATERIAL_DAY,
     SITE_DAY,
@@ -30,10 +30,6 @@ from tests.review.conftest import (
 )
 
 __all__ = ["in_window", "open_cycle", "org", "person", "world"]  # fixtures used through `world`
-
-
-def _sign_out(page: Page) -> None:
-    page.get_by_role("button", name="退出").click()
 
 
 @pytest.mark.e2e
@@ -65,7 +61,7 @@ def test_an_expert_scores_and_the_leader_confirms_the_consensus(
 
     page, base = e2e_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
-    _sign_in(page, base, world.users[1].username, PASSWORD)
+    sign_in(page, base, world.users[1].username, PASSWORD)
     expect(page.get_by_text("待提交的评分表")).to_be_visible()
     page.goto(f"{base}/experts/mine/")
     page.locator(f"a[href='/review/{application.public_id}/material_review/card/']").click()
@@ -92,9 +88,9 @@ def test_an_expert_scores_and_the_leader_confirms_the_consensus(
     assert card.state == Scorecard.State.SUBMITTED
     assert card.summary == "总体达到良好水平。"
     screenshot(page, "review-card-submitted")
-    _sign_out(page)
+    sign_out(page)
 
-    _sign_in(page, base, world.users[0].username, PASSWORD)
+    sign_in(page, base, world.users[0].username, PASSWORD)
     page.goto(f"{base}/experts/mine/")
     screenshot(page, "review-mine")
     page.locator(f"a[href='/review/{application.public_id}/material_review/consensus/']").click()
@@ -148,7 +144,7 @@ def test_the_site_visit_is_recorded_reported_and_both_sides_give_feedback(
 
     page, base = e2e_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
-    _sign_in(page, base, world.users[0].username, PASSWORD)
+    sign_in(page, base, world.users[0].username, PASSWORD)
     page.goto(f"{base}/experts/mine/")
     page.get_by_role("link", name="现场评审安排与记录").click()
     expect(page.get_by_text("如皋示例机械有限公司一号会议室")).to_be_visible()
@@ -163,9 +159,9 @@ def test_the_site_visit_is_recorded_reported_and_both_sides_give_feedback(
     page.locator("input[name=discipline][value='5']").check()
     page.get_by_role("button", name="提交评价").click()
     expect(page.get_by_text("已提交的评价")).to_be_visible()
-    _sign_out(page)
+    sign_out(page)
 
-    _sign_in(page, base, world.supervisor.username, PASSWORD)
+    sign_in(page, base, world.supervisor.username, PASSWORD)
     expect(page.get_by_text("待提交的现场评审监督报告")).to_be_visible()
     page.goto(f"{base}/review/{public_id}/site/")
     expect(page.get_by_text("访谈总经理、质量部经理和一线班组长。")).to_be_visible()
@@ -174,9 +170,9 @@ def test_the_site_visit_is_recorded_reported_and_both_sides_give_feedback(
     page.get_by_role("button", name="提交监督报告").click()
     expect(page.get_by_text("监督报告已提交。")).to_be_visible()
     screenshot(page, "review-site-supervisor")
-    _sign_out(page)
+    sign_out(page)
 
-    _sign_in(page, base, world.applicant.username, PASSWORD)
+    sign_in(page, base, world.applicant.username, PASSWORD)
     page.goto(f"{base}/applications/{public_id}/")
     page.get_by_role("link", name="评价专家组").click()
     expect(page.get_by_text("仅委员会办公室和评审监督员可以查看")).to_be_visible()

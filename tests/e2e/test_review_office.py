@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.test_experts import _sign_in
+from tests.e2e.conftest import sign_in
 from tests.review.conftest import (
     EVALUATION_DAY,
     MATERIAL_DAY,
@@ -97,7 +97,7 @@ def test_the_office_opens_review_evaluates_and_reads_the_ranking(
     page.on("dialog", lambda dialog: dialog.accept())
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-    _sign_in(page, base, world.office.username, PASSWORD)
+    sign_in(page, base, world.office.username, PASSWORD)
 
     page.goto(f"{base}/review/cycles/{world.cycle.pk}/rubrics/organization/")
     expect(page.get_by_text("本年度尚未复制评价准则")).to_be_visible()
@@ -112,7 +112,7 @@ def test_the_office_opens_review_evaluates_and_reads_the_ranking(
     assert ReviewPhase.objects.get(stage="material_review").is_open
 
     _advance_to_site_consensus(world, time_machine)
-    _sign_in(page, base, world.office.username, PASSWORD)  # weeks later: a new session
+    sign_in(page, base, world.office.username, PASSWORD)  # weeks later: a new session
     page.goto(f"{base}/review/")
     site = page.locator("#stage-site_review")
     expect(site).to_contain_text("如皋示例机械有限公司")
