@@ -567,13 +567,14 @@ def record_bonus(
         balance = ledger_balance(award)
         if kind == BonusEntry.Kind.PAYMENT and amount > balance["outstanding"]:
             raise ServiceError(
-                f"拨付金额{amount}元超过应发未发的{balance['outstanding']}元。",
+                f"拨付金额{amount:,}元超过应发未发的{balance['outstanding']:,}元。",
                 fields={"amount": ["超额"]},
                 article="A22.1",
             )
-        if kind == BonusEntry.Kind.RECOVERY and amount > balance["paid"] - balance["recovered"]:
+        recoverable = balance["paid"] - balance["recovered"]
+        if kind == BonusEntry.Kind.RECOVERY and amount > recoverable:
             raise ServiceError(
-                f"追回金额{amount}元超过已拨付未追回的{balance['paid'] - balance['recovered']}元。",
+                f"追回金额{amount:,}元超过已拨付未追回的{recoverable:,}元。",
                 fields={"amount": ["超额"]},
             )
         entry = BonusEntry.objects.create(

@@ -667,7 +667,7 @@ def bonus(request: HttpRequest, award_id: int) -> HttpResponse:
             messages.success(
                 request,
                 f"已记录{award.organization or award.individual}"
-                f"{entry.get_kind_display()}{entry.amount}元。",
+                f"{entry.get_kind_display()}{entry.amount:,}元。",
             )
             return redirect(reverse("decision:ledger") + f"#award-{award.pk}")
     return _render_ledger(request, {award.pk: form}, status=400)

@@ -488,7 +488,7 @@ def test_the_notice_closes_after_its_end_and_the_announcement_issues_certificate
         assert certificate.number in board
         assert _url("certificate_pdf", certificate.number) in board
         assert reverse("decision:verified", args=[certificate.number]) in board
-    assert "200000元" in board
+    assert "200,000元" in board
     assert "不发奖金" in board  # the individual
     pdf = office.get(_url("certificate_pdf", Certificate.objects.first().number))  # type: ignore[union-attr]
     assert pdf.content.startswith(b"%PDF")
@@ -503,7 +503,7 @@ def test_the_ledger_records_payments_and_exports_excel(
     first = AwardRecord.objects.get(application=decided.organizations[0])
     page = office.get(_url("ledger")).content.decode()
     assert "应发合计" in page
-    assert "500000元" in page  # 200,000 + 200,000 + 100,000; the individual nothing
+    assert "500,000元" in page  # 200,000 + 200,000 + 100,000; the individual nothing
     assert "首次获奖" in page
     no_voucher = office.post(
         _url("bonus", first.pk), {"kind": "payment", "amount": "200000", "on": "2026-12-02"}
@@ -514,17 +514,17 @@ def test_the_ledger_records_payments_and_exports_excel(
         _url("bonus", first.pk),
         {"kind": "payment", "amount": "250000", "on": "2026-12-02", "voucher": "PZ-1"},
     )
-    assert "拨付金额250000元超过应发未发的200000元" in too_much.content.decode()
+    assert "拨付金额250,000元超过应发未发的200,000元" in too_much.content.decode()
     paid = office.post(
         _url("bonus", first.pk),
         {"kind": "payment", "amount": "200000", "on": "2026-12-02", "voucher": "财拨〔2026〕31号"},
     )
     assert paid.status_code == 302
-    assert "已拨付200000元" in _messages(paid)
+    assert "已拨付200,000元" in _messages(paid)
     assert AuditEvent.objects.filter(action="decision.bonus.record").count() == 1
     page = office.get(_url("ledger")).content.decode()
     assert "财拨〔2026〕31号" in page
-    assert "300000元" in page  # still to pay
+    assert "300,000元" in page  # still to pay
     workbook = openpyxl.load_workbook(io.BytesIO(office.get(_url("ledger_xlsx")).content))
     rows = list(workbook.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert rows[0][:6] == ("获奖年度", "获奖者", "奖项", "首次或再次获奖", "类型", "金额（元）")
