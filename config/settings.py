@@ -52,7 +52,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
-# The public address, for links in emails (and later the certificates' QR codes).
+# The public address, for links in emails and the certificates' QR codes.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # API bearer tokens last a working day; a client asks for a new one after.
 API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "8"))

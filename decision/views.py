@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -582,9 +583,8 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
         level=award.get_level_display(),
         year=award.year,
         number=certificate.number,
-        verify_url=request.build_absolute_uri(
-            reverse("decision:verified", args=[certificate.number])
-        ),
+        # The public address, whatever host the clerk used: the QR code is printed for good.
+        verify_url=settings.SITE_URL + reverse("decision:verified", args=[certificate.number]),
         issued_on=certificate.issued_on,
         issuer=program.government if program else "",
     )
