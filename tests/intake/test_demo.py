@@ -16,7 +16,8 @@ from intake.models import Application, EligibilityResult
 def test_seed_demo_puts_applications_in_every_intake_state() -> None:
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent
-    states = Counter(Application.objects.values_list("state", flat=True))
+    current = Application.objects.filter(cycle__year=2026)  # 2025 is the completed past year
+    states = Counter(current.values_list("state", flat=True))
     assert set(states) == {
         "draft",
         "submitted",
@@ -27,7 +28,7 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
         "withdrawn",
     }
     assert sum(states.values()) == 16
-    assert Application.objects.filter(kind="individual").count() == 3
+    assert current.filter(kind="individual").count() == 3
     failed = dict(
         EligibilityResult.objects.filter(outcome="fail").values_list(
             "application__organization__name", "article"
@@ -43,20 +44,52 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
     # The review (review/demo.py): every accepted application scored, agreed and ranked.
     from review.models import Evaluation, Feedback, SiteVisit
 
-    evaluations = list(Evaluation.objects.order_by("application__kind", "rank"))
+    evaluations = list(
+        Evaluation.objects.filter(application__cycle__year=2026).order_by(
+            "application__kind", "rank"
+        )
+    )
     assert [(e.application.kind, e.rank) for e in evaluations] == [
         ("individual", 1),
         ("organization", 1),
         ("organization", 2),
         ("organization", 3),
     ]
-    assert SiteVisit.objects.filter(reported_at__isnull=False).count() == 3
-    assert Feedback.objects.count() == 6
+    visits = SiteVisit.objects.filter(group__application__cycle__year=2026)
+    assert visits.filter(reported_at__isnull=False).count() == 3
+    assert Feedback.objects.filter(application__cycle__year=2026).count() == 6
     # The decision (decision/demo.py): the list approved and in its notice, one objection open.
     from decision.models import Objection, Proposal
 
-    proposal = Proposal.objects.get()
+    proposal = Proposal.objects.get(cycle__year=2026)
     assert (proposal.state, proposal.notice_ends_on) == ("in_notice", dt.date(2026, 12, 1))
     assert proposal.entries.count() == 4
-    assert Objection.objects.get().outcome == "open"
+    assert Objection.objects.get(proposal=proposal).outcome == "open"
+    # The completed 2025 cycle (decision/demo.py): new applicants, announced, with certificates
+    # that verify and the first-time organization winners' bonuses paid.
+    from decision.models import BonusEntry
+    from decision.services import verify
+    from intake.models import AwardRecord
+
+    past = Proposal.objects.get(cycle__year=2025)
+    assert (past.state, past.announcement_number) == ("announced", "皋政发〔2025〕116号")
+    assert past.objections.get().outcome == "dismissed"
+    awards = list(AwardRecord.objects.filter(year=2025).select_related("certificate"))
+    assert sorted(a.level for a in awards) == ["award", "award", "award", "nomination"]
+    for award in awards:
+        shown = verify(award.certificate.number.lower())  # as a visitor might type it
+        assert shown is not None
+        assert (shown["year"], shown["valid"]) == (2025, True)
+    paid = BonusEntry.objects.filter(award__year=2025, kind="payment")
+    assert sorted(paid.values_list("amount", flat=True)) == [100000, 200000, 200000]
+    assert all(e.voucher for e in paid)
+    assert Counter(
+        Application.objects.filter(cycle__year=2025).values_list("state", flat=True)
+    ) == {
+        "awarded": 4,
+        "not_awarded": 1,
+    }
+    # A24.1: no 2025 winner applies again in 2026.
+    assert not current.filter(organization__award_records__year=2025).exists()
+    assert not current.filter(individual__award_records__year=2025).exists()
     assert verify_chain().ok
