@@ -139,6 +139,29 @@ class Objection(models.Model):
         return f"异议{self.receipt}"
 
 
+def approval_path(instance: ApprovalAttachment, filename: str) -> str:
+    return f"approvals/{instance.approval.proposal.cycle.year}/{instance.sha256[:16]}"
+
+
+class ApprovalAttachment(models.Model):
+    """A document of the committee's 审定 or the government's approval (minutes, the reply), typed
+    from its content (lib/files.py)."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="attachments")
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=approval_path, max_length=200)
+
+    class Meta:
+        verbose_name = "审批附件"
+        verbose_name_plural = "审批附件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 def evidence_path(instance: ObjectionEvidence, filename: str) -> str:
     return f"objections/{instance.objection.receipt}/{instance.sha256[:16]}"
 

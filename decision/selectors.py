@@ -76,7 +76,10 @@ def board(cycle: Cycle) -> Board:
             "application__organization", "application__individual", "application__evaluation"
         )
     )
-    approvals = {a.body: a for a in proposal.approvals.select_related("recorded_by")}
+    approvals = {
+        a.body: a
+        for a in proposal.approvals.select_related("recorded_by").prefetch_related("attachments")
+    }
     objections = list(
         proposal.objections.select_related(
             "entry__application__organization", "entry__application__individual", "decided_by"

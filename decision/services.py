@@ -31,7 +31,16 @@ from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Policy
 from programs.selectors import now, today, work_calendar
 
-from .models import Approval, BonusEntry, Certificate, Entry, Objection, ObjectionEvidence, Proposal
+from .models import (
+    Approval,
+    ApprovalAttachment,
+    BonusEntry,
+    Certificate,
+    Entry,
+    Objection,
+    ObjectionEvidence,
+    Proposal,
+)
 
 TEXT_LIMIT = 4000
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -66,6 +75,33 @@ def _state(proposal: Proposal, *allowed: Proposal.State) -> None:
             f"拟奖名单当前为“{Proposal.State(proposal.state).label}”，不能执行此操作"
             "（可能已被他人处理，请刷新页面）。"
         )
+
+
+def _typed(
+    uploads: Sequence[tuple[str, bytes]], errors: dict[str, list[str]], key: str
+) -> list[files.FileKind]:
+    """Each upload's kind read from its content (lib/files.py), or the reason it is refused."""
+    if len(uploads) > MAX_EVIDENCE_FILES:
+        errors.setdefault(key, []).append(f"附件最多{MAX_EVIDENCE_FILES}个文件。")
+    kinds = []
+    for filename, data in uploads:
+        try:
+            kinds.append(files.check_upload(filename, data, max_bytes=MAX_EVIDENCE_BYTES))
+        except files.RejectedFile as exc:
+            errors.setdefault(key, []).append(str(exc))
+    return kinds
+
+
+def _store(
+    item: ApprovalAttachment | ObjectionEvidence, filename: str, data: bytes, kind: files.FileKind
+) -> None:
+    """Save an upload under a name of ours (never the uploaded name: the name is data)."""
+    item.original_name = filename[:200]
+    item.content_type = kind.content_type
+    item.size = len(data)
+    item.sha256 = hashlib.sha256(data).hexdigest()
+    item.file.save(item.sha256[:16], ContentFile(data), save=False)
+    item.save()
 
 
 def _locked(proposal: Proposal) -> Proposal:
@@ -188,6 +224,7 @@ def record_approval(
     reference: str,
     attendees: str = "",
     resolution: str = "",
+    attachments: Sequence[tuple[str, bytes]] = (),
 ) -> Approval:
     """The Office records the committee's 审定 of the list (meeting, attendees, resolution), then
     the city government's approval (文号, date). The committee's moves the listed applications to
@@ -202,6 +239,7 @@ def record_approval(
         errors.setdefault("body", []).append("审批机构无效。")
     if decided_on > today():
         errors.setdefault("decided_on", []).append("日期不能晚于今天。")
+    kinds = _typed(attachments, errors, "attachments")
     _raise("审批未记录", errors, "A19.1")
     with transaction.atomic():
         locked = _locked(proposal)
@@ -232,12 +270,19 @@ def record_approval(
             recorded_by=actor,
             recorded_at=now(),
         )
+        for (filename, data), kind in zip(attachments, kinds, strict=True):
+            _store(ApprovalAttachment(approval=approval), filename, data, kind)
         record(
             actor=actor,
             role=Role.OFFICE,
             action="decision.approval.record",
             obj=locked,
-            after={"body": body, "decided_on": decided_on, "reference": reference},
+            after={
+                "body": body,
+                "decided_on": decided_on,
+                "reference": reference,
+                "attachments": [name for name, _ in attachments],
+            },
         )
     proposal.refresh_from_db()
     return approval
@@ -327,14 +372,7 @@ def file_objection(
         errors.setdefault("name", []).append("请填写真实姓名，本办公室不受理匿名异议。")
     if entry is not None and entry.proposal_id != proposal.pk:
         errors.setdefault("entry", []).append("所选对象不在公示名单中。")
-    if len(evidence) > MAX_EVIDENCE_FILES:
-        errors.setdefault("evidence", []).append(f"证据材料最多{MAX_EVIDENCE_FILES}个文件。")
-    kinds = []
-    for filename, data in evidence:
-        try:
-            kinds.append(files.check_upload(filename, data, max_bytes=MAX_EVIDENCE_BYTES))
-        except files.RejectedFile as exc:
-            errors.setdefault("evidence", []).append(str(exc))
+    kinds = _typed(evidence, errors, "evidence")
     if not notice_is_open(proposal):
         ended = proposal.notice_ends_on
         raise StateConflict(
@@ -356,15 +394,7 @@ def file_objection(
             filed_at=now(),
         )
         for (filename, data), kind in zip(evidence, kinds, strict=True):
-            item = ObjectionEvidence(
-                objection=objection,
-                original_name=filename[:200],
-                content_type=kind.content_type,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-            )
-            item.file.save(item.sha256[:16], ContentFile(data), save=False)
-            item.save()
+            _store(ObjectionEvidence(objection=objection), filename, data, kind)
         record(
             actor=actor if actor is not None and actor.is_authenticated else None,
             role="public",

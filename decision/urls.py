@@ -10,6 +10,11 @@ urlpatterns = [
     path("decision/", views.board, name="board"),
     path("decision/cycles/<int:cycle_id>/proposal/", views.proposal, name="proposal"),
     path("decision/cycles/<int:cycle_id>/approval/", views.approval, name="approval"),
+    path(
+        "decision/approvals/attachments/<int:attachment_id>/",
+        views.approval_attachment,
+        name="approval_attachment",
+    ),
     path("decision/cycles/<int:cycle_id>/notice/", views.notice, name="notice"),
     path("decision/cycles/<int:cycle_id>/notice/close/", views.close, name="close"),
     path("decision/objections/<str:receipt>/", views.objection, name="objection"),

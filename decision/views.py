@@ -39,7 +39,7 @@ from programs.models import Cycle
 from programs.selectors import current_cycle, default_program, today, work_calendar
 
 from . import forms, selectors, services
-from .models import Approval, BonusEntry, Certificate, Objection, Proposal
+from .models import Approval, ApprovalAttachment, BonusEntry, Certificate, Objection, Proposal
 
 logger = logging.getLogger(__name__)
 
@@ -350,6 +350,10 @@ def approval(request: HttpRequest, cycle_id: int) -> HttpResponse:
     proposal = _proposal(cycle)
     body = request.POST.get("body", "")
     form = forms.ApprovalForm(request.POST, body=body)
+    uploads = request.FILES.getlist("attachments")
+    too_big = [u.name for u in uploads if (u.size or 0) > services.MAX_EVIDENCE_BYTES]
+    if too_big:  # checked before reading: an oversized upload is never loaded into memory
+        form.add_error(None, f"附件“{'、'.join(str(n) for n in too_big)}”超过20 MB。")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -361,6 +365,7 @@ def approval(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 reference=data["reference"],
                 attendees=data.get("attendees", ""),
                 resolution=data.get("resolution", ""),
+                attachments=[(u.name or "", u.read()) for u in uploads],
             )
         except ServiceError as exc:
             _onto(form, exc)
@@ -513,6 +518,16 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
         },
         status=400 if form is not None and form.errors else 200,
     )
+
+
+@perm_required(VIEW)
+def approval_attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """A document of the committee's or the government's decision, for those who read the
+    decision stage."""
+    item = get_object_or_404(ApprovalAttachment, pk=attachment_id)
+    with item.file.open("rb") as handle:
+        data = handle.read()
+    return file_response(data, item.original_name, item.content_type)
 
 
 @perm_required(VIEW)

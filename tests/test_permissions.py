@@ -161,6 +161,13 @@ MATRIX: dict[str, dict[str, int]] = {
     "decision:board": RESULTS,
     "decision:proposal": RESULTS,
     "decision:approval": OFFICE_POST,
+    "decision:approval_attachment": {  # readers: 404 (no such file); others: 403
+        "anon": 302,
+        "office": 404,
+        "supervisor": 404,
+        "committee": 404,
+        "default": 403,
+    },
     "decision:notice": {"anon": 302, "office": 302, "default": 403},  # GET: back to the board
     "decision:close": OFFICE_POST,
     "decision:announce": OFFICE_POST,
@@ -279,7 +286,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=["YY2026NOSUCH0000"])
     if name == "decision:evidence":
         return reverse(name, args=["YY2026NOSUCH0000", 1])
-    if name == "decision:bonus":
+    if name in {"decision:bonus", "decision:approval_attachment"}:
         return reverse(name, args=[1])
     if name in {"decision:certificate_pdf", "decision:verified"}:
         return reverse(name, args=["RG2026-0000-0000-0000-0000"])

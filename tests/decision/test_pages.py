@@ -642,3 +642,43 @@ def _approved_rest(d: Decided, office: Client, time_machine: Any, objections: in
     office.post(_url("close", d.cycle.pk))
     announcement = {"announced_on": "2026-12-02", "document_number": "皋政发〔2026〕120号"}
     assert office.post(_url("announce", d.cycle.pk), announcement).status_code == 302
+
+
+@pytest.mark.req("A19.1", "A6.1")
+def test_the_committees_minutes_are_attached_typed_and_readable(
+    decided: Decided, personas: dict[str, User]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(decided.office)
+    assert client.post(_url("proposal", decided.cycle.pk), _draft(decided)).status_code == 302
+    committee = {
+        "body": "committee",
+        "decided_on": "2026-11-06",
+        "reference": "质量发展委员会2026年第3次全体会议",
+    }
+    fake = SimpleUploadedFile("会议纪要.pdf", b"MZ\x90\x00" + b"\x00" * 64)
+    refused = client.post(_url("approval", decided.cycle.pk), committee | {"attachments": [fake]})
+    assert refused.status_code == 400
+    assert "不能上传" in refused.content.decode()
+    assert not decided.cycle.proposal.approvals.exists()  # nothing half-recorded
+    minutes = SimpleUploadedFile(
+        "会议纪要.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    )
+    done = client.post(_url("approval", decided.cycle.pk), committee | {"attachments": [minutes]})
+    assert done.status_code == 302
+    approval = decided.cycle.proposal.approvals.get()
+    attachment = approval.attachments.get()
+    assert (attachment.original_name, attachment.content_type) == (
+        "会议纪要.pdf",
+        "application/pdf",
+    )
+    board = client.get(_board(decided)).content.decode()
+    link = _url("approval_attachment", attachment.pk)
+    assert link in board
+    download = client_for(personas["supervisor"]).get(link)
+    assert download.status_code == 200
+    assert download.getvalue().startswith(b"%PDF")
+    assert client_for(personas["applicant"]).get(link).status_code == 403
+    event = AuditEvent.objects.get(action="decision.approval.record")
+    assert event.after["attachments"] == ["会议纪要.pdf"]
