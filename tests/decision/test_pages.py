@@ -681,4 +681,4 @@ def test_the_committees_minutes_are_attached_typed_and_readable(
     assert download.getvalue().startswith(b"%PDF")
     assert client_for(personas["applicant"]).get(link).status_code == 403
     event = AuditEvent.objects.get(action="decision.approval.record")
-    assert event.after["attachments"] == ["会议纪要.pdf"]
+    assert (event.after or {})["attachments"] == ["会议纪要.pdf"]
