@@ -23,7 +23,7 @@ from .models import (
     Policy,
     Stage,
 )
-from .selectors import work_calendar
+from .selectors import now, work_calendar
 
 StageDates = Mapping[Stage, tuple[dt.date, dt.date]]
 
@@ -221,9 +221,9 @@ def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
         first = next(iter(errors.values()))[0]
         raise ServiceError(f"发布前请先完善日期：{first}", code="invalid_dates", fields=errors)
     with transaction.atomic():
-        now = timezone.now()
+        published = now()  # the demo clock when set (decision 0008)
         _transition_cycle(
-            cycle, source=Cycle.Status.DRAFT, target=Cycle.Status.PUBLISHED, published_at=now
+            cycle, source=Cycle.Status.DRAFT, target=Cycle.Status.PUBLISHED, published_at=published
         )
         announcement = Announcement.objects.create(
             program=cycle.program,
@@ -231,7 +231,7 @@ def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
             kind=Announcement.Kind.CALL,
             title=f"关于开展{cycle.year}年度{cycle.program.name}申报工作的通知",
             body=_call_text(cycle),
-            published_at=now,
+            published_at=published,
             published_by=actor,
         )
         record(

@@ -13,8 +13,9 @@ from programs.models import AwardProgram
 
 class Command(BaseCommand):
     help = (
-        "写入演示数据：如皋市市长质量奖、2021年办法、2026年度、各角色演示账号，以及各阶段的申报；"
-        "可重复运行。各应用的 demo.seed() 按 INSTALLED_APPS 的顺序调用（先 programs）。"
+        "写入演示数据：如皋市市长质量奖、2021年办法、各角色演示账号；已完成的2025年度（获奖者、"
+        "证书、奖金）和处于公示期的2026年度（申报、评审、拟奖名单）；可重复运行。"
+        "各应用的 demo.seed() 按 INSTALLED_APPS 的顺序调用（先 programs）。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,7 +31,10 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, _, role, _ in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role.label}")
-        self.stdout.write("  另有各镇（街道）审核人 town_<拼音>、申报组织 org01…org12，见 README。")
+        self.stdout.write(
+            "  另有各镇（街道）审核人 town_<拼音>、申报组织 org01…org12 和 org2025_1…org2025_4、"
+            "评审专家 expert01…expert29，见 README。"
+        )
 
 
 def demo_modules() -> list[Any]:
