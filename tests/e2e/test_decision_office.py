@@ -151,14 +151,14 @@ def test_the_office_takes_the_list_from_draft_to_certificates(
 
     # 7. The ledger: a payment with its voucher.
     page.goto(f"{base}/decision/ledger/")
-    expect(page.locator(".qa-ledger-totals")).to_contain_text("500000元")
+    expect(page.locator(".qa-ledger-totals")).to_contain_text("500,000元")
     row = page.locator(f"#award-{Certificate.objects.get(number=number).award_id} + tr")
     row.locator("summary").click()
     row.locator("input[name=amount]").fill("200000")
     row.locator("input[name=voucher]").fill("财拨〔2026〕31号")
     row.get_by_role("button", name="登记").click()
-    expect(page.locator(".alert-success")).to_contain_text("已拨付200000元")
-    expect(page.locator(".qa-ledger-totals")).to_contain_text("300000元")
+    expect(page.locator(".alert-success")).to_contain_text("已拨付200,000元")
+    expect(page.locator(".qa-ledger-totals")).to_contain_text("300,000元")
     screenshot(page, "decision-ledger")
 
     # 8. A certificate's verification link, as its QR code leads to it.
