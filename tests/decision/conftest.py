@@ -19,6 +19,8 @@ from tests.intake.conftest import CST, in_window, open_cycle
 __all__ = ["in_window", "open_cycle"]
 
 COMMITTEE_DAY = dt.datetime(2026, 11, 10, 10, tzinfo=CST)
+NOTICE_DAY = dt.datetime(2026, 11, 25, 9, tzinfo=CST)
+ANNOUNCE_DAY = dt.datetime(2026, 12, 10, 9, tzinfo=CST)
 NOTICE_START = dt.date(2026, 11, 25)  # a Wednesday: 5 working days end on Tuesday 12-01
 
 
@@ -91,3 +93,61 @@ def decided(
         individuals.append(application)
     time_machine.move_to(COMMITTEE_DAY, tick=False)
     return Decided(open_cycle, office, organizations, individuals)
+
+
+# --- the list driven through the services (each test file's starting points) -------------------
+
+
+def default_list(d: Decided) -> list[tuple[Application, str]]:
+    """Two organization awards, one nomination and the individual award: at the quotas."""
+    o, i = d.organizations, d.individuals
+    return [(o[0], "award"), (o[1], "award"), (o[2], "nomination"), (i[0], "award")]
+
+
+def approved(d: Decided) -> Any:
+    """The default list, reviewed by the committee (11-06) and approved by the government."""
+    from decision import services
+
+    proposal = services.save_proposal(actor=d.office, cycle=d.cycle, entries=default_list(d))
+    services.record_approval(
+        actor=d.office,
+        proposal=proposal,
+        body="committee",
+        decided_on=dt.date(2026, 11, 6),
+        reference="质量发展委员会2026年第3次全体会议",
+        attendees="主任、副主任及委员11人",
+        resolution="同意拟奖建议名单，报市政府批准。",
+    )
+    services.record_approval(
+        actor=d.office,
+        proposal=proposal,
+        body="government",
+        decided_on=dt.date(2026, 11, 9),
+        reference="皋政复〔2026〕88号",
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+def in_notice(d: Decided, time_machine: Any) -> Any:
+    """`approved`, then published on 11-25 (the clock left on that day)."""
+    from decision import services
+
+    proposal = approved(d)
+    time_machine.move_to(NOTICE_DAY, tick=False)
+    return services.publish_notice(actor=d.office, proposal=proposal, starts_on=NOTICE_START)
+
+
+def announced(d: Decided, time_machine: Any) -> list[Any]:
+    """`in_notice`, closed and announced on 12-10 (the clock left on that day)."""
+    from decision import services
+
+    proposal = in_notice(d, time_machine)
+    time_machine.move_to(ANNOUNCE_DAY, tick=False)
+    services.close_notice(actor=d.office, proposal=proposal)
+    return services.announce(
+        actor=d.office,
+        proposal=proposal,
+        announced_on=ANNOUNCE_DAY.date(),
+        document_number="皋政发〔2026〕120号",
+    )

@@ -25,7 +25,7 @@ from intake.models import AwardRecord
 from lib.certificates import new_number
 from programs.models import Cycle
 from tests.conftest import client_for
-from tests.decision.conftest import CST, NOTICE_START, Decided
+from tests.decision.conftest import CST, NOTICE_START, Decided, announced, approved, in_notice
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00" + b"\x00" * 64
@@ -34,49 +34,18 @@ AFTER_NOTICE = dt.datetime(2026, 12, 2, 9, tzinfo=CST)
 ANNOUNCED_ON = dt.date(2026, 12, 10)
 
 
-def _list(d: Decided) -> list[tuple[Any, str]]:
-    o, i = d.organizations, d.individuals
-    return [(o[0], "award"), (o[1], "award"), (o[2], "nomination"), (i[0], "award")]
-
-
 def _approved(d: Decided) -> Proposal:
-    proposal = services.save_proposal(actor=d.office, cycle=d.cycle, entries=_list(d))
-    services.record_approval(
-        actor=d.office,
-        proposal=proposal,
-        body="committee",
-        decided_on=dt.date(2026, 11, 6),
-        reference="质量发展委员会2026年第3次全体会议",
-    )
-    services.record_approval(
-        actor=d.office,
-        proposal=proposal,
-        body="government",
-        decided_on=dt.date(2026, 11, 9),
-        reference="皋政复〔2026〕88号",
-    )
-    proposal.refresh_from_db()
-    return proposal
+    return approved(d)  # type: ignore[no-any-return]
 
 
 def _in_notice(d: Decided, time_machine: Any) -> Proposal:
-    proposal = _approved(d)
-    time_machine.move_to(dt.datetime(2026, 11, 25, 9, tzinfo=CST), tick=False)
-    proposal = services.publish_notice(actor=d.office, proposal=proposal, starts_on=NOTICE_START)
+    proposal = in_notice(d, time_machine)
     time_machine.move_to(IN_NOTICE, tick=False)
-    return proposal
+    return proposal  # type: ignore[no-any-return]
 
 
 def _announced(d: Decided, time_machine: Any) -> list[AwardRecord]:
-    proposal = _in_notice(d, time_machine)
-    time_machine.move_to(dt.datetime(2026, 12, 10, 9, tzinfo=CST), tick=False)
-    services.close_notice(actor=d.office, proposal=proposal)
-    return services.announce(
-        actor=d.office,
-        proposal=proposal,
-        announced_on=ANNOUNCED_ON,
-        document_number="皋政发〔2026〕120号",
-    )
+    return announced(d, time_machine)
 
 
 def _form(client: Client, year: int = 2026) -> str:

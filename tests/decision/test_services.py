@@ -12,42 +12,20 @@ from decision import services
 from decision.models import Approval, Objection, Proposal
 from intake.models import AwardRecord, State
 from lib.errors import PermissionDenied, ServiceError, StateConflict
-from tests.decision.conftest import CST, NOTICE_START, Decided
+from tests.decision.conftest import CST, NOTICE_START, Decided, approved, default_list, in_notice
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _list(d: Decided, *extra: tuple[Any, str]) -> list[tuple[Any, str]]:
-    o, i = d.organizations, d.individuals
-    return [(o[0], "award"), (o[1], "award"), (o[2], "nomination"), (i[0], "award"), *extra]
+    return [*default_list(d), *extra]
 
 
-def _approved(d: Decided) -> Proposal:
-    proposal = services.save_proposal(actor=d.office, cycle=d.cycle, entries=_list(d))
-    services.record_approval(
-        actor=d.office,
-        proposal=proposal,
-        body="committee",
-        decided_on=dt.date(2026, 11, 6),
-        reference="质量发展委员会2026年第3次全体会议",
-        attendees="主任、副主任及委员11人",
-        resolution="同意拟奖建议名单，报市政府批准。",
-    )
-    services.record_approval(
-        actor=d.office,
-        proposal=proposal,
-        body="government",
-        decided_on=dt.date(2026, 11, 9),
-        reference="皋政复〔2026〕88号",
-    )
-    proposal.refresh_from_db()
-    return proposal
+_approved = approved
 
 
 def _in_notice(d: Decided, time_machine: Any) -> Proposal:
-    proposal = _approved(d)
-    time_machine.move_to(dt.datetime(2026, 11, 25, 9, tzinfo=CST), tick=False)
-    return services.publish_notice(actor=d.office, proposal=proposal, starts_on=NOTICE_START)
+    return in_notice(d, time_machine)
 
 
 @pytest.mark.req("A5.2")
