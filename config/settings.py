@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "experts",
     "review",
     "decision",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -57,6 +57,24 @@ TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
     "propose": (frozenset({State.EVALUATED}), State.PROPOSED),
     "notice": (frozenset({State.PROPOSED}), State.IN_NOTICE),
     "award": (frozenset({State.IN_NOTICE}), State.AWARDED),
+    # After the award and for fraud (supervision.services).
+    "revoke": (frozenset({State.AWARDED}), State.REVOKED),
+    "disqualify": (
+        frozenset(
+            {
+                State.SUBMITTED,
+                State.RETURNED,
+                State.RECOMMENDED,
+                State.ACCEPTED,
+                State.MATERIAL_REVIEW,
+                State.SITE_REVIEW,
+                State.EVALUATED,
+                State.PROPOSED,
+                State.IN_NOTICE,
+            }
+        ),
+        State.DISQUALIFIED,
+    ),
     "not_award": (
         frozenset({State.EVALUATED, State.PROPOSED, State.IN_NOTICE}),
         State.NOT_AWARDED,
