@@ -20,6 +20,7 @@ from intake.api import router as intake_router
 from lib.errors import ServiceError
 from programs.api import router as programs_router
 from review.api import router as review_router
+from supervision.api import router as supervision_router
 
 api = NinjaAPI(
     title="市长质量奖评审管理系统 API",
@@ -69,3 +70,4 @@ api.add_router("/", intake_router)
 api.add_router("/", experts_router)
 api.add_router("/", review_router)
 api.add_router("/", decision_router)
+api.add_router("/", supervision_router)

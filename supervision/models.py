@@ -5,6 +5,8 @@ eligibility rules) and the revocation marks `intake.AwardRecord`."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -33,6 +35,7 @@ class Case(models.Model):
         WARNING = "warning", "警告"
         REVOCATION = "revocation", "撤销称号"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     award = models.ForeignKey(AwardRecord, on_delete=models.PROTECT, related_name="cases")
     source = models.CharField("来源", max_length=16, choices=Source.choices)
     what_happened = models.TextField("违规情况")

@@ -1,0 +1,159 @@
+"""The API after the award: winners' violation reports, the Office's cases and the committee's
+decisions, fraud sanctions, and the public credit list.
+
+No `from __future__ import annotations`: django-ninja reads these annotations at import time.
+"""
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from intake.models import AwardRecord
+from intake.selectors import applications_for
+from lib.access import actor
+from lib.errors import PermissionDenied
+
+from . import services
+from .models import Case
+
+router = Router(tags=["获奖后监督与诚信"])
+
+Text = Annotated[str, Field(max_length=4000)]
+Short = Annotated[str, Field(max_length=200)]
+RowId = Annotated[int, Field(ge=1, le=2**62)]
+
+
+class CaseOut(Schema):
+    id: uuid.UUID = Field(alias="public_id")
+    award: int = Field(alias="award_id")
+    source: str
+    what_happened: str
+    confirmed_on: dt.date | None
+    report_due_on: dt.date | None
+    reported_on: dt.date | None
+    late: bool
+    failed_to_report: bool
+    state: str
+    outcome: str
+    decided_on: dt.date | None
+    decision_ref: str
+
+
+class ReportIn(Schema):
+    what_happened: Text
+    confirmed_on: dt.date
+    evidence: Text = ""
+
+
+@router.post(
+    "/awards/{award_id}/violation-reports",
+    response={201: CaseOut},
+    summary="获奖者书面报告违规情形（30日内，第二十三条）",
+)
+def report(request: HttpRequest, award_id: RowId, body: ReportIn) -> Status[Any]:
+    award = get_object_or_404(AwardRecord.objects.select_related("individual"), pk=award_id)
+    if not services.holds(request.user, award):  # type: ignore[arg-type]
+        raise PermissionDenied()
+    return Status(201, services.report_violation(actor=actor(request), award=award, **body.dict()))
+
+
+@router.get("/cases", response=list[CaseOut], summary="违规案件（办公室、监督）")
+def cases(request: HttpRequest) -> Any:
+    if not request.user.has_perm("supervision.view"):
+        raise PermissionDenied()
+    return Case.objects.order_by("-opened_at")
+
+
+class CaseIn(Schema):
+    award: RowId
+    source: Literal["spot_check", "complaint", "media", "other"]
+    what_happened: Text
+    confirmed_on: dt.date | None = None
+    evidence: Text = ""
+
+
+@router.post("/cases", response={201: CaseOut}, summary="办公室立案（抽查、投诉、媒体）")
+def open_case(request: HttpRequest, body: CaseIn) -> Status[Any]:
+    if not request.user.has_perm("supervision.manage"):
+        raise PermissionDenied()
+    fields = body.dict()
+    award = get_object_or_404(AwardRecord, pk=fields.pop("award"))
+    return Status(201, services.open_case(actor=actor(request), award=award, **fields))
+
+
+class FindingsIn(Schema):
+    findings: Text
+
+
+@router.post("/cases/{case_id}/report", response=CaseOut, summary="核查情况报委员会（办公室）")
+def report_to_committee(request: HttpRequest, case_id: uuid.UUID, body: FindingsIn) -> Any:
+    case = get_object_or_404(Case, public_id=case_id)
+    return services.report_to_committee(actor=actor(request), case=case, findings=body.findings)
+
+
+class DecisionIn(Schema):
+    outcome: Literal["no_action", "warning", "revocation"]
+    decided_on: dt.date
+    decision_ref: Short
+
+
+@router.post("/cases/{case_id}/decide", response=CaseOut, summary="记录委员会处理决定（办公室）")
+def decide(request: HttpRequest, case_id: uuid.UUID, body: DecisionIn) -> Any:
+    case = get_object_or_404(Case.objects.select_related("award"), public_id=case_id)
+    return services.decide_case(actor=actor(request), case=case, **body.dict())
+
+
+class SanctionIn(Schema):
+    kinds: list[Literal["warning", "application_revoked", "award_revoked", "credit", "ban"]]
+    reason: Text
+    decided_on: dt.date
+    decision_ref: Short
+
+
+class SanctionOut(Schema):
+    kind: str
+    article: str
+    decided_on: dt.date
+    public_until: dt.date | None
+
+
+@router.post(
+    "/applications/{application_id}/sanctions",
+    response={201: list[SanctionOut]},
+    summary="弄虚作假的处理（办公室，第二十九条）",
+)
+def sanction(request: HttpRequest, application_id: uuid.UUID, body: SanctionIn) -> Status[Any]:
+    if not request.user.has_perm("supervision.manage"):
+        raise PermissionDenied()
+    application = get_object_or_404(applications_for(request.user), public_id=application_id)
+    made = services.sanction_fraud(actor=actor(request), application=application, **body.dict())
+    return Status(201, made)
+
+
+class CreditOut(Schema):
+    name: str
+    year: int
+    kind: str
+    reason: str
+    decided_on: dt.date
+    public_until: dt.date | None
+
+
+@router.get("/credit-list", auth=None, response=list[CreditOut], summary="信用管理公开名单（公开）")
+def credit(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.application.applicant_name,
+            "year": s.application.cycle.year,
+            "kind": s.get_kind_display(),
+            "reason": s.reason,
+            "decided_on": s.decided_on,
+            "public_until": s.public_until,
+        }
+        for s in services.credit_list()
+    ]
