@@ -27,6 +27,7 @@ urlpatterns = [
     path("experts/", include("experts.urls")),
     path("review/", include("review.urls")),
     path("", include("decision.urls")),
+    path("", include("supervision.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
