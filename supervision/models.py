@@ -104,3 +104,46 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.get_kind_display()}"
+
+
+class Note(models.Model):
+    """A discipline supervisor's (or the Office's) note on a cycle, an application or an expert
+    (A27.1): filed once, never edited or deleted; each is audited as `supervision.note.add`."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="记录人"
+    )
+    cycle = models.ForeignKey(
+        "programs.Cycle",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="年度",
+    )
+    application = models.ForeignKey(
+        Application,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="申报",
+    )
+    expert = models.ForeignKey(
+        "experts.Expert",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="专家",
+    )
+    text = models.TextField("内容")
+    created_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "监督记录"
+        verbose_name_plural = "监督记录"
+
+    def __str__(self) -> str:
+        return f"监督记录 {self.created_at:%Y-%m-%d}"

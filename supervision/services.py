@@ -455,3 +455,53 @@ def send_reminders(on: dt.date | None = None) -> int:
             notify(users=people, subject=subject, body=body, url=link)
             count += len(people)
     return count
+
+
+# The supervision notes (A27.1), appended with the discipline supervisors' workspace.
+from typing import TYPE_CHECKING  # noqa: E402
+
+from accounts.rules import is_supervisor  # noqa: E402
+
+from .models import Note  # noqa: E402
+
+if TYPE_CHECKING:
+    from experts.models import Expert
+    from programs.models import Cycle
+
+
+def add_note(
+    *,
+    actor: User,
+    text: str,
+    cycle: Cycle | None = None,
+    application: Application | None = None,
+    expert: Expert | None = None,
+) -> Note:
+    """File a supervision note (A27.1): discipline supervisors and the Office; a note is never
+    edited or deleted afterwards. An application or expert note may name the cycle it is about;
+    an application note takes its application's cycle when none is given."""
+    _require(actor, "supervision.view")
+    errors: dict[str, list[str]] = {}
+    text = _text(text, "记录内容", errors, "text", required=True)
+    if application is not None and cycle is not None and application.cycle_id != cycle.pk:
+        errors.setdefault("application", []).append("所选申报不属于所选年度。")
+    _raise("无法保存监督记录", errors, "A27.1")
+    if application is not None and cycle is None:
+        cycle = application.cycle
+    with transaction.atomic():
+        note = Note.objects.create(
+            author=actor,
+            cycle=cycle,
+            application=application,
+            expert=expert,
+            text=text,
+            created_at=now(),
+        )
+        record(
+            actor=actor,
+            role=Role.SUPERVISOR if is_supervisor(actor) else Role.OFFICE,
+            action="supervision.note.add",
+            obj=note,
+            after={"text": text},
+        )
+    return note
