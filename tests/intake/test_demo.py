@@ -76,19 +76,32 @@ def test_seed_demo_puts_applications_in_every_intake_state() -> None:
     assert past.objections.get().outcome == "dismissed"
     awards = list(AwardRecord.objects.filter(year=2025).select_related("certificate"))
     assert sorted(a.level for a in awards) == ["award", "award", "award", "nomination"]
+    validity = []
     for award in awards:
         shown = verify(award.certificate.number.lower())  # as a visitor might type it
         assert shown is not None
-        assert (shown["year"], shown["valid"]) == (2025, True)
+        assert shown["year"] == 2025
+        validity.append(shown["valid"])
+    assert sorted(validity) == [False, True, True, True]  # one revoked (supervision/demo.py)
     paid = BonusEntry.objects.filter(award__year=2025, kind="payment")
     assert sorted(paid.values_list("amount", flat=True)) == [100000, 200000, 200000]
     assert all(e.voucher for e in paid)
     assert Counter(
         Application.objects.filter(cycle__year=2025).values_list("state", flat=True)
     ) == {
-        "awarded": 4,
+        "awarded": 3,
+        "revoked": 1,
         "not_awarded": 1,
     }
+    # Supervision (supervision/demo.py): a late report, a revocation after a case the winner
+    # failed to report, a fraud ban with a public credit entry.
+    from supervision.models import Case, Sanction
+
+    assert Case.objects.get(source="winner").late is True
+    revocation = Case.objects.get(source="media")
+    assert (revocation.failed_to_report, revocation.outcome) == (True, "revocation")
+    assert BonusEntry.objects.filter(kind="recovery", award=revocation.award).exists()
+    assert set(Sanction.objects.values_list("kind", flat=True)) == {"warning", "credit", "ban"}
     # A24.1: no 2025 winner applies again in 2026.
     assert not current.filter(organization__award_records__year=2025).exists()
     assert not current.filter(individual__award_records__year=2025).exists()
