@@ -1,27 +1,363 @@
-"""SCAFFOLD, to be replaced: every view below is a placeholder that answers 404."""
+"""The discipline supervisors' workspace (A27.1, A26.2): read-only pages over every cycle, one
+cycle's applications with their decisions, groups, conflicts, scores, site visits, feedback,
+evaluation, decision stage and sanctions, one expert's discipline record, the supervision notes
+(the only thing written here, through `services.add_note`) and the audit trail as Excel with the
+chain's verification. Supervisors and the Office read; everyone else gets 403."""
 
 from __future__ import annotations
 
+import io
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+from django.contrib import messages
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+from openpyxl import load_workbook
+from openpyxl.styles import Font
+
+from audit.selectors import TrailFilter, trail
+from audit.services import verify_chain
+from audit.views import TrailFilterForm, role_labels
+from decision.models import Entry, Proposal
+from experts.models import Assignment, Conflict, Expert, ExpertSanction, ReviewGroup
+from intake.models import Application, QualificationDecision, Recommendation, State
+from lib.access import actor, perm_required
+from lib.errors import ServiceError
+from lib.excel import workbook_bytes
+from lib.http import file_response
+from programs.models import Cycle, CycleStage
+from programs.selectors import now
+from review.models import Consensus, Evaluation, Feedback, SiteVisit
+
+from . import services
+from .models import Note, Sanction
+from .workspace_forms import NoteForm
+
+LATEST_NOTES = 10
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def overview(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _notes() -> QuerySet[Note]:
+    return Note.objects.select_related(
+        "author", "cycle", "application__organization", "application__individual", "expert"
+    )
 
 
-def cycle(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _by(rows: Iterable[Any], key: str) -> dict[Any, list[Any]]:
+    out: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[getattr(row, key)].append(row)
+    return out
 
 
-def expert(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+def _note_form(**initial: Any) -> NoteForm:
+    return NoteForm(initial=initial)
 
 
-def notes(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+# --- the overview ------------------------------------------------------------------------------
 
 
-def audit_export(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404
+@perm_required("supervision.view")
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """Every cycle, newest first, with its stages and its applications counted by state."""
+    cycles = list(
+        Cycle.objects.order_by("-year").prefetch_related(
+            Prefetch("stages", queryset=CycleStage.objects.order_by("starts_on"))
+        )
+    )
+    counts: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    labels = dict(State.choices)
+    for row in (
+        Application.objects.exclude(state=State.DRAFT)
+        .values("cycle_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by("cycle_id", "state")
+    ):
+        counts[row["cycle_id"]].append((str(labels.get(row["state"], row["state"])), row["n"]))
+    rows = [{"cycle": c, "counts": counts.get(c.pk, [])} for c in cycles]
+    return render(
+        request,
+        "supervision/workspace_overview.html",
+        {"rows": rows, "notes": list(_notes()[:LATEST_NOTES])},
+    )
+
+
+# --- one cycle ---------------------------------------------------------------------------------
+
+
+@perm_required("supervision.view")
+@require_GET
+def cycle(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """One cycle, read only; a fixed number of queries however many applications it has."""
+    the_cycle = get_object_or_404(Cycle, pk=cycle_id)
+    applications = list(
+        Application.objects.filter(cycle=the_cycle)
+        .exclude(state=State.DRAFT)
+        .select_related("organization", "individual", "cycle")
+        .order_by("kind", "pk")
+    )
+    in_cycle = {"application__cycle": the_cycle}
+    decisions = _by(
+        QualificationDecision.objects.filter(**in_cycle).order_by("decided_at", "pk"),
+        "application_id",
+    )
+    recommendations = _by(
+        Recommendation.objects.filter(**in_cycle).select_related("unit").order_by("decided_at"),
+        "application_id",
+    )
+    groups = list(
+        ReviewGroup.objects.filter(**in_cycle)
+        .select_related("leader", "supervisor")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("expert").order_by(
+                    "removed_at", "assigned_at", "pk"
+                ),
+            )
+        )
+        .order_by("stage")
+    )
+    group_ids = [g.pk for g in groups]
+    consensus = {c.group_id: c for c in Consensus.objects.filter(group_id__in=group_ids)}
+    visits = {
+        v.group_id: v
+        for v in SiteVisit.objects.filter(group_id__in=group_ids).select_related(
+            "recorded_by", "reported_by"
+        )
+    }
+    for g in groups:
+        g.the_consensus = consensus.get(g.pk)  # type: ignore[attr-defined]
+        g.visit = visits.get(g.pk)  # type: ignore[attr-defined]
+        g.members = [a for a in g.assignments.all() if a.removed_at is None]  # type: ignore[attr-defined]
+        g.removed = [a for a in g.assignments.all() if a.removed_at is not None]  # type: ignore[attr-defined]
+    by_app_groups = _by(groups, "application_id")
+    conflicts = _by(
+        Conflict.objects.filter(**in_cycle).select_related("expert").order_by("recorded_at"),
+        "application_id",
+    )
+    feedback = _by(Feedback.objects.filter(**in_cycle), "application_id")
+    evaluations = {e.application_id: e for e in Evaluation.objects.filter(**in_cycle)}
+    proposal = Proposal.objects.filter(cycle=the_cycle).first()
+    entries = {e.application_id: e for e in Entry.objects.filter(proposal__cycle=the_cycle)}
+    sanctions = _by(Sanction.objects.filter(**in_cycle).order_by("decided_on"), "application_id")
+    rows = []
+    for a in applications:
+        fb = {f.direction: f for f in feedback.get(a.pk, [])}
+        rows.append(
+            {
+                "application": a,
+                "decisions": decisions.get(a.pk, []),
+                "recommendations": recommendations.get(a.pk, []),
+                "groups": by_app_groups.get(a.pk, []),
+                "conflicts": conflicts.get(a.pk, []),
+                "feedback_of_group": fb.get(Feedback.Direction.OF_GROUP),
+                "feedback_of_applicant": fb.get(Feedback.Direction.OF_APPLICANT),
+                "evaluation": evaluations.get(a.pk),
+                "entry": entries.get(a.pk),
+                "sanctions": sanctions.get(a.pk, []),
+            }
+        )
+    return render(
+        request,
+        "supervision/workspace_cycle.html",
+        {
+            "cycle": the_cycle,
+            "stages": the_cycle.stages.order_by("starts_on"),
+            "rows": rows,
+            "proposal": proposal,
+            "notes": list(_notes().filter(cycle=the_cycle)[:LATEST_NOTES]),
+            "note_form": _note_form(cycle=the_cycle, next=request.get_full_path()),
+        },
+    )
+
+
+# --- one expert --------------------------------------------------------------------------------
+
+
+@perm_required("supervision.view")
+@require_GET
+def expert(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """An expert's discipline record (A26.2): assignments, conflicts, sanctions, the applicants'
+    ratings of the groups they sat in and the supervisors' reports on those groups."""
+    the_expert = get_object_or_404(Expert, public_id=public_id)
+    assignments = list(
+        Assignment.objects.filter(expert=the_expert)
+        .select_related(
+            "group__application__cycle",
+            "group__application__organization",
+            "group__application__individual",
+            "group__leader",
+        )
+        .order_by("-group__application__cycle__year", "assigned_at")
+    )
+    by_cycle: dict[Any, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        by_cycle[a.group.application.cycle].append(a)
+    group_ids = [a.group_id for a in assignments]
+    application_ids = {a.group.application_id for a in assignments}
+    visits = list(
+        SiteVisit.objects.filter(group_id__in=group_ids)
+        .exclude(group_conduct="", applicant_conduct="")
+        .select_related(
+            "group__application__cycle",
+            "group__application__organization",
+            "group__application__individual",
+            "reported_by",
+        )
+        .order_by("-reported_at")
+    )
+    ratings = list(
+        Feedback.objects.filter(
+            application_id__in=application_ids, direction=Feedback.Direction.OF_GROUP
+        )
+        .select_related(
+            "application__cycle", "application__organization", "application__individual"
+        )
+        .order_by("-given_at")
+    )
+    conflicts = list(
+        Conflict.objects.filter(expert=the_expert)
+        .select_related(
+            "application__cycle", "application__organization", "application__individual"
+        )
+        .order_by("-recorded_at")
+    )
+    return render(
+        request,
+        "supervision/workspace_expert.html",
+        {
+            "expert": the_expert,
+            "by_cycle": list(by_cycle.items()),
+            "conflicts": conflicts,
+            "sanctions": list(
+                ExpertSanction.objects.filter(expert=the_expert).order_by("-decided_on")
+            ),
+            "ratings": ratings,
+            "visits": visits,
+            "notes": list(_notes().filter(expert=the_expert)[:LATEST_NOTES]),
+            "note_form": _note_form(expert=the_expert.public_id, next=request.get_full_path()),
+        },
+    )
+
+
+# --- notes -------------------------------------------------------------------------------------
+
+
+def _target(model: type[Any], value: Any) -> Any:
+    if not value:
+        return None
+    found = model.objects.filter(public_id=value).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@perm_required("supervision.view")
+@require_http_methods(["GET", "POST"])
+def notes(request: HttpRequest) -> HttpResponse:
+    """The supervision notes, newest first (filter by cycle); POST files a new one."""
+    if request.method == "POST":
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.add_note(
+                    actor=actor(request),
+                    text=data["text"],
+                    cycle=data["cycle"],
+                    application=_target(Application, data["application"]),
+                    expert=_target(Expert, data["expert"]),
+                )
+            except ServiceError as exc:
+                if exc.status == 403:
+                    raise
+                for field, errs in (exc.fields or {"text": [exc.message]}).items():
+                    for err in errs:
+                        form.add_error(field if field in form.fields else None, err)
+            else:
+                messages.success(request, "监督记录已保存。")
+                target = data["next"]
+                if target and url_has_allowed_host_and_scheme(
+                    target, allowed_hosts={request.get_host()}
+                ):
+                    return redirect(target)
+                return redirect("supervision:notes")
+    else:
+        form = NoteForm()
+    selected = request.GET.get("cycle", "")
+    listed = _notes()
+    if selected.isdigit():
+        listed = listed.filter(cycle_id=int(selected))
+    return render(
+        request,
+        "supervision/workspace_notes.html",
+        {
+            "form": form,
+            "notes": list(listed[:200]),
+            "cycles": list(Cycle.objects.order_by("-year")),
+            "selected": selected,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- the audit trail as Excel -------------------------------------------------------------------
+
+
+@perm_required("audit.view_trail")
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The audit trail (filtered as on the trail page) as .xlsx; its first sheet states the
+    chain's verification and when it ran (A27.1)."""
+    form = TrailFilterForm(request.GET or None)
+    cleaned = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    report = verify_chain()
+    verified_at = now()
+    labels = role_labels()
+    rows = (
+        (
+            e.created_at,
+            e.actor_username or "—",
+            labels.get(e.role, e.role),
+            e.action,
+            " ".join(
+                x
+                for x in (e.object_repr, f"{e.object_type} #{e.object_id}" if e.object_type else "")
+                if x
+            ),
+            e.before_text,
+            e.after_text,
+            e.reason,
+            e.seq,
+        )
+        for e in trail(TrailFilter(**cleaned)).iterator(chunk_size=2000)
+    )
+    data = workbook_bytes(
+        title="审计日志",
+        headers=["时间", "操作人", "角色", "操作", "对象", "变更前", "变更后", "理由", "序号"],
+        rows=rows,
+        sheet_name="审计日志",
+    )
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.create_sheet("链校验", 0)
+    verdict = "审计链校验通过" if report.ok else "审计链校验未通过"
+    sheet["A1"] = verdict
+    sheet["A1"].font = Font(bold=True)
+    sheet["A2"] = str(report)
+    sheet["A3"] = f"校验时间：{timezone.localtime(verified_at).strftime('%Y-%m-%d %H:%M:%S')}"
+    conditions = "；".join(f"{form.fields[k].label}：{v}" for k, v in cleaned.items()) or "全部事件"
+    sheet["A4"] = f"导出范围：{conditions}"
+    sheet.column_dimensions["A"].width = 80
+    book.active = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    stamp = timezone.localtime(verified_at).strftime("%Y%m%d")
+    return file_response(buffer.getvalue(), f"审计日志_{stamp}.xlsx", XLSX)
