@@ -387,3 +387,18 @@ def test_the_sanctions_list_keeps_its_query_count(
     with django_assert_max_num_queries(len(one.captured_queries)):
         public = client_for(None).get(reverse("supervision:credit_list"))
     assert public.content.decode().count('data-label="名称"') == 4
+
+
+@pytest.mark.req("A23.1")
+def test_the_winners_application_links_to_its_award_page(
+    decided: Decided, time_machine: Any, make_user: Any
+) -> None:
+    award = _award(decided, time_machine)
+    application = award.application
+    assert application is not None
+    contact = _contact(make_user, award)
+    url = reverse("intake:detail", args=[application.public_id])
+    own = client_for(contact).get(url).content.decode()
+    assert reverse("supervision:my_award") in own
+    office = client_for(decided.office).get(url).content.decode()
+    assert reverse("supervision:my_award") not in office
