@@ -33,6 +33,7 @@ from lib.excel import workbook_bytes
 from lib.http import file_response
 from programs.models import Cycle, CycleStage
 from programs.selectors import now
+from review.analytics import rater_figures
 from review.models import Consensus, Evaluation, Feedback, SiteVisit
 
 from . import services
@@ -230,6 +231,9 @@ def expert(request: HttpRequest, public_id: Any) -> HttpResponse:
         )
         .order_by("-recorded_at")
     )
+    # The rater analytics (how far this expert's cards lie from their groups' consensus), per
+    # cycle they sat in: a few queries per cycle, not per card.
+    figures = [(c, f) for c in by_cycle for f in rater_figures(c) if f.expert_id == the_expert.pk]
     return render(
         request,
         "supervision/workspace_expert.html",
@@ -242,6 +246,7 @@ def expert(request: HttpRequest, public_id: Any) -> HttpResponse:
             ),
             "ratings": ratings,
             "visits": visits,
+            "figures": figures,
             "notes": list(_notes().filter(expert=the_expert)[:LATEST_NOTES]),
             "note_form": _note_form(expert=the_expert.public_id, next=request.get_full_path()),
         },

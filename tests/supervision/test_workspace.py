@@ -272,6 +272,7 @@ def test_the_expert_page_shows_ratings_reports_conflicts_and_sanctions(
         "专家组遵守纪律，未接受宴请",  # the supervisor's report
         "评审中泄露评审信息",
         "如质发委〔2026〕5号",
+        "评分与专家组共识的偏离",
     ):
         assert text in html, text
     assert world.experts[0].id_number not in html  # never the ID number
@@ -369,3 +370,14 @@ def test_the_audit_export_states_the_chain_verification(
     assert rows[1][2] == "评审监督员"
     assert "导出前的记录" in rows[1][6]
     assert client_for(personas["auditadmin"]).get(url).status_code == 200
+
+
+@pytest.mark.req("A27.1", "A3.1")
+def test_the_audit_export_names_the_first_broken_link(world: World) -> None:
+    seq = AuditEvent.objects.order_by("seq").values_list("seq", flat=True)[2]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET reason = %s WHERE seq = %s", ["改写", seq])
+    response = client_for(world.supervisor).get(reverse("supervision:audit_export"))
+    first = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert first["A1"].value == "审计链校验未通过"
+    assert f"第 {seq} 号事件" in first["A2"].value
