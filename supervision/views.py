@@ -169,8 +169,8 @@ def case(request: HttpRequest, case_id: Any) -> HttpResponse:
     return _case_page(request, _case(case_id))
 
 
-@require_POST
 @perm_required(MANAGE)
+@require_POST
 def case_report(request: HttpRequest, case_id: Any) -> HttpResponse:
     """The Office's findings, reported to the committee (A23.2)."""
     found = _case(case_id)
@@ -189,8 +189,8 @@ def case_report(request: HttpRequest, case_id: Any) -> HttpResponse:
     return _case_page(request, found, findings=form, status=400)
 
 
-@require_POST
 @perm_required(MANAGE)
+@require_POST
 def case_decide(request: HttpRequest, case_id: Any) -> HttpResponse:
     """The committee's decision as the Office records it; revocation revokes the title."""
     found = _case(case_id)

@@ -402,3 +402,16 @@ def test_the_winners_application_links_to_its_award_page(
     assert reverse("supervision:my_award") in own
     office = client_for(decided.office).get(url).content.decode()
     assert reverse("supervision:my_award") not in office
+
+
+def test_the_case_actions_take_only_posts_and_only_from_the_office(
+    decided: Decided, time_machine: Any, personas: dict[str, User | None]
+) -> None:
+    award = _award(decided, time_machine)
+    _at(time_machine, dt.date(2027, 2, 1))
+    case = _case(decided, award)
+    for name in ("supervision:case_report", "supervision:case_decide"):
+        url = reverse(name, args=[case.public_id])
+        assert client_for(decided.office).get(url).status_code == 405
+        assert client_for(personas["supervisor"]).get(url).status_code == 403
+        assert client_for(None).get(url).status_code == 302
