@@ -211,7 +211,7 @@ def case_decide(request: HttpRequest, case_id: Any) -> HttpResponse:
         else:
             done = Case.Outcome(data["outcome"]).label
             if data["outcome"] == Case.Outcome.REVOCATION:
-                done += "：证书已撤销、奖金已登记追回、撤销公告已发布"
+                done += "：证书已撤销、已发奖金登记追回、撤销公告已发布"
             messages.success(request, f"已记录委员会决定（{done}）。")
             return redirect("supervision:case", case_id=found.public_id)
     return _case_page(request, found, decide=form, status=400)
