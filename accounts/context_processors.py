@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 
 from .models import Notification, Role
-from .selectors import roles_of
+from .selectors import roles_of, scopes_of
 
 
 def _applications_label(roles: frozenset[Role]) -> str | None:
@@ -25,6 +26,19 @@ def _applications_label(roles: frozenset[Role]) -> str | None:
 
 
 Link = tuple[str, str]
+
+
+def _is_winner(user: Any, roles: frozenset[Role]) -> bool:
+    """An applicant contact whose organization, or an individual who, holds an award (one
+    query, for applicants only): their 我的获奖 page shows the duty to report (A23.1)."""
+    from intake.models import AwardRecord
+
+    if not roles & {Role.APPLICANT, Role.INDIVIDUAL}:
+        return False
+    organizations = scopes_of(user).get(Role.APPLICANT, frozenset())
+    return AwardRecord.objects.filter(
+        Q(organization_id__in=organizations) | Q(individual__user=user)
+    ).exists()
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -56,6 +70,20 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("审定与公示", reverse("decision:board"), []))
     if user.is_authenticated and hasattr(user, "expert"):
         items.append(("我的评审", reverse("experts:mine"), []))
+    if user.has_perm("supervision.view"):
+        items.append(
+            (
+                "监督",
+                "",
+                [
+                    ("纪律监督工作台", reverse("supervision:overview")),
+                    ("违规案件", reverse("supervision:cases")),
+                    ("弄虚作假处理", reverse("supervision:sanctions")),
+                ],
+            )
+        )
+    if _is_winner(user, roles):
+        items.append(("我的获奖", reverse("supervision:my_award"), []))
     if not user.is_authenticated:
         # The public's pages (A20.1, A25.1): the notice, the winners, certificate verification.
         items += [

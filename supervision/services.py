@@ -53,7 +53,8 @@ def _raise(what: str, errors: dict[str, list[str]], article: str) -> None:
         raise ServiceError(f"{what}：{first}", fields=errors, article=article)
 
 
-def _policy(award: AwardRecord) -> Policy:
+def policy_for(award: AwardRecord) -> Policy:
+    """The policy the award was won under (the current one for awards from before the system)."""
     if award.application is not None:
         return award.application.cycle.policy
     program = default_program()
@@ -107,7 +108,7 @@ def report_violation(
     if award.revoked_on is not None:
         errors.setdefault("award", []).append("该奖项已撤销。")
     _raise("报告未提交", errors, "A23.1")
-    due = report_due(confirmed_on, _policy(award))
+    due = report_due(confirmed_on, policy_for(award))
     with transaction.atomic():
         case = Case.objects.create(
             award=award,
@@ -153,7 +154,7 @@ def open_case(
     if confirmed_on is not None and confirmed_on > today():
         errors.setdefault("confirmed_on", []).append("确认日期不能晚于今天。")
     _raise("案件未登记", errors, "A23.2")
-    due = report_due(confirmed_on, _policy(award)) if confirmed_on else None
+    due = report_due(confirmed_on, policy_for(award)) if confirmed_on else None
     reported = Case.objects.filter(
         award=award, source=Case.Source.WINNER, confirmed_on__gte=confirmed_on or dt.date.min
     ).exists()
@@ -450,7 +451,7 @@ def send_reminders(on: dt.date | None = None) -> int:
     count = 0
     with transaction.atomic():
         for award, people in winners_to_remind(on):
-            subject, body = reminder_text(award, _policy(award))
+            subject, body = reminder_text(award, policy_for(award))
             link = f"/applications/{award.application.public_id}/" if award.application else ""
             notify(users=people, subject=subject, body=body, url=link)
             count += len(people)

@@ -157,7 +157,7 @@ def _case_page(
             "can_manage": request.user.has_perm(MANAGE),
             "findings_form": findings or forms.FindingsForm(),
             "decide_form": decide or forms.DecideForm(initial={"decided_on": today()}),
-            "deadline_days": services._policy(award).report_deadline_days,
+            "deadline_days": services.policy_for(award).report_deadline_days,
         },
         status=status,
     )
@@ -359,7 +359,7 @@ def my_award(request: HttpRequest) -> HttpResponse:
     day = today()
     rows = []
     for award in awards:
-        policy: Policy = services._policy(award)
+        policy: Policy = services.policy_for(award)
         ends = services.duty_ends(award)
         rows.append(
             {

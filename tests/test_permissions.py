@@ -45,6 +45,7 @@ APPLICATION_PAGE = {"anon": 302, **READERS, "default": 404}
 # Changes are POST-only for everyone signed in; who may act is the service's question.
 SIGNED_IN_POST = {"anon": 302, "default": 405}
 RESULTS = {"anon": 302, "office": 200, "supervisor": 200, "committee": 200, "default": 403}
+SUPERVISION = {"anon": 302, "office": 200, "supervisor": 200, "default": 403}
 
 # url name -> expected GET status per persona
 MATRIX: dict[str, dict[str, int]] = {
@@ -177,6 +178,20 @@ MATRIX: dict[str, dict[str, int]] = {
     "decision:ledger_xlsx": RESULTS,
     "decision:bonus": OFFICE_POST,
     "decision:certificate_pdf": {"anon": 302, "default": 404},
+    # Supervision: the Office acts, supervisors read; the winner's own page; the public list.
+    "supervision:cases": SUPERVISION,
+    "supervision:case_new": OFFICE_PAGE,
+    "supervision:case": {"anon": 302, "office": 404, "supervisor": 404, "default": 403},
+    "supervision:case_report": OFFICE_POST,
+    "supervision:case_decide": OFFICE_POST,
+    "supervision:sanctions": SUPERVISION,
+    "supervision:my_award": {"anon": 302, "default": 404},
+    "supervision:credit_list": {"default": 200},
+    "supervision:overview": SUPERVISION,
+    "supervision:cycle": SUPERVISION,
+    "supervision:expert": SUPERVISION,
+    "supervision:notes": SUPERVISION,
+    "supervision:audit_export": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
     # The public: no login (this world publishes no notice, so its pages are 404).
     "decision:notices": {"default": 200},
     "decision:public_notice": {"default": 404},
@@ -290,6 +305,12 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[1])
     if name in {"decision:certificate_pdf", "decision:verified"}:
         return reverse(name, args=["RG2026-0000-0000-0000-0000"])
+    if name in {"supervision:case", "supervision:case_report", "supervision:case_decide"}:
+        return reverse(name, args=["00000000-0000-4000-8000-000000000000"])
+    if name == "supervision:cycle":
+        return reverse(name, args=[cycle.pk])
+    if name == "supervision:expert":
+        return reverse(name, args=[_an_expert().public_id])
     if name == "experts:attachment":
         return reverse(name, args=[application.public_id, application.attachments.get().public_id])
     if name == "accounts:unit_change":
