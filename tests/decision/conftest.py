@@ -24,6 +24,12 @@ ANNOUNCE_DAY = dt.datetime(2026, 12, 10, 9, tzinfo=CST)
 NOTICE_START = dt.date(2026, 11, 25)  # a Wednesday: 5 working days end on Tuesday 12-01
 
 
+def _uscc(first17: str) -> str:
+    from lib.uscc import check_character
+
+    return first17 + check_character(first17)
+
+
 @dataclass
 class Decided:
     cycle: Cycle
@@ -55,7 +61,7 @@ def decided(
     organizations = []
     for n, score in enumerate(["720.50", "690.00", "655.25", "640.00", "600.00"]):
         org = Organization.objects.create(
-            uscc=f"91320682MA1DEC{n:03d}X",
+            uscc=_uscc(f"91320682MA1DEC{n:03d}"),
             name=f"如皋决策测试{n}号有限公司",
             recommending_unit=unit,
         )

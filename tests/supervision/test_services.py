@@ -258,3 +258,42 @@ def test_the_reminder_command_runs_from_cron(decided: Decided, time_machine: Any
     out = StringIO()
     call_command("remind_winners", "--on", "2027-03-01", stdout=out)
     assert "已提醒1人。" in out.getvalue()
+
+
+@pytest.mark.req("A29.1", "A13.4")
+def test_a_banned_organization_is_refused_citing_a29_until_the_ban_ends(
+    decided: Decided,
+) -> None:
+    from intake import eligibility, schema
+    from tests.intake.conftest import complete_form
+
+    application = decided.organizations[4]
+    services.sanction_fraud(
+        actor=decided.office,
+        application=application,
+        kinds=["ban"],
+        reason="伪造检测报告",
+        decided_on=dt.date(2026, 11, 10),
+        decision_ref="委员会2026年第3次会议",
+    )
+    # What the eligibility rules read for this organization (as intake.services does).
+    bans = [
+        eligibility.ActiveBan(b.starts_on, b.ends_on, b.reason)
+        for b in Ban.objects.filter(organization=application.organization)
+    ]
+
+    def ban_rule(application_day: dt.date) -> Any:
+        context = eligibility.Context(
+            form=schema.parse(complete_form()),
+            policy=decided.cycle.policy,
+            division_code="320682",
+            reference=application_day,
+            organization=application.organization,
+            bans=bans,
+        )
+        return {f.rule: f for f in eligibility.evaluate(context)}["a29_ban"]
+
+    during = ban_rule(dt.date(2029, 3, 2))  # a 2029 application: the ban runs to 2029-11-09
+    assert (during.outcome, during.article) == ("fail", "A29.1")
+    assert "第二十九条" in during.message
+    assert ban_rule(dt.date(2030, 3, 4)).outcome == "pass"  # a 2030 application: ended
