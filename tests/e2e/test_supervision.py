@@ -10,6 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Dialog, Page, expect
 
+from decision.models import Certificate
 from tests.conftest import client_for
 from tests.decision.conftest import CST, Decided, announced, decided, in_window, open_cycle
 
@@ -102,6 +103,11 @@ def test_the_supervision_pages_at_both_widths(
     screenshot(page, "supervision-my-award")
 
     page.context.clear_cookies()
+    # Anyone verifying the revoked title's certificate is told so (A23.2, A25.1).
+    number = Certificate.objects.get(award=case.award).number
+    page.goto(f"{base}/verify/{number}/")
+    expect(page.get_by_text("已撤销").first).to_be_visible()
+    screenshot(page, "supervision-verify-revoked")
     page.goto(f"{base}/credit-list/")
     expect(page.get_by_text("申报材料中的检测报告系伪造").first).to_be_visible()
     screenshot(page, "supervision-credit-list")
