@@ -29,7 +29,7 @@ from accounts.rules import is_supervisor
 from intake.models import AwardRecord, Kind
 from intake.rules import is_own_application
 from lib import excel
-from lib.access import actor, perm_required
+from lib.access import actor, perm_required, refused, refused_on_form
 from lib.certificates import canonical
 from lib.certificates import certificate_pdf as render_certificate
 from lib.errors import ServiceError
@@ -57,30 +57,6 @@ CURRENT_STEP = {
     Proposal.State.NOTICE_CLOSED: 5,
     Proposal.State.ANNOUNCED: len(STEPS),
 }
-
-
-def _refused(request: HttpRequest, exc: ServiceError) -> None:
-    """Show a service's refusal as a message; a forbidden action is a 403."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    messages.error(request, _text(exc))
-
-
-def _text(exc: ServiceError) -> str:
-    if exc.article and exc.article not in exc.message:
-        return f"{exc.message}（{exc.article}）"
-    return exc.message
-
-
-def _onto(form: django_forms.Form, exc: ServiceError) -> None:
-    """A service's refusal on the form it came from: the message on top, the fields it names
-    marked; a forbidden action is a 403."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    form.add_error(None, _text(exc))
-    for name, errors in exc.fields.items():
-        if name in form.fields:
-            form.add_error(name, errors)
 
 
 def _may_oversee(user: Any) -> bool:
@@ -368,7 +344,7 @@ def approval(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 attachments=[(u.name or "", u.read()) for u in uploads],
             )
         except ServiceError as exc:
-            _onto(form, exc)
+            refused_on_form(form, exc)
         else:
             label = Approval.Body(data["body"]).label
             messages.success(request, f"已记录{label}：{data['reference']}。")
@@ -400,7 +376,7 @@ def notice(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 actor=actor(request), proposal=proposal, starts_on=form.cleaned_data["starts_on"]
             )
         except ServiceError as exc:
-            _onto(form, exc)
+            refused_on_form(form, exc)
         else:
             messages.success(
                 request,
@@ -419,7 +395,7 @@ def close(request: HttpRequest, cycle_id: int) -> HttpResponse:
     try:
         services.close_notice(actor=actor(request), proposal=_proposal(cycle))
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, "公示已结束，可记录市政府公告。")
     return redirect(_board_url(cycle, "notice"))
@@ -495,7 +471,7 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
                     withdraw=data["withdraw"],
                 )
             except ServiceError as exc:
-                _onto(form, exc)
+                refused_on_form(form, exc)
             else:
                 text = f"已记录异议{decided.receipt}的核查结论：{decided.get_outcome_display()}。"
                 sent = _reply_mail(decided)
@@ -562,7 +538,7 @@ def announce(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 document_number=form.cleaned_data["document_number"],
             )
         except ServiceError as exc:
-            _onto(form, exc)
+            refused_on_form(form, exc)
         else:
             messages.success(request, f"已记录公告：{len(awards)}个获奖者，证书已生成。")
             return redirect(_board_url(cycle, "announcement"))
@@ -677,7 +653,7 @@ def bonus(request: HttpRequest, award_id: int) -> HttpResponse:
                 note=data["note"],
             )
         except ServiceError as exc:
-            _onto(form, exc)
+            refused_on_form(form, exc)
         else:
             messages.success(
                 request,

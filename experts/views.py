@@ -26,7 +26,7 @@ from intake import eligibility
 from intake import forms as intake_forms
 from intake.models import IN_REVIEW, Application, State
 from lib import excel, industries
-from lib.access import actor, perm_required
+from lib.access import actor, perm_required, refused, refused_on_form
 from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Cycle, Policy, Stage
@@ -48,16 +48,6 @@ MANAGE = "experts.manage_pool"
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GROUP_STAGES = {s.value: s.label for s in ReviewGroup.STAGES}
-
-
-def _refused(request: HttpRequest, exc: ServiceError) -> None:
-    """Show a service's refusal; a forbidden action is a 403."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    text = exc.message
-    if exc.article and exc.article not in text:
-        text = f"{text}（{exc.article}）"
-    messages.error(request, text)
 
 
 def _policy() -> Policy | None:
@@ -186,7 +176,7 @@ def open_group(request: HttpRequest, public_id: Any) -> HttpResponse:
     try:
         services.open_group(actor=actor(request), application=application, stage=stage)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"已为{application.applicant_name}建立专家组，请加入专家。")
     return redirect(_board_url(application.cycle, stage))
@@ -204,7 +194,7 @@ def sanction(request: HttpRequest, public_id: Any) -> HttpResponse:
         try:
             services.record_sanction(actor=actor(request), expert=expert, **form.cleaned_data)
         except ServiceError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, f"已记录对{expert.name}的处分。")
     return redirect("experts:edit", public_id=expert.public_id)
@@ -432,7 +422,7 @@ def propose(request: HttpRequest, cycle_id: int) -> HttpResponse:
     try:
         summary = services.propose_groups(actor=actor(request), cycle=cycle, stage=stage, seed=seed)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         unfilled = sum(summary["unfilled"].values())
         how = f"随机抽取（种子{seed}）" if seed is not None else "优化分配"
@@ -457,7 +447,7 @@ def lock(request: HttpRequest, assignment_id: int) -> HttpResponse:
     try:
         services.set_locked(actor=actor(request), assignment=assignment, locked=locked)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"已{'锁定' if locked else '解除锁定'}{assignment.expert}。")
     group = assignment.group
@@ -487,7 +477,7 @@ def assign(request: HttpRequest, group_id: int) -> HttpResponse:
                 reason=request.POST.get("reason", "").strip() or "人工调整",
             )
         except ServiceError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, f"已将{expert}加入专家组。")
     return redirect(_board_url(group.application.cycle_id, group.stage))
@@ -510,7 +500,7 @@ def leader(request: HttpRequest, group_id: int) -> HttpResponse:
                 actor=actor(request), group=group, expert=expert, supervisor=supervisor
             )
         except ServiceError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, f"已设定组长{expert}。")
     return redirect(_board_url(group.application.cycle_id, group.stage))
@@ -525,7 +515,7 @@ def code(request: HttpRequest, cycle_id: int) -> HttpResponse:
             actor=actor(request), cycle=cycle, text=request.POST.get("text", "")
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"已发布{cycle.year}年度评审专家工作守则。")
     return redirect(_board_url(cycle, _stage(request.POST.get("stage", ""))))
@@ -538,7 +528,7 @@ def detect(request: HttpRequest, cycle_id: int) -> HttpResponse:
     try:
         found = services.detect_conflicts(actor=actor(request), cycle=cycle)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"识别到{len(found)}项新的利害关系。")
     return redirect(_board_url(cycle, _stage(request.POST.get("stage", ""))))
@@ -633,7 +623,7 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
     try:
         services.acknowledge(actor=actor(request), cycle=cycle)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, "已确认工作守则并签署公正性和保密承诺。")
     return redirect("experts:mine")
@@ -653,7 +643,7 @@ def confirm(request: HttpRequest, public_id: Any) -> HttpResponse:
     try:
         services.confirm_no_conflict(actor=actor(request), application=application)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"已确认与{application.applicant_name}不存在利害关系。")
     return redirect("experts:mine")
@@ -676,7 +666,7 @@ def declare(request: HttpRequest, public_id: Any) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(
             request, f"已申报回避{application.applicant_name}，该申报已移出您的评审任务。"
@@ -759,13 +749,7 @@ def recusal(request: HttpRequest, public_id: Any) -> HttpResponse:
                 actor=actor(request), application=application, **form.cleaned_data
             )
         except ServiceError as exc:
-            if exc.status == 403:
-                raise PermissionDenied(exc.message) from exc
-            for field, errors in (exc.fields or {}).items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            refused_on_form(form, exc)
         else:
             messages.success(
                 request,

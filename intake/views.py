@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.selectors import scopes_of
 from lib import files, idcard, industries
-from lib.access import actor, perm_required
+from lib.access import actor, perm_required, refused
 from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Cycle
@@ -52,16 +52,6 @@ PAGE_SIZE = 20
 
 def _application(request: HttpRequest, public_id: Any) -> Application:
     return selectors.get_application_for_user(request.user, public_id)
-
-
-def _refused(request: HttpRequest, exc: ServiceError) -> None:
-    """Show a service's refusal; a forbidden action on a visible application is a 403."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    text = exc.message
-    if exc.article and exc.article not in text:
-        text = f"{text}（{exc.article}）"
-    messages.error(request, text)
 
 
 def _to_detail(application: Application) -> HttpResponse:
@@ -243,7 +233,7 @@ def start(request: HttpRequest) -> HttpResponse:
             actor=actor(request), cycle=cycle, organization=organization, individual=person
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("intake:list")
     messages.success(request, f"已创建{cycle.year}年度申报草稿，请填写申报表。")
     return _to_edit(application)
@@ -519,7 +509,7 @@ def save(request: HttpRequest, public_id: Any) -> HttpResponse:
                 {"error": exc.message, "count": sum(len(v) for v in exc.fields.values())},
             )
         if exc.status == 409:
-            _refused(request, exc)
+            refused(request, exc)
             return _to_detail(application)
         messages.error(request, exc.message)
         return _edit_page(request, application, data=data, errors=exc.fields, status=400)
@@ -540,7 +530,7 @@ def submit(request: HttpRequest, public_id: Any) -> HttpResponse:
     try:
         version = services.submit_application(actor=actor(request), application=application)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return _to_edit(application) if application.state in EDITABLE else _to_detail(application)
     messages.success(
         request,
@@ -595,7 +585,7 @@ def attachment_add(request: HttpRequest, public_id: Any) -> HttpResponse:
             data=upload.read(),
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"已上传“{attachment.original_name}”。")
     return _to_edit(application, "#attachments")
@@ -613,7 +603,7 @@ def attachment_remove(request: HttpRequest, public_id: Any, attachment_id: Any) 
     try:
         services.remove_attachment(actor=actor(request), attachment=attachment)
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"已删除“{attachment.original_name}”。")
     return _to_edit(application, "#attachments")
@@ -691,7 +681,7 @@ def _text_action(
             raise ServiceError(too_long)
         run(application, form.cleaned_data[field])
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, done)
     return _to_detail(application)
@@ -726,7 +716,7 @@ def decide(request: HttpRequest, public_id: Any) -> HttpResponse:
             confirmed=form.cleaned_data["confirmed"],
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, "已受理。" if accept else "已决定不予受理，已通知申报人。")
     return _to_detail(application)
@@ -757,7 +747,7 @@ def correct(request: HttpRequest, public_id: Any, decision_id: int) -> HttpRespo
             confirmed=form.cleaned_data["confirmed"],
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, "已更正资格审查决定，已通知申报人。")
     return _to_detail(application)

@@ -32,6 +32,13 @@ class ServiceError(Exception):
         if status is not None:
             self.status = status
 
+    @property
+    def display(self) -> str:
+        """The message as a page shows it: with the article it cites, when not already named."""
+        if self.article and self.article not in self.message:
+            return f"{self.message}（{self.article}）"
+        return self.message
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,

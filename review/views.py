@@ -21,7 +21,7 @@ from experts.models import Assignment
 from intake.models import Application, State
 from intake.selectors import get_application_for_user
 from lib import rubrics, scoring
-from lib.access import actor
+from lib.access import actor, refused, refused_on_form
 from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Stage
@@ -45,18 +45,6 @@ NOT_EVALUATED = {
     State.WITHDRAWN,
     State.DISQUALIFIED,
 }
-
-
-def _refused(request: HttpRequest, exc: ServiceError) -> None:
-    """Show a service's refusal; forbidden is a 403, unknown a 404."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    if exc.status == 404:
-        raise Http404(exc.message)
-    text = exc.message
-    if exc.article and exc.article not in text:
-        text = f"{text}（{exc.article}）"
-    messages.error(request, text)
 
 
 def _status(exc: ServiceError) -> int:
@@ -190,7 +178,7 @@ def card(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
         saved = _save_card(request, assignment)
     except ServiceError as exc:
         if exc.status in (403, 404):
-            _refused(request, exc)
+            refused(request, exc)
         if autosave:
             # 200 so that htmx swaps the message in; the form is not part of the answer.
             return render(
@@ -226,7 +214,7 @@ def card_submit(request: HttpRequest, public_id: Any, stage: str) -> HttpRespons
             _save_card(request, assignment)
         except ServiceError as exc:
             if exc.status in (403, 404):
-                _refused(request, exc)
+                refused(request, exc)
             return _card_page(
                 request, assignment, posted=request.POST, error=exc.message, status=_status(exc)
             )
@@ -245,7 +233,7 @@ def card_submit(request: HttpRequest, public_id: Any, stage: str) -> HttpRespons
                 error=f"评分表尚不完整（{len(exc.fields['items'])}项），未提交：",
                 status=400,
             )
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("review:card", public_id=public_id, stage=stage)
     messages.success(request, "评分表已提交。如需修改，请联系专家组组长退回。")
     return redirect("review:card", public_id=public_id, stage=stage)
@@ -320,7 +308,7 @@ def consensus(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
         )
     except ServiceError as exc:
         if exc.status in (403, 404):
-            _refused(request, exc)
+            refused(request, exc)
         messages.error(request, exc.message)
         return _consensus_page(
             request, assignment, posted=request.POST, errors=exc.fields, status=_status(exc)
@@ -343,7 +331,7 @@ def reopen(request: HttpRequest, card_id: Any) -> HttpResponse:
             actor=actor(request), scorecard=scorecard, reason=request.POST.get("reason", "")
         )
     except ServiceError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, f"已退回{scorecard.assignment.expert}的评分表。")
     return redirect("review:consensus", public_id=group.application.public_id, stage=group.stage)
@@ -411,14 +399,6 @@ def _site_action(request: HttpRequest, public_id: Any, role: str) -> tuple[Any, 
     return group, visit
 
 
-def _form_errors(form: Any, exc: ServiceError) -> None:
-    for name, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
 @login_required
 @require_POST
 def site_record(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -436,9 +416,9 @@ def site_record(request: HttpRequest, public_id: Any) -> HttpResponse:
         )
     except ServiceError as exc:
         if exc.status in (403, 404):
-            _refused(request, exc)
+            refused(request, exc)
         messages.error(request, exc.message)
-        _form_errors(form, exc)
+        refused_on_form(form, exc)
         return _site_page(request, public_id, record_form=form, status=_status(exc))
     messages.success(request, "现场评审记录已保存。")
     return redirect("review:site", public_id=public_id)
@@ -462,9 +442,9 @@ def site_report(request: HttpRequest, public_id: Any) -> HttpResponse:
         )
     except ServiceError as exc:
         if exc.status in (403, 404):
-            _refused(request, exc)
+            refused(request, exc)
         messages.error(request, exc.message)
-        _form_errors(form, exc)
+        refused_on_form(form, exc)
         return _site_page(request, public_id, report_form=form, status=_status(exc))
     messages.success(request, "监督报告已提交。")
     return redirect("review:site", public_id=public_id)
@@ -498,9 +478,9 @@ def feedback(request: HttpRequest, public_id: Any) -> HttpResponse:
                 )
             except ServiceError as exc:
                 if exc.status in (403, 404):
-                    _refused(request, exc)
+                    refused(request, exc)
                 messages.error(request, exc.message)
-                _form_errors(form, exc)
+                refused_on_form(form, exc)
                 status = _status(exc)
             else:
                 messages.success(request, "评价已提交，谢谢。")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role, RoleAssignment, User
 from intake.eligibility import reference_date, years_before
 from intake.models import Application, AwardRecord, State
-from lib.access import actor, perm_required
+from lib.access import actor, perm_required, refused_on_form
 from lib.errors import ServiceError
 from programs.models import Policy
 from programs.selectors import today
@@ -34,28 +34,11 @@ VIEW = "supervision.view"
 PAGE_SIZE = 50
 
 
-def _refused(form: Form, exc: ServiceError) -> None:
-    """A service's refusal on the form it came from; a forbidden action is a 403."""
-    if exc.status == 403:
-        raise PermissionDenied(exc.message)
-    placed = False
-    for field, errors in exc.fields.items():
-        for error in errors:
-            if field in form.fields:
-                form.add_error(field, error)
-                placed = True
-    if not placed:
-        text = exc.message
-        if exc.article and exc.article not in text:
-            text = f"{text}（{exc.article}）"
-        form.add_error(None, text)
-
-
 def _on_form(request: HttpRequest, form: Form, exc: ServiceError) -> bool:
     """A refusal of the input goes on the form; a refusal of the state (the case moved on, as
     another person or a double click made it) is a message above the page as it now is."""
     if exc.status == 403 or exc.fields:
-        _refused(form, exc)
+        refused_on_form(form, exc)
         return True
     messages.error(request, exc.message)
     return False
@@ -121,7 +104,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 evidence=data["evidence"],
             )
         except ServiceError as exc:
-            _refused(form, exc)
+            refused_on_form(form, exc)
         else:
             messages.success(request, f"已登记{_holder(award)}的违规案件。")
             return redirect("supervision:case", case_id=case.public_id)
@@ -254,7 +237,7 @@ def sanctions(request: HttpRequest) -> HttpResponse:
                     decision_ref=data["decision_ref"],
                 )
             except ServiceError as exc:
-                _refused(form, exc)
+                refused_on_form(form, exc)
             else:
                 kinds = "、".join(s.get_kind_display() for s in made)
                 messages.success(request, f"已记录对{application}的处理：{kinds}。")
@@ -336,7 +319,7 @@ def my_award(request: HttpRequest) -> HttpResponse:
                     evidence=data["evidence"],
                 )
             except ServiceError as exc:
-                _refused(posted_form, exc)
+                refused_on_form(posted_form, exc)
             else:
                 if made.late:
                     messages.warning(
