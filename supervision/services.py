@@ -298,15 +298,6 @@ def revoke_award(
 # --- fraud (A29.1, A13.4) ----------------------------------------------------------------------
 
 
-ARTICLES = {
-    Sanction.Kind.WARNING: "A29.1",
-    Sanction.Kind.APPLICATION_REVOKED: "A29.1",
-    Sanction.Kind.AWARD_REVOKED: "A29.1",
-    Sanction.Kind.CREDIT: "A29.1",
-    Sanction.Kind.BAN: "A29.1",
-}
-
-
 def sanction_fraud(
     *,
     actor: User,
@@ -369,7 +360,7 @@ def sanction_fraud(
                 application=application,
                 kind=kind,
                 defaults={
-                    "article": ARTICLES[Sanction.Kind(kind)],
+                    "article": "A29.1",  # every sanction for fraud rests on article 29
                     "reason": reason,
                     "decided_on": decided_on,
                     "decision_ref": decision_ref[:200],
