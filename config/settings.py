@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "review",
     "decision",
     "supervision",
+    "manual",
 ]
 
 MIDDLEWARE = [

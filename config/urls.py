@@ -28,6 +28,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("", include("decision.urls")),
     path("", include("supervision.urls")),
+    path("help/", include("manual.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

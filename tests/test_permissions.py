@@ -201,6 +201,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "decision:verify": {"default": 200},
     "decision:verified": {"default": 404},
     "healthz": {"default": 200},
+    # The manual: public, no confidential data (tests/manual serves a real figure).
+    "manual:index": {"default": 200},
+    "manual:chapter": {"default": 200},
+    "manual:figure": {"default": 404},  # no figure of this name
 }
 # Whole namespaces checked through a representative URL (the rest share its gate).
 NAMESPACES: dict[str, tuple[str, dict[str, int]]] = {
@@ -317,6 +321,10 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
     if name == "accounts:role_revoke":
         return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
+    if name == "manual:chapter":
+        return reverse(name, args=["applicant"])
+    if name == "manual:figure":
+        return reverse(name, args=["99-no-such-figure"])
     if name == "programs:announcement":
         return reverse(name, args=[announcement.public_id])
     if name.startswith("programs:cycle_") and name not in {
