@@ -55,6 +55,19 @@ class _Rewrite(Treeprocessor):
                 img.set("src", "")
             img.set("class", "qa-manual-figure")
             img.set("loading", "lazy")
+        # A paragraph holding only a figure becomes <figure>: the image opens full size, its
+        # description is the caption.
+        for p in root.iter("p"):
+            if len(p) == 1 and p[0].tag == "img" and not (p.text or "").strip():
+                img = p[0]
+                p.remove(img)
+                p.tag = "figure"
+                p.set("class", "qa-manual-fig")
+                link = ET.SubElement(p, "a", {"href": img.get("src", "")})
+                link.append(img)
+                img.tail = None
+                caption = ET.SubElement(p, "figcaption", {"class": "small text-muted"})
+                caption.text = "图：" + img.get("alt", "")
         for a in root.iter("a"):
             href = a.get("href", "")
             m = _CHAPTER_HREF.fullmatch(href)

@@ -43,7 +43,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xf
 
 def _chapter_order(client: Client) -> list[str]:
     html = client.get("/help/").content.decode()
-    return re.findall(r'href="/help/([a-z]+)/"', html)
+    return re.findall(r'list-group-item-action" href="/help/([a-z]+)/"', html)
 
 
 def test_anonymous_visitors_see_the_applicants_chapters_first(db: None) -> None:
