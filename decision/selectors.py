@@ -22,6 +22,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from intake.models import AwardRecord, State
 from programs.models import Cycle
@@ -158,3 +159,20 @@ def ledger_entries() -> QuerySet[BonusEntry]:
     return BonusEntry.objects.select_related(
         "award__organization", "award__individual", "recorded_by"
     ).order_by("-award__year", "award_id", "on", "pk")
+
+
+# --- the workbench ------------------------------------------------------------------------------
+
+
+def todos(user: Any) -> list[tuple[str, int, str]]:
+    """What waits for the Office in 公示 (for the workbench): objections not yet answered, each
+    of which must be answered before the notice may end (A20.2). The public files them without
+    an account, so this is where the Office learns of them."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("decision.manage"):
+        return []
+    waiting = Objection.objects.filter(outcome=Objection.Outcome.OPEN)
+    first = waiting.select_related("proposal").order_by("filed_at").first()
+    link = reverse("decision:board")
+    if first is not None:
+        link += f"?cycle={first.proposal.cycle_id}#objections"
+    return [("待核查答复的异议", waiting.count(), link)]

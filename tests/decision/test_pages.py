@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -682,3 +683,61 @@ def test_the_committees_minutes_are_attached_typed_and_readable(
     assert client_for(personas["applicant"]).get(link).status_code == 403
     event = AuditEvent.objects.get(action="decision.approval.record")
     assert (event.after or {})["attachments"] == ["会议纪要.pdf"]
+
+
+def test_the_boards_irreversible_forms_ask_before_submitting(
+    decided: Decided, personas: dict[str, User | None], time_machine: Any
+) -> None:
+    """static/app/app.js asks on the submit event of a <form data-confirm>: the attribute on
+    the submit button was never read, so the approvals, the notice and the announcement went
+    through without the question (found by the whole-year scenario)."""
+    office = client_for(personas["office"])
+
+    def asks(question: str) -> None:
+        html = office.get(_board(decided)).content.decode()
+        forms = re.findall(r"<form [^>]*>", html)
+        assert any(f'data-confirm="{question}"' in f for f in forms), forms
+        assert not re.search(r"<button [^>]*data-confirm=", html)
+
+    office.post(_url("proposal", decided.cycle.pk), _draft(decided))
+    asks("记录后拟奖名单不能再修改，确定吗？")  # the committee's 审定
+    _approved(decided, office)
+    asks("发布后公众即可查看名单并提出异议，确定发布吗？")
+    _move(time_machine, office, dt.datetime(2026, 11, 25, 9, tzinfo=CST))
+    office.post(_url("notice", decided.cycle.pk), {"starts_on": NOTICE_START.isoformat()})
+    _move(time_machine, office, dt.datetime(2026, 12, 2, 9, tzinfo=CST))
+    office.post(_url("close", decided.cycle.pk))
+    asks("公告后获奖名单即为最终结果并公开，确定吗？")
+
+
+@pytest.mark.req("A20.2")
+def test_the_offices_workbench_counts_the_objections_to_answer(
+    decided: Decided, personas: dict[str, User | None], time_machine: Any
+) -> None:
+    """The public objects without an account: the Office learns of it on its workbench, which
+    links to the board's objections (before, only by opening the board; found by the
+    whole-year scenario)."""
+    office = client_for(personas["office"])
+    proposal = _in_notice(decided, office, time_machine)
+    services.file_objection(
+        proposal=proposal,
+        name="李四",
+        identity="如皋市民",
+        contact="lisi@example.com",
+        content="对整个名单有异议。",
+    )
+    dashboard = reverse("accounts:dashboard")
+    todos = office.get(dashboard).context["todos"]
+    link = _board(decided) + "#objections"
+    assert ("待核查答复的异议", 1, link) in todos
+    objection = Objection.objects.get()
+    services.decide_objection(
+        actor=decided.office,
+        objection=objection,
+        outcome="dismissed",
+        findings="查无实据。",
+        reply="异议不成立。",
+    )
+    assert ("待核查答复的异议", 0, _url("board")) in office.get(dashboard).context["todos"]
+    readers = client_for(personas["supervisor"]).get(dashboard).context["todos"]
+    assert not [t for t in readers if t[0] == "待核查答复的异议"]

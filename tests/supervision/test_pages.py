@@ -415,3 +415,30 @@ def test_the_case_actions_take_only_posts_and_only_from_the_office(
         assert client_for(decided.office).get(url).status_code == 405
         assert client_for(personas["supervisor"]).get(url).status_code == 403
         assert client_for(None).get(url).status_code == 302
+
+
+@pytest.mark.req("A23.1", "A23.2")
+def test_the_offices_workbench_counts_the_cases_to_investigate(
+    decided: Decided, time_machine: Any, make_user: Any, personas: dict[str, User]
+) -> None:
+    """A winner's written report reaches the Office's workbench, linked to the open cases
+    (before, nothing told the Office; found by the whole-year scenario)."""
+    award = _award(decided, time_machine)
+    _at(time_machine, dt.date(2027, 1, 20))
+    services.report_violation(
+        actor=_contact(make_user, award),
+        award=award,
+        what_happened="产品监督抽查不合格。",
+        confirmed_on=CONFIRMED,
+    )
+    office = client_for(decided.office)
+    dashboard = reverse("accounts:dashboard")
+    todo = ("待核查的违规案件", 1, reverse("supervision:cases") + "?state=open")
+    assert todo in office.get(dashboard).context["todos"]
+    cases = office.get(todo[2]).content.decode()
+    assert award.organization is not None
+    assert award.organization.name in cases
+    services.report_to_committee(actor=decided.office, case=Case.objects.get(), findings="属实。")
+    assert ("待核查的违规案件", 0, todo[2]) in office.get(dashboard).context["todos"]
+    supervisor = client_for(personas["supervisor"]).get(dashboard).context["todos"]
+    assert not [t for t in supervisor if t[0] == "待核查的违规案件"]
