@@ -363,14 +363,23 @@ def groups(request: HttpRequest) -> HttpResponse:
     qualified = [
         e for e in Expert.objects.order_by("name") if not services.qualification_gaps(e, policy)
     ]
+    conflicted = services.conflicted_pairs(cycle)
     rows = []
     for application in applications:
         group = next(iter(application.review_groups.all()), None)
+        members = list(group.assignments.all()) if group else []
+        seated = {m.expert_id for m in members}
         rows.append(
             {
                 "application": application,
                 "group": group,
-                "members": list(group.assignments.all()) if group else [],
+                "members": members,
+                # Who may be added by hand: neither a member nor conflicted with the applicant.
+                "candidates": [
+                    e
+                    for e in qualified
+                    if e.pk not in seated and (application.pk, e.pk) not in conflicted
+                ],
             }
         )
     code = CodeOfConduct.objects.filter(cycle=cycle).first()

@@ -236,6 +236,34 @@ def test_a_hand_assignment_keeps_the_hard_rules(
     assert not active.filter(expert=outsider).exists()
 
 
+@pytest.mark.req("A26.1")
+def test_the_hand_assignment_list_offers_neither_members_nor_conflicted_experts(
+    accepted: Application, pool: list[Expert], office: User
+) -> None:
+    """Found by the whole-year scenario: the 人工加入专家 list offered every qualified expert,
+    the group's members and an expert who had declared a conflict with the applicant too."""
+    client = client_for(office)
+    client.post(reverse("experts:propose", args=[accepted.cycle_id]), {"stage": "material_review"})
+    group = ReviewGroup.objects.get(application=accepted)
+    seated = set(
+        Assignment.objects.filter(group=group, removed_at__isnull=True).values_list(
+            "expert_id", flat=True
+        )
+    )
+    outsiders = [e for e in pool if e.pk not in seated]
+    assert len(outsiders) >= 2
+    services.declare_conflict(
+        actor=office, application=accepted, expert=outsiders[0], reason="competitor", note="同业"
+    )
+    html = client.get(reverse("experts:groups")).content.decode()
+    start = html.index(f'id="assign-{group.pk}"')
+    options = html[start : html.index("</select>", start)]
+    assert f'value="{outsiders[1].pk}"' in options
+    assert f'value="{outsiders[0].pk}"' not in options  # conflicted
+    for pk in seated:
+        assert f'value="{pk}"' not in options  # already in the group
+
+
 @pytest.mark.req("A6.3", "A26.1")
 def test_the_board_sets_the_code_and_detects_conflicts(
     accepted: Application, pool: list[Expert], office: User, django_assert_max_num_queries: Any
