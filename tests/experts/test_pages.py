@@ -331,6 +331,26 @@ def test_an_expert_signs_confirms_and_reads_with_a_watermark(
 
 
 @pytest.mark.req("A26.1")
+def test_a_conflict_is_never_declared_with_a_reason_the_expert_did_not_choose(
+    assigned: Application, expert: Expert, office: User, personas: dict[str, User]
+) -> None:
+    """Found by the whole-year scenario: the 利害关系 list came preset to its first reason, so
+    a declaration (final) could record a reason nobody chose. It starts empty and is required."""
+    services.set_code_of_conduct(actor=office, cycle=assigned.cycle, text="守则")
+    client = client_for(personas["expert"])
+    client.post(reverse("experts:acknowledge"), {"cycle": str(assigned.cycle_id)})
+    html = client.get(reverse("experts:mine")).content.decode()
+    assert 'name="reason" id="reason-1" required><option value="">请选择</option>' in html
+    response = client.post(
+        reverse("experts:declare", args=[assigned.public_id]),
+        {"reason": "", "note": ""},
+        follow=True,
+    )
+    assert "请选择利害关系的类型。" in response.content.decode()
+    assert not Conflict.objects.exists()
+
+
+@pytest.mark.req("A26.1")
 def test_a_conflicted_expert_gets_404(
     assigned: Application, expert: Expert, office: User, personas: dict[str, User]
 ) -> None:
