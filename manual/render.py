@@ -47,6 +47,12 @@ class _Rewrite(Treeprocessor):
             parent.remove(table)
             wrapper.append(table)
             parent.insert(i, wrapper)
+        for element in root.iter():  # CSP: no inline style (a table column's alignment)
+            style = element.attrib.pop("style", "")
+            if "text-align: center" in style:
+                element.set("class", "text-center")
+            elif "text-align: right" in style:
+                element.set("class", "text-end")
         for img in root.iter("img"):
             src = img.get("src", "")
             if m := _FIGURE_SRC.fullmatch(src):

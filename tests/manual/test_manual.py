@@ -201,3 +201,23 @@ def test_every_figure_the_manual_uses_is_a_scenario_figure_and_exists() -> None:
     assert sorted(used - set(FIGURES)) == [], "figures that are not the scenario's"
     missing = sorted(n for n in used if not (MANUAL_DIR / "figures" / f"{n}.jpg").is_file())
     assert missing == [], f"figures not yet produced by the scenario: {missing}"
+
+
+def test_markdown_is_rendered_without_raw_html_or_inline_style() -> None:
+    from manual.render import _render
+
+    rendered = _render(
+        "# 标题\n\n## 一节\n\n<script>alert(1)</script> <b onclick=x>b</b>\n\n"
+        "| 左 | 右 |\n|:--|--:|\n| 1 | 2 |\n\n"
+        "![说明](figures/03-public-home.jpg) [办公室](office.md#a) [x](javascript:alert(1))\n"
+    )
+    assert rendered.title == "标题"
+    assert rendered.toc == [("一节", "一节")]
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;" in rendered.html
+    assert "<b " not in rendered.html
+    assert "style=" not in rendered.html
+    assert 'class="text-end"' in rendered.html
+    assert 'src="/help/figures/03-public-home.jpg"' in rendered.html
+    assert 'href="/help/office/#a"' in rendered.html
+    assert "javascript:" not in rendered.html
