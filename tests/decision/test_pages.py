@@ -741,3 +741,28 @@ def test_the_offices_workbench_counts_the_objections_to_answer(
     assert ("待核查答复的异议", 0, _url("board")) in office.get(dashboard).context["todos"]
     readers = client_for(personas["supervisor"]).get(dashboard).context["todos"]
     assert not [t for t in readers if t[0] == "待核查答复的异议"]
+
+
+@pytest.mark.req("A20.2", "A27.1")
+def test_committee_members_do_not_see_the_receipt_numbers(
+    decided: Decided, personas: dict[str, User | None], time_machine: Any
+) -> None:
+    """A receipt number opens the public receipt page, which names the objector: on the board
+    only the Office and the supervisors, who may read objectors' details, see it (before, the
+    committee members' read-only board showed it; found by the whole-year scenario)."""
+    office = client_for(personas["office"])
+    proposal = _in_notice(decided, office, time_machine)
+    objection = services.file_objection(
+        proposal=proposal,
+        name="李四",
+        identity="如皋市民",
+        contact="lisi@example.com",
+        content="对整个名单有异议。",
+    )
+    for reader in ("office", "supervisor"):
+        board = client_for(personas[reader]).get(_board(decided)).content.decode()
+        assert objection.receipt in board
+    board = client_for(personas["committee"]).get(_board(decided)).content.decode()
+    assert "异议（1件，1件待核查）" in board
+    assert objection.receipt not in board
+    assert "不公开" in board

@@ -363,6 +363,10 @@ def office_decides_the_case(page: Page, year: Year) -> None:
 
 def visitor_is_told_it_is_revoked(page: Page, year: Year) -> None:
     _public(page, year)
+    page.goto(f"{year.base}/")  # the revocation is announced publicly (A23.2)
+    expect(
+        page.get_by_role("link", name=f"关于撤销{HENGYUAN.name}2026年度市长质量奖称号的公告")
+    ).to_be_visible()
     page.goto(year.base + year.notes["verify_path"])
     expect(page.locator(".qa-verdict-word")).to_have_text("已撤销")
     expect(page.locator(".qa-verdict")).to_contain_text("已于2027年2月5日撤销，证书不再有效")
