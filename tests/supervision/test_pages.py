@@ -442,3 +442,21 @@ def test_the_offices_workbench_counts_the_cases_to_investigate(
     assert ("待核查的违规案件", 0, todo[2]) in office.get(dashboard).context["todos"]
     supervisor = client_for(personas["supervisor"]).get(dashboard).context["todos"]
     assert not [t for t in supervisor if t[0] == "待核查的违规案件"]
+
+
+@pytest.mark.req("A21.1", "A25.1")
+def test_the_winner_downloads_its_certificate_from_its_award_page(
+    decided: Decided, time_machine: Any, make_user: Any
+) -> None:
+    """The certificate's PDF is the winner's too (decision.views.certificate_pdf), but no page
+    of the winner linked it (found by the whole-year scenario); once revoked, no link."""
+    award = _award(decided, time_machine)
+    client = client_for(_contact(make_user, award))
+    number = Certificate.objects.get(award=award).number
+    pdf = reverse("decision:certificate_pdf", args=[number])
+    assert pdf in client.get(reverse("supervision:my_award")).content.decode()
+    download = client.get(pdf)
+    assert download.status_code == 200
+    assert b"".join(download).startswith(b"%PDF")
+    AwardRecord.objects.filter(pk=award.pk).update(revoked_on=dt.date(2027, 2, 5))
+    assert pdf not in client.get(reverse("supervision:my_award")).content.decode()

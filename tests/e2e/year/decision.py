@@ -263,6 +263,10 @@ def office_announces(page: Page, year: Year) -> None:
 
 def visitor_reads_the_winners(page: Page, year: Year) -> None:
     _public(page, year)
+    # The objector, with the receipt number, reads the answer (also mailed to them).
+    page.goto(f"{year.base}/notices/receipts/{year.notes['objection_receipt']}/")
+    expect(page.locator(".qa-pub-outcome")).to_contain_text("异议不成立")
+    expect(page.locator(".qa-pub-outcome")).to_contain_text("查无实据")
     page.goto(f"{year.base}/")
     page.get_by_role("link", name="获奖名单").first.click()
     expect(page.get_by_role("heading", name="2026年度")).to_be_visible()
@@ -303,6 +307,7 @@ def winner_reads_my_award(page: Page, year: Year) -> None:
     expect(award.get_by_role("link", name="公开查验")).to_have_attribute(
         "href", year.notes["verify_path"]
     )
+    expect(award.get_by_role("link", name="下载证书（PDF）")).to_be_visible()
     year.shot(page, "71-winner-my-award")
 
 
