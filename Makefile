@@ -31,10 +31,11 @@ run: migrate
 	exec $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
-# Browser tests need Debian's chromium, and pages and documents need CJK fonts.
+# Browser tests need Debian's chromium (with its translations: file inputs read 选择文件 as on
+# users' machines), and pages and documents need CJK fonts.
 system-deps:
 	@missing=""; \
-	for pkg in chromium fonts-noto-cjk; do \
+	for pkg in chromium chromium-l10n fonts-noto-cjk; do \
 		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -16,6 +16,7 @@ from django import forms
 from django.http import QueryDict
 
 from accounts.models import Organization
+from lib.articles import cite
 from lib.rubrics import Category, Item, rubric_for
 
 from . import eligibility
@@ -558,8 +559,8 @@ def article_choices(kind: str) -> list[tuple[str, str]]:
     for rule in eligibility.RULES:
         if rule.applies_to == kind:
             titles.setdefault(rule.article, []).append(rule.title)
-    choices = [(article, f"{article} {'；'.join(t)}") for article, t in titles.items()]
-    return [*choices, ("A16.1", "A16.1 申报材料不齐全或不符合要求")]
+    choices = [(article, f"{cite(article)} {'；'.join(t)}") for article, t in titles.items()]
+    return [*choices, ("A16.1", f"{cite('A16.1')} 申报材料不齐全或不符合要求")]
 
 
 class DecideForm(forms.Form):

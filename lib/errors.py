@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib.articles import cite_all
+
 
 class ServiceError(Exception):
     """A refused action: bad input (400), wrong state or a lost race (409), forbidden (403)."""
@@ -34,10 +36,14 @@ class ServiceError(Exception):
 
     @property
     def display(self) -> str:
-        """The message as a page shows it: with the article it cites, when not already named."""
+        """The message as a page shows it: with the article it cites, when not already named,
+        as the Measures number it (第十二条第（五）项, not the requirement ID A12.5)."""
+        message = cite_all(self.message)
         if self.article and self.article not in self.message:
-            return f"{self.message}（{self.article}）"
-        return self.message
+            article = cite_all(self.article)
+            if article not in message:
+                return f"{message}（《办法》{article}）"
+        return message
 
     def as_dict(self) -> dict[str, Any]:
         return {

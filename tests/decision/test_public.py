@@ -591,6 +591,8 @@ def _crawl(client: Client, seeds: list[str]) -> dict[str, str]:
             continue
         response = client.get(url)
         assert response.status_code == 200, f"{url}: {response.status_code}"
+        if response.streaming or not response["Content-Type"].startswith("text/html"):
+            continue  # a file (the manual's figures): no links to follow
         html = response.content.decode()
         pages[url] = html
         parser = _Links()

@@ -341,7 +341,7 @@ def test_edit_form_has_every_section(draft: Application, applicant: User) -> Non
     assert 'hx-trigger="change delay:1s"' in html
     assert 'name="spot_checks.2.date"' in html  # three empty rows to add records
     assert "申报表各项已填写完整，可以提交。" in html
-    assert "A12.1" in html
+    assert "第十二条第（一）项" in html  # cited as the Measures number it, not as A12.1
 
 
 def test_save_turns_the_form_into_the_schema_and_ignores_blank_rows(
@@ -629,7 +629,7 @@ def test_refusal_cites_the_article_and_the_applicant_sees_it(
     recommended.refresh_from_db()
     assert recommended.state == State.NOT_ACCEPTED
     page = client_for(personas["applicant"]).get(_url("detail", recommended)).content.decode()
-    assert "依据：A16.1" in page
+    assert "依据：《办法》第十六条" in page
     assert "缺少纳税证明。" in page
     inbox = client_for(personas["applicant"]).get(reverse("accounts:inbox")).content.decode()
     assert "不予受理：2026年度市长质量奖申报" in inbox
@@ -663,7 +663,7 @@ def test_a_hard_failure_hides_acceptance_and_prechecks_the_article(
         actor=personas["recommender"], application=application, opinion="同意"
     )
     html = client_for(personas["office"]).get(_url("detail", application)).content.decode()
-    assert "资格条件核查有1项不符合，不能受理：A13.2" in html
+    assert "资格条件核查有1项不符合，不能受理：第十三条第（二）项" in html
     assert 'name="outcome" value="accept"' not in html
     assert re.search(r'name="articles" value="A13.2" id="article-\d+" checked', html)
 
@@ -904,4 +904,8 @@ def test_the_workbench_lists_what_waits_for_each_role(
     town = client_for(personas["recommender"]).get("/accounts/me/")
     assert [t[:2] for t in town.context["todos"]] == [("待审核推荐的申报", 1)]
     office = client_for(personas["office"]).get("/accounts/me/")
-    assert [t[:2] for t in office.context["todos"]] == [("待资格审查的申报", 0)]
+    assert [t[:2] for t in office.context["todos"]] == [
+        ("待资格审查的申报", 0),
+        ("待核查答复的异议", 0),
+        ("待核查的违规案件", 0),
+    ]

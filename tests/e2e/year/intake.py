@@ -72,6 +72,7 @@ def office_opens_the_cycle(page: Page, year: Year) -> None:
     expect(page.get_by_role("alert").filter(has_text="各阶段日期已保存。")).to_be_visible()
     expect(page.locator("ol.qa-timeline > li")).to_have_count(8)
     year.shot(page, "01-office-cycle-dates")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="发布申报通知").click()
     expect(page.get_by_role("alert").filter(has_text=f"已发布《{TITLE}》")).to_be_visible()
     expect(page.get_by_text("状态：已发布申报通知")).to_be_visible()
@@ -154,6 +155,7 @@ def _attach(page: Page, name: str) -> None:
 
 
 def _submit(page: Page, a: Applicant, version: int = 1) -> None:
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="提交申报").click()
     expect(
         page.get_by_role("alert").filter(has_text=f"已提交申报（第{version}版）")
@@ -176,7 +178,7 @@ def _apply_as_organization(page: Page, year: Year, a: Applicant, *, shots: bool)
         page.locator("form.qa-upload").first.scroll_into_view_if_needed()
         year.shot(page, "07-org-attachments")
         eligibility = page.locator("#preview-box table")
-        expect(eligibility).to_contain_text("A12.1")
+        expect(eligibility).to_contain_text("第十二条第（一）项")
         eligibility.scroll_into_view_if_needed()
         year.shot(page, "08-org-eligibility")
     _submit(page, a)
@@ -236,6 +238,7 @@ def town_returns_one(page: Page, year: Year) -> None:
         "#id_return_reason", "近三年经营数据与审计报告不一致，请核对2025年营业收入后重新提交。"
     )
     year.shot(page, "13-town-return")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="退回修改").click()
     expect(page.get_by_role("alert").filter(has_text="退回")).to_be_visible()
 
@@ -294,10 +297,11 @@ def office_decides(page: Page, year: Year) -> None:
     page.get_by_role("link", name=RUNTIAN.name).click()
     expect(page.get_by_text("不能受理").first).to_be_visible()
     refuse = page.locator("form.qa-decide", has=page.get_by_role("button", name="不予受理"))
-    expect(refuse.get_by_label(re.compile("^A12.5"))).to_be_checked()
+    expect(refuse.get_by_label(re.compile("^第十二条第（五）项"))).to_be_checked()
     refuse.locator("#id_refuse_reason").fill("工业企业环保信用等级为黄色，未达到蓝色及以上。")
     refuse.scroll_into_view_if_needed()
     year.shot(page, "18-office-refuse")
+    page.once("dialog", lambda dialog: dialog.accept())
     refuse.get_by_role("button", name="不予受理").click()
     expect(page.locator(".alert-success")).to_be_visible()
 
@@ -311,7 +315,7 @@ def refused_applicant_reads_why(page: Page, year: Year) -> None:
     page.goto(f"{year.base}/applications/")
     page.get_by_role("link", name=re.compile(RUNTIAN.name)).first.click()
     expect(page.get_by_text("不予受理").first).to_be_visible()
-    expect(page.get_by_text("A12.5").first).to_be_visible()
+    expect(page.get_by_text("《办法》第十二条第（五）项").first).to_be_visible()
     expect(page.get_by_text("未达到蓝色及以上").first).to_be_visible()
     year.shot(page, "19-org-refused")
 
