@@ -34,6 +34,22 @@
     }
   });
 
+  // The autosave (htmx, on change after a delay) must not fire once the page is being submitted:
+  // htmx would post it to the submit button's formaction with the revision the submission is
+  // about to use, and one of the two would be refused as stale (409).
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form[hx-post]")) {
+      event.target.setAttribute("data-submitting", "");
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail && event.detail.elt;
+    var form = source && source.closest ? source.closest("form") : null;
+    if (form && form.hasAttribute("data-submitting")) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-confirm-button]") : null;
     if (button && !window.confirm(button.getAttribute("data-confirm-button"))) {

@@ -29,10 +29,13 @@ def test_the_whole_year(
     world.install(time_machine)
     year = world.Year(live_server.url, time_machine)
     console_errors: list[str] = []
-    e2e_page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    e2e_page.on(
+        "console",
+        lambda m: console_errors.append(f"{e2e_page.url}: {m.text}") if m.type == "error" else None,
+    )
     for steps in PARTS:
         for step in steps:
             step(e2e_page, year)
     # No script error and no content-security-policy violation on any page of the year (refused
     # requests, e.g. a conflicted expert's 404, are what the steps expect).
-    assert [e for e in console_errors if "Failed to load resource" not in e] == []
+    assert [e for e in console_errors if "Failed to load resource" not in e] == [], console_errors
