@@ -650,12 +650,16 @@ SITE_RECORD_FIELDS = {
 
 def record_site_visit(*, actor: User, visit: SiteVisit, **fields: str) -> SiteVisit:
     """The group leader records what the site visit verified (items, interviews, evidence,
-    issues), on or after its first day. Side effect: `review.site_visit.record`."""
+    issues), on or after its first day and until the group's supervisor reports on it.
+    Side effect: `review.site_visit.record`."""
     group = visit.group
     if not is_leader(actor, group):
         raise PermissionDenied("只有专家组组长可以填写现场评审记录。")
     if today() < visit.starts_on:
         raise StateConflict(f"现场评审于{visit.starts_on:%Y-%m-%d}开始，届时方可填写记录。")
+    if visit.reported_at is not None:
+        # The supervisor's report (A27.1) speaks of this record: it stays as they read it.
+        raise StateConflict("评审监督员已就本次现场评审提交报告，现场评审记录不能再修改。")
     errors: dict[str, list[str]] = {}
     values = {
         key: _text(fields.get(key, ""), label, errors, key)

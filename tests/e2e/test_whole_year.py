@@ -18,14 +18,37 @@ PARTS = [intake.STEPS, review.STEPS, decision.STEPS]
 
 
 @pytest.mark.e2e
-@pytest.mark.req("A11.1", "A15.1", "A15.2", "A15.3", "A16.1", "A12.5")
+@pytest.mark.req(
+    "A11.1",
+    "A15.1",
+    "A15.2",
+    "A15.3",
+    "A16.1",
+    "A12.5",
+    "A6.3",
+    "A17.1",
+    "A26.1",
+    "A10.1",
+    "A18.1",
+    "A27.1",
+    "A28.1",
+    "A19.1",
+    "A20.1",
+    "A20.2",
+    "A25.1",
+    "A23.1",
+    "A23.2",
+    "A7.1",
+)
 def test_the_whole_year(
     transactional_db: None,
     live_server: Any,
     e2e_page: Page,
     time_machine: Any,
     mailoutbox: list[Any],
+    settings: Any,
 ) -> None:
+    settings.SITE_URL = live_server.url  # the certificates' QR codes lead to this server
     world.install(time_machine)
     year = world.Year(live_server.url, time_machine)
     console_errors: list[str] = []

@@ -186,6 +186,11 @@ def test_site_visit_report_and_two_way_feedback(world: World, time_machine: Any)
         group_conduct="专家组遵守纪律",
         applicant_conduct="申报单位配合，无宴请",
     )
+    # The supervisor has reported on the record: it stays as they read it.
+    with pytest.raises(StateConflict, match="不能再修改"):
+        services.record_site_visit(actor=world.users[0], visit=visit, items_verified="4.1")
+    visit.refresh_from_db()
+    assert visit.items_verified == "4.1至4.7"
     with pytest.raises(ServiceError, match="1至5分"):
         services.give_feedback(
             actor=world.applicant,

@@ -10,10 +10,9 @@ first among individuals, RUNTIAN refused, the clock on 2026-09-15. Then, through
   it on a phone, objects to JIANGHAI under their real name (11-26) and keeps the receipt; the
   Office finds the objection unfounded and replies (11-27, A20.2).
 - 12-02 the notice ends; 12-10 the government's announcement is recorded and certificates are
-  made (A20.2, A21.1). A visitor reads the winners and opens HENGYUAN's certificate's
-  verification page: the address the QR code encodes, read from the link beside the certificate
-  on the Office's board (the PDF's QR code holds `SITE_URL` + that path, the deployment's host,
-  which a test server is not; A25.1).
+  made (A20.2, A21.1). A visitor reads the winners and opens the address that HENGYUAN's
+  certificate's QR code holds, decoded from the downloaded PDF (SITE_URL is the test server's
+  address for this test; A25.1).
 - HENGYUAN reads 我的获奖; on 2027-01-20 it reports a violation confirmed on 2026-12-15, 36 days
   late (A23.1). The Office investigates (01-22) and records the committee's revocation (02-05,
   A23.2): the verification page now says 已撤销. None of these pages needs the 2027 working-day
@@ -27,7 +26,10 @@ Public pages are checked for personal data: no 身份证 number, mobile number o
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pypdfium2 as pdfium
+import zxingcpp
 from playwright.sync_api import Dialog, Page, expect
 
 from tests.e2e.conftest import PHONE
@@ -44,6 +46,15 @@ OBJECTOR = ("李明", "如皋市民", "liming@year.example")
 # and the scenario's 统一社会信用代码 (the only ones a page could know).
 ID_NUMBER = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def _qr_code(pdf: Path) -> str:
+    """The text of the one QR code on the PDF's first page, rendered at 200 dpi."""
+    document = pdfium.PdfDocument(pdf)
+    image = document[0].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+    codes = zxingcpp.read_barcodes(image)
+    assert [c.format for c in codes] == [zxingcpp.BarcodeFormat.QRCode]
+    return str(codes[0].text)
 
 
 def _board(page: Page, year: Year) -> None:
@@ -251,13 +262,14 @@ def office_announces(page: Page, year: Year) -> None:
     assert re.fullmatch(r"RG2026(-[0-9A-Z]{4}){4}", number), number
     link = row.get_by_role("link", name="核验页面").get_attribute("href")
     assert link == f"/verify/{number}/", link  # the path the certificate's QR code encodes
-    pdf = page.request.get(
-        year.base + (row.get_by_role("link", name="下载证书（PDF）").get_attribute("href") or "")
-    )
-    assert pdf.ok
-    assert pdf.body().startswith(b"%PDF")
+    with page.expect_download() as download:
+        row.get_by_role("link", name="下载证书（PDF）").click()
     year.notes["certificate"] = number
     year.notes["verify_path"] = link
+    # The certificate's QR code, read off the downloaded PDF as a phone's camera would: the
+    # deployment's address (SITE_URL, here the test server) and the verification path.
+    year.notes["qr_url"] = _qr_code(download.value.path())
+    assert year.notes["qr_url"] == f"{year.base}{link}"
     year.shot(page, "68-office-announced")
 
 
@@ -281,7 +293,7 @@ def visitor_reads_the_winners(page: Page, year: Year) -> None:
 
 def visitor_verifies_a_certificate(page: Page, year: Year) -> None:
     _public(page, year)
-    page.goto(year.base + year.notes["verify_path"])  # as the QR code opens it
+    page.goto(year.notes["qr_url"])  # the phone opens what the QR code says
     expect(page.locator(".qa-verdict-word")).to_have_text("有效")
     facts = page.locator(".qa-verified-facts")
     expect(facts).to_contain_text(year.notes["certificate"])
@@ -372,7 +384,7 @@ def visitor_is_told_it_is_revoked(page: Page, year: Year) -> None:
     expect(
         page.get_by_role("link", name=f"关于撤销{HENGYUAN.name}2026年度市长质量奖称号的公告")
     ).to_be_visible()
-    page.goto(year.base + year.notes["verify_path"])
+    page.goto(year.notes["qr_url"])
     expect(page.locator(".qa-verdict-word")).to_have_text("已撤销")
     expect(page.locator(".qa-verdict")).to_contain_text("已于2027年2月5日撤销，证书不再有效")
     expect(page.locator(".qa-verified-facts")).to_contain_text(REVOCATION)
