@@ -23,7 +23,13 @@ from accounts.models import RecommendingUnit, User
 from accounts.services import register_individual, register_organization
 from experts import services as experts
 from intake import services as intake
-from intake.demo import _form, _reviewer
+from intake.demo import (
+    CONTACT_NAMES,
+    LEGAL_REPRESENTATIVES,
+    QUALITY_OFFICERS,
+    _form,
+    _reviewer,
+)
 from intake.models import Application, EligibilityResult, Kind, State
 from lib import uscc
 from programs import services as programs
@@ -144,15 +150,15 @@ def _past_applications(cycle: Cycle, office: User) -> dict[int, User]:
             recommending_unit=RecommendingUnit.objects.get(name=town),
             username=f"org{PAST_YEAR}_{n}",
             password=DEMO_PASSWORD,
-            contact_name=f"{name[2:4]}联系人",
+            contact_name=CONTACT_NAMES[-n],
             email=f"org{PAST_YEAR}_{n}@demo.rugao.example",
             registered_address=f"如皋市{town}",
             industry_code=industry,
             established_on=established,
-            legal_representative="法定代表人",
+            legal_representative=LEGAL_REPRESENTATIVES[-n],
             is_industrial=industrial,
             environmental_rating=rating,
-            chief_quality_officer=f"{name[2:4]}首席质量官",
+            chief_quality_officer=QUALITY_OFFICERS[-n],
         )
         with as_of(PAST["submit"]):
             application = intake.start_application(actor=user, cycle=cycle, organization=org)
@@ -175,7 +181,9 @@ def _past_applications(cycle: Cycle, office: User) -> dict[int, User]:
         user = contacts[application.pk]
         with as_of(PAST["submit"]):
             intake.save_draft(
-                actor=user, application=application, data=_past_form(application.kind)
+                actor=user,
+                application=application,
+                data=_past_form(application.kind) | {"contact_name": user.full_name.split("（")[0]},
             )
             intake.submit_application(actor=user, application=application)
         with as_of(PAST["recommend"]):

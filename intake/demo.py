@@ -41,6 +41,77 @@ TOWN_LOGINS = {
     "长江镇": "town_changjiang",
 }
 
+# The towns' reviewers and the organizations' contacts, as people sign their names.
+REVIEWER_NAMES = {
+    "长江镇": "朱丽",
+    "丁堰镇": "许亮",
+    "白蒲镇": "顾娟",
+    "东陈镇": "何涛",
+    "城北街道": "沈燕",
+    "城南街道": "韩磊",
+    "九华镇": "蒋红",
+    "石庄镇": "曹阳",
+    "下原镇": "彭静",
+    "吴窑镇": "陆军",
+    "磨头镇": "范芳",
+    "搬经镇": "杜鹏",
+    "江安镇": "邵敏",
+}
+CONTACT_NAMES = [
+    "刘洋",
+    "张伟",
+    "王芳",
+    "陈晨",
+    "杨帆",
+    "黄丽",
+    "赵磊",
+    "周婷",
+    "吴刚",
+    "徐静",
+    "孙鹏",
+    "马琳",
+    "朱峰",
+    "胡敏",
+    "郭涛",
+    "林娜",
+]
+LEGAL_REPRESENTATIVES = [
+    "钱国华",
+    "顾建平",
+    "缪志刚",
+    "冒卫东",
+    "丁立新",
+    "季永红",
+    "石伟",
+    "夏建军",
+    "吴海滨",
+    "薛明",
+    "江涛",
+    "仲跃进",
+    "储晓东",
+    "葛春林",
+    "卢平",
+    "包志勇",
+]
+QUALITY_OFFICERS = [
+    "张华",
+    "缪红",
+    "冒晓军",
+    "姜丽萍",
+    "陈明",
+    "徐卫国",
+    "范玲",
+    "顾海",
+    "黄建",
+    "刘洁",
+    "宋文",
+    "沙磊",
+    "瞿芳",
+    "袁斌",
+    "戴军",
+    "管玉",
+]
+
 # name, town, industry, established, construction, industrial, rating, final state, twist
 ORGANIZATIONS: list[tuple[str, str, str, dt.date, bool, bool, str, str, str]] = [
     (
@@ -198,7 +269,7 @@ DECIDE_DAY = dt.date(DEMO_YEAR, 5, 12)  # the Office decides during 资格审查
 
 def _form(kind: str, twist: str = "") -> dict[str, Any]:
     form: dict[str, Any] = {
-        "contact_name": "联系人",
+        "contact_name": "王磊",
         "contact_phone": "0513-87000000",
         "summary": "推行卓越绩效管理，质量管理体系健全，主要产品质量稳定提升。",
         "declarations": {k: {"holds": True, "note": "见证明材料"} for k in declarations_for(kind)},
@@ -248,7 +319,7 @@ def _reviewer(unit: RecommendingUnit) -> User:
             actor_role="system",
             username=username,
             password=DEMO_PASSWORD,
-            full_name=f"{unit.name}审核人",
+            full_name=f"{REVIEWER_NAMES.get(unit.name, '审核人')}（{unit.name}）",
             email=f"{username}@demo.rugao.example",
         )
         grant_role(
@@ -267,7 +338,11 @@ def _advance(
 ) -> None:
     kind = application.kind
     with as_of(WINDOW_DAY):
-        services.save_draft(actor=applicant, application=application, data=_form(kind, twist))
+        services.save_draft(
+            actor=applicant,
+            application=application,
+            data=_form(kind, twist) | {"contact_name": applicant.full_name.split("（")[0]},
+        )
         if final == "draft":
             return
         services.submit_application(actor=applicant, application=application)
@@ -360,16 +435,16 @@ def seed() -> None:
             recommending_unit=unit,
             username=f"org{n:02d}",
             password=DEMO_PASSWORD,
-            contact_name=f"{name[2:4]}联系人",
+            contact_name=CONTACT_NAMES[n - 1],
             email=f"org{n:02d}@demo.rugao.example",
             registered_address=f"如皋市{town}",
             industry_code=industry,
             established_on=established,
-            legal_representative="法定代表人",
+            legal_representative=LEGAL_REPRESENTATIVES[n - 1],
             is_construction=construction,
             is_industrial=industrial,
             environmental_rating=rating,
-            chief_quality_officer=f"{name[2:4]}首席质量官",
+            chief_quality_officer=QUALITY_OFFICERS[n - 1],
         )
         if twist == "fraud":  # the committee banned it for fraud in the 2024 cycle (A29.1)
             record_ban(

@@ -3,8 +3,8 @@
 The security administrator opens the year's accounts; the Office enters the cycle's dates and
 publishes the call (A11.1, A15.1); a visitor reads it on the home page; three organizations and
 one individual register and apply inside the window (A15.2); the 长江镇 reviewer returns
-江海电子 once, it corrects and resubmits, and the towns recommend (A15.3); the Office accepts three
-and refuses 润田食品 citing A12.5, which the firm reads with the article (A16.1).
+长江重工 once, it corrects and resubmits, and the towns recommend (A15.3); the Office accepts three
+and refuses 丁堰化工 citing A12.5, which the firm reads with the article (A16.1).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _register_organization(page: Page, year: Year, a: Applicant, *, shot: bool) 
     page.fill("#id_established_on", "2010-05-18")
     page.fill("#id_legal_representative", "顾建国")
     page.check("#id_is_industrial")
-    # 润田食品's environmental credit rating is yellow: below the blue A12.5 asks of industry.
+    # 丁堰化工's environmental credit rating is yellow: below the blue A12.5 asks of industry.
     page.select_option("#id_environmental_rating", label="黄色" if a is RUNTIAN else "绿色")
     page.fill("#id_chief_quality_officer", "张华")
     page.fill("#id_contact_name", a.login.full_name)
@@ -225,11 +225,11 @@ def individual_applies(page: Page, year: Year) -> None:
 
 
 def town_returns_one(page: Page, year: Year) -> None:
-    """A15.3: the 长江镇 reviewer returns 江海电子 with what to correct."""
+    """A15.3: the 长江镇 reviewer returns 长江重工 with what to correct."""
     year.at("2026-04-13")
     year.sign_in(page, TOWNS["长江镇"])
     _nav(page, None, "推荐审核")
-    expect(page.get_by_text("已提交，待推荐 2件")).to_be_visible()
+    expect(page.get_by_text("已提交，待推荐 1件")).to_be_visible()
     # Only its own unit's applicants: nothing from 如城街道.
     expect(page.get_by_role("link", name=HENGYUAN.name)).to_have_count(0)
     year.shot(page, "12-town-list")
@@ -259,7 +259,11 @@ def applicant_corrects_and_resubmits(page: Page, year: Year) -> None:
 
 
 def towns_recommend(page: Page, year: Year) -> None:
-    for unit, applicants in (("长江镇", (JIANGHAI, GU)), ("如城街道", (HENGYUAN, RUNTIAN))):
+    for unit, applicants in (
+        ("长江镇", (JIANGHAI,)),
+        ("如城街道", (HENGYUAN, GU)),
+        ("丁堰镇", (RUNTIAN,)),
+    ):
         year.sign_in(page, TOWNS[unit])
         for a in applicants:
             _nav(page, None, "推荐审核")
@@ -277,7 +281,7 @@ def towns_recommend(page: Page, year: Year) -> None:
 
 
 def office_decides(page: Page, year: Year) -> None:
-    """A16.1: 受理 after ticking what only the Office can confirm; 润田食品 refused citing A12.5."""
+    """A16.1: 受理 after ticking what only the Office can confirm; 丁堰化工 refused citing A12.5."""
     year.at("2026-05-08")
     year.sign_in(page, OFFICE)
     _nav(page, None, "资格审查")

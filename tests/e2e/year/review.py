@@ -3,7 +3,7 @@
 The Office publishes the year's 工作守则 (A6.3, A26.1), forms the 材料评审 groups with the optimal
 assignment, names each group's leader and the 评审监督员 and locks the members (A17.1, A27.1).
 Each expert signs the code and confirms no interest before any material opens; the first
-expert the assignment puts in 江海电子's group declares a conflict instead, loses the
+expert the assignment puts in 长江重工's group declares a conflict instead, loses the
 application (404) and the Office's next 优化分配 fills the seat (A26.1). The Office opens
 材料评审 on the review board; every expert reads the materials under the watermark and scores
 every item; each leader confirms the group's consensus (A17.1). For the two organizations the
@@ -229,7 +229,7 @@ def office_forms_the_groups(page: Page, year: Year) -> None:
 
 def experts_sign_and_confirm(page: Page, year: Year) -> None:
     """Each expert signs the code, then confirms no interest with each assigned application;
-    nothing opens before (A26.1). The first expert of 江海电子's group leaves it for the next
+    nothing opens before (A26.1). The first expert of 长江重工's group leaves it for the next
     step (a conflict)."""
     year.at("2026-05-27")
     seats = 0
@@ -270,7 +270,7 @@ def experts_sign_and_confirm(page: Page, year: Year) -> None:
 
 
 def expert_declares_a_conflict(page: Page, year: Year) -> None:
-    """The expert learns their cousin is 江海电子's deputy general manager and declares it: the
+    """The expert learns their cousin is 长江重工's deputy general manager and declares it: the
     application is gone from their 我的评审 and its materials answer 404 (A26.1)."""
     year.at("2026-05-27", hour=15)
     expert = _by_name(year.notes["conflicted"])
@@ -289,7 +289,7 @@ def expert_declares_a_conflict(page: Page, year: Year) -> None:
 
 
 def office_fills_the_seat(page: Page, year: Year) -> None:
-    """The Office sees the conflict and 江海电子's group at four; 优化分配 again keeps every
+    """The Office sees the conflict and 长江重工's group at four; 优化分配 again keeps every
     locked member and fills the seat; the newcomer signs in and confirms no interest."""
     year.at("2026-05-28")
     year.sign_in(page, OFFICE)
@@ -451,7 +451,7 @@ def supervisor_files_the_reports(page: Page, year: Year) -> None:
 
 
 def applicant_rates_the_group(page: Page, year: Year) -> None:
-    """恒远精密 rates the site group's work quality and integrity; only the Office and the
+    """示例机械 rates the site group's work quality and integrity; only the Office and the
     supervisors read it (A28.1)."""
     year.at("2026-07-27")
     year.sign_in(page, HENGYUAN.login)
@@ -468,7 +468,7 @@ def applicant_rates_the_group(page: Page, year: Year) -> None:
 
 
 def leader_rates_the_applicant(page: Page, year: Year) -> None:
-    """The leader of 恒远精密's site group rates its discipline (A28.1)."""
+    """The leader of 示例机械's site group rates its discipline (A28.1)."""
     leader = _by_name(year.notes[f"site leader:{HENGYUAN.name}"])
     year.sign_in(page, leader)
     _mine(page, year)

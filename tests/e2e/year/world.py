@@ -70,6 +70,8 @@ def _uscc(first17: str) -> str:
     return first17 + uscc.check_character(first17)
 
 
+# The demo's people (programs/demo.py, intake/demo.py), so the manual's figures show what a
+# newcomer meets after `make run`: the demo's 2026 is this scenario's year, later on.
 OFFICE = Login("office", "陈静")
 SECADMIN = Login("secadmin", "安全管理员")
 AUDITADMIN = Login("auditadmin", "审计管理员")
@@ -77,38 +79,42 @@ SYSADMIN = Login("sysadmin", "系统管理员")
 SUPERVISOR = Login("supervisor", "孙红")
 COMMITTEE = Login("committee", "钱伟")
 TOWNS = {
-    "如城街道": Login("town_rucheng", "周敏"),
+    "如城街道": Login("town", "周敏"),
     "长江镇": Login("town_changjiang", "朱丽"),
+    "丁堰镇": Login("town_dingyan", "许亮"),
 }
 # Two organizations that go all the way, one the Office refuses (A12.5), one individual.
 HENGYUAN = Applicant(
-    "如皋恒远精密机械有限公司",
-    Login("hengyuan", "王磊"),
+    "如皋示例机械有限公司",
+    Login("applicant", "王磊"),
     "如城街道",
     industry="34",
-    uscc=_uscc("91320682MA1YEAR01"),
+    uscc=_uscc("91320682MA1XYK123"),
 )
 JIANGHAI = Applicant(
-    "如皋江海电子科技有限公司",
-    Login("jianghai", "刘洋"),
+    "江苏长江重工有限公司",
+    Login("org01", "刘洋"),
     "长江镇",
-    industry="39",
-    uscc=_uscc("91320682MA1YEAR02"),
+    industry="34",
+    uscc=_uscc("91320682MA1D00010"),
 )
 RUNTIAN = Applicant(
-    "如皋润田食品有限公司",
-    Login("runtian", "陈晨"),
-    "如城街道",
-    industry="14",
-    uscc=_uscc("91320682MA1YEAR03"),
+    "如皋丁堰化工有限公司",
+    Login("org04", "陈晨"),
+    "丁堰镇",
+    industry="26",
+    uscc=_uscc("91320682MA1D00040"),
 )
-GU = Applicant("顾晓燕", Login("guxiaoyan", "顾晓燕"), "长江镇", id_number="32068219800315002X")
+GU = Applicant("李娜", Login("individual", "李娜"), "如城街道", id_number="320682198503150026")
 # The standing expert pool: seven qualified experts, each with a login.
 EXPERTS = [
-    Login(f"expert_{n}", name)
-    for n, name in enumerate(["赵强", "钱明", "孙丽", "李刚", "周平", "吴敏", "郑华"], start=1)
+    Login("expert", "赵建华"),
+    *(
+        Login(f"expert{n:02d}", name)
+        for n, name in enumerate(["钱志强", "孙晓明", "李海燕", "周国庆", "吴丽娟", "郑文斌"], 1)
+    ),
 ]
-EXPERT_INDUSTRIES = ["14", "34", "38", "39"]
+EXPERT_INDUSTRIES = ["26", "34", "38", "39"]
 
 
 @dataclass
@@ -193,7 +199,7 @@ def install(time_machine: Any) -> None:
     ids = [
         "320682197501010017",
         "320682198002020020",
-        "320682198503150026",
+        "320682197904120034",
         "320682196912120013",
         "320682197206060038",
         "320682197808080044",
