@@ -170,7 +170,12 @@ def test_the_cycle_page_shows_recommendations_and_refusals_with_reasons(
     )
     url = reverse("supervision:cycle", args=[open_cycle.pk])
     html = client_for(personas["supervisor"]).get(url).content.decode()
-    for text in ("同意推荐，材料属实。", "不予受理", "申报材料不完整，缺少纳税证明。", "A16.1"):
+    for text in (
+        "同意推荐，材料属实。",
+        "不予受理",
+        "申报材料不完整，缺少纳税证明。",
+        "依据：《办法》第十六条",
+    ):
         assert text in html, text
 
 
