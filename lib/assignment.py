@@ -18,7 +18,9 @@ Among those, ``solve`` prefers, lexicographically:
 3. fairness: the best worst-served application (the minimum over applications of the summed
    affinity of its experts);
 4. the total affinity;
-5. the fewest changes from ``previous`` (a tie-breaker only: it never costs one affinity point).
+5. the fewest changes from ``previous`` (a tie-breaker only: it never costs one affinity point);
+6. the most even workload (the least sum of squared loads): among otherwise equal answers the
+   reviews are spread over the pool (exact engine; the flow engine spreads ties by a hash).
 
 Affinity of a pair is ``Problem.affinity[(application, expert)]`` when given (0..100), else 100
 when the expert lists the applicant's GB/T 4754 division and 20 otherwise. We do not guess
@@ -381,6 +383,15 @@ def _solve_exact(prep: _Prepared) -> Solution:
     for i in range(len(apps)):
         model.add(worst <= fixed_sums[i] + sum(aff[p] * x[p] for p in by_app.get(i, [])))
     prev = [x[i, j] for (i, j) in x if (apps[i].id, experts[j].id) in problem.previous]
+    # The sum of squared loads (locked reviews included): among equally good groups, the work
+    # is spread evenly instead of falling on the same few experts.
+    squares = []
+    for j, e in enumerate(experts):
+        load = model.new_int_var(0, e.capacity, f"load{j}")
+        model.add(load == e.capacity - prep.room[j] + sum(x[p] for p in by_expert.get(j, [])))
+        square = model.new_int_var(0, e.capacity * e.capacity, f"square{j}")
+        model.add_multiplication_equality(square, [load, load])
+        squares.append(square)
 
     stages = [
         sum(x.values()),
@@ -388,6 +399,7 @@ def _solve_exact(prep: _Prepared) -> Solution:
         worst,
         sum(aff[p] * x[p] for p in x),
         sum(prev),
+        -sum(squares),
     ]
     solver = cp_model.CpSolver()
     # One worker: the answer must not depend on thread timing (re-solving returns the same).

@@ -347,3 +347,18 @@ def test_pruned_flow_still_fills_every_seat() -> None:
     solution = solve(Problem(apps, experts, 2), method="flow", candidates=1)
     assert not solution.unfilled
     assert solution.worst_affinity == 200
+
+
+@pytest.mark.req("A17.1")
+def test_among_equal_groups_the_work_is_spread_over_the_pool() -> None:
+    """Found by the whole-year scenario: seven equally matched experts, three applications of
+    five seats, and the same five experts took all three while two had nothing. Now nobody
+    reviews three when the pool allows fewer."""
+    apps = tuple(Application(f"a{i}", "34") for i in range(3))
+    experts = tuple(Expert(f"e{j}", f"u{j}", frozenset({"34"}), 5) for j in range(7))
+    solution = solve(Problem(apps, experts, 5), method="exact")
+    loads = Counter(p.expert for p in solution.pairs)
+    assert len(solution.pairs) == 15
+    assert len(loads) == 7  # every expert has work
+    assert max(loads.values()) == 3  # 15 reviews over 7 experts: 3, 2, 2, 2, 2, 2, 2
+    assert sorted(loads.values()) == [2, 2, 2, 2, 2, 2, 3]
