@@ -30,6 +30,7 @@ from lib import files
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Policy
 from programs.selectors import now, today, work_calendar
+from programs.services import close_cycle
 
 from .models import (
     Approval,
@@ -493,7 +494,8 @@ def announce(
     """The government announces the winners (A20.2) once the notice has closed: each listed,
     not withdrawn applicant becomes a winner (AwardRecord, read by A24.1 from now on) with a
     certificate whose number nobody can guess and its bonus due; every other evaluated
-    application of the cycle becomes 未获奖. Side effect: `decision.announce`."""
+    application of the cycle becomes 未获奖, and the cycle 已结束 (`programs.services.close_cycle`).
+    Side effects: `decision.announce`, `programs.cycle.close`."""
     from lib.certificates import new_number
 
     _require(actor)
@@ -550,6 +552,7 @@ def announce(
             )
         )
         transition_all(others, "not_award")
+        close_cycle(actor=actor, cycle=cycle)
         locked.state = Proposal.State.ANNOUNCED
         locked.announced_on = announced_on
         locked.announcement_number = document_number[:100]

@@ -36,7 +36,13 @@ from lib.errors import ServiceError
 from lib.http import file_response
 from lib.workdays import UnknownCalendarYear
 from programs.models import Cycle
-from programs.selectors import current_cycle, default_program, today, work_calendar
+from programs.selectors import (
+    current_cycle,
+    default_program,
+    opened_cycles,
+    today,
+    work_calendar,
+)
 
 from . import forms, selectors, services
 from .models import Approval, ApprovalAttachment, BonusEntry, Certificate, Objection, Proposal
@@ -78,12 +84,8 @@ def _board_url(cycle: Cycle, anchor: str = "") -> str:
 
 
 def _choose_cycle(request: HttpRequest) -> tuple[list[Cycle], Cycle | None]:
-    """The published cycles and the one asked for (?cycle=), else the current one."""
-    cycles = list(
-        Cycle.objects.filter(status=Cycle.Status.PUBLISHED)
-        .select_related("policy", "program")
-        .order_by("-year")
-    )
+    """The opened cycles and the one asked for (?cycle=), else the current one."""
+    cycles = list(opened_cycles().select_related("policy", "program"))
     wanted = request.GET.get("cycle", "")
     cycle = next((c for c in cycles if wanted.isdigit() and c.pk == int(wanted)), None)
     if cycle is None:

@@ -30,7 +30,7 @@ from lib.access import actor, perm_required, refused, refused_on_form
 from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Cycle, Policy, Stage
-from programs.selectors import current_cycle, default_program, today
+from programs.selectors import current_cycle, default_program, opened_cycles, today
 
 from . import forms, selectors, services
 from .models import (
@@ -248,8 +248,8 @@ def _stage(value: str) -> str:
 
 
 def _board(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, str]:
-    """The published cycles, the one asked for (else the current one) and the stage."""
-    cycles = list(Cycle.objects.filter(status=Cycle.Status.PUBLISHED).order_by("-year"))
+    """The opened cycles, the one asked for (else the current one) and the stage."""
+    cycles = list(opened_cycles())
     stage = _stage(request.GET.get("stage", ""))
     cycle: Cycle | None = None
     wanted = request.GET.get("cycle", "")

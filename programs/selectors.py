@@ -68,10 +68,17 @@ def cycles_with_stages() -> QuerySet[Cycle]:
     )
 
 
+def opened_cycles() -> QuerySet[Cycle]:
+    """Every cycle whose call has been published, the ones since closed too (their boards and
+    records stay readable), newest first: the cycle choosers of the Office's pages."""
+    return Cycle.objects.exclude(status=Cycle.Status.DRAFT).order_by("-year")
+
+
 def current_cycle(program: AwardProgram, *, on: dt.date | None = None) -> Cycle | None:
-    """The published cycle a visitor should see: this year's, else the latest published one."""
+    """The cycle a visitor should see: this year's, else the latest one published (a closed
+    cycle included: its timeline and results stay on the home page until the next call)."""
     on = on or today()
-    published = cycles_with_stages().filter(program=program, status=Cycle.Status.PUBLISHED)
+    published = cycles_with_stages().filter(program=program).exclude(status=Cycle.Status.DRAFT)
     return published.filter(year=on.year).first() or published.order_by("-year").first()
 
 

@@ -245,6 +245,24 @@ def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
     return announcement
 
 
+def close_cycle(*, actor: User, cycle: Cycle) -> None:
+    """The year's evaluation has ended: the government's announcement is recorded (A20.2), so
+    `decision.services.announce` calls this in its transaction. The cycle reads 已结束; its pages
+    stay readable, and what follows an award (reports, revocation) goes on. Side effect: a
+    `programs.cycle.close` audit event."""
+    _require(actor, "programs.manage_cycle")
+    with transaction.atomic():
+        _transition_cycle(cycle, source=Cycle.Status.PUBLISHED, target=Cycle.Status.CLOSED)
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="programs.cycle.close",
+            obj=cycle,
+            before={"status": Cycle.Status.PUBLISHED},
+            after={"status": Cycle.Status.CLOSED},
+        )
+
+
 def enter_holiday_arrangement(
     *, actor: User, year: int, notice_ref: str, days: Sequence[ArrangementDay]
 ) -> HolidayArrangement:

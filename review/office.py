@@ -29,7 +29,7 @@ from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Cycle, CycleStage, Stage
-from programs.selectors import current_cycle, default_program
+from programs.selectors import current_cycle, default_program, opened_cycles
 
 from . import analytics, services
 from .models import (
@@ -82,12 +82,8 @@ def _board_url(cycle: Cycle, anchor: str = "") -> str:
 
 
 def _choose_cycle(request: HttpRequest) -> tuple[list[Cycle], Cycle | None]:
-    """The published cycles and the one asked for (?cycle=), else the current one."""
-    cycles = list(
-        Cycle.objects.filter(status=Cycle.Status.PUBLISHED)
-        .select_related("policy")
-        .order_by("-year")
-    )
+    """The opened cycles and the one asked for (?cycle=), else the current one."""
+    cycles = list(opened_cycles().select_related("policy"))
     wanted = request.GET.get("cycle", "")
     cycle = next((c for c in cycles if wanted.isdigit() and c.pk == int(wanted)), None)
     if cycle is None:

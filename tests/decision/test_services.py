@@ -225,6 +225,10 @@ def test_the_announcement_makes_winners_certificates_and_bonuses(
         document_number="皋政发〔2026〕120号",
     )
     assert len(awards) == 4
+    # The year's evaluation has ended: the cycle reads 已结束, audited with the announcement.
+    decided.cycle.refresh_from_db()
+    assert decided.cycle.status == "closed"
+    assert AuditEvent.objects.filter(action="programs.cycle.close").count() == 1
     o = decided.organizations
     for a in (o[0], o[1], o[2], decided.individuals[0]):
         a.refresh_from_db()

@@ -271,6 +271,9 @@ def office_announces(page: Page, year: Year) -> None:
     year.notes["qr_url"] = _qr_code(download.value.path())
     assert year.notes["qr_url"] == f"{year.base}{link}"
     year.shot(page, "68-office-announced")
+    # With the announcement the year's evaluation has ended: 年度管理 says so.
+    page.goto(f"{year.base}/office/cycles/")
+    expect(page.get_by_role("row").filter(has_text="2026")).to_contain_text("已结束")
 
 
 def visitor_reads_the_winners(page: Page, year: Year) -> None:
