@@ -9,17 +9,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-# The 2026 cycle, as Rugao would lay it out (the notice holds 5 working days: 11-25..12-01).
-STAGES = [
-    ("application", "申报推荐", "2026-03-02", "2026-04-30"),
-    ("qualification", "资格审查", "2026-05-06", "2026-05-29"),
-    ("material_review", "材料评审", "2026-06-01", "2026-07-10"),
-    ("site_review", "现场评审", "2026-07-13", "2026-09-11"),
-    ("evaluation", "综合评价", "2026-09-14", "2026-10-16"),
-    ("committee_review", "审定", "2026-10-19", "2026-11-13"),
-    ("notice", "公示", "2026-11-25", "2026-12-01"),
-    ("approval", "批准", "2026-12-02", "2026-12-31"),
-]
+from tests.e2e.year.world import STAGES  # the 2026 cycle as Rugao lays it out
+
 # A first attempt with the notice across National Day: 2026-09-30..10-09 is ten calendar days
 # but only 3 working days (10-01..10-07 holiday), below the 5 of article 20.
 TOO_SHORT = {

@@ -13,6 +13,8 @@ from playwright.sync_api import Dialog, Page, expect
 
 from lib import uscc
 from tests.e2e.conftest import sign_in, sign_out
+from tests.e2e.year.intake import _fill_organization
+from tests.e2e.year.world import HENGYUAN
 
 CST = dt.timezone(dt.timedelta(hours=8))
 TOWN_USERNAME = "baipu_town"
@@ -76,26 +78,8 @@ def _register(page: Page, base: str, code: str) -> None:
 
 
 def _fill_form(page: Page) -> None:
-    page.fill("#f-contact_name", "王磊")
-    page.fill("#f-contact_phone", "0513-87000001")
-    page.fill("#f-employees", "420")
-    page.fill("#f-summary", "公司主营精密机械制造，2018年起推行卓越绩效管理模式。")
-    for i in range(3):
-        page.fill(f"#f-figures-{i}-revenue", "52000")
-        page.fill(f"#f-figures-{i}-profit", "4100")
-        page.fill(f"#f-figures-{i}-tax", "2300")
-    page.fill("#f-spot_checks-0-date", "2024-06-01")
-    page.select_option("#f-spot_checks-0-level", label="省级")
-    page.fill("#f-spot_checks-0-product", "精密轴承")
-    page.select_option("#f-spot_checks-0-passed", label="是")
-    page.fill("#f-gbt19580_since", "2018-05-01")
-    for radio in page.locator('input[type="radio"][value="true"]').all():
-        radio.check()
-    # The long self-evaluation: 23 items, each a text and a percentage.
-    for text in page.locator('textarea[name^="self_evaluation."]').all():
-        text.fill("建立了覆盖全员的质量责任体系，定期评审并持续改进。")
-    for select in page.locator('select[name^="self_evaluation."]').all():
-        select.select_option("60")
+    """The 申报表 as the whole-year scenario fills it (every section, 23 self-evaluation items)."""
+    _fill_organization(page, HENGYUAN)
 
 
 @pytest.mark.e2e
