@@ -9,6 +9,8 @@ from django.http import Http404
 
 from accounts.models import Role
 from accounts.selectors import scopes_of
+from programs.models import Stage
+from programs.selectors import today
 
 from .models import Application, EligibilityResult, State
 
@@ -51,17 +53,27 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
     scopes = scopes_of(user)
     visible = applications_for(user)
     items = []
+    # Only what can still be done: a draft or a returned application only while its window is
+    # open (A15.2), a recommendation only until the day before 资格审查 (A15.3). Past those dates
+    # the rows stay on the lists, but the workbench no longer calls them work.
+    on = today()
     if Role.APPLICANT in scopes or Role.INDIVIDUAL in scopes:
+        open_window = visible.filter(
+            cycle__stages__stage=Stage.APPLICATION, cycle__stages__ends_on__gte=on
+        )
         items.append(
             (
                 "待完善或退回修改的申报",
-                visible.filter(state__in=[State.DRAFT, State.RETURNED]).count(),
+                open_window.filter(state__in=[State.DRAFT, State.RETURNED]).count(),
                 "/applications/",
             )
         )
     if Role.RECOMMENDER in scopes:
         pending = visible.filter(
-            state=State.SUBMITTED, recommending_unit_id__in=scopes[Role.RECOMMENDER]
+            state=State.SUBMITTED,
+            recommending_unit_id__in=scopes[Role.RECOMMENDER],
+            cycle__stages__stage=Stage.QUALIFICATION,
+            cycle__stages__starts_on__gt=on,
         )
         items.append(("待审核推荐的申报", pending.count(), "/applications/?state=submitted"))
     if Role.OFFICE in scopes:

@@ -3,6 +3,7 @@ reviewers' actions, downloads and the inbox, each for the role that uses it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -21,7 +22,7 @@ from intake.models import Application, Attachment, State
 from lib import uscc
 from programs.models import Cycle
 from tests.conftest import client_for
-from tests.intake.conftest import complete_form
+from tests.intake.conftest import CST, complete_form
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
@@ -885,8 +886,9 @@ def test_standing_page_query_count_is_constant(
         client.get("/applications/standing/")
 
 
+@pytest.mark.req("A15.2", "A15.3")
 def test_the_workbench_lists_what_waits_for_each_role(
-    personas: dict[str, Any], open_cycle: Any, org: Any
+    personas: dict[str, Any], open_cycle: Any, org: Any, time_machine: Any
 ) -> None:
     from intake import services as intake
     from tests.conftest import client_for
@@ -903,6 +905,14 @@ def test_the_workbench_lists_what_waits_for_each_role(
     intake.submit_application(actor=personas["applicant"], application=application)
     town = client_for(personas["recommender"]).get("/accounts/me/")
     assert [t[:2] for t in town.context["todos"]] == [("待审核推荐的申报", 1)]
+    # The last day to recommend is the day before 资格审查 (2026-05-06); after it the
+    # application stays on the list but is no longer the town's work.
+    time_machine.move_to(dt.datetime(2026, 5, 5, 17, tzinfo=CST), tick=False)
+    town = client_for(personas["recommender"]).get("/accounts/me/")
+    assert [t[:2] for t in town.context["todos"]] == [("待审核推荐的申报", 1)]
+    time_machine.move_to(dt.datetime(2026, 5, 6, 9, tzinfo=CST), tick=False)
+    town = client_for(personas["recommender"]).get("/accounts/me/")
+    assert [t[:2] for t in town.context["todos"]] == [("待审核推荐的申报", 0)]
     office = client_for(personas["office"]).get("/accounts/me/")
     assert [t[:2] for t in office.context["todos"]] == [
         ("待资格审查的申报", 0),
