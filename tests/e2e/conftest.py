@@ -56,24 +56,23 @@ def e2e_page(chromium_browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+def both_widths(page: Page, directory: Path, name: str) -> None:
+    """Save the full page at phone and desktop widths (<name>-phone.png, <name>-desktop.png),
+    checking that it does not scroll sideways at either; the page is left at desktop width."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.screenshot(path=directory / f"{name}-{label}.png", full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name}: {overflow}px of horizontal overflow at {label} width"
+
+
 @pytest.fixture
 def screenshot() -> Callable[[Page, str], None]:
-    """`screenshot(page, name)` saves the full page at desktop and phone widths under
-    test-results/e2e/ (<name>-desktop.png, <name>-phone.png), checks the page does not scroll
-    sideways at either width, then restores the desktop size."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-
-    def take(page: Page, name: str) -> None:
-        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-            page.set_viewport_size(size)
-            page.screenshot(path=RESULTS / f"{name}-{label}.png", full_page=True)
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, f"{name}: {overflow}px of horizontal overflow at {label} width"
-        page.set_viewport_size(DESKTOP)
-
-    return take
+    """`screenshot(page, name)`: `both_widths` under test-results/e2e/."""
+    return lambda page, name: both_widths(page, RESULTS, name)
 
 
 @pytest.fixture

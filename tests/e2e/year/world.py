@@ -27,7 +27,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from lib import uscc
-from tests.e2e.conftest import DESKTOP, PHONE, RESULTS
+from tests.e2e.conftest import RESULTS, both_widths
 
 CST = dt.timezone(dt.timedelta(hours=8))
 PASSWORD = "Year#Rugao2026"  # every account of the scenario, staff and applicants alike
@@ -148,15 +148,8 @@ class Year:
     def shot(self, page: Page, name: str) -> None:
         """Screenshots of this step (see the module's docstring); the page must not scroll
         sideways at either width."""
-        SHOTS.mkdir(parents=True, exist_ok=True)
+        both_widths(page, SHOTS, name)
         FIGURES.mkdir(parents=True, exist_ok=True)
-        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
-            page.set_viewport_size(size)
-            page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            assert overflow <= 0, f"{name}: {overflow}px of horizontal overflow at {label} width"
         page.screenshot(path=FIGURES / f"{name}.jpg", type="jpeg", quality=70)
 
 
