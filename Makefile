@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 UV_VERSION := 0.13.8
 
-.PHONY: run test lint typecheck traceability system-deps setup migrate clean
+.PHONY: run test lint typecheck lint-imports traceability system-deps setup migrate clean
 
 # The virtualenv, with uv pinned; uv then installs exactly the lock (uv.lock).
 $(BIN)/uv:
@@ -54,7 +54,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy .
 
-test: setup system-deps lint typecheck
+# The import direction of docs/architecture.md ([tool.importlinter] in pyproject.toml).
+lint-imports: setup
+	$(BIN)/lint-imports --no-cache
+
+test: setup system-deps lint typecheck lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/pytest
 

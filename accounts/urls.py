@@ -8,7 +8,6 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("me/", views.dashboard, name="dashboard"),
     path("organization/", views.organization_profile, name="organization"),
     path("organization/contacts/", views.organization_add_contact, name="add_contact"),
     path("roles/", views.roles_page, name="roles"),

@@ -28,7 +28,7 @@ from .forms import (
     UnitForm,
 )
 from .models import Notification, Organization, RecommendingUnit, Role, RoleAssignment, User
-from .selectors import roles_of, scopes_of
+from .selectors import scopes_of
 
 
 def locked_out(
@@ -55,41 +55,6 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): a link cannot sign anyone out."""
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    assignments = RoleAssignment.objects.filter(user=request.user.pk).select_related(
-        "recommending_unit", "organization"
-    )
-    return render(
-        request,
-        "accounts/dashboard.html",
-        {
-            "assignments": assignments,
-            "roles": roles_of(request.user),
-            "Role": Role,
-            "todos": _todos(request.user),
-        },
-    )
-
-
-def _todos(user: Any) -> list[tuple[str, int, str]]:
-    """Each app's `selectors.todos(user)`, found by name: accounts sits below the stages and
-    must not import them."""
-    from importlib import import_module
-    from importlib.util import find_spec
-
-    from django.apps import apps
-
-    items: list[tuple[str, int, str]] = []
-    for config in apps.get_app_configs():
-        if config.name == "accounts" or find_spec(f"{config.name}.selectors") is None:
-            continue
-        module = import_module(f"{config.name}.selectors")
-        if hasattr(module, "todos"):
-            items += module.todos(user)
-    return items
 
 
 @perm_required("accounts.manage_roles")

@@ -9,15 +9,13 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
 from .models import GENESIS_HASH, AuditEvent, ChainHead
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 def jsonable(value: Any) -> Any:
@@ -67,7 +65,7 @@ def _digest(event: AuditEvent) -> str:
 
 def record(
     *,
-    actor: User | None,
+    actor: AbstractBaseUser | None,
     role: str,
     action: str,
     obj: models.Model | None = None,
@@ -93,7 +91,7 @@ def record(
     event = AuditEvent(
         seq=head.seq + 1,
         created_at=timezone.now(),
-        actor=actor if actor is not None and actor.pk else None,
+        actor_id=actor.pk if actor is not None and actor.pk else None,
         actor_username=actor.get_username() if actor is not None and actor.pk else "",
         role=role,
         action=action,

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "decision",
     "supervision",
     "manual",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "desk.context_processors.navigation",
             ],
         },
     },

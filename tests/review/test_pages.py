@@ -12,8 +12,8 @@ from django.urls import reverse
 from stdnum.cn import ric
 
 from accounts.models import Role, User
-from accounts.views import _todos
 from audit.models import AuditEvent
+from desk.selectors import todos
 from experts import services as experts
 from experts.models import Expert
 from intake.models import Application
@@ -579,7 +579,7 @@ def test_my_reviews_link_to_the_cards_and_the_leaders_consensus(world: World) ->
 
 
 def _todo(user: User, label: str) -> tuple[int, str] | None:
-    found = [(count, link) for text, count, link in _todos(user) if text == label]
+    found = [(count, link) for text, count, link in todos(user) if text == label]
     return found[0] if found else None
 
 

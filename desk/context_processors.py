@@ -1,15 +1,17 @@
-"""Role-aware navigation for the page header."""
+"""Role-aware navigation for the page header (config/settings.py, TEMPLATES). It links to every
+stage's pages, so it lives in the desk, above them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .models import Notification, Role
-from .selectors import roles_of, scopes_of
+from accounts.models import Notification, Role
+from accounts.selectors import roles_of
+
+from .selectors import is_winner
 
 
 def _applications_label(roles: frozenset[Role]) -> str | None:
@@ -26,19 +28,6 @@ def _applications_label(roles: frozenset[Role]) -> str | None:
 
 
 Link = tuple[str, str]
-
-
-def _is_winner(user: Any, roles: frozenset[Role]) -> bool:
-    """An applicant contact whose organization, or an individual who, holds an award (one
-    query, for applicants only): their 我的获奖 page shows the duty to report (A23.1)."""
-    from intake.models import AwardRecord
-
-    if not roles & {Role.APPLICANT, Role.INDIVIDUAL}:
-        return False
-    organizations = scopes_of(user).get(Role.APPLICANT, frozenset())
-    return AwardRecord.objects.filter(
-        Q(organization_id__in=organizations) | Q(individual__user=user)
-    ).exists()
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -82,7 +71,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 ],
             )
         )
-    if _is_winner(user, roles):
+    if is_winner(user, roles):
         items.append(("我的获奖", reverse("supervision:my_award"), []))
     if not user.is_authenticated:
         # The public's pages (A20.1, A25.1): the notice, the winners, certificate verification.

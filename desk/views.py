@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import Role
+from accounts.selectors import roles_of
+
+from . import selectors
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """我的工作台: the user's roles, what waits in each stage, and the pages of the header."""
+    return render(
+        request,
+        "desk/dashboard.html",
+        {
+            "assignments": selectors.assignments_of(request.user),
+            "roles": roles_of(request.user),
+            "Role": Role,
+            "todos": selectors.todos(request.user),
+        },
+    )
