@@ -1,15 +1,32 @@
-"""What an expert may see (A26.1): only applications assigned to them, never one they are
-conflicted with, and nothing of a cycle before signing its code of conduct."""
+"""Reads of the pool, the groups and the expert's workspace.
+
+What an expert may see (A26.1): only applications assigned to them, never one they are
+conflicted with, and nothing of a cycle before signing its code of conduct. Below that, the
+reads of the pages (`experts/views/`), each a query or a few, never one per row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from intake.models import Application
+from accounts.models import User
+from intake.models import IN_REVIEW, Application, ApplicationVersion, Kind
+from programs.models import Cycle, CycleStage, Policy, Stage
 
-from .models import Acknowledgement, Assignment, Conflict, NoConflictConfirmation
+from .models import (
+    Acknowledgement,
+    Assignment,
+    CodeOfConduct,
+    Conflict,
+    Employment,
+    Expert,
+    ExpertSanction,
+    NoConflictConfirmation,
+    RecusalRequest,
+    ReviewGroup,
+)
 
 
 def assigned_applications(user: Any) -> QuerySet[Application]:
@@ -46,3 +63,183 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
         return []
     due = assigned_applications(user).count() - openable_applications(user).count()
     return [("待确认无利害关系的评审任务", due, "/experts/mine/")]
+
+
+# --- the pool ----------------------------------------------------------------------------------
+
+
+def policy_in_force() -> Policy | None:
+    """The Measures in force: the latest version of the document."""
+    return Policy.objects.order_by("-effective_on").first()
+
+
+def pool(*, status: str = "") -> QuerySet[Expert]:
+    """The experts, of one status when it is given."""
+    experts = Expert.objects.all()
+    return experts.filter(status=status) if status else experts
+
+
+def expert(*, public_id: Any) -> Expert | None:
+    return Expert.objects.filter(public_id=public_id).first()
+
+
+def expert_by_pk(pk: int | None) -> Expert | None:
+    return Expert.objects.filter(pk=pk).first() if pk else None
+
+
+def past_employments(expert: Expert) -> QuerySet[Employment]:
+    """The employments that ended, kept as recorded (A26.1 reads them for conflicts)."""
+    return expert.employments.filter(ends_on__isnull=False)
+
+
+def current_employment(expert: Expert) -> Employment | None:
+    return expert.employments.filter(ends_on__isnull=True).first()
+
+
+def sanctions_of(expert: Expert) -> QuerySet[ExpertSanction]:
+    return expert.sanctions.all()
+
+
+# --- the groups board --------------------------------------------------------------------------
+
+
+def cycle(pk: int | None) -> Cycle | None:
+    """A cycle with its policy (the group size and the conditions of article 8)."""
+    return Cycle.objects.select_related("policy").filter(pk=pk).first() if pk else None
+
+
+def _active() -> QuerySet[Assignment]:
+    return Assignment.objects.filter(removed_at__isnull=True).select_related("expert")
+
+
+def board(cycle: Cycle, stage: str) -> QuerySet[Application]:
+    """The applications in review with their group of the stage, its leader, supervisor and
+    current members (four queries); 现场评审 is for organizations only (A17.2)."""
+    applications = (
+        Application.objects.filter(cycle=cycle, state__in=IN_REVIEW)
+        .select_related("organization", "individual")
+        .prefetch_related(
+            Prefetch(
+                "review_groups",
+                queryset=ReviewGroup.objects.filter(stage=stage)
+                .select_related("leader", "supervisor")
+                .prefetch_related(Prefetch("assignments", queryset=_active())),
+            )
+        )
+        .order_by("pk")
+    )
+    if stage == Stage.SITE_REVIEW:
+        applications = applications.filter(kind=Kind.ORGANIZATION)
+    return applications
+
+
+def groups_for_export(cycle: Cycle, stage: str) -> QuerySet[ReviewGroup]:
+    """The stage's groups with their members and the members' employments, for the sheet."""
+    return (
+        ReviewGroup.objects.filter(application__cycle=cycle, stage=stage)
+        .select_related("application__organization", "application__individual", "supervisor")
+        .prefetch_related(
+            Prefetch("assignments", queryset=_active().prefetch_related("expert__employments"))
+        )
+        .order_by("application__kind", "application_id")
+    )
+
+
+def experts_by_name() -> QuerySet[Expert]:
+    return Expert.objects.order_by("name")
+
+
+def code_of_conduct(cycle: Cycle | None) -> CodeOfConduct | None:
+    return CodeOfConduct.objects.filter(cycle=cycle).first() if cycle else None
+
+
+def acknowledgements(cycle: Cycle) -> int:
+    """How many experts signed the cycle's code of conduct (A6.3)."""
+    return Acknowledgement.objects.filter(cycle=cycle).count()
+
+
+def conflicts(cycle: Cycle) -> QuerySet[Conflict]:
+    return Conflict.objects.filter(application__cycle=cycle).select_related(
+        "expert", "application__organization", "application__individual", "recorded_by"
+    )
+
+
+def recusal_requests(cycle: Cycle) -> tuple[list[RecusalRequest], list[Expert]]:
+    """The applicants' recusal requests of the cycle, and the pool experts who bear one of the
+    names asked for (with their employments, to match the employer)."""
+    requests = list(
+        RecusalRequest.objects.filter(application__cycle=cycle).select_related(
+            "application__organization", "application__individual"
+        )
+    )
+    named = Expert.objects.filter(name__in={r.name for r in requests})
+    return requests, list(named.prefetch_related("employments"))
+
+
+def assignment(pk: int) -> Assignment | None:
+    """A current assignment with its group's application (for the board's link back)."""
+    return (
+        Assignment.objects.select_related("group__application")
+        .filter(pk=pk, removed_at__isnull=True)
+        .first()
+    )
+
+
+def group(pk: int) -> ReviewGroup | None:
+    return ReviewGroup.objects.select_related("application__cycle__policy").filter(pk=pk).first()
+
+
+def user(pk: int | None) -> User | None:
+    """A user named on a form by id (the supervisor of a group; the service checks the role)."""
+    return User.objects.filter(pk=pk).first() if pk else None
+
+
+def application(*, public_id: Any) -> Application | None:
+    return Application.objects.filter(public_id=public_id).first()
+
+
+# --- the expert's workspace --------------------------------------------------------------------
+
+
+def expert_of(user: Any) -> Expert | None:
+    """The user's expert record, if they are in the pool."""
+    return Expert.objects.filter(user=user.pk).first()
+
+
+def acknowledgement(expert: Expert, cycle: Cycle | None) -> Acknowledgement | None:
+    if cycle is None:
+        return None
+    return Acknowledgement.objects.filter(expert=expert, cycle=cycle).first()
+
+
+def confirmed(expert: Expert, applications: Iterable[Application]) -> set[int]:
+    """Which of the applications the expert confirmed free of conflict (ids)."""
+    return set(
+        NoConflictConfirmation.objects.filter(
+            expert=expert, application__in=[a.pk for a in applications]
+        ).values_list("application_id", flat=True)
+    )
+
+
+def assignments_of(expert: Expert, applications: Iterable[int]) -> QuerySet[Assignment]:
+    """The expert's current seats on these applications' groups, with the group."""
+    return Assignment.objects.filter(
+        expert=expert, removed_at__isnull=True, group__application__in=list(applications)
+    ).select_related("group")
+
+
+def latest_version(application: Application) -> ApplicationVersion | None:
+    """The last submitted 申报表 (the one the experts read)."""
+    return application.versions.order_by("-number").first()
+
+
+# --- the applicant -----------------------------------------------------------------------------
+
+
+def material_review(cycle: Cycle) -> CycleStage | None:
+    """The cycle's 材料评审 dates: recusal requests close when it starts."""
+    return cycle.stages.filter(stage=Stage.MATERIAL_REVIEW).first()
+
+
+def recusals_of(application: Application) -> QuerySet[RecusalRequest]:
+    return application.recusal_requests.all()

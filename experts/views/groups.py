@@ -1,0 +1,316 @@
+"""The Office's board of review groups, one cycle and stage at a time: the solver's proposal,
+locks, members and leaders by hand, the code of conduct, conflicts and recusal requests, and the
+groups as Excel (A6.3, A17.1, A26.1, A27.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.selectors import users_with_role
+from experts import forms, selectors, services
+from experts.models import Assignment, ReviewGroup
+from lib import excel, industries
+from lib.access import actor, perm_required, refused
+from lib.errors import ServiceError
+from lib.http import file_response
+from programs.models import Cycle, Stage
+from programs.selectors import current_cycle, default_program, opened_cycles
+
+from .common import GROUP_STAGES, MANAGE, XLSX, as_int
+
+
+def _board_url(cycle: Cycle | int | None, stage: str) -> str:
+    query = {"stage": stage}
+    if cycle is not None:
+        query["cycle"] = str(cycle.pk if isinstance(cycle, Cycle) else cycle)
+    return reverse("experts:groups") + "?" + urlencode(query)
+
+
+def _stage(value: str) -> str:
+    return value if value in GROUP_STAGES else Stage.MATERIAL_REVIEW.value
+
+
+def _board(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, str]:
+    """The opened cycles, the one asked for (else the current one) and the stage."""
+    cycles = list(opened_cycles())
+    stage = _stage(request.GET.get("stage", ""))
+    cycle: Cycle | None = None
+    wanted = request.GET.get("cycle", "")
+    if wanted.isdigit():
+        cycle = next((c for c in cycles if c.pk == int(wanted)), None)
+    if cycle is None:
+        program = default_program()
+        cycle = current_cycle(program) if program else None
+    return cycles, cycle, stage
+
+
+GROUP_EXPORT_HEADERS = [
+    "年度",
+    "阶段",
+    "申报人",
+    "类别",
+    "专家",
+    "组内角色",
+    "职称",
+    "工作单位",
+    "熟悉行业",
+    "产生方式",
+    "已锁定",
+    "分配依据",
+    "评审监督员",
+    "确定时间",
+]
+
+
+@perm_required(MANAGE)
+def export_groups(request: HttpRequest) -> HttpResponse:
+    """The groups of a cycle and stage as Excel, one row per member (for the Office's files)."""
+    _, cycle, stage = _board(request)
+    if cycle is None:
+        raise Http404
+    rows = []
+    for group in selectors.groups_for_export(cycle, stage):
+        application = group.application
+        for a in group.assignments.all():
+            expert = a.expert
+            employer = next(
+                (e.employer_name for e in expert.employments.all() if e.ends_on is None), ""
+            )
+            rows.append(
+                [
+                    cycle.year,
+                    GROUP_STAGES[stage],
+                    application.applicant_name,
+                    application.get_kind_display(),
+                    expert.name,
+                    "组长" if group.leader_id == expert.pk else "成员",
+                    expert.title,
+                    employer,
+                    "、".join(industries.label(code) for code in expert.industries),
+                    a.get_source_display(),
+                    "是" if a.locked else "否",
+                    "；".join(str(r) for r in a.reasons),
+                    str(group.supervisor or ""),
+                    timezone.localtime(group.confirmed_at) if group.confirmed_at else None,
+                ]
+            )
+    name = f"{cycle.year}年度{GROUP_STAGES[stage]}专家组.xlsx"
+    data = excel.workbook_bytes(
+        title=name.removesuffix(".xlsx"),
+        headers=GROUP_EXPORT_HEADERS,
+        rows=rows,
+        sheet_name=f"{GROUP_STAGES[stage]}专家组",
+    )
+    return file_response(data, name, XLSX)
+
+
+@perm_required(MANAGE)
+def groups(request: HttpRequest) -> HttpResponse:
+    """The Office's board of one cycle and stage: each application's group, with why each member
+    was chosen, and the actions on them (A17.1, A26.1, A27.1)."""
+    cycles, cycle, stage = _board(request)
+    context: dict[str, Any] = {
+        "cycles": cycles,
+        "cycle": cycle,
+        "stage": stage,
+        "stages": GROUP_STAGES,
+    }
+    if cycle is None:
+        return render(request, "experts/groups.html", context)
+    policy = cycle.policy
+    qualified = [
+        e for e in selectors.experts_by_name() if not services.qualification_gaps(e, policy)
+    ]
+    conflicted = services.conflicted_pairs(cycle)
+    rows = []
+    for application in selectors.board(cycle, stage):
+        group = next(iter(application.review_groups.all()), None)
+        members = list(group.assignments.all()) if group else []
+        seated = {m.expert_id for m in members}
+        rows.append(
+            {
+                "application": application,
+                "group": group,
+                "members": members,
+                # Who may be added by hand: neither a member nor conflicted with the applicant.
+                "candidates": [
+                    e
+                    for e in qualified
+                    if e.pk not in seated and (application.pk, e.pk) not in conflicted
+                ],
+            }
+        )
+    code = selectors.code_of_conduct(cycle)
+    requests, named = selectors.recusal_requests(cycle)
+    context |= {
+        "rows": rows,
+        "group_size": policy.expert_group_size,
+        "qualified": qualified,
+        "supervisors": users_with_role(Role.SUPERVISOR),
+        "code": code,
+        "signed": selectors.acknowledgements(cycle),
+        "code_form": forms.CodeForm(initial={"text": code.text if code else ""}),
+        "conflicts": selectors.conflicts(cycle),
+        # The applicants' recusal requests with the pool experts each one matches.
+        "recusals": [
+            {"request": r, "matches": services.recusal_matches(r, named)} for r in requests
+        ],
+    }
+    return render(request, "experts/groups.html", context)
+
+
+def _cycle(cycle_id: int) -> Cycle:
+    cycle = selectors.cycle(cycle_id)
+    if cycle is None:
+        raise Http404
+    return cycle
+
+
+def _group(group_id: int) -> ReviewGroup:
+    group = selectors.group(group_id)
+    if group is None:
+        raise Http404
+    return group
+
+
+@perm_required(MANAGE)
+@require_POST
+def open_group(request: HttpRequest, public_id: Any) -> HttpResponse:
+    application = selectors.application(public_id=public_id)
+    if application is None:
+        raise Http404
+    stage = _stage(request.POST.get("stage", ""))
+    try:
+        services.open_group(actor=actor(request), application=application, stage=stage)
+    except ServiceError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, f"已为{application.applicant_name}建立专家组，请加入专家。")
+    return redirect(_board_url(application.cycle_id, stage))
+
+
+@perm_required(MANAGE)
+@require_POST
+def propose(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Solve (or draw at random with a seed) every group of the stage."""
+    cycle = _cycle(cycle_id)
+    stage = _stage(request.POST.get("stage", ""))
+    seed_text = request.POST.get("seed", "").strip()
+    seed: int | None = None
+    if seed_text:
+        if not seed_text.isdigit():
+            messages.error(request, "随机种子应为非负整数。")
+            return redirect(_board_url(cycle, stage))
+        seed = int(seed_text)
+    try:
+        summary = services.propose_groups(actor=actor(request), cycle=cycle, stage=stage, seed=seed)
+    except ServiceError as exc:
+        refused(request, exc)
+    else:
+        unfilled = sum(summary["unfilled"].values())
+        how = f"随机抽取（种子{seed}）" if seed is not None else "优化分配"
+        messages.success(
+            request,
+            f"已按{how}生成{summary['applications']}个专家组：最弱匹配{summary['worst_affinity']}，"
+            f"总匹配度{summary['total_affinity']}，"
+            + (f"尚缺{unfilled}个席位。" if unfilled else "各组均已配齐。"),
+        )
+    return redirect(_board_url(cycle, stage))
+
+
+@perm_required(MANAGE)
+@require_POST
+def lock(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment: Assignment | None = selectors.assignment(assignment_id)
+    if assignment is None:
+        raise Http404
+    locked = request.POST.get("locked") == "1"
+    try:
+        services.set_locked(actor=actor(request), assignment=assignment, locked=locked)
+    except ServiceError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, f"已{'锁定' if locked else '解除锁定'}{assignment.expert}。")
+    group = assignment.group
+    return redirect(_board_url(group.application.cycle_id, group.stage))
+
+
+@perm_required(MANAGE)
+@require_POST
+def assign(request: HttpRequest, group_id: int) -> HttpResponse:
+    """Put a qualified expert in the group by hand (locked)."""
+    group = _group(group_id)
+    expert = selectors.expert_by_pk(as_int(request.POST.get("expert")))
+    if expert is None:
+        messages.error(request, "请选择专家。")
+    else:
+        try:
+            services.assign_manually(
+                actor=actor(request),
+                group=group,
+                expert=expert,
+                reason=request.POST.get("reason", "").strip() or "人工调整",
+            )
+        except ServiceError as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, f"已将{expert}加入专家组。")
+    return redirect(_board_url(group.application.cycle_id, group.stage))
+
+
+@perm_required(MANAGE)
+@require_POST
+def leader(request: HttpRequest, group_id: int) -> HttpResponse:
+    """Name the leader and, for 现场评审, the supervisor."""
+    group = _group(group_id)
+    expert = selectors.expert_by_pk(as_int(request.POST.get("leader")))
+    supervisor = selectors.user(as_int(request.POST.get("supervisor")))
+    if expert is None:
+        messages.error(request, "请选择组长。")
+    else:
+        try:
+            services.set_leader(
+                actor=actor(request), group=group, expert=expert, supervisor=supervisor
+            )
+        except ServiceError as exc:
+            refused(request, exc)
+        else:
+            messages.success(request, f"已设定组长{expert}。")
+    return redirect(_board_url(group.application.cycle_id, group.stage))
+
+
+@perm_required(MANAGE)
+@require_POST
+def code(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = _cycle(cycle_id)
+    try:
+        services.set_code_of_conduct(
+            actor=actor(request), cycle=cycle, text=request.POST.get("text", "")
+        )
+    except ServiceError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, f"已发布{cycle.year}年度评审专家工作守则。")
+    return redirect(_board_url(cycle, _stage(request.POST.get("stage", ""))))
+
+
+@perm_required(MANAGE)
+@require_POST
+def detect(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = _cycle(cycle_id)
+    try:
+        found = services.detect_conflicts(actor=actor(request), cycle=cycle)
+    except ServiceError as exc:
+        refused(request, exc)
+    else:
+        messages.success(request, f"识别到{len(found)}项新的利害关系。")
+    return redirect(_board_url(cycle, _stage(request.POST.get("stage", ""))))
