@@ -311,6 +311,34 @@ def notify(*, users: Iterable[User], subject: str, body: str, url: str = "") -> 
     transaction.on_commit(send)
 
 
+def notify_each(messages: Iterable[tuple[Iterable[User], str, str, str]]) -> None:
+    """`notify` for many messages at once (users, subject, body, url): one inbox insert and one
+    e-mail batch on commit, whatever their number (a stage that moves every application)."""
+    from django.core.mail import EmailMessage, get_connection
+
+    rows = []
+    mails = []
+    for users, subject, body, url in messages:
+        recipients = [u for u in users if u.is_active]
+        rows += [Notification(user=u, subject=subject, body=body, url=url) for u in recipients]
+        addresses = [u.email for u in recipients if u.email]
+        if addresses:
+            text = f"{body}\n\n{settings.SITE_URL}{url}" if url else body
+            mails.append(EmailMessage(subject, text, None, addresses))
+    Notification.objects.bulk_create(rows)
+    if not mails:
+        return
+
+    def send() -> None:
+        # The inbox already holds the messages: a mail server that is down is logged, not fatal.
+        try:
+            get_connection().send_messages(mails)
+        except Exception:
+            logger.exception("email of %d messages failed", len(mails))
+
+    transaction.on_commit(send)
+
+
 def mark_notifications_read(*, user: User) -> int:
     """Mark the user's unread messages read (not audited: reading one's mail is not an act)."""
     return Notification.objects.filter(user=user, read_at__isnull=True).update(

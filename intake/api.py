@@ -24,7 +24,7 @@ from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Cycle
 
-from . import documents, schema, services, standing
+from . import documents, schema, services, standing, workflow
 from .models import Attachment, QualificationDecision, State
 from .selectors import applications_for, get_application_for_user
 
@@ -340,6 +340,35 @@ def correct(request: HttpRequest, decision_id: RowId, body: TextIn) -> Any:
     services.correct_decision(actor=actor(request), decision=decision, reason=body.text)  # type: ignore[arg-type]
     decision.application.refresh_from_db()
     return decision.application
+
+
+@router.post(
+    "/applications/{application_id}/lapse", response=ApplicationOut, summary="按逾期未受理办结"
+)
+def lapse(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
+    application = _action(request, application_id)
+    services.lapse_application(actor=actor(request), application=application, reason=body.text)  # type: ignore[arg-type]
+    return application
+
+
+class ActionOut(Schema):
+    action: str
+    label: str
+    allowed: bool
+    reason: str
+    article: str
+
+
+@router.get(
+    "/applications/{application_id}/actions",
+    response=list[ActionOut],
+    summary="我现在可办理的操作（及不可办理的原因）",
+)
+def actions(request: HttpRequest, application_id: uuid.UUID) -> Any:
+    """The workflow table's answer for this user today: each action their role may take on the
+    application in its state, whether the calendar allows it now and, if not, why."""
+    application = get_application_for_user(request.user, application_id)
+    return [o.as_dict() for o in workflow.allowed_actions(application, request.user).values()]
 
 
 @router.post("/applications/{application_id}/withdraw", response=ApplicationOut, summary="撤回申报")

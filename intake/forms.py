@@ -519,10 +519,16 @@ def diff(old: dict[str, Any], new: dict[str, Any], *, kind: str) -> list[Change]
 # --- the reviewers' and the Office's forms --------------------------------------------------
 
 
+# Not a state: the waiting applications past their step's deadline (intake.workflow.overdue_q).
+OVERDUE = "overdue"
+
+
 class ListFilterForm(forms.Form):
     year = forms.TypedChoiceField(label="年度", required=False, coerce=int, empty_value=None)
     state = forms.ChoiceField(
-        label="状态", required=False, choices=[("", "全部状态"), *State.choices]
+        label="状态",
+        required=False,
+        choices=[("", "全部状态"), *State.choices, (OVERDUE, "逾期未处理")],
     )
     unit = forms.TypedChoiceField(label="推荐单位", required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(

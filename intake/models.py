@@ -26,6 +26,7 @@ class State(models.TextChoices):
     RECOMMENDED = "recommended", "已推荐，待资格审查"
     ACCEPTED = "accepted", "已受理"
     NOT_ACCEPTED = "not_accepted", "不予受理"
+    LAPSED = "lapsed", "逾期未受理"
     MATERIAL_REVIEW = "material_review", "材料评审中"
     SITE_REVIEW = "site_review", "现场评审中"
     EVALUATED = "evaluated", "已完成综合评价"
@@ -135,6 +136,27 @@ class ApplicationVersion(models.Model):
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Never the uploaded name on disk: the name is data, the path is ours.
     return f"attachments/{instance.application.public_id}/{instance.public_id}"
+
+
+class StateChange(models.Model):
+    """One move of an application's state (written by `intake.workflow` only): the 办件进度
+    timeline reads these rows, one query per application."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="state_changes"
+    )
+    action = models.CharField("操作", max_length=32)
+    from_state = models.CharField("原状态", max_length=16, choices=State.choices)
+    to_state = models.CharField("新状态", max_length=16, choices=State.choices)
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        ordering = ["application", "at", "pk"]
+        verbose_name = "办理进度"
+        verbose_name_plural = "办理进度"
+
+    def __str__(self) -> str:
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
 
 class Attachment(models.Model):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role
@@ -12,7 +14,8 @@ from accounts.selectors import scopes_of
 from programs.models import Stage
 from programs.selectors import today
 
-from .models import Application, EligibilityResult, State
+from . import workflow
+from .models import Application, EligibilityResult, Kind, State, StateChange
 
 
 def applications_for(user: Any) -> QuerySet[Application]:
@@ -48,15 +51,122 @@ def latest_eligibility(application: Application) -> list[EligibilityResult]:
     return list(application.eligibility.filter(version=application.version).order_by("pk"))
 
 
+# The states in which the applicant keeps its 评审反馈报告 (A28.1): from evaluation on, for good.
+FEEDBACK_STATES = frozenset(
+    {
+        State.EVALUATED,
+        State.PROPOSED,
+        State.IN_NOTICE,
+        State.AWARDED,
+        State.NOT_AWARDED,
+        State.REVOKED,
+    }
+)
+
+# Where each state stands among the stages of article 11 (the stage it is in, or waits for).
+STAGE_OF: dict[State, Stage] = {
+    State.DRAFT: Stage.APPLICATION,
+    State.SUBMITTED: Stage.APPLICATION,
+    State.RETURNED: Stage.APPLICATION,
+    State.RECOMMENDED: Stage.QUALIFICATION,
+    State.ACCEPTED: Stage.MATERIAL_REVIEW,
+    State.MATERIAL_REVIEW: Stage.MATERIAL_REVIEW,
+    State.SITE_REVIEW: Stage.SITE_REVIEW,
+    State.EVALUATED: Stage.COMMITTEE_REVIEW,
+    State.PROPOSED: Stage.NOTICE,
+    State.IN_NOTICE: Stage.NOTICE,
+}
+# The stage whose outcome each action records.
+ACTION_STAGE: dict[str, Stage] = {
+    "submit": Stage.APPLICATION,
+    "return": Stage.APPLICATION,
+    "recommend": Stage.APPLICATION,
+    "office_return": Stage.QUALIFICATION,
+    "accept": Stage.QUALIFICATION,
+    "not_accept": Stage.QUALIFICATION,
+    "correct_to_accepted": Stage.QUALIFICATION,
+    "correct_to_not_accepted": Stage.QUALIFICATION,
+    "lapse": Stage.QUALIFICATION,
+    "start_material_review": Stage.MATERIAL_REVIEW,
+    "start_site_review": Stage.SITE_REVIEW,
+    "evaluate": Stage.EVALUATION,
+    "propose": Stage.COMMITTEE_REVIEW,
+    "notice": Stage.NOTICE,
+    "award": Stage.APPROVAL,
+    "not_award": Stage.APPROVAL,
+}
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    """One stage of the application's year: its dates, where the application is, what happened."""
+
+    stage: Stage
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    status: str  # done | current | upcoming | skipped (the application stopped before it)
+    events: list[StateChange]
+
+
+@dataclass(frozen=True)
+class Progress:
+    steps: list[ProgressStep]
+    after: list[StateChange]  # withdrawn, disqualified, revoked: outside the stages
+
+
+def progress(application: Application) -> Progress:
+    """办件进度: each stage of article 11 with its dates, where the application stands and what
+    happened in it (from the `StateChange` rows: two queries). Individuals skip 现场评审 (A10.3)."""
+    changes = list(application.state_changes.order_by("at", "pk"))
+    dates = {Stage(s.stage): s for s in application.cycle.stages.all()}
+    stages = [
+        s
+        for s in Stage.ordered()
+        if not (s == Stage.SITE_REVIEW and application.kind == Kind.INDIVIDUAL)
+    ]
+    state = State(application.state)
+    finished = state in {State.AWARDED, State.NOT_AWARDED, State.REVOKED}
+    stopped_after = 0
+    if state in STAGE_OF:
+        current: int | None = stages.index(STAGE_OF[state])
+    elif finished:
+        current = len(stages)
+    else:  # stopped: not accepted, lapsed, withdrawn, disqualified
+        reached = [
+            stages.index(ACTION_STAGE[c.action]) for c in changes if c.action in ACTION_STAGE
+        ]
+        current = None
+        stopped_after = max(reached, default=0)
+    steps = []
+    for i, stage in enumerate(stages):
+        if current is None:
+            status = "done" if i <= stopped_after else "skipped"
+        else:
+            status = "done" if i < current else "current" if i == current else "upcoming"
+        row = dates.get(stage)
+        steps.append(
+            ProgressStep(
+                stage,
+                row.starts_on if row else None,
+                row.ends_on if row else None,
+                status,
+                [c for c in changes if ACTION_STAGE.get(c.action) == stage],
+            )
+        )
+    return Progress(steps, [c for c in changes if c.action not in ACTION_STAGE])
+
+
 def todos(user: Any) -> list[tuple[str, int, str]]:
-    """What waits for this user in 申报推荐 and 资格审查 (for the workbench): label, count, link."""
+    """What waits for this user in 申报推荐 and 资格审查 (for the workbench): label, count, link.
+
+    Only what can still be done: past its step's deadline (`workflow.overdue_q`, the same
+    deadlines the services enforce) an application is nobody's to-do; the Office sees it under
+    逾期未处理 instead, with the decision to take."""
     scopes = scopes_of(user)
     visible = applications_for(user)
-    items = []
-    # Only what can still be done: a draft or a returned application only while its window is
-    # open (A15.2), a recommendation only until the day before 资格审查 (A15.3). Past those dates
-    # the rows stay on the lists, but the workbench no longer calls them work.
     on = today()
+    overdue = workflow.overdue_q(on)
+    items = []
     if Role.APPLICANT in scopes or Role.INDIVIDUAL in scopes:
         open_window = visible.filter(
             cycle__stages__stage=Stage.APPLICATION, cycle__stages__ends_on__gte=on
@@ -70,18 +180,15 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
         )
     if Role.RECOMMENDER in scopes:
         pending = visible.filter(
-            state=State.SUBMITTED,
-            recommending_unit_id__in=scopes[Role.RECOMMENDER],
-            cycle__stages__stage=Stage.QUALIFICATION,
-            cycle__stages__starts_on__gt=on,
-        )
+            state=State.SUBMITTED, recommending_unit_id__in=scopes[Role.RECOMMENDER]
+        ).exclude(overdue)
         items.append(("待审核推荐的申报", pending.count(), "/applications/?state=submitted"))
     if Role.OFFICE in scopes:
-        items.append(
-            (
-                "待资格审查的申报",
-                visible.filter(state=State.RECOMMENDED).count(),
-                "/applications/?state=recommended",
-            )
+        counts = visible.aggregate(
+            pending=Count("pk", filter=Q(state=State.RECOMMENDED) & ~overdue),
+            overdue=Count("pk", filter=overdue),
         )
+        items.append(("待资格审查的申报", counts["pending"], "/applications/?state=recommended"))
+        if counts["overdue"]:
+            items.append(("逾期未处理的申报", counts["overdue"], "/applications/?state=overdue"))
     return items

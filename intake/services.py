@@ -6,7 +6,6 @@ schedules its notifications. `transition` is the only code that assigns `Applica
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any
 
@@ -16,15 +15,14 @@ from django.db import IntegrityError, transaction
 from pydantic import ValidationError as SchemaError
 
 from accounts.models import Individual, Organization, Role, User
-from accounts.selectors import users_with_role
-from accounts.services import applicant_users, notify, unit_reviewers
 from audit.services import record
 from lib import files
+from lib.articles import cite
 from lib.errors import PermissionDenied, ServiceError, StateConflict
-from programs.models import Cycle, Stage
+from programs.models import Cycle
 from programs.selectors import now, today
 
-from . import eligibility, schema
+from . import eligibility, schema, workflow
 from .models import (
     Application,
     ApplicationVersion,
@@ -37,101 +35,9 @@ from .models import (
     Recommendation,
     State,
 )
+from .workflow import transition, transition_all  # noqa: F401  (review and decision move states)
 
 MAX_ATTACHMENT_BYTES = getattr(settings, "MAX_ATTACHMENT_MB", 20) * 1024 * 1024
-
-# action -> (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[State], State]] = {
-    "submit": (frozenset({State.DRAFT, State.RETURNED}), State.SUBMITTED),
-    "recommend": (frozenset({State.SUBMITTED}), State.RECOMMENDED),
-    "return": (frozenset({State.SUBMITTED, State.RECOMMENDED}), State.RETURNED),
-    "accept": (frozenset({State.RECOMMENDED}), State.ACCEPTED),
-    "not_accept": (frozenset({State.RECOMMENDED}), State.NOT_ACCEPTED),
-    "correct_to_accepted": (frozenset({State.NOT_ACCEPTED}), State.ACCEPTED),
-    "correct_to_not_accepted": (frozenset({State.ACCEPTED}), State.NOT_ACCEPTED),
-    # The review stages (review.services): 材料评审, 现场评审 (organizations), 综合评价.
-    "start_material_review": (frozenset({State.ACCEPTED}), State.MATERIAL_REVIEW),
-    "start_site_review": (frozenset({State.MATERIAL_REVIEW}), State.SITE_REVIEW),
-    "evaluate": (frozenset({State.MATERIAL_REVIEW, State.SITE_REVIEW}), State.EVALUATED),
-    # The decision stages (decision.services): 审定, 公示, 批准.
-    "propose": (frozenset({State.EVALUATED}), State.PROPOSED),
-    "notice": (frozenset({State.PROPOSED}), State.IN_NOTICE),
-    "award": (frozenset({State.IN_NOTICE}), State.AWARDED),
-    # After the award and for fraud (supervision.services).
-    "revoke": (frozenset({State.AWARDED}), State.REVOKED),
-    "disqualify": (
-        frozenset(
-            {
-                State.SUBMITTED,
-                State.RETURNED,
-                State.RECOMMENDED,
-                State.ACCEPTED,
-                State.MATERIAL_REVIEW,
-                State.SITE_REVIEW,
-                State.EVALUATED,
-                State.PROPOSED,
-                State.IN_NOTICE,
-            }
-        ),
-        State.DISQUALIFIED,
-    ),
-    "not_award": (
-        frozenset({State.EVALUATED, State.PROPOSED, State.IN_NOTICE}),
-        State.NOT_AWARDED,
-    ),
-    "withdraw": (
-        frozenset(
-            {
-                State.DRAFT,
-                State.SUBMITTED,
-                State.RETURNED,
-                State.RECOMMENDED,
-                State.ACCEPTED,
-                State.MATERIAL_REVIEW,
-                State.SITE_REVIEW,
-                State.EVALUATED,
-                State.PROPOSED,
-                State.IN_NOTICE,
-            }
-        ),
-        State.WITHDRAWN,
-    ),
-}
-
-
-def transition(application: Application, action: str, **fields: Any) -> State:
-    """Move the application's state by `action` with a conditional UPDATE: when another person
-    (or a double click) moved it first, nothing is written and the caller is told."""
-    sources, target = TRANSITIONS[action]
-    updated = Application.objects.filter(pk=application.pk, state__in=sources).update(
-        state=target, **fields
-    )
-    if updated == 0:
-        application.refresh_from_db(fields=["state"])
-        raise StateConflict(
-            f"该申报当前状态为“{State(application.state).label}”，不能执行此操作（可能已被他人处理，请刷新页面）。"
-        )
-    before = State(application.state)
-    application.state = target
-    for name, value in fields.items():
-        setattr(application, name, value)
-    return before
-
-
-def transition_all(applications: list[Application], action: str) -> None:
-    """`transition` for many applications in one conditional UPDATE: all move, or none does
-    and the caller is told (one of them was moved by someone else meanwhile)."""
-    if not applications:
-        return
-    sources, target = TRANSITIONS[action]
-    with transaction.atomic():  # a savepoint: a partial update is rolled back with the raise
-        updated = Application.objects.filter(
-            pk__in=[a.pk for a in applications], state__in=sources
-        ).update(state=target)
-        if updated != len(applications):
-            raise StateConflict("部分申报的状态已被他人改变，操作未执行，请刷新页面后重试。")
-    for application in applications:
-        application.state = target
 
 
 def _require(actor: User, perm: str, application: Application | None = None) -> None:
@@ -144,27 +50,10 @@ def _link(application: Application) -> str:
     return f"/applications/{application.public_id}/"
 
 
-def _window(cycle: Cycle) -> tuple[dt.date, dt.date]:
-    stage = cycle.stages.filter(stage=Stage.APPLICATION).first()
-    if stage is None or cycle.status != Cycle.Status.PUBLISHED:
-        raise ServiceError(
-            f"{cycle}尚未发布申报通知，暂不接受申报。", code="not_open", article="A15.1"
-        )
-    return stage.starts_on, stage.ends_on
-
-
-def _check_window(cycle: Cycle, *, what: str = "提交申报") -> None:
-    """A15.2: applications are accepted only inside the cycle's window."""
-    start, end = _window(cycle)
-    now = today()
-    if not start <= now <= end:
-        when = "尚未开始" if now < start else "已截止"
-        raise ServiceError(
-            f"{cycle.year}年度申报时间为{start:%Y年%m月%d日}至{end:%Y年%m月%d日}，现已{when}，不能{what}"
-            "（《办法》第十五条：在规定的时限内报委员会办公室）。",
-            code="outside_window",
-            article="A15.2",
-        )
+def _check(application: Application, action: str, actor: User | None) -> None:
+    """The workflow table's check (permission, state, window): the same answer the pages got
+    from `workflow.allowed_actions`."""
+    workflow.require(application, action, actor)
 
 
 # --- the applicant ---------------------------------------------------------------------------
@@ -189,8 +78,12 @@ def start_application(
     probe = Application(cycle=cycle, kind=kind, organization=organization, individual=individual)
     if not actor.has_perm("intake.edit_application", probe):
         raise PermissionDenied("您不能以该申报主体的名义申报。")
-    if today() > _window(cycle)[1]:
-        _check_window(cycle, what="开始申报")
+    if cycle.status != Cycle.Status.PUBLISHED:
+        raise ServiceError(
+            f"{cycle}尚未发布申报通知，暂不接受申报。", code="not_open", article="A15.1"
+        )
+    if reason := workflow.TABLE["edit"].window(probe, today()):
+        raise ServiceError(f"不能开始申报：{reason}", code="outside_window", article="A15.2")
     existing = Application.objects.filter(
         cycle=cycle, organization=organization, individual=individual
     )
@@ -231,9 +124,7 @@ def save_draft(*, actor: User, application: Application, data: dict[str, Any]) -
     Refused: a form that breaks the schema (a percentage not a multiple of 5, a date that is not
     a date), with every problem listed; an application that is not a draft or returned.
     """
-    _require(actor, "intake.edit_application", application)
-    if application.state not in {State.DRAFT, State.RETURNED}:
-        raise StateConflict(f"该申报已{State(application.state).label}，不能再修改。")
+    _check(application, "edit", actor)
     try:
         form = schema.parse(data)
     except SchemaError as exc:
@@ -254,9 +145,7 @@ def add_attachment(
 ) -> Attachment:
     """Attach evidence to a draft. The type is read from the content, not the name (an .exe
     renamed .pdf is refused); size limited; stored outside the web root under an opaque path."""
-    _require(actor, "intake.edit_application", application)
-    if application.state not in {State.DRAFT, State.RETURNED}:
-        raise StateConflict("该申报已提交，不能再上传附件。")
+    _check(application, "edit", actor)
     try:
         kind = files.check_upload(name, data, max_bytes=MAX_ATTACHMENT_BYTES)
     except files.RejectedFile as exc:
@@ -293,9 +182,7 @@ def add_attachment(
 def remove_attachment(*, actor: User, attachment: Attachment) -> None:
     """Take a file out of the draft; the file itself stays (an earlier version may list it)."""
     application = attachment.application
-    _require(actor, "intake.edit_application", application)
-    if application.state not in {State.DRAFT, State.RETURNED}:
-        raise StateConflict("该申报已提交，不能再删除附件。")
+    _check(application, "edit", actor)
     with transaction.atomic():
         Attachment.objects.filter(pk=attachment.pk).update(removed_at=now())
         record(
@@ -370,8 +257,7 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
     `intake.application.submit` event is written. Failed rules do not block submitting: the
     applicant has seen them, and the Office decides.
     """
-    _require(actor, "intake.edit_application", application)
-    _check_window(application.cycle)
+    _check(application, "submit", actor)
     # Freeze what is stored, not what this (possibly stale) object holds.
     application.data = Application.objects.values_list("data", flat=True).get(pk=application.pk)
     form = schema.parse(application.data)
@@ -437,12 +323,6 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
                 "eligibility": {f.rule: f.outcome for f in findings},
             },
         )
-        notify(
-            users=unit_reviewers(application.recommending_unit),
-            subject=f"待推荐：{application.applicant_name}提交了{application.cycle.year}年度市长质量奖申报",
-            body=f"{application.applicant_name}已提交申报（第{number}版），请审核并签署推荐意见或退回修改。",
-            url=_link(application),
-        )
     return version
 
 
@@ -477,9 +357,9 @@ def _jsonable(value: Any) -> Any:
 
 def withdraw_application(*, actor: User, application: Application, reason: str) -> None:
     """The applicant withdraws (participation is voluntary, A3.1)."""
-    _require(actor, "intake.edit_application", application)
+    _check(application, "withdraw", actor)
     with transaction.atomic():
-        before = transition(application, "withdraw")
+        before = transition(application, "withdraw", notes={"reason": reason})
         record(
             actor=actor,
             role=_applicant_role(application.kind),
@@ -494,29 +374,16 @@ def withdraw_application(*, actor: User, application: Application, reason: str) 
 # --- the recommending unit -------------------------------------------------------------------
 
 
-def _recommendation_deadline(cycle: Cycle) -> dt.date:
-    """Recommendations are due before the 资格审查 stage starts (its dates set by the cycle)."""
-    stage = cycle.stages.filter(stage=Stage.QUALIFICATION).first()
-    if stage is None:
-        return _window(cycle)[1]
-    return stage.starts_on - dt.timedelta(days=1)
-
-
 def recommend_application(*, actor: User, application: Application, opinion: str) -> Recommendation:
     """The unit signs its recommendation opinion (推荐意见, A15.3) and the application goes to
     the Office. Preconditions: a reviewer of the application's unit (A7.1); submitted; before the
     recommendation deadline; an opinion written. Side effects: the recommendation, the state,
     notifications to the applicant and the Office, `intake.application.recommend`."""
-    _require(actor, "intake.recommend_application", application)
+    _check(application, "recommend", actor)
     if not opinion.strip():
         raise ServiceError("请填写推荐意见。", fields={"opinion": ["请填写推荐意见"]})
-    due = _recommendation_deadline(application.cycle)
-    if today() > due:
-        raise ServiceError(
-            f"推荐截止日期为{due:%Y年%m月%d日}，已过期。", code="outside_window", article="A15.3"
-        )
     with transaction.atomic():
-        before = transition(application, "recommend")
+        before = transition(application, "recommend", notes={"reason": opinion.strip()})
         rec = Recommendation.objects.create(
             application=application,
             version=application.version,
@@ -535,15 +402,6 @@ def recommend_application(*, actor: User, application: Application, opinion: str
             after={"state": application.state, "version": application.version},
             reason=opinion.strip(),
         )
-        notify(
-            users=applicant_users(
-                organization=application.organization, individual=application.individual
-            )
-            + users_with_role(Role.OFFICE),
-            subject=f"已推荐：{application.applicant_name}的申报",
-            body=f"{application.recommending_unit}已签署推荐意见：{opinion.strip()}",
-            url=_link(application),
-        )
     return rec
 
 
@@ -551,16 +409,13 @@ def return_application(*, actor: User, application: Application, reason: str) ->
     """Send the application back to the applicant to amend, with reasons: by the unit before it
     recommends, or by the Office before it decides. The applicant edits and submits again; every
     submitted version is kept."""
-    if application.state == State.RECOMMENDED:
-        _require(actor, "intake.decide_application", application)
-        role = Role.OFFICE
-    else:
-        _require(actor, "intake.recommend_application", application)
-        role = Role.RECOMMENDER
+    action = "office_return" if application.state == State.RECOMMENDED else "return"
+    _check(application, action, actor)
+    role = Role.OFFICE if action == "office_return" else Role.RECOMMENDER
     if not reason.strip():
         raise ServiceError("请填写退回理由。", fields={"reason": ["请填写退回理由"]})
     with transaction.atomic():
-        before = transition(application, "return")
+        before = transition(application, action, notes={"reason": reason.strip()})
         if role == Role.OFFICE:
             QualificationDecision.objects.create(
                 application=application,
@@ -589,14 +444,6 @@ def return_application(*, actor: User, application: Application, reason: str) ->
             after={"state": application.state},
             reason=reason.strip(),
         )
-        notify(
-            users=applicant_users(
-                organization=application.organization, individual=application.individual
-            ),
-            subject=f"退回修改：{application.cycle.year}年度市长质量奖申报",
-            body=f"您的申报被退回修改，理由：{reason.strip()}。请修改后重新提交。",
-            url=_link(application),
-        )
 
 
 # --- the Office ------------------------------------------------------------------------------
@@ -619,7 +466,7 @@ def decide_qualification(
     (from the rules, or "A16.1" for completeness). Side effects: the decision, the state, the
     applicant notified with the reasons, `intake.application.accept` / `.not_accept`.
     """
-    _require(actor, "intake.decide_application", application)
+    _check(application, "accept" if accept else "not_accept", actor)
     articles = _check_articles(articles)
     if accept:
         _check_acceptable(application, confirmed)
@@ -631,7 +478,11 @@ def decide_qualification(
         if not articles:
             raise ServiceError("请选择不予受理所依据的条款。", fields={"articles": ["请选择条款"]})
     with transaction.atomic():
-        before = transition(application, "accept" if accept else "not_accept")
+        before = transition(
+            application,
+            "accept" if accept else "not_accept",
+            notes={"reason": reason.strip(), "articles": _cited(articles)},
+        )
         decision = QualificationDecision.objects.create(
             application=application,
             version=application.version,
@@ -656,7 +507,6 @@ def decide_qualification(
             },
             reason=reason.strip(),
         )
-        _notify_decision(application, decision)
     return decision
 
 
@@ -709,7 +559,6 @@ def correct_decision(
     meets the same guard as accepting (`_check_acceptable`); turning an acceptance into a
     refusal cites its articles."""
     application = decision.application
-    _require(actor, "intake.decide_application", application)
     if hasattr(decision, "corrected_by"):
         raise StateConflict("该决定已被更正过，请更正最新的决定。")
     if decision.outcome == QualificationDecision.Outcome.RETURNED:
@@ -717,6 +566,7 @@ def correct_decision(
     if not reason.strip():
         raise ServiceError("更正决定须填写理由。", fields={"reason": ["请填写理由"]})
     accept = decision.outcome == QualificationDecision.Outcome.NOT_ACCEPTED
+    _check(application, "correct_to_accepted" if accept else "correct_to_not_accepted", actor)
     articles = _check_articles(articles)
     if accept:
         _check_acceptable(application, confirmed)
@@ -724,7 +574,9 @@ def correct_decision(
         raise ServiceError("请选择不予受理所依据的条款。", fields={"articles": ["请选择条款"]})
     with transaction.atomic():
         before = transition(
-            application, "correct_to_accepted" if accept else "correct_to_not_accepted"
+            application,
+            "correct_to_accepted" if accept else "correct_to_not_accepted",
+            notes={"reason": reason.strip(), "articles": _cited(articles)},
         )
         corrected = QualificationDecision.objects.create(
             application=application,
@@ -747,28 +599,31 @@ def correct_decision(
             after={"state": application.state, "decision": corrected.pk},
             reason=reason.strip(),
         )
-        _notify_decision(application, corrected)
     return corrected
 
 
-def _notify_decision(application: Application, decision: QualificationDecision) -> None:
-    if decision.outcome == QualificationDecision.Outcome.ACCEPTED:
-        subject, body = (
-            "已受理",
-            f"您的{application.cycle.year}年度市长质量奖申报已受理，将进入材料评审。",
+def _cited(articles: list[str] | None) -> str:
+    """The articles as a page cites them (第十二条第（五）项), for the applicant's message."""
+    return "、".join(cite(a) for a in articles or []) or "《办法》第十六条"
+
+
+def lapse_application(*, actor: User, application: Application, reason: str = "") -> None:
+    """Close an application whose step was not done in time as 逾期未受理 (A15.2, A15.3, A16.1).
+
+    Preconditions: the Office; the application waits (submitted, returned or recommended) and
+    its step's deadline (`workflow.due_date`) has passed. Side effects: the state, the
+    applicant and the unit told, `intake.application.lapse`.
+    """
+    _check(application, "lapse", actor)
+    due = workflow.due_date(application)
+    with transaction.atomic():
+        before = transition(application, "lapse", notes={"reason": reason.strip()})
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="intake.application.lapse",
+            obj=application,
+            before={"state": before, "due": due},
+            after={"state": application.state},
+            reason=reason.strip(),
         )
-    else:
-        cited = "、".join(decision.articles)
-        subject = "不予受理"
-        body = (
-            f"您的{application.cycle.year}年度市长质量奖申报不予受理。"
-            f"理由：{decision.reason}（依据：{cited}）。"
-        )
-    notify(
-        users=applicant_users(
-            organization=application.organization, individual=application.individual
-        ),
-        subject=f"{subject}：{application.cycle.year}年度市长质量奖申报",
-        body=body,
-        url=_link(application),
-    )

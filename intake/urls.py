@@ -32,6 +32,7 @@ urlpatterns = [
     path("<uuid:public_id>/recommend/", views.recommend, name="recommend"),
     path("<uuid:public_id>/return/", views.return_application, name="return"),
     path("<uuid:public_id>/decide/", views.decide, name="decide"),
+    path("<uuid:public_id>/lapse/", views.lapse, name="lapse"),
     path(
         "<uuid:public_id>/decisions/<int:decision_id>/correct/",
         views.correct,

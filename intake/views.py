@@ -32,7 +32,7 @@ from lib.http import file_response
 from programs.models import Cycle
 from programs.selectors import current_cycle, default_program, today
 
-from . import documents, eligibility, forms, schema, selectors, services
+from . import documents, eligibility, forms, schema, selectors, services, workflow
 from . import standing as standing_services
 from .models import (
     Application,
@@ -80,7 +80,9 @@ def _filtered(rows: Any, filters: forms.ListFilterForm) -> Any:
         wanted = filters.cleaned_data
         if wanted["year"]:
             rows = rows.filter(cycle__year=wanted["year"])
-        if wanted["state"]:
+        if wanted["state"] == forms.OVERDUE:
+            rows = rows.filter(workflow.overdue_q(today()))
+        elif wanted["state"]:
             rows = rows.filter(state=wanted["state"])
         if wanted["unit"]:
             rows = rows.filter(recommending_unit_id=wanted["unit"])
@@ -142,9 +144,11 @@ def application_list(request: HttpRequest) -> HttpResponse:
     )
     pending = 0
     if todo is not None:
-        pending = visible.filter(state=todo).count()
+        # Work still to do: past its deadline an application is listed under 逾期未处理.
+        due = Q(state=todo) & ~workflow.overdue_q(today())
+        pending = visible.filter(due).count()
         rows = rows.order_by(
-            Case(When(state=todo, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            Case(When(due, then=Value(0)), default=Value(1), output_field=IntegerField()),
             "-submitted_at",
             "-created_at",
         )
@@ -282,20 +286,12 @@ def _applicant_facts(application: Application) -> list[tuple[str, str]]:
     ]
 
 
-BADGES: dict[str, str] = {
-    EligibilityResult.Outcome.PASS.value: "text-bg-success",
-    EligibilityResult.Outcome.FAIL.value: "text-bg-danger",
-    EligibilityResult.Outcome.CONFIRM.value: "text-bg-warning",
-}
-
-
 @dataclass(frozen=True)
 class ResultRow:
     """One rule's outcome as the page shows it."""
 
     result: EligibilityResult
     title: str
-    badge: str
 
 
 @login_required
@@ -310,7 +306,6 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         ResultRow(
             r,
             getattr(eligibility.RULES_BY_KEY.get(r.rule), "title", r.rule),
-            BADGES.get(r.outcome, "text-bg-secondary"),
         )
         for r in selectors.latest_eligibility(application)
     ]
@@ -363,9 +358,9 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         None,
     )
     state = application.state
+    # What this person may do now, and why not: asked of the workflow table, never re-derived.
+    actions = workflow.allowed_actions(application, user)
     can_edit = user.has_perm("intake.edit_application", application)
-    can_recommend = user.has_perm("intake.recommend_application", application)
-    can_decide = user.has_perm("intake.decide_application", application)
     confirmable = [r for r in results if r.result.outcome == EligibilityResult.Outcome.CONFIRM]
     failed = [r for r in results if r.result.outcome == EligibilityResult.Outcome.FAIL]
     failed_articles = {r.result.article for r in failed}
@@ -386,16 +381,16 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "recommendations": list(application.recommendations.select_related("unit", "reviewer")),
             "decisions": decisions,
             "current_decision": current_decision,
-            "can_edit": can_edit and state in EDITABLE,
-            "can_withdraw": can_edit and state in services.TRANSITIONS["withdraw"][0],
-            # A26.1: before 材料评审 the applicant may name people who should not review it.
-            "can_request_recusal": can_edit
-            and state not in {State.DRAFT, State.WITHDRAWN, State.NOT_ACCEPTED},
-            "can_recommend": can_recommend and state == State.SUBMITTED,
-            "can_decide": can_decide and state == State.RECOMMENDED,
-            "can_correct": can_decide
-            and current_decision is not None
-            and state in {State.ACCEPTED, State.NOT_ACCEPTED},
+            "actions": actions,
+            "decide": actions.get("accept"),
+            "return_option": actions.get("return") or actions.get("office_return"),
+            "correct": (
+                actions.get("correct_to_accepted") or actions.get("correct_to_not_accepted")
+            )
+            if current_decision is not None
+            else None,
+            "progress": selectors.progress(application),
+            "is_own": can_edit,
             "confirmable": confirmable,
             "failed": failed,
             "articles": [
@@ -408,7 +403,8 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "can_rate_group": can_edit
             and application.kind == Kind.ORGANIZATION
             and state in {State.SITE_REVIEW, State.EVALUATED},
-            "can_download_feedback": can_edit and state == State.EVALUATED,
+            # The feedback report is the applicant's for good once the evaluation is done.
+            "can_download_feedback": can_edit and state in selectors.FEEDBACK_STATES,
         },
     )
 
@@ -433,7 +429,6 @@ def _preview(application: Application) -> dict[str, Any]:
                 "finding": f,
                 "title": eligibility.RULES_BY_KEY[f.rule].title,
                 "label": EligibilityResult.Outcome(f.outcome).label,
-                "badge": BADGES.get(f.outcome, "text-bg-secondary"),
             }
             for f in findings
         ],
@@ -659,6 +654,22 @@ def return_application(request: HttpRequest, public_id: Any) -> HttpResponse:
         "退回理由不能超过2000字。",
         "已退回申报人修改。",
         lambda application, text: services.return_application(
+            actor=actor(request), application=application, reason=text
+        ),
+    )
+
+
+@login_required
+@require_POST
+def lapse(request: HttpRequest, public_id: Any) -> HttpResponse:
+    return _text_action(
+        request,
+        public_id,
+        forms.ReasonForm,
+        "reason",
+        "说明不能超过2000字。",
+        "已按逾期未受理办结，已通知申报人和推荐单位。",
+        lambda application, text: services.lapse_application(
             actor=actor(request), application=application, reason=text
         ),
     )

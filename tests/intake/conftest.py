@@ -4,6 +4,7 @@ complete forms for both kinds of applicant."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -47,6 +48,16 @@ def complete_form(kind: str = "organization", **overrides: Any) -> dict[str, Any
 @pytest.fixture
 def in_window(time_machine) -> None:  # type: ignore[no-untyped-def]
     time_machine.move_to(dt.datetime(2026, 3, 10, 10, 0, tzinfo=CST), tick=False)
+
+
+# A day inside 资格审查 (2026-05-06 to 05-29), where the Office decides (A16.1).
+QUALIFICATION_DAY = dt.datetime(2026, 5, 11, 10, 0, tzinfo=CST)
+
+
+@pytest.fixture
+def to_qualification(time_machine) -> Callable[[], None]:  # type: ignore[no-untyped-def]
+    """Move the clock into 资格审查, after the applications were prepared in the window."""
+    return lambda: time_machine.move_to(QUALIFICATION_DAY, tick=False)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,7 +22,9 @@ _call = api_call
 
 
 @pytest.mark.req("A2.1", "A15.2", "A15.3", "A16.1")
-def test_register_apply_recommend_accept(open_cycle: Cycle, personas: dict[str, User]) -> None:
+def test_register_apply_recommend_accept(
+    open_cycle: Cycle, personas: dict[str, User], to_qualification: Callable[[], None]
+) -> None:
     code = "91320682MA1APF00X"[:17]
     code += uscc.check_character(code)
     response = Client().post(
@@ -60,6 +63,12 @@ def test_register_apply_recommend_accept(open_cycle: Cycle, personas: dict[str, 
         == "recommended"
     )
     office = _client("p_office")
+    too_early = _call(office, "post", f"/applications/{app_id}/accept", {"reason": ""})
+    assert too_early.status_code == 400
+    assert too_early.json()["article"] == "A16.1"
+    assert "资格审查将于2026年5月6日开始" in too_early.json()["message"]
+    to_qualification()
+    office = _client("p_office")  # a token lasts hours, not the weeks the clock just moved
     refused = _call(
         office, "post", f"/applications/{app_id}/accept", {"reason": "", "confirmed": []}
     )

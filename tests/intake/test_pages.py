@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -434,8 +435,8 @@ def test_submit_from_the_form_and_see_the_report(draft: Application, applicant: 
     html = response.content.decode()
     assert "已提交申报（第1版），等待如城街道（如皋工业园区）审核推荐" in html
     assert "资格条件核查" in html
-    assert '<span class="badge text-bg-warning">需办公室核实</span>' in html
-    assert '<span class="badge text-bg-success">符合</span>' in html
+    assert '<span class="badge state-attention">需办公室核实</span>' in html
+    assert '<span class="badge state-success">符合</span>' in html
     assert "申报表各项已填写完整" in html
     # The form is frozen now: the edit page sends back to the application's page.
     assert client.get(_url("edit", draft))["Location"] == _url("detail", draft)
@@ -591,8 +592,9 @@ def test_returned_and_resubmitted_shows_what_changed(
 
 @pytest.mark.req("A16.1")
 def test_office_accepts_after_ticking_the_confirmations(
-    recommended: Application, personas: dict[str, User]
+    recommended: Application, personas: dict[str, User], to_qualification: Callable[[], None]
 ) -> None:
+    to_qualification()
     client = client_for(personas["office"])
     html = client.get(_url("detail", recommended)).content.decode()
     rules = re.findall(r'name="confirmed" value="([^"]+)"', html)
@@ -611,13 +613,14 @@ def test_office_accepts_after_ticking_the_confirmations(
     event = AuditEvent.objects.get(action="intake.application.accept")
     assert (event.after or {})["confirmed"] == sorted(rules)
     mine = client_for(personas["applicant"]).get(_url("detail", recommended)).content.decode()
-    assert '<span class="badge text-bg-success">受理</span>' in mine
+    assert '<span class="badge state-success">受理</span>' in mine
 
 
 @pytest.mark.req("A16.1")
 def test_refusal_cites_the_article_and_the_applicant_sees_it(
-    recommended: Application, personas: dict[str, User]
+    recommended: Application, personas: dict[str, User], to_qualification: Callable[[], None]
 ) -> None:
+    to_qualification()
     client = client_for(personas["office"])
     response = client.post(
         _url("decide", recommended), {"outcome": "not_accept", "articles": ["A16.1"]}, follow=True
@@ -647,7 +650,11 @@ def test_an_unknown_article_is_refused(recommended: Application, personas: dict[
 
 @pytest.mark.req("A16.1")
 def test_a_hard_failure_hides_acceptance_and_prechecks_the_article(
-    open_cycle: Cycle, org: Organization, applicant: User, personas: dict[str, User]
+    open_cycle: Cycle,
+    org: Organization,
+    applicant: User,
+    personas: dict[str, User],
+    to_qualification: Callable[[], None],
 ) -> None:
     application = services.start_application(actor=applicant, cycle=open_cycle, organization=org)
     services.save_draft(
@@ -663,13 +670,17 @@ def test_a_hard_failure_hides_acceptance_and_prechecks_the_article(
     services.recommend_application(
         actor=personas["recommender"], application=application, opinion="同意"
     )
+    to_qualification()
     html = client_for(personas["office"]).get(_url("detail", application)).content.decode()
     assert "资格条件核查有1项不符合，不能受理：第十三条第（二）项" in html
     assert 'name="outcome" value="accept"' not in html
     assert re.search(r'name="articles" value="A13.2" id="article-\d+" checked', html)
 
 
-def test_office_corrects_a_decision(recommended: Application, personas: dict[str, User]) -> None:
+def test_office_corrects_a_decision(
+    recommended: Application, personas: dict[str, User], to_qualification: Callable[[], None]
+) -> None:
+    to_qualification()
     office = personas["office"]
     rules = list(recommended.eligibility.filter(outcome="confirm").values_list("rule", flat=True))
     decision = services.decide_qualification(
@@ -914,8 +925,10 @@ def test_the_workbench_lists_what_waits_for_each_role(
     town = client_for(personas["recommender"]).get("/accounts/me/")
     assert [t[:2] for t in town.context["todos"]] == [("待审核推荐的申报", 0)]
     office = client_for(personas["office"]).get("/accounts/me/")
+    # Not recommended in time: nobody's to-do, the Office's 逾期未处理 (with the decision to take).
     assert [t[:2] for t in office.context["todos"]] == [
         ("待资格审查的申报", 0),
+        ("逾期未处理的申报", 1),
         ("待核查答复的异议", 0),
         ("待核查的违规案件", 0),
     ]

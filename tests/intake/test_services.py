@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -83,8 +84,8 @@ def test_nobody_applies_in_anothers_name(
 @pytest.mark.parametrize(
     ("moment", "word"),
     [
-        (dt.datetime(2026, 5, 1, 0, 5, tzinfo=CST), "已截止"),
-        (dt.datetime(2026, 3, 1, 23, 55, tzinfo=CST), "尚未开始"),
+        (dt.datetime(2026, 5, 1, 0, 5, tzinfo=CST), "已于2026年4月30日结束"),
+        (dt.datetime(2026, 3, 1, 23, 55, tzinfo=CST), "将于2026年3月2日开始"),
     ],
 )
 def test_submission_outside_the_window_is_refused_with_the_dates(
@@ -94,7 +95,7 @@ def test_submission_outside_the_window_is_refused_with_the_dates(
     with pytest.raises(ServiceError) as exc:
         services.submit_application(actor=personas["applicant"], application=draft)
     assert exc.value.article == "A15.2"
-    assert "2026年03月02日至2026年04月30日" in exc.value.message
+    assert "2026年3月2日至2026年4月30日" in exc.value.message
     assert word in exc.value.message
     draft.refresh_from_db()
     assert draft.state == State.DRAFT
@@ -201,7 +202,7 @@ def test_recommendation_after_the_deadline_is_refused(
 ) -> None:  # type: ignore[no-untyped-def]
     """Recommendations are due the day before 资格审查 starts (2026-05-05)."""
     time_machine.move_to(dt.datetime(2026, 5, 6, 9, 0, tzinfo=CST), tick=False)
-    with pytest.raises(ServiceError, match="2026年05月05日") as exc:
+    with pytest.raises(ServiceError, match="2026年5月5日") as exc:
         services.recommend_application(
             actor=personas["recommender"], application=submitted, opinion="同意"
         )
@@ -238,8 +239,9 @@ def test_return_needs_a_reason(submitted: Application, personas: dict[str, User]
 
 @pytest.mark.req("A16.1")
 def test_office_accepts_after_confirming_what_only_it_can_judge(
-    recommended: Application, personas: dict[str, User]
+    recommended: Application, personas: dict[str, User], to_qualification: Callable[[], None]
 ) -> None:
+    to_qualification()
     with pytest.raises(ServiceError, match="未确认") as exc:
         services.decide_qualification(
             actor=personas["office"], application=recommended, accept=True, reason=""
@@ -258,7 +260,10 @@ def test_office_accepts_after_confirming_what_only_it_can_judge(
 
 @pytest.mark.req("A16.1", "A12.5")
 def test_a_hard_failure_blocks_acceptance_and_refusal_cites_the_article(
-    open_cycle: Cycle, org: Organization, personas: dict[str, User]
+    open_cycle: Cycle,
+    org: Organization,
+    personas: dict[str, User],
+    to_qualification: Callable[[], None],
 ) -> None:
     Organization.objects.filter(pk=org.pk).update(environmental_rating="yellow")
     org.refresh_from_db()
@@ -270,6 +275,7 @@ def test_a_hard_failure_blocks_acceptance_and_refusal_cites_the_article(
     services.recommend_application(
         actor=personas["recommender"], application=application, opinion="同意推荐"
     )
+    to_qualification()
     with pytest.raises(ServiceError, match="不能受理") as exc:
         services.decide_qualification(
             actor=personas["office"],
@@ -295,14 +301,15 @@ def test_a_hard_failure_blocks_acceptance_and_refusal_cites_the_article(
     )
     assert application.state == State.NOT_ACCEPTED
     note = personas["applicant"].notifications.get(subject__startswith="不予受理")
-    assert "A12.5" in note.body
+    assert "第十二条第（五）项" in note.body  # cited as the Measures number themselves
     assert "黄色" in note.body
 
 
 @pytest.mark.req("A16.1")
 def test_a_decision_changes_only_by_an_audited_correction(
-    recommended: Application, personas: dict[str, User]
+    recommended: Application, personas: dict[str, User], to_qualification: Callable[[], None]
 ) -> None:
+    to_qualification()
     first = services.decide_qualification(
         actor=personas["office"],
         application=recommended,
@@ -342,7 +349,10 @@ def test_a_decision_changes_only_by_an_audited_correction(
     connection.vendor != "postgresql", reason="two concurrent clerks need a server database"
 )
 def test_two_clerks_deciding_at_once_one_wins(
-    personas: dict[str, User], open_cycle: Cycle, org: Organization
+    personas: dict[str, User],
+    open_cycle: Cycle,
+    org: Organization,
+    to_qualification: Callable[[], None],
 ) -> None:
     application = services.start_application(
         actor=personas["applicant"], cycle=open_cycle, organization=org
@@ -352,6 +362,7 @@ def test_two_clerks_deciding_at_once_one_wins(
     services.recommend_application(
         actor=personas["recommender"], application=application, opinion="同意"
     )
+    to_qualification()
     results: list[str] = []
     barrier = threading.Barrier(2)
 
@@ -500,7 +511,10 @@ def test_draft_errors_are_in_chinese(draft: Application, personas: dict[str, Use
 
 @pytest.mark.req("A16.1")
 def test_correction_cannot_turn_a_hard_failure_into_an_acceptance(
-    open_cycle: Cycle, org: Organization, personas: dict[str, User]
+    open_cycle: Cycle,
+    org: Organization,
+    personas: dict[str, User],
+    to_qualification: Callable[[], None],
 ) -> None:
     Organization.objects.filter(pk=org.pk).update(environmental_rating="red")
     org.refresh_from_db()
@@ -512,6 +526,7 @@ def test_correction_cannot_turn_a_hard_failure_into_an_acceptance(
     services.recommend_application(
         actor=personas["recommender"], application=application, opinion="同意"
     )
+    to_qualification()
     refusal = services.decide_qualification(
         actor=personas["office"],
         application=application,
@@ -531,8 +546,9 @@ def test_correction_cannot_turn_a_hard_failure_into_an_acceptance(
 
 
 def test_refusals_cite_only_articles_of_the_rules(
-    recommended: Application, personas: dict[str, User]
+    recommended: Application, personas: dict[str, User], to_qualification: Callable[[], None]
 ) -> None:
+    to_qualification()
     with pytest.raises(ServiceError, match=r"A99\.9"):
         services.decide_qualification(
             actor=personas["office"],
