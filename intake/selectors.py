@@ -15,7 +15,7 @@ from programs.models import Stage
 from programs.selectors import today
 
 from . import workflow
-from .models import Application, EligibilityResult, Kind, State, StateChange
+from .models import Application, EligibilityResult, Kind, State
 
 
 def applications_for(user: Any) -> QuerySet[Application]:
@@ -98,6 +98,15 @@ ACTION_STAGE: dict[str, Stage] = {
 
 
 @dataclass(frozen=True)
+class Event:
+    """One thing that happened to the application, in the workflow table's words."""
+
+    at: dt.datetime
+    action: str
+    label: str
+
+
+@dataclass(frozen=True)
 class ProgressStep:
     """One stage of the application's year: its dates, where the application is, what happened."""
 
@@ -105,19 +114,22 @@ class ProgressStep:
     starts_on: dt.date | None
     ends_on: dt.date | None
     status: str  # done | current | upcoming | skipped (the application stopped before it)
-    events: list[StateChange]
+    events: list[Event]
 
 
 @dataclass(frozen=True)
 class Progress:
     steps: list[ProgressStep]
-    after: list[StateChange]  # withdrawn, disqualified, revoked: outside the stages
+    after: list[Event]  # withdrawn, disqualified, revoked: outside the stages
 
 
 def progress(application: Application) -> Progress:
     """办件进度: each stage of article 11 with its dates, where the application stands and what
     happened in it (from the `StateChange` rows: two queries). Individuals skip 现场评审 (A10.3)."""
-    changes = list(application.state_changes.order_by("at", "pk"))
+    changes = [
+        Event(c.at, c.action, workflow.TABLE[c.action].label)
+        for c in application.state_changes.order_by("at", "pk")
+    ]
     dates = {Stage(s.stage): s for s in application.cycle.stages.all()}
     stages = [
         s

@@ -382,6 +382,7 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "decisions": decisions,
             "current_decision": current_decision,
             "actions": actions,
+            "refusals": workflow.refusals(actions),
             "decide": actions.get("accept"),
             "return_option": actions.get("return") or actions.get("office_return"),
             "correct": (

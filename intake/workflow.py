@@ -79,6 +79,7 @@ class Action:
     window_text: str  # the window in words, for docs/workflow.md
     notices: tuple[Notice, ...] = ()
     batch: bool = False  # moved by a stage's service for all applications at once: no button
+    quiet: bool = False  # a page mentions it only when allowed (closing as lapsed, say)
 
 
 def _day(day: dt.date) -> str:
@@ -334,6 +335,7 @@ ACTIONS: tuple[Action, ...] = (
                 "您的{year}年度市长质量奖申报未在办理期限内完成{step}，按逾期未受理办结。{reason}"),
          Notice(Party.UNIT, "逾期未受理：{name}的申报",
                 "{name}的申报未在办理期限内完成{step}，按逾期未受理办结。")),
+        quiet=True,
     ),
     # A26.1: the applicant names people who should not review it, before the review starts.
     Action(
@@ -472,6 +474,16 @@ def allowed_actions(
         reason = action.window(application, on)
         options[action.name] = Option(action, reason is None, reason or "")
     return options
+
+
+def refusals(options: dict[str, Option]) -> list[tuple[str, str]]:
+    """What a page says in place of the buttons it does not show: the refused actions grouped by
+    their reason ("受理、不予受理", "资格审查已于…结束"), quiet actions left out."""
+    grouped: dict[str, list[str]] = {}
+    for option in options.values():
+        if not option.allowed and not option.action.quiet:
+            grouped.setdefault(option.reason, []).append(option.action.label)
+    return [("、".join(labels), reason) for reason, labels in grouped.items()]
 
 
 def refusal(application: Application, name: str, user: Any, on: dt.date | None = None) -> str:

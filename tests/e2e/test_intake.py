@@ -90,6 +90,7 @@ def test_organization_applies_town_recommends_office_accepts(
     open_call: None,
     e2e_page: Page,
     screenshot: Callable[[Page, str], None],
+    time_machine: Any,
 ) -> None:
     page = e2e_page
     base = live_server.url
@@ -148,7 +149,7 @@ def test_organization_applies_town_recommends_office_accepts(
     expect(page.get_by_role("alert").filter(has_text="已提交申报（第1版）")).to_be_visible()
     assert any("确定提交" in d for d in dialogs)
     expect(page.get_by_role("heading", name=ORG_NAME)).to_be_visible()
-    expect(page.locator(".qa-state-submitted").first).to_have_text("已提交，待推荐")
+    expect(page.locator(".badge.state-attention").first).to_have_text("已提交，待推荐")
     report = page.locator("section").filter(has=page.get_by_role("heading", name="资格条件核查"))
     from intake.eligibility import RULES
 
@@ -171,7 +172,19 @@ def test_organization_applies_town_recommends_office_accepts(
     expect(page.locator(".qa-history")).to_contain_text("经审核，该企业符合申报条件，同意推荐。")
     sign_out(page)
 
-    # --- The Office reads the report, ticks each condition it has verified and accepts.
+    # --- Before 资格审查 the Office is told when it may decide, not shown buttons (A16.1).
+    sign_in(page, base, office_site["username"], office_site["password"])
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="资格审查").click()
+    page.get_by_role("link", name=ORG_NAME).click()
+    expect(page.locator(".qa-refused").filter(has_text="受理、不予受理")).to_contain_text(
+        "资格审查将于2026年5月6日开始"
+    )
+    expect(page.get_by_role("button", name="受理", exact=True)).to_have_count(0)
+    sign_out(page)
+
+    # --- In 资格审查 the Office reads the report, ticks each condition it has verified and
+    # accepts.
+    time_machine.move_to(dt.datetime(2026, 5, 8, 9, 0, tzinfo=CST))
     sign_in(page, base, office_site["username"], office_site["password"])
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="资格审查").click()
     expect(page.get_by_text("已推荐，待资格审查 1件")).to_be_visible()
@@ -186,7 +199,7 @@ def test_organization_applies_town_recommends_office_accepts(
     screenshot(page, "intake-office-decision")
     page.get_by_role("button", name="受理", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text="已受理。")).to_be_visible()
-    expect(page.locator(".qa-state-accepted").first).to_have_text("已受理")
+    expect(page.locator(".badge.state-progress").first).to_have_text("已受理")
     expect(page.locator('input[name="confirmed"]')).to_have_count(0)
     expect(page.get_by_role("button", name="更正为不予受理")).to_be_visible()
     screenshot(page, "intake-office-accepted")
@@ -209,6 +222,7 @@ def test_office_refuses_citing_the_article_and_the_applicant_sees_it(
     live_server: Any,
     e2e_page: Page,
     screenshot: Callable[[Page, str], None],
+    time_machine: Any,
 ) -> None:
     """An industrial firm rated yellow: the Office cannot accept it, refuses citing A12.5, and
     the firm reads the decision and the article."""
@@ -240,6 +254,7 @@ def test_office_refuses_citing_the_article_and_the_applicant_sees_it(
     services.recommend_application(
         actor=User.objects.get(username=TOWN_USERNAME), application=application, opinion="同意推荐"
     )
+    time_machine.move_to(dt.datetime(2026, 5, 8, 9, 0, tzinfo=CST))  # 资格审查
     page, base = e2e_page, live_server.url
     page.on("dialog", lambda dialog: dialog.accept())
     sign_in(page, base, office_site["username"], office_site["password"])

@@ -185,6 +185,10 @@ def test_pages_and_services_agree_on_every_day_state_and_role(
         assert outcome.article == option.action.article
     else:
         assert isinstance(outcome, PermissionDenied | StateConflict), (action, state, who, outcome)
+    if option is not None and not option.allowed and option.action.quiet:
+        assert all(
+            option.action.label not in labels for labels, _ in workflow.refusals({action: option})
+        )
 
 
 @pytest.mark.req("A15.3", "A16.1")

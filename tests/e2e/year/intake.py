@@ -161,7 +161,7 @@ def _submit(page: Page, a: Applicant, version: int = 1) -> None:
         page.get_by_role("alert").filter(has_text=f"已提交申报（第{version}版）")
     ).to_be_visible()
     expect(page.get_by_role("heading", name=a.name)).to_be_visible()
-    expect(page.locator(".qa-state-submitted").first).to_have_text("已提交，待推荐")
+    expect(page.locator(".badge.state-attention").first).to_have_text("已提交，待推荐")
 
 
 def _apply_as_organization(page: Page, year: Year, a: Applicant, *, shots: bool) -> None:
