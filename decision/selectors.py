@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -24,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from intake import standing
 from intake.models import AwardRecord, State
 from programs.models import Cycle
 from review.models import Evaluation
@@ -33,23 +33,17 @@ from .models import Approval, BonusEntry, Entry, Objection, Proposal
 # --- the ranking to draft from (A5.2, A19.1, A24.1) ---------------------------------------------
 
 
-def _earlier_award(year_ref: Any) -> Exists:
-    """A not revoked award of the same holder from another year (services.is_rewinner, A24.1),
-    as a subquery on an Application row."""
-    same_holder = Q(organization__isnull=False, organization=OuterRef("application__organization"))
-    same_holder |= Q(individual__isnull=False, individual=OuterRef("application__individual"))
-    return Exists(
-        AwardRecord.objects.filter(same_holder, revoked_on__isnull=True).exclude(year=year_ref)
-    )
-
-
 def ranked(cycle: Cycle) -> list[Evaluation]:
     """The cycle's evaluated applications with rank and final score, organizations first, each
-    marked `rewinner` as `services.is_rewinner` would (one query)."""
+    marked `rewinner` as `services.is_rewinner` would (A24.1, `standing.rewinner_exists`; one
+    query)."""
+    rewinner = standing.rewinner_exists(
+        organization=OuterRef("application__organization"), year=cycle.year
+    )
     return list(
         Evaluation.objects.filter(application__cycle=cycle, application__state=State.EVALUATED)
         .select_related("application__organization", "application__individual")
-        .annotate(rewinner=_earlier_award(cycle.year))
+        .annotate(rewinner=rewinner)
         .order_by("-application__kind", "rank", "application_id")
     )
 
@@ -124,14 +118,11 @@ def _sum(kind: str) -> Coalesce:
 
 def ledger() -> QuerySet[AwardRecord]:
     """Every award with what is due, paid and recovered (`services.ledger_balance` for all
-    awards at once), whether it was a re-winner's (the decision's own mark, A24.1) and its
-    entries, newest year first."""
+    awards at once), whether it was a re-winner's (the decision's own mark, else
+    `standing.rewinner_exists`; A24.1) or a repeat of an earlier award of its level (A21.1),
+    and its entries, newest year first."""
     mark = Entry.objects.filter(application=OuterRef("application")).values("rewinner")[:1]
-    earlier = AwardRecord.objects.filter(
-        Q(organization__isnull=False, organization=OuterRef("organization"))
-        | Q(individual__isnull=False, individual=OuterRef("individual")),
-        year__lt=OuterRef("year"),
-    )
+    holder = {"organization": OuterRef("organization"), "year": OuterRef("year")}
     return (
         AwardRecord.objects.select_related("organization", "individual")
         .annotate(
@@ -140,8 +131,11 @@ def ledger() -> QuerySet[AwardRecord]:
             recovered=_sum(BonusEntry.Kind.RECOVERY),
             rewinner=Coalesce(
                 Subquery(mark, output_field=BooleanField()),
-                Exists(earlier),
+                standing.rewinner_exists(**holder),
                 output_field=BooleanField(),
+            ),
+            repeated=standing.repeated_exists(
+                individual=OuterRef("individual"), level=OuterRef("level"), **holder
             ),
         )
         .prefetch_related(

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from audit.services import record
+from intake import standing
 from intake.models import Application, AwardRecord, Kind, State
 from intake.services import transition, transition_all
 from lib import files
@@ -113,18 +114,9 @@ def _locked(proposal: Proposal) -> Proposal:
 
 
 def is_rewinner(application: Application) -> bool:
-    """A24.1: the applicant already holds a (not revoked) Mayor's Quality Award or nomination
-    from an earlier year: it may win again, outside the quota and without a bonus."""
-    holder: dict[str, Any] = (
-        {"organization_id": application.organization_id}
-        if application.organization_id
-        else {"individual_id": application.individual_id}
-    )
-    return (
-        AwardRecord.objects.filter(revoked_on__isnull=True, **holder)
-        .exclude(year=application.cycle.year)
-        .exists()
-    )
+    """A24.1 (`intake.standing.is_rewinner`): the organization already holds a (not revoked)
+    市长质量奖 from an earlier year: it may win again, outside the quota and without a bonus."""
+    return standing.is_rewinner(application.kind, standing.earlier_levels(application))
 
 
 def quota_errors(policy: Policy, chosen: Sequence[tuple[Application, str, bool]]) -> list[str]:
@@ -476,16 +468,16 @@ def close_notice(*, actor: User, proposal: Proposal) -> Proposal:
 # --- the announcement, awards, certificates and bonuses (A20.2, A21.1, A22.1, A25.1) ----------
 
 
-def bonus_due(policy: Policy, application: Application, level: str, rewinner: bool) -> int:
-    """A21.1: first-time organization award 200,000 yuan, nomination 100,000, individuals 0;
-    re-winners nothing (A24.1). The amounts come from the policy."""
-    if rewinner:
-        return 0
-    if application.kind == Kind.INDIVIDUAL:
-        return policy.bonus_individual_award
-    if level == "award":
-        return policy.bonus_organization_award
-    return policy.bonus_organization_nomination
+def bonus_due(policy: Policy, application: Application, level: str) -> int:
+    """A21.1 and A24.1 as `intake.standing.bonus_due` reads them, from the holder's earlier
+    awards: the policy's amount for a first award of the level, nothing for a re-winner or a
+    repeated award."""
+    return standing.bonus_due(
+        policy,
+        kind=application.kind,
+        level=level,
+        earlier_levels=standing.earlier_levels(application),
+    )
 
 
 def announce(
@@ -533,7 +525,7 @@ def announce(
             Certificate.objects.create(
                 award=award, number=new_number(cycle.year), issued_on=announced_on
             )
-            amount = bonus_due(policy, a, entry.level, entry.rewinner)
+            amount = 0 if entry.rewinner else bonus_due(policy, a, entry.level)
             if amount:
                 BonusEntry.objects.create(
                     award=award,

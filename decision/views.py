@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.rules import is_supervisor
+from intake import standing
 from intake.models import AwardRecord, Kind
 from intake.rules import is_own_application
 from lib import excel
@@ -589,7 +590,7 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
 def _ledger_rows(bound: dict[int, forms.BonusForm] | None = None) -> list[dict[str, Any]]:
     rows = []
-    award: Any  # annotated with due, paid, recovered and rewinner (selectors.ledger)
+    award: Any  # annotated with due, paid, recovered, rewinner and repeated (selectors.ledger)
     for award in selectors.ledger():
         form = (bound or {}).get(award.pk) or forms.BonusForm(
             auto_id=f"id_{award.pk}_%s", initial={"on": today()}
@@ -598,12 +599,18 @@ def _ledger_rows(bound: dict[int, forms.BonusForm] | None = None) -> list[dict[s
             {
                 "award": award,
                 "entries": list(award.bonus_entries.all()),
+                "standing": _standing_note(award),
                 "outstanding": max(award.due - award.paid, 0),
                 "held": award.paid - award.recovered,
                 "form": form,
             }
         )
     return rows
+
+
+def _standing_note(award: Any) -> str:
+    """首次获奖, 再次获奖 (A24.1) or a repeated award of its level (A21.1: no bonus)."""
+    return standing.standing_note(award.level, rewinner=award.rewinner, first=not award.repeated)
 
 
 def _render_ledger(
@@ -685,7 +692,7 @@ LEDGER_HEADERS = [
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     """The ledger as Excel: one row per entry, then the totals per kind and what is still to pay."""
     awards: list[Any] = list(selectors.ledger().prefetch_related(None))
-    marks = {a.pk: a.rewinner for a in awards}
+    marks = {a.pk: _standing_note(a) for a in awards}
     rows: list[list[object]] = []
     totals = dict.fromkeys(BonusEntry.Kind.values, 0)
     for e in selectors.ledger_entries():
@@ -696,7 +703,7 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
                 award.year,
                 str(award.organization or award.individual),
                 award.get_level_display(),
-                "再次获奖" if marks.get(award.pk) else "首次获奖",
+                marks.get(award.pk, ""),
                 e.get_kind_display(),
                 e.amount,
                 e.on,

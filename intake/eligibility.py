@@ -6,9 +6,12 @@ evidence it used. A failure is hard: the Office cannot accept the application (A
 "Last 3 years" is the policy's look-back before the cycle's application date, which is the first
 day of its 申报推荐 stage.
 
-A24.1 (a winner re-applies only 3 full years after its award) and A29.1 (no application
-while a ban for fraud runs) read the applicant's standing: `AwardRecord` and `Ban` rows, passed
-in the context so the rules stay pure.
+A24.1 (a winner of the 市长质量奖 re-applies only 3 full years after its award) and A29.1 (no
+application while a ban for fraud runs) read the applicant's standing: `AwardRecord` and `Ban`
+rows, passed in the context so the rules stay pure; the dates are `standing`'s.
+
+Article 14's five conditions of an individual are its items （一） to （五）: each rule cites its
+own item (A14.1 to A14.5), which REQUIREMENTS.md lists together as A14.1.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from accounts.models import Individual, Organization
 from lib import uscc
 from programs.models import Cycle, Policy, Stage
 
+from . import standing
 from .schema import ApplicationForm, Declaration
 
 PASS, FAIL, CONFIRM = "pass", "fail", "confirm"
 ENV_ORDER = ["green", "blue", "yellow", "red", "black"]  # best to worst (A12.5)
 GRADE_ORDER = ["general", "larger", "major", "especially_major"]  # 一般 < 较大 < 重大 < 特别重大
 GRADE_LABEL = {"general": "一般", "larger": "较大", "major": "重大", "especially_major": "特别重大"}
+_LEVEL = {"award": "市长质量奖", "nomination": "市长质量奖提名奖"}
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -313,27 +318,41 @@ def _other_violations(ctx: Context) -> tuple[str, str, dict[str, Any]]:
 
 
 def _reapplication(ctx: Context) -> tuple[str, str, dict[str, Any]]:
+    """A24.1 as `standing` reads it: the wait, and what a later award would be worth."""
     gap = ctx.policy.reapply_gap_years
-    recent = [a for a in ctx.awards if years_before(ctx.reference, gap) < a.announced_on]
     evidence = {
         "awards": [
-            {"year": a.year, "level": a.level, "announced_on": a.announced_on} for a in ctx.awards
+            {
+                "year": a.year,
+                "level": a.level,
+                "announced_on": a.announced_on,
+                "reapply_from": standing.reapply_from(a, ctx.policy),
+            }
+            for a in ctx.awards
         ]
     }
-    if recent:
-        a = recent[0]
-        again = dt.date(
-            a.announced_on.year + gap, a.announced_on.month, min(a.announced_on.day, 28)
-        )
+    blocker = standing.reapply_blocker(ctx.awards, ctx.policy, ctx.reference)
+    if blocker is not None:
+        again = standing.reapply_from(blocker, ctx.policy)
         return (
             FAIL,
-            f"{a.year}年度获奖（{a.announced_on:%Y-%m-%d}公告）未满{gap}年，{again:%Y年%m月}后方可重新申报",
+            f"{blocker.year}年度获{_LEVEL[blocker.level]}（{blocker.announced_on:%Y-%m-%d}公告）"
+            f"未满{gap}年，{again:%Y年%m月%d日}起方可重新申报",
             evidence,
         )
-    if ctx.awards:
+    levels = [a.level for a in ctx.awards]
+    if standing.is_rewinner("organization", levels):
         return (
             PASS,
             f"获奖已满{gap}年，可重新申报；再次获奖不占用名额、不颁发奖金（第二十四条）",
+            evidence,
+        )
+    if levels:  # 提名奖 only: A24.1 speaks of the 市长质量奖, A21.1 pays each level once
+        wait = f"获提名奖已满{gap}年" if ctx.policy.nomination_waits else "获提名奖的组织无须等待"
+        return (
+            PASS,
+            f"{wait}，可以申报；获市长质量奖的按首次获奖颁发奖金，"
+            "再次获提名奖的不再颁发奖金（第二十一条）",
             evidence,
         )
     return PASS, "无市长质量奖获奖记录", evidence
@@ -426,7 +445,7 @@ RULES: tuple[Rule, ...] = (
     Rule("a14_1_years", "A14.1", "individual", "在本市从事质量工作5年以上", _work_years),
     Rule(
         "a14_2_innovation",
-        "A14.1",
+        "A14.2",
         "individual",
         "质量创新与改进贡献",
         lambda ctx: _declared(
@@ -435,19 +454,19 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "a14_3_culture",
-        "A14.1",
+        "A14.3",
         "individual",
         "群众性质量活动与质量文化",
         lambda ctx: _declared(ctx, "culture", "积极组织和参与群众性质量管理活动"),
     ),
     Rule(
         "a14_4_integrity",
-        "A14.1",
+        "A14.4",
         "individual",
         "无违法或严重违规不良记录",
         lambda ctx: _declared(ctx, "integrity", "恪守职业道德，无违法或严重违规不良记录"),
     ),
-    Rule("a14_5_employer", "A14.1", "individual", "所在组织近3年无重大事故", _employer_accidents),
+    Rule("a14_5_employer", "A14.5", "individual", "所在组织近3年无重大事故", _employer_accidents),
 )
 RULES_BY_KEY = {r.key: r for r in RULES}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lib.articles import cite_all
+from lib.articles import article_of, cite_all
 
 
 class ServiceError(Exception):
@@ -37,11 +37,12 @@ class ServiceError(Exception):
     @property
     def display(self) -> str:
         """The message as a page shows it: with the article it cites, when not already named,
-        as the Measures number it (第十二条第（五）项, not the requirement ID A12.5)."""
+        as the Measures number it (第十二条第（五）项, not the requirement ID A12.5). A message
+        that names the article itself (第八条第三项：…) is more precise than the ID: kept as is."""
         message = cite_all(self.message)
         if self.article and self.article not in self.message:
             article = cite_all(self.article)
-            if article not in message:
+            if article_of(article) not in message:
                 return f"{message}（《办法》{article}）"
         return message
 

@@ -55,7 +55,10 @@ class PolicyOut(Schema):
     lookback_years: int
     reapply_gap_years: int
     report_deadline_days: int
+    report_duty_years: int
     fraud_ban_years: int
+    credit_list_years: int
+    nomination_waits: bool
     min_environmental_rating: str
 
 

@@ -81,7 +81,15 @@ class Policy(models.Model):
     lookback_years = models.PositiveSmallIntegerField("近年考察期（年）", default=3)
     reapply_gap_years = models.PositiveSmallIntegerField("获奖后重新申报间隔（年）", default=3)
     report_deadline_days = models.PositiveSmallIntegerField("违规报告时限（日）", default=30)
+    # A23.1: a winner reports violations "获奖后3年内".
+    report_duty_years = models.PositiveSmallIntegerField("获奖后报告义务期（年）", default=3)
     fraud_ban_years = models.PositiveSmallIntegerField("弄虚作假禁止申报（年）", default=3)
+    # A29.1 names no period for the published credit entry; the 2021 practice publishes it as
+    # long as the ban runs (3 years).
+    credit_list_years = models.PositiveSmallIntegerField("信用管理公布期（年）", default=3)
+    # A24.1 makes winners of the 市长质量奖 wait; off (the Measures as written) a 提名奖 winner
+    # may apply the next year, on (a stricter local practice) it waits as long.
+    nomination_waits = models.BooleanField("提名奖获奖组织同样须满重新申报间隔", default=False)
     min_environmental_rating = models.CharField(
         "工业企业最低环保信用等级",
         max_length=8,

@@ -18,10 +18,11 @@ from accounts.models import Role, RoleAssignment, User
 from audit.services import record
 from decision.models import BonusEntry, Certificate
 from decision.services import ledger_balance
-from intake.eligibility import years_before
+from intake import standing
 from intake.models import Application, AwardRecord, Kind
 from intake.services import transition
-from intake.standing import record_ban
+from intake.standing import policy_for, record_ban
+from lib.articles import chinese_number, cite
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Announcement, Policy
 from programs.selectors import default_program, now, today
@@ -29,8 +30,6 @@ from programs.selectors import default_program, now, today
 from .models import Case, Sanction
 
 TEXT_LIMIT = 4000
-ARTICLE_NAMES = {"A23.2": "第二十三条", "A29.1": "第二十九条"}
-DUTY_YEARS = 3  # A23.1: the duty to report lasts 3 years after winning
 
 
 def _require(actor: User, perm: str = "supervision.manage") -> None:
@@ -53,26 +52,16 @@ def _raise(what: str, errors: dict[str, list[str]], article: str) -> None:
         raise ServiceError(f"{what}：{first}", fields=errors, article=article)
 
 
-def policy_for(award: AwardRecord) -> Policy:
-    """The policy the award was won under (the current one for awards from before the system)."""
-    if award.application is not None:
-        return award.application.cycle.policy
-    program = default_program()
-    policy = program.policies.order_by("-effective_on").first() if program else None
-    if policy is None:
-        raise StateConflict("没有适用的管理办法。")
-    return policy
-
-
 def report_due(confirmed_on: dt.date, policy: Policy) -> dt.date:
     """A23.1: the last day of the written report: the policy's 30 days after the confirmation
     date (calendar days; a report on that day is on time, the next day late)."""
     return confirmed_on + dt.timedelta(days=policy.report_deadline_days)
 
 
-def duty_ends(award: AwardRecord) -> dt.date:
-    """The last day of the winner's duty to report (3 years after the announcement)."""
-    return years_before(award.announced_on, -DUTY_YEARS) - dt.timedelta(days=1)
+def duty_ends(award: AwardRecord, policy: Policy | None = None) -> dt.date:
+    """The last day of the winner's duty to report (A23.1: the policy's 3 years after the
+    announcement; `standing.duty_ends`), under the policy the award was won under."""
+    return standing.duty_ends(award.announced_on, policy or policy_for(award))
 
 
 def holds(actor: User, award: AwardRecord) -> bool:
@@ -263,7 +252,7 @@ def revoke_award(
             kind=BonusEntry.Kind.RECOVERY,
             amount=owed,
             on=on,
-            note=f"撤销称号，追回奖金（《办法》{ARTICLE_NAMES.get(article, article)}）",
+            note=f"撤销称号，追回奖金（《办法》{cite(article)}）",
             recorded_by=actor,
             recorded_at=now(),
         )
@@ -351,11 +340,11 @@ def sanction_fraud(
                     starts_on=decided_on,
                     reason=reason,
                     decision_ref=decision_ref,
-                    years=policy.fraud_ban_years,
+                    policy=policy,
                 )
                 public_until = ban.ends_on
             elif kind == Sanction.Kind.CREDIT:
-                public_until = years_before(decided_on, -policy.fraud_ban_years)
+                public_until = standing.credit_list_ends(decided_on, policy)
             sanction, created = Sanction.objects.get_or_create(
                 application=application,
                 kind=kind,
@@ -400,11 +389,11 @@ def credit_list(on: dt.date | None = None) -> list[Sanction]:
 
 
 def winners_to_remind(on: dt.date | None = None) -> list[tuple[AwardRecord, list[User]]]:
-    """Every award still inside its 3-year duty to report, with the people who speak for the
-    winner (the organization's contacts, or the individual)."""
+    """Every award still inside its duty to report (A23.1, `duty_ends`), with the people who
+    speak for the winner (the organization's contacts, or the individual)."""
     day = on or today()
     awards = AwardRecord.objects.filter(revoked_on__isnull=True).select_related(
-        "organization", "individual__user"
+        "organization", "individual__user", "application__cycle__policy"
     )
     result = []
     for award in awards:
@@ -425,9 +414,11 @@ def winners_to_remind(on: dt.date | None = None) -> list[tuple[AwardRecord, list
 
 def reminder_text(award: AwardRecord, policy: Policy) -> tuple[str, str]:
     subject = "市长质量奖获奖者报告义务提醒"
+    years = chinese_number(policy.report_duty_years)
     body = (
         f"贵方获得{award.year}年度{award.get_level_display()}。依据《如皋市市长质量奖管理办法》"
-        f"第二十三条，获奖后三年内（至{duty_ends(award):%Y年%-m月%-d日}）如发生第十三条所列情形、"
+        f"第二十三条，获奖后{years}年内（至{duty_ends(award, policy):%Y年%-m月%-d日}）"
+        "如发生第十三条所列情形、"
         f"违法行为或其他重大违规，应当自确认之日起{policy.report_deadline_days}日内"
         "向委员会办公室书面报告；未报告的，委员会可以提请撤销称号。"
     )

@@ -5,7 +5,6 @@ may act and when, write the audit event and refuse with a `ServiceError`."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, RoleAssignment, User
-from intake.eligibility import reference_date, years_before
+from intake import standing
+from intake.eligibility import reference_date
 from intake.models import Application, AwardRecord, State
 from lib.access import actor, perm_required, refused_on_form
 from lib.errors import ServiceError
@@ -140,7 +140,7 @@ def _case_page(
             "can_manage": request.user.has_perm(MANAGE),
             "findings_form": findings or forms.FindingsForm(),
             "decide_form": decide or forms.DecideForm(initial={"decided_on": today()}),
-            "deadline_days": services.policy_for(award).report_deadline_days,
+            "deadline_days": standing.policy_for(award).report_deadline_days,
         },
         status=status,
     )
@@ -259,22 +259,26 @@ def sanctions(request: HttpRequest) -> HttpResponse:
 # --- the winner's own page (A23.1, A24.1) -------------------------------------------------------
 
 
-def _again_year(award: AwardRecord, gap: int) -> int:
-    """A24.1: the first cycle year whose application date falls when `gap` full years have
-    passed since the announcement (as `intake.eligibility` checks it: the announcement on or
-    before the application date minus `gap` years). The application date's day of the year is
-    the award's own cycle's; without one, 1 January."""
+def _again_year(award: AwardRecord, policy: Policy) -> int:
+    """A24.1: the first cycle year in which the winner may apply again (`standing.reapply_year`).
+    A later cycle's application date is taken to fall on the same day of the year as the award's
+    own cycle's; without one, 1 January."""
     month_day = (1, 1)
     if award.application is not None:
         try:
             start = reference_date(award.application.cycle)
-            month_day = (start.month, min(start.day, 28))
+            month_day = (start.month, start.day)
         except ValueError:
             pass
-    year = award.announced_on.year + gap
-    while years_before(dt.date(year, *month_day), gap) < award.announced_on:
-        year += 1
-    return year
+    return standing.reapply_year(award, policy, month_day)
+
+
+def _again_note(award: AwardRecord) -> str:
+    """What winning again would be worth (`standing.bonus_due`): after the 市长质量奖 nothing and
+    no quota place (A24.1); after a 提名奖, a first 市长质量奖 pays its bonus (A21.1)."""
+    if standing.is_rewinner("organization", [award.level]):
+        return "再次获奖不占名额、不发奖金（《办法》第二十四条）"
+    return "获市长质量奖的按首次获奖颁发奖金，再次获提名奖的不再颁发奖金（《办法》第二十一条）"
 
 
 def _my_awards(request: HttpRequest) -> list[AwardRecord]:
@@ -342,8 +346,8 @@ def my_award(request: HttpRequest) -> HttpResponse:
     day = today()
     rows = []
     for award in awards:
-        policy: Policy = services.policy_for(award)
-        ends = services.duty_ends(award)
+        policy: Policy = standing.policy_for(award)
+        ends = standing.duty_ends(award.announced_on, policy)
         rows.append(
             {
                 "award": award,
@@ -352,7 +356,9 @@ def my_award(request: HttpRequest) -> HttpResponse:
                 "on_duty": award.revoked_on is None and award.announced_on <= day <= ends,
                 "deadline_days": policy.report_deadline_days,
                 "reports": by_award.get(award.pk, []),
-                "again": _again_year(award, policy.reapply_gap_years),
+                "duty_years": policy.report_duty_years,
+                "again": _again_year(award, policy),
+                "again_note": _again_note(award),
                 "form": posted_form
                 if award.pk == posted_for and posted_form is not None
                 else forms.ReportForm(),

@@ -70,10 +70,10 @@ def test_a_rewinner_is_outside_the_quota_and_gets_no_bonus(decided: Decided) -> 
     marked = {e.application_id: e.rewinner for e in proposal.entries.all()}
     assert marked == {o[0].pk: False, o[1].pk: False, o[2].pk: True}
     policy = decided.cycle.policy
-    assert services.bonus_due(policy, o[2], "award", True) == 0
-    assert services.bonus_due(policy, o[0], "award", False) == 200000
-    assert services.bonus_due(policy, o[1], "nomination", False) == 100000
-    assert services.bonus_due(policy, decided.individuals[0], "award", False) == 0
+    assert services.bonus_due(policy, o[2], "award") == 0
+    assert services.bonus_due(policy, o[0], "award") == 200000
+    assert services.bonus_due(policy, o[1], "nomination") == 100000
+    assert services.bonus_due(policy, decided.individuals[0], "award") == 0
 
 
 @pytest.mark.req("A19.1", "A6.1")

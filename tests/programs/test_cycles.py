@@ -37,7 +37,10 @@ def test_policy_2021_holds_every_number_of_the_measures(policy: Policy) -> None:
         "lookback_years": 3,
         "reapply_gap_years": 3,
         "report_deadline_days": 30,
+        "report_duty_years": 3,
         "fraud_ban_years": 3,
+        "credit_list_years": 3,
+        "nomination_waits": False,
         "min_environmental_rating": "blue",
     }
     assert {k: getattr(policy, k) for k in numbers} == numbers

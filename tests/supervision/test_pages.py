@@ -331,7 +331,7 @@ def test_sanctions_through_the_page_and_the_public_credit_list(
     assert Sanction.objects.filter(application=application).count() == 3
     assert "纳入信用管理并公开" in html
     assert "第二十九条" in html
-    assert "2030-04-01" in html  # public until: three years (A29.1)
+    assert "2030-03-31" in html  # public for three years, to the ban's last day (A29.1)
     application.refresh_from_db()
     assert application.state == State.REVOKED
     public = client_for(None).get(reverse("supervision:credit_list"))
@@ -339,7 +339,7 @@ def test_sanctions_through_the_page_and_the_public_credit_list(
     assert public.status_code == 200
     assert application.applicant_name in text
     assert "申报材料中的检测报告系伪造" in text
-    assert "2030-04-01" in text
+    assert "2030-03-31" in text
     organization = application.organization
     assert organization is not None
     assert organization.uscc not in text  # nothing personal or identifying beyond the name

@@ -173,7 +173,10 @@ def test_fraud_sanctions_cite_the_article_and_ban_for_three_years(
     award.refresh_from_db()
     assert award.revoked_on == dt.date(2027, 4, 1)
     assert [s.application for s in services.credit_list()] == [application]
-    assert services.credit_list(dt.date(2030, 4, 2)) == []
+    credit = Sanction.objects.get(application=application, kind="credit")
+    assert credit.public_until == dt.date(2030, 3, 31)  # standing.credit_list_ends: 3 years
+    assert services.credit_list(dt.date(2030, 3, 31)) == [credit]
+    assert services.credit_list(dt.date(2030, 4, 1)) == []
     with pytest.raises(StateConflict, match="已记录过"):
         services.sanction_fraud(
             actor=decided.office,
