@@ -672,3 +672,49 @@ def _unit_reviewers(applications: Iterable[Application]) -> dict[int, list[User]
     for row in rows:
         result.setdefault(row.recommending_unit_id, []).append(row.user)  # type: ignore[arg-type]
     return result
+
+
+# --- documentation ---------------------------------------------------------------------------
+
+_WHO = {
+    Role.APPLICANT: "申报人",
+    Role.RECOMMENDER: "推荐单位审核人",
+    Role.OFFICE: "委员会办公室",
+}
+
+
+def markdown() -> str:
+    """The table and the notification matrix as docs/workflow.md shows them (generated: a test
+    holds the document equal to this)."""
+
+    def states(values: Iterable[State]) -> str:
+        return "、".join(State(v).label for v in sorted(values, key=list(State).index))
+
+    lines = [
+        "| 操作 | 从 | 到 | 谁 | 何时 | 条款 | 通知 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for a in ACTIONS:
+        told = "、".join(PARTY_LABELS[n.party] for n in a.notices) or "—"
+        lines.append(
+            f"| {a.label} (`{a.name}`{'，批量' if a.batch else ''}) | {states(a.sources)} "
+            f"| {State(a.target).label if a.target else '（不变）'} | {_WHO[a.role]} "
+            f"| {a.window_text} | {a.article} | {told} |"
+        )
+    lines += ["", "| 通知对象 | 操作与消息标题 |", "|---|---|"]
+    for party in Party:
+        rows = [
+            f"{a.label}：“{n.subject.format_map(_Sample())}”"
+            for a in ACTIONS
+            for n in a.notices
+            if n.party == party
+        ]
+        lines.append(f"| {PARTY_LABELS[party]} | {'；'.join(rows)} |")
+    return "\n".join(lines) + "\n"
+
+
+class _Sample(dict[str, str]):
+    """Placeholders as the document shows them: {name} -> 〈申报人〉."""
+
+    def __missing__(self, key: str) -> str:
+        return {"name": "〈申报人〉", "year": "〈年度〉"}.get(key, f"〈{key}〉")
