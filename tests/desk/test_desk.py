@@ -54,7 +54,7 @@ def test_the_workbench_gathers_each_stages_todos_and_the_header_the_winners_page
         for name in DASHBOARD_QUERIES
     }
     assert labels == {
-        "office": ["待资格审查的申报", "待核查答复的异议", "待核查的违规案件"],
+        "office": ["待资格审查的申报", "逾期未处理的申报", "待核查答复的异议", "待核查的违规案件"],
         "applicant": ["待完善或退回修改的申报"],
         "expert": ["待确认无利害关系的评审任务", "待提交的评分表", "待确认的专家组共识"],
         "town": ["待审核推荐的申报"],
@@ -62,8 +62,8 @@ def test_the_workbench_gathers_each_stages_todos_and_the_header_the_winners_page
     office = client_for(User.objects.get(username="office"))
     page = office.get(reverse("accounts:dashboard"))
     assert page.request["PATH_INFO"] == "/accounts/me/"
-    assert ("待资格审查的申报", 4, "/applications/?state=recommended") in page.context["todos"]
-    assert "待资格审查的申报" in page.content.decode()
+    assert ("待核查的违规案件", 1, "/supervision/cases/?state=open") in page.context["todos"]
+    assert "待核查的违规案件" in page.content.decode()
 
     # The 2025 winners' contacts see 我的获奖 (A23.1); an applicant without an award does not.
     winner = client_for(User.objects.get(username="org2025_1"))
