@@ -102,6 +102,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "intake:recommend": SIGNED_IN_POST,
     "intake:return": SIGNED_IN_POST,
     "intake:decide": SIGNED_IN_POST,
+    "intake:lapse": SIGNED_IN_POST,
     "intake:correct": SIGNED_IN_POST,
     "experts:pool": OFFICE_PAGE,
     "experts:add": OFFICE_PAGE,

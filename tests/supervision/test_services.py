@@ -245,7 +245,7 @@ def test_winners_are_reminded_of_their_duty_for_three_years(
     # Four winners on 2027-03-01; the organizations of this fixture have no contact accounts.
     assert len(services.winners_to_remind(dt.date(2027, 3, 1))) == 4
     assert services.send_reminders(dt.date(2027, 3, 1)) == 1
-    notice = Notification.objects.get(user=person.user)
+    notice = Notification.objects.get(user=person.user, subject="市长质量奖获奖者报告义务提醒")
     assert "第二十三条" in notice.body
     assert "2029年12月9日" in notice.body  # the duty's last day
     assert services.winners_to_remind(dt.date(2029, 12, 9)) != []

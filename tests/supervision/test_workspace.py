@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -28,10 +29,10 @@ from review.models import Evaluation
 from supervision import services
 from supervision.models import Note
 from tests.conftest import client_for
-from tests.intake.conftest import CST, complete_form
+from tests.intake.conftest import CST, complete_form, to_qualification
 from tests.review.conftest import World, org, person, through_evaluation, world
 
-__all__ = ["org", "person", "world"]
+__all__ = ["org", "person", "to_qualification", "world"]
 
 SITE = "site_review"
 
@@ -152,7 +153,10 @@ def test_the_overview_query_count_does_not_grow_with_cycles(
 
 @pytest.mark.req("A27.1", "A16.1")
 def test_the_cycle_page_shows_recommendations_and_refusals_with_reasons(
-    open_cycle: Cycle, org: Organization, personas: dict[str, User]
+    open_cycle: Cycle,
+    org: Organization,
+    personas: dict[str, User],
+    to_qualification: Callable[[], None],
 ) -> None:
     applicant = personas["applicant"]
     application = intake.start_application(actor=applicant, cycle=open_cycle, organization=org)
@@ -161,6 +165,7 @@ def test_the_cycle_page_shows_recommendations_and_refusals_with_reasons(
     intake.recommend_application(
         actor=personas["recommender"], application=application, opinion="同意推荐，材料属实。"
     )
+    to_qualification()
     intake.decide_qualification(
         actor=personas["office"],
         application=application,
