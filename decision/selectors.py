@@ -1,6 +1,7 @@
 """Reads for the Office's decision pages: the ranking to draft from, the year's list with all it
-went through, and the bonus ledger. Each is a fixed number of queries however many rows there
-are (STYLE.md: no N+1); the actions are in `decision/services.py`."""
+went through, the bonus ledger, and the objects the pages act on (`decision/views/` queries no
+model itself). Each is a fixed number of queries however many rows there are (STYLE.md: no
+N+1); the actions are in `decision/services.py`."""
 
 from __future__ import annotations
 
@@ -28,7 +29,15 @@ from intake.models import AwardRecord, State
 from programs.models import Cycle
 from review.models import Evaluation
 
-from .models import Approval, BonusEntry, Entry, Objection, Proposal
+from .models import (
+    Approval,
+    ApprovalAttachment,
+    BonusEntry,
+    Certificate,
+    Entry,
+    Objection,
+    Proposal,
+)
 
 # --- the ranking to draft from (A5.2, A19.1, A24.1) ---------------------------------------------
 
@@ -153,6 +162,45 @@ def ledger_entries() -> QuerySet[BonusEntry]:
     return BonusEntry.objects.select_related(
         "award__organization", "award__individual", "recorded_by"
     ).order_by("-award__year", "award_id", "on", "pk")
+
+
+# --- what the pages act on ---------------------------------------------------------------------
+
+
+def cycle(pk: int) -> Cycle | None:
+    """A cycle with its policy (quotas, score lines, notice length) and program."""
+    return Cycle.objects.select_related("policy", "program").filter(pk=pk).first()
+
+
+def proposal(cycle: Cycle) -> Proposal | None:
+    """The cycle's list, if drafted."""
+    return Proposal.objects.select_related("cycle__policy").filter(cycle=cycle).first()
+
+
+def levels(proposal: Proposal | None) -> dict[int, str]:
+    """The level the draft gives each application (by id)."""
+    if proposal is None:
+        return {}
+    return dict(proposal.entries.values_list("application_id", "level"))
+
+
+def approval_attachment(pk: int) -> ApprovalAttachment | None:
+    return ApprovalAttachment.objects.filter(pk=pk).first()
+
+
+def certificate(number: str) -> Certificate | None:
+    """A certificate by its printed number, with its award, holder and program."""
+    return (
+        Certificate.objects.select_related(
+            "award__organization", "award__individual", "award__application__cycle__program"
+        )
+        .filter(number=number)
+        .first()
+    )
+
+
+def award(pk: int) -> AwardRecord | None:
+    return AwardRecord.objects.select_related("organization", "individual").filter(pk=pk).first()
 
 
 # --- the workbench ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from . import public, views
 
 app_name = "decision"
 urlpatterns = [
-    # The Office (review/office-like pages; decision/views.py).
+    # The Office (decision/views/).
     path("decision/", views.board, name="board"),
     path("decision/cycles/<int:cycle_id>/proposal/", views.proposal, name="proposal"),
     path("decision/cycles/<int:cycle_id>/approval/", views.approval, name="approval"),

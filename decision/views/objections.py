@@ -1,0 +1,128 @@
+"""One objection to the list in full (A20.2): its evidence, the Office's conclusion and its
+reply, mailed when the objector left an address. The Office and the supervisors read it; the
+Office decides."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from decision import forms, selectors, services
+from decision.models import Objection
+from lib.access import actor, perm_required, refused_on_form
+from lib.errors import ServiceError
+from lib.http import file_response
+
+from .common import MANAGE, VIEW, board_url, may_oversee
+
+logger = logging.getLogger(__name__)
+
+
+def _is_email(contact: str) -> bool:
+    try:
+        validate_email(contact.strip())
+    except ValidationError:
+        return False
+    return True
+
+
+def _reply_mail(objection: Objection) -> str:
+    """E-mail the Office's reply when the objector left an address: "sent", "failed" (logged;
+    the decision stands) or "none" (no address: the Office replies another way)."""
+    address = objection.contact.strip()
+    if not _is_email(address):
+        return "none"
+    year = objection.proposal.cycle.year
+    subject = f"关于您对{year}年度市长质量奖拟奖名单所提异议的答复（回执号{objection.receipt}）"
+    body = (
+        f"{objection.name}：\n\n您于{objection.filed_at:%Y年%-m月%-d日}提出的异议"
+        f"（回执号{objection.receipt}）已核查完毕。\n\n"
+        f"核查结论：{objection.get_outcome_display()}\n\n答复：\n{objection.reply}\n\n"
+        "质量发展委员会办公室"
+    )
+    try:
+        send_mail(subject, body, None, [address])
+    except Exception:  # a mail server that is down must not undo the recorded decision
+        logger.exception("reply to objection %s failed", objection.receipt)
+        return "failed"
+    return "sent"
+
+
+def _objection(request: HttpRequest, receipt: str) -> Objection:
+    if not may_oversee(request.user):
+        raise PermissionDenied
+    found = selectors.objection(receipt)
+    if found is None:
+        raise Http404
+    return found
+
+
+@perm_required(VIEW)
+def objection(request: HttpRequest, receipt: str) -> HttpResponse:
+    """One objection in full, its evidence, and the Office's conclusion and reply (A20.2). The
+    Office and the supervisors read it; the Office decides."""
+    found = _objection(request, receipt)
+    can_manage = request.user.has_perm(MANAGE)
+    form: forms.DecisionForm | None = None
+    if found.outcome == Objection.Outcome.OPEN and can_manage:
+        form = forms.DecisionForm()
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if found.outcome != Objection.Outcome.OPEN:  # a second tab, a double click
+            messages.error(request, "该异议已有核查结论（可能已被他人处理），未作改动。")
+            return redirect("decision:objection", receipt=found.receipt)
+        form = forms.DecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                decided = services.decide_objection(
+                    actor=actor(request),
+                    objection=found,
+                    outcome=data["outcome"],
+                    findings=data["findings"],
+                    reply=data["reply"],
+                    withdraw=data["withdraw"],
+                )
+            except ServiceError as exc:
+                refused_on_form(form, exc)
+            else:
+                text = f"已记录异议{decided.receipt}的核查结论：{decided.get_outcome_display()}。"
+                sent = _reply_mail(decided)
+                if sent == "sent":
+                    text += f"答复已发送至{decided.contact}。"
+                elif sent == "failed":
+                    text += f"答复邮件发送失败，请另行答复异议人（{decided.contact}）。"
+                else:
+                    text += f"异议人未留电子邮箱，请按其联系方式（{decided.contact}）答复。"
+                messages.success(request, text)
+                return redirect(board_url(decided.proposal.cycle_id, "objections"))
+    return render(
+        request,
+        "decision/objection.html",
+        {
+            "objection": found,
+            "form": form,
+            "can_manage": can_manage,
+            "contact_is_email": _is_email(found.contact),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@perm_required(VIEW)
+def evidence(request: HttpRequest, receipt: str, evidence_id: int) -> HttpResponse:
+    """An objection's evidence file, for the Office and the supervisors."""
+    found = _objection(request, receipt)
+    item = next((e for e in found.evidence.all() if e.pk == evidence_id), None)
+    if item is None:
+        raise Http404
+    with item.file.open("rb") as handle:
+        data = handle.read()
+    return file_response(data, item.original_name, item.content_type)
