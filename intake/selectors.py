@@ -9,13 +9,22 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Role
+from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.selectors import scopes_of
-from programs.models import Stage
+from programs.models import Cycle, Stage
 from programs.selectors import today
 
 from . import workflow
-from .models import Application, EligibilityResult, Kind, State
+from .models import (
+    Application,
+    ApplicationVersion,
+    Attachment,
+    EligibilityResult,
+    Kind,
+    QualificationDecision,
+    Recommendation,
+    State,
+)
 
 
 def applications_for(user: Any) -> QuerySet[Application]:
@@ -204,3 +213,101 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
         if counts["overdue"]:
             items.append(("逾期未处理的申报", counts["overdue"], "/applications/?state=overdue"))
     return items
+
+
+# --- the pages' reads (intake.views asks these; the views query no model) --------------------
+
+
+def filter_choices(visible: QuerySet[Application]) -> tuple[list[int], list[tuple[int, str]]]:
+    """The years (newest first) and recommending units of the applications a user sees: the
+    list's filter options (two queries)."""
+    years = sorted(
+        set(Cycle.objects.filter(applications__in=visible).values_list("year", flat=True)),
+        reverse=True,
+    )
+    units = list(
+        RecommendingUnit.objects.filter(applications__in=visible)
+        .distinct()
+        .order_by("kind", "name")
+        .values_list("pk", "name")
+    )
+    return years, units
+
+
+def start_options(user: Any, cycle: Cycle) -> list[dict[str, Any]]:
+    """Whom `user` may start an application for in `cycle` (their organizations, themselves as
+    an individual), each with the application it already has there, if any."""
+    scopes = scopes_of(user)
+    organizations = list(
+        Organization.objects.filter(pk__in=scopes.get(Role.APPLICANT, ())).order_by("name")
+    )
+    person = own_individual(user)
+    mine = Q(organization__in=organizations)
+    if person is not None:
+        mine |= Q(individual=person)
+    existing = {
+        (a.organization_id, a.individual_id): a
+        for a in Application.objects.filter(mine, cycle=cycle)
+    }
+    options: list[dict[str, Any]] = [
+        {
+            "as": f"organization:{o.public_id}",
+            "name": o.name,
+            "existing": existing.get((o.pk, None)),
+        }
+        for o in organizations
+    ]
+    if person is not None or Role.INDIVIDUAL in scopes:
+        options.append(
+            {
+                "as": "individual",
+                "name": person.name if person else "个人",
+                "existing": existing.get((None, person.pk)) if person else None,
+            }
+        )
+    return options
+
+
+def own_organization(user: Any, public_id: Any) -> Organization | None:
+    """One of the organizations `user` speaks for, by its public id."""
+    return Organization.objects.filter(
+        pk__in=scopes_of(user).get(Role.APPLICANT, ()), public_id=public_id
+    ).first()
+
+
+def own_individual(user: Any) -> Individual | None:
+    return Individual.objects.filter(user=user.pk).first()
+
+
+def versions_of(application: Application) -> list[ApplicationVersion]:
+    """Every submitted version, oldest first, with who submitted it."""
+    return list(application.versions.select_related("submitted_by"))
+
+
+def decisions_of(
+    application: Application,
+) -> tuple[list[QualificationDecision], QualificationDecision | None]:
+    """The Office's decisions in order, and the one in force: the latest 受理 / 不予受理 not
+    corrected (退回补正 is not a decision on qualification)."""
+    decisions = list(
+        application.decisions.select_related("decided_by", "corrects").order_by("decided_at")
+    )
+    corrected = {d.corrects_id for d in decisions if d.corrects_id}
+    current = next(
+        (
+            d
+            for d in reversed(decisions)
+            if d.pk not in corrected and d.outcome != QualificationDecision.Outcome.RETURNED
+        ),
+        None,
+    )
+    return decisions, current
+
+
+def recommendations_of(application: Application) -> list[Recommendation]:
+    return list(application.recommendations.select_related("unit", "reviewer"))
+
+
+def draft_attachments(application: Application) -> list[Attachment]:
+    """The files in the working draft (removed ones stay stored for the versions naming them)."""
+    return list(application.attachments.filter(removed_at__isnull=True))

@@ -10,10 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from experts import forms, selectors, services
+from intake import workflow
 from intake.selectors import get_application_for_user
 from lib.access import actor, refused_on_form
 from lib.errors import ServiceError
-from programs.selectors import today
 
 
 @login_required
@@ -39,6 +39,8 @@ def recusal(request: HttpRequest, public_id: Any) -> HttpResponse:
             )
             return redirect("experts:recusal", public_id=application.public_id)
     stage = selectors.material_review(application.cycle)
+    # Whether a request may be made now is the workflow table's answer, as on the service.
+    option = workflow.allowed_actions(application, request.user).get("request_recusal")
     return render(
         request,
         "experts/recusal.html",
@@ -47,7 +49,8 @@ def recusal(request: HttpRequest, public_id: Any) -> HttpResponse:
             "form": form,
             "requests": selectors.recusals_of(application),
             "closes_on": stage.starts_on if stage else None,
-            "is_open": stage is None or today() < stage.starts_on,
+            "is_open": option is not None and option.allowed,
+            "closed_reason": option.reason if option else "该申报当前的状态不能申请专家回避。",
         },
         status=400 if form.errors else 200,
     )

@@ -1,0 +1,173 @@
+"""The application list, its Excel export, and starting an application."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.selectors import scopes_of
+from intake import documents, forms, selectors, services, workflow
+from intake.models import (
+    State,
+)
+from lib.access import actor, refused
+from lib.errors import ServiceError
+from lib.http import file_response
+from programs.selectors import current_cycle, default_program, today
+
+from .common import PAGE_SIZE, _application, _to_edit
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def _list_title(roles: frozenset[Role]) -> str:
+    if Role.OFFICE in roles:
+        return "资格审查"
+    if Role.RECOMMENDER in roles:
+        return "推荐审核"
+    if roles & {Role.APPLICANT, Role.INDIVIDUAL}:
+        return "我的申报"
+    return "申报"
+
+
+def _filtered(rows: Any, filters: forms.ListFilterForm) -> Any:
+    if filters.is_valid():
+        wanted = filters.cleaned_data
+        if wanted["year"]:
+            rows = rows.filter(cycle__year=wanted["year"])
+        if wanted["state"] == forms.OVERDUE:
+            rows = rows.filter(workflow.overdue_q(today()))
+        elif wanted["state"]:
+            rows = rows.filter(state=wanted["state"])
+        if wanted["unit"]:
+            rows = rows.filter(recommending_unit_id=wanted["unit"])
+        if wanted["kind"]:
+            rows = rows.filter(kind=wanted["kind"])
+    return rows
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The list as Excel, with the list's filters (no 身份证 numbers)."""
+    visible = selectors.applications_for(request.user)
+    years, units = selectors.filter_choices(visible)
+    filters = forms.ListFilterForm(request.GET or None, years=years, units=units)
+    data = documents.applications_xlsx(_filtered(visible, filters).order_by("cycle__year", "pk"))
+    return file_response(data, "市长质量奖申报汇总.xlsx", documents.XLSX)
+
+
+@login_required
+def form_docx(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The latest submitted 申报表 as Word, for the archive."""
+    application = _application(request, public_id)
+    version = application.versions.filter(number=application.version).first()
+    if version is None:
+        raise Http404
+    name = (
+        f"{application.applicant_name}-{application.cycle.year}年度申报表-第{version.number}版.docx"
+    )
+    return file_response(documents.application_form_docx(version), name, documents.DOCX)
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    """What the user may see, their own work first: 待推荐 for a town, 待审查 for the Office."""
+    scopes = scopes_of(request.user)
+    roles = frozenset(scopes)
+    visible = selectors.applications_for(request.user)
+    years, units = selectors.filter_choices(visible)
+    filters = forms.ListFilterForm(request.GET or None, years=years, units=units)
+    rows = _filtered(visible, filters)
+    todo = (
+        State.RECOMMENDED
+        if Role.OFFICE in roles
+        else State.SUBMITTED
+        if Role.RECOMMENDER in roles
+        else None
+    )
+    pending = 0
+    if todo is not None:
+        # Work still to do: past its deadline an application is listed under 逾期未处理.
+        due = Q(state=todo) & ~workflow.overdue_q(today())
+        pending = visible.filter(due).count()
+        rows = rows.order_by(
+            Case(When(due, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            "-submitted_at",
+            "-created_at",
+        )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "intake/list.html",
+        {
+            "title": _list_title(roles),
+            "page": page,
+            "filters": filters,
+            "todo": State(todo).label if todo else "",
+            "todo_state": todo or "",
+            "pending": pending,
+            "query": query.urlencode(),
+            "start": _start_choices(request, scopes),
+            "show_unit": bool(roles & {Role.OFFICE, Role.SUPERVISOR, Role.RECOMMENDER}),
+        },
+    )
+
+
+def _start_choices(request: HttpRequest, scopes: dict[Role, frozenset[Any]]) -> dict[str, Any]:
+    """Whom the user may start an application for in the current cycle, and what exists."""
+    if not (set(scopes) & {Role.APPLICANT, Role.INDIVIDUAL}):
+        return {}
+    program = default_program()
+    cycle = current_cycle(program) if program else None
+    if cycle is None:
+        return {"cycle": None}
+    options = selectors.start_options(request.user, cycle)
+    return {"cycle": cycle, "options": options}
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    """Open a draft in the current published cycle, for one of the user's organizations or for
+    the user as an individual applicant."""
+    program = default_program()
+    cycle = current_cycle(program) if program else None
+    if cycle is None:
+        messages.error(request, "本年度申报通知尚未发布，暂不接受申报。")
+        return redirect("intake:list")
+    chosen = request.POST.get("as", "")
+    organization = person = None
+    if chosen.startswith("organization:") and (wanted := _uuid(chosen.partition(":")[2])):
+        organization = selectors.own_organization(request.user, wanted)
+    elif chosen == "individual":
+        person = selectors.own_individual(request.user)
+        if person is None:
+            messages.error(request, "您尚未登记个人申报信息，请先完成个人注册。")
+            return redirect("intake:list")
+    try:
+        application = services.start_application(
+            actor=actor(request), cycle=cycle, organization=organization, individual=person
+        )
+    except ServiceError as exc:
+        refused(request, exc)
+        return redirect("intake:list")
+    messages.success(request, f"已创建{cycle.year}年度申报草稿，请填写申报表。")
+    return _to_edit(application)
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
