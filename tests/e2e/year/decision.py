@@ -326,6 +326,44 @@ def winner_reads_my_award(page: Page, year: Year) -> None:
     year.shot(page, "71-winner-my-award")
 
 
+def winner_reads_the_progress_and_messages(page: Page, year: Year) -> None:
+    """办件进度 (issue 13): every stage of article 11 done, each with what happened in it; the
+    评审反馈报告 kept after 拟奖; and a message in the inbox for every stage that concerned it."""
+    year.sign_in(page, HENGYUAN.login)
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的申报").click()
+    page.get_by_role("link", name=HENGYUAN.name).first.click()
+    progress = page.locator(".qa-progress")
+    expect(progress.locator(".qa-progress-list > li")).to_have_count(8)
+    expect(progress.locator(".qa-progress-done")).to_have_count(8)
+    for event in (
+        "提交申报",
+        "签署推荐意见",
+        "受理",
+        "开始材料评审",
+        "开始现场评审",
+        "综合评价",
+        "列入拟奖建议名单",
+        "公示",
+        "获奖",
+    ):
+        expect(progress).to_contain_text(f" · {event}")
+    expect(page.get_by_role("link", name="下载评审反馈报告（Word）")).to_be_visible()
+    world.both_widths(page, world.SHOTS, "winner-progress")  # looked at, not a manual figure
+    page.goto(f"{year.base}/accounts/inbox/")
+    inbox = page.locator("main")
+    for subject in (
+        "已推荐：",
+        "已受理：",
+        "材料评审开始：",
+        "现场评审：",
+        "综合评价完成：",
+        "拟奖：",
+        "公示：",
+        "获奖：",
+    ):
+        expect(inbox).to_contain_text(subject)
+
+
 def winner_reports_late(page: Page, year: Year) -> None:
     year.at("2027-01-20")
     year.sign_in(page, HENGYUAN.login)
@@ -449,6 +487,7 @@ STEPS = [
     visitor_reads_the_winners,
     visitor_verifies_a_certificate,
     winner_reads_my_award,
+    winner_reads_the_progress_and_messages,
     winner_reports_late,
     office_opens_the_case,
     office_decides_the_case,
