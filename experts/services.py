@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.selectors import has_role
+from accounts.services import notify
 from audit.services import record
 from intake.eligibility import years_before
 from intake.models import IN_REVIEW, Application, Attachment, State
@@ -675,6 +677,30 @@ def _import_row(cells: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
 # --- review groups ---------------------------------------------------------------------------
 
 
+def _tell_assigned(cycle: Cycle, stage: Stage, assigned: dict[Expert, list[Application]]) -> None:
+    """Each newly assigned expert with a login hears which applications, which stage and the
+    stage's dates, and what comes first: the code of conduct and the no-conflict confirmation
+    (A6.3, A26.1)."""
+    window = next((s for s in cycle.stages.all() if s.stage == stage), None)
+    dates = (
+        f"（{window.starts_on:%Y年%-m月%-d日}至{window.ends_on:%Y年%-m月%-d日}）" if window else ""
+    )
+    for expert, applications in assigned.items():
+        if expert.user is None:
+            continue
+        names = "、".join(a.applicant_name for a in applications)
+        notify(
+            users=[expert.user],
+            subject=f"评审任务：{cycle.year}年度{stage.label}",
+            body=(
+                f"您已被分配参加{cycle.year}年度如皋市市长质量奖{stage.label}{dates}，"
+                f"评审：{names}。请登录“我的评审”签署工作守则，逐项确认与申报人不存在利害关系后"
+                "查阅申报材料；如存在利害关系，请如实申报回避（《办法》第二十六条）。"
+            ),
+            url=reverse("experts:mine"),
+        )
+
+
 def _group_stage(stage: str) -> Stage:
     if stage not in {Stage.MATERIAL_REVIEW, Stage.SITE_REVIEW}:
         raise ServiceError("专家组只用于材料评审和现场评审。", fields={"stage": ["无效"]})
@@ -713,7 +739,8 @@ def propose_groups(
     random draw among the qualified when `seed` is given (the seed is audited so the draw can be
     replayed). Locked assignments stay; others change as little as possible. Only qualified
     experts (article 8) take part. Side effects: the groups and assignments, one
-    `experts.groups.propose` event with the summary."""
+    `experts.groups.propose` event with the summary, and each newly assigned expert told the
+    applications, the stage and its dates."""
     from lib import assignment as solver
 
     _require(actor, "experts.manage_pool")
@@ -792,6 +819,14 @@ def propose_groups(
         record(
             actor=actor, role=Role.OFFICE, action="experts.groups.propose", obj=cycle, after=summary
         )
+        by_pk = {a.pk: a for a in applications}
+        members = Expert.objects.filter(pk__in={int(e) for _, e in chosen}).select_related("user")
+        expert_by_pk = {e.pk: e for e in members}
+        assigned: dict[Expert, list[Application]] = {}
+        for app_id, expert_id in sorted(chosen, key=lambda pair: int(pair[0])):
+            if (app_id, expert_id) not in kept:
+                assigned.setdefault(expert_by_pk[int(expert_id)], []).append(by_pk[int(app_id)])
+        _tell_assigned(cycle, stage, assigned)
     return summary
 
 
@@ -823,7 +858,9 @@ def open_group(*, actor: User, application: Application, stage: str) -> ReviewGr
 
 
 def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: str) -> Assignment:
-    """The Office puts an expert in a group by hand (locked), within the same hard rules."""
+    """The Office puts an expert in a group by hand (locked), within the same hard rules.
+    Side effects: the assignment, `experts.assignment.add`, the expert told the application,
+    the stage and its dates."""
     _require(actor, "experts.manage_pool")
     gaps = qualification_gaps(expert, group.application.cycle.policy)
     if gaps:
@@ -868,6 +905,8 @@ def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: 
                 after={"expert": expert.pk},
                 reason=reason,
             )
+            cycle = group.application.cycle
+            _tell_assigned(cycle, Stage(group.stage), {expert: [group.application]})
     except IntegrityError as exc:
         raise StateConflict("该专家已在此专家组中。") from exc
     return assignment
