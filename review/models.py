@@ -307,3 +307,23 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.final_score}"
+
+
+class ScoringReminder(models.Model):
+    """A deadline reminder sent to an expert about one card not yet submitted (`manage.py
+    remind_experts`): one row per assignment and deadline, so the command sends each reminder
+    once however often it runs; a deadline the Office moves gets its own reminder."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="+")
+    deadline = models.DateField("评分截止日")
+    sent_at = models.DateTimeField("发送时间")
+
+    class Meta:
+        verbose_name = "评分截止提醒"
+        verbose_name_plural = "评分截止提醒"
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "deadline"], name="scoring_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} {self.deadline}"

@@ -14,10 +14,12 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
 
 from accounts.models import Role, User
+from accounts.services import applicant_users, notify
 from audit.services import record
 from experts.models import Assignment, ReviewGroup
 from experts.selectors import openable_applications
@@ -25,8 +27,9 @@ from intake.models import Application, Kind, State
 from intake.services import transition_all
 from lib import rubrics, scoring
 from lib.errors import PermissionDenied, ServiceError, StateConflict
-from programs.models import Cycle, Stage
-from programs.selectors import now, today
+from lib.workdays import UnknownCalendarYear
+from programs.models import Cycle, CycleStage, Stage
+from programs.selectors import now, today, work_calendar
 
 from .models import (
     REVIEW_STAGES,
@@ -39,10 +42,15 @@ from .models import (
     Rubric,
     RubricItem,
     Scorecard,
+    ScoringReminder,
     SiteVisit,
 )
 
 TEXT_LIMIT = 4000
+# Working days before a scoring deadline on which `remind_experts` tells the experts still due.
+REMINDER_WORKDAYS = 3
+# The state an application is in while a stage's scorecards are open.
+STAGE_STATE = {Stage.MATERIAL_REVIEW: State.MATERIAL_REVIEW, Stage.SITE_REVIEW: State.SITE_REVIEW}
 
 
 def _require(actor: User, perm: str, obj: Any = None) -> None:
@@ -61,6 +69,276 @@ def _text(value: str, label: str, errors: dict[str, list[str]], key: str) -> str
     if len(value) > TEXT_LIMIT:
         errors.setdefault(key, []).append(f"{label}不能超过{TEXT_LIMIT}字。")
     return value
+
+
+# --- what may change, and when (A11.1) ---------------------------------------------------------
+# One function per rule, returning the refusal or None: the service raises it, and the pages call
+# the same function to show its reason where the button would be (never a second copy).
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%Y年%-m月%-d日}"
+
+
+def _refuse(refusal: ServiceError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def cycle_closed(cycle: Cycle) -> StateConflict | None:
+    """A closed year (已结束: the government has announced its results) is the record of its
+    review: nothing of it changes any more, whatever its phases and dates say."""
+    if cycle.status != Cycle.Status.CLOSED:
+        return None
+    return StateConflict(
+        f"{cycle.year}年度评价工作已结束，评审记录只能查阅，不能再更改。",
+        code="cycle_closed",
+        article="A11.1",
+    )
+
+
+def stage_dates(cycle: Cycle, stage: str) -> CycleStage | None:
+    """The stage's dates in the cycle's calendar, both days inclusive (uses a prefetch of
+    `cycle.stages` when there is one)."""
+    return next((s for s in cycle.stages.all() if s.stage == stage), None)
+
+
+def deadline(cycle: Cycle, stage: str) -> dt.date | None:
+    """The last day of a review stage in the cycle's calendar (scorecards close after it)."""
+    found = stage_dates(cycle, stage)
+    return found.ends_on if found else None
+
+
+def _no_dates(cycle: Cycle, label: str) -> StateConflict:
+    return StateConflict(f"{cycle.year}年度尚未设定{label}的日期。", article="A11.1")
+
+
+def open_phase_refusal(
+    cycle: Cycle, stage: str, *, on: dt.date | None = None
+) -> StateConflict | None:
+    """Why the Office may not open scoring of a stage now: the year is closed, or today is
+    outside the stage's dates (A11.1: each stage in its turn). An extension past the last day
+    is a change of the year's dates (`set_cycle_dates`, with a reason), not a re-opening."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    label = Stage(stage).label
+    window = stage_dates(cycle, stage)
+    on = on or today()
+    if window is None:
+        return _no_dates(cycle, label)
+    if on < window.starts_on:
+        return StateConflict(
+            f"{label}自{_day(window.starts_on)}开始，届时方可开放评分。", article="A11.1"
+        )
+    if on > window.ends_on:
+        return StateConflict(
+            f"{label}已于{_day(window.ends_on)}结束，不能再开放评分；如需延长，"
+            f"请先在年度管理中修改{label}的日期并说明理由。",
+            article="A11.1",
+        )
+    return None
+
+
+def scoring_refusal(
+    cycle: Cycle, stage: str, phase: ReviewPhase | None, *, on: dt.date | None = None
+) -> StateConflict | None:
+    """Why a scorecard of the stage may not be saved, submitted or returned now: the year is
+    closed, the Office has not opened (or has closed) the stage's scoring, or today is outside
+    the stage's dates (A11.1, A17.1)."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    label = Stage(stage).label
+    if phase is None or phase.opened_at is None:
+        return StateConflict(f"{label}尚未开放评分，请等待委员会办公室通知。")
+    if not phase.is_open:
+        return StateConflict(f"{label}评分已关闭，不能再保存或提交。")
+    window = stage_dates(cycle, stage)
+    on = on or today()
+    if window is None:
+        return _no_dates(cycle, label)
+    if on < window.starts_on:
+        return StateConflict(
+            f"{label}自{_day(window.starts_on)}开始，届时方可评分。", article="A11.1"
+        )
+    if on > window.ends_on:
+        return StateConflict(
+            f"{label}评分已于{_day(window.ends_on)}截止，不能再保存或提交。", article="A11.1"
+        )
+    return None
+
+
+def consensus_refusal(
+    cycle: Cycle, stage: str, *, on: dt.date | None = None
+) -> StateConflict | None:
+    """Why the leader may not record the group's consensus now: the year is closed or today is
+    outside the stage's dates (the consensus is the stage's score, A11.1, A17.1)."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    label = Stage(stage).label
+    window = stage_dates(cycle, stage)
+    on = on or today()
+    if window is None:
+        return _no_dates(cycle, label)
+    if on < window.starts_on:
+        return StateConflict(
+            f"{label}自{_day(window.starts_on)}开始，届时方可记录共识。", article="A11.1"
+        )
+    if on > window.ends_on:
+        return StateConflict(
+            f"{label}已于{_day(window.ends_on)}结束，专家组共识不能再记录或修改。", article="A11.1"
+        )
+    return None
+
+
+def schedule_refusal(cycle: Cycle, visit: SiteVisit | None) -> StateConflict | None:
+    """Why the Office may not schedule (or move) a site visit: the year is closed, or the visit
+    is already recorded."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    if visit is not None and visit.recorded_at is not None:
+        return StateConflict("现场评审已记录，不能再改期。")
+    return None
+
+
+def site_record_refusal(
+    cycle: Cycle, visit: SiteVisit, *, on: dt.date | None = None
+) -> StateConflict | None:
+    """Why the leader may not write the site-visit record now: the year is closed, the visit has
+    not started, or the supervisor has reported on the record (A27.1: it stays as they read it)."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    if (on or today()) < visit.starts_on:
+        return StateConflict(f"现场评审于{visit.starts_on:%Y-%m-%d}开始，届时方可填写记录。")
+    if visit.reported_at is not None:
+        return StateConflict("评审监督员已就本次现场评审提交报告，现场评审记录不能再修改。")
+    return None
+
+
+def report_refusal(cycle: Cycle) -> StateConflict | None:
+    """Why the supervisor may not file (or amend) the report: the year is closed."""
+    return cycle_closed(cycle)
+
+
+def feedback_refusal(cycle: Cycle, visit: SiteVisit | None) -> StateConflict | None:
+    """Why two-way feedback may not be given: the year is closed, or the site visit is not yet
+    recorded (A28.1: feedback follows the visit)."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    if visit is None or visit.recorded_at is None:
+        return StateConflict("现场评审结束并记录后方可评价。", article="A28.1")
+    return None
+
+
+def rubric_refusal(cycle: Cycle) -> StateConflict | None:
+    """Why the Office may not change the cycle's rubrics: the year is closed, or a phase has
+    opened and the experts score against them (A9.1)."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    if review_started(cycle):
+        return StateConflict("评审已开始，本年度评价准则不能再修改。", article="A9.1")
+    return None
+
+
+DECIDED = (State.PROPOSED, State.IN_NOTICE, State.AWARDED, State.NOT_AWARDED, State.REVOKED)
+
+
+def evaluate_refusal(cycle: Cycle) -> StateConflict | None:
+    """Why the Office may not (re)compute the evaluation: the year is closed, or the committee
+    has decided on the list (A19.1). What each application still lacks is listed by `evaluate`."""
+    if (closed := cycle_closed(cycle)) is not None:
+        return closed
+    if Application.objects.filter(cycle=cycle, state__in=DECIDED).exists():
+        return StateConflict(
+            "拟奖名单已经委员会审定，综合评价结果不能再重新计算。", article="A19.1"
+        )
+    return None
+
+
+# --- whom the review tells -------------------------------------------------------------------
+
+
+def _stage_text(cycle: Cycle, stage: str) -> str:
+    """ "材料评审（2026年6月1日至2026年7月10日）": a stage with its dates."""
+    window = stage_dates(cycle, stage)
+    label = Stage(stage).label
+    return f"{label}（{_day(window.starts_on)}至{_day(window.ends_on)}）" if window else label
+
+
+def _by_expert(assignments: Any) -> dict[User, list[Assignment]]:
+    """Active assignments grouped by the expert's login (experts without one are not told)."""
+    found: dict[User, list[Assignment]] = {}
+    for a in assignments:
+        if a.expert.user is not None:
+            found.setdefault(a.expert.user, []).append(a)
+    return found
+
+
+def _names(assignments: list[Assignment]) -> str:
+    return "、".join(a.group.application.applicant_name for a in assignments)
+
+
+def _tell_scoring_open(cycle: Cycle, stage: Stage, applications: list[Application]) -> None:
+    """Every member of the stage's groups whose application is now in the stage (those just
+    moved, or still there when a closed phase opens again) hears that scoring is open and the
+    stage's dates."""
+    members = (
+        Assignment.objects.filter(
+            removed_at__isnull=True, group__stage=stage, group__application__cycle=cycle
+        )
+        .filter(
+            Q(group__application__in=[a.pk for a in applications])
+            | Q(group__application__state=STAGE_STATE[stage])
+        )
+        .select_related(
+            "expert__user", "group__application__organization", "group__application__individual"
+        )
+        .order_by("group__application_id")
+    )
+    last = deadline(cycle, stage)
+    until = f"，评分截止{_day(last)}" if last else ""
+    for user, assignments in _by_expert(members).items():
+        notify(
+            users=[user],
+            subject=f"{cycle.year}年度{stage.label}已开放评分",
+            body=(
+                f"{cycle.year}年度如皋市市长质量奖{_stage_text(cycle, stage)}已开放评分{until}。"
+                f"请评审：{_names(assignments)}。请登录“我的评审”，签署工作守则并确认与申报人"
+                "不存在利害关系后查阅材料、评分。"
+            ),
+            url=reverse("experts:mine"),
+        )
+
+
+def _tell_site_visit(group: ReviewGroup, visit: SiteVisit, *, moved: bool) -> None:
+    """The organization's contacts and the group's supervisor hear the visit's dates and place
+    (A27.1: the supervisor oversees the visit; A28.1: the organization rates the group after)."""
+    application = group.application
+    cycle = application.cycle
+    when = f"{_day(visit.starts_on)}至{_day(visit.ends_on)}"
+    if visit.starts_on == visit.ends_on:
+        when = _day(visit.starts_on)
+    verb = "调整为" if moved else "安排在"
+    notify(
+        users=applicant_users(organization=application.organization),
+        subject=f"现场评审{'改期' if moved else '安排'}：{_day(visit.starts_on)}",
+        body=(
+            f"委员会办公室已将贵单位{cycle.year}年度如皋市市长质量奖现场评审{verb}{when}，"
+            f"地点：{visit.place}。请做好接待和资料准备。现场评审结束后，请在系统中对专家组的"
+            "工作质量和廉洁自律情况作出评价（《办法》第二十八条）。"
+        ),
+        url=f"/applications/{application.public_id}/",
+    )
+    if group.supervisor is not None:
+        notify(
+            users=[group.supervisor],
+            subject=f"现场评审监督{'改期' if moved else '安排'}：{application.applicant_name}",
+            body=(
+                f"您是{application.applicant_name}{cycle.year}年度现场评审的评审监督员。现场评审"
+                f"{verb}{when}，地点：{visit.place}。请到场监督，并在专家组填写现场评审记录后"
+                "提交监督报告（《办法》第二十七条）。"
+            ),
+            url=reverse("review:site", args=[application.public_id]),
+        )
 
 
 # --- rubrics (A9.1) ----------------------------------------------------------------------------
@@ -160,14 +438,14 @@ def save_rubric(
     _require(actor, "review.manage")
     if kind not in Kind.values:
         raise ServiceError("适用类别无效。", fields={"kind": ["无效"]})
+    _refuse(cycle_closed(cycle))
     rubric = ensure_rubric(actor=actor, cycle=cycle, kind=kind)
     errors = rubric_errors(rubric.total_points, categories, items)
     if errors:
         raise ServiceError("评价准则未保存：" + errors[0], fields={"items": errors})
     with transaction.atomic():
         locked = Rubric.objects.select_for_update().get(pk=rubric.pk)
-        if review_started(cycle):
-            raise StateConflict("评审已开始，本年度评价准则不能再修改。", article="A9.1")
+        _refuse(rubric_refusal(cycle))
         before = {"version": locked.version, "items": locked.items.count()}
         locked.items.all().delete()
         RubricItem.objects.bulk_create(
@@ -215,21 +493,18 @@ def _in_scope(cycle: Cycle, stage: Stage) -> list[Application]:
     )
 
 
-def deadline(cycle: Cycle, stage: str) -> dt.date | None:
-    """The last day of a review stage in the cycle's calendar (scorecards close after it)."""
-    found = cycle.stages.filter(stage=stage).first()
-    return found.ends_on if found else None
-
-
 def open_phase(
     *, actor: User, cycle: Cycle, stage: str, others_visible: bool = True
 ) -> ReviewPhase:
-    """Open a review stage for scoring (A17.1): every application in scope must have a group with
-    a leader (and, on site, a supervisor and a scheduled visit). The applications move to
-    材料评审中 / 现场评审中; the rubrics are fixed from now on. Side effects:
-    `review.phase.open`, one transition per application."""
+    """Open a review stage for scoring (A17.1), inside the stage's dates of a year not closed
+    (`open_phase_refusal`, A11.1): every application in scope must have a group with a leader
+    (and, on site, a supervisor and a scheduled visit). The applications move to 材料评审中 /
+    现场评审中; the rubrics are fixed from now on. Side effects: `review.phase.open`, one
+    transition per application, and every member of the stage's groups told that scoring is
+    open and until when."""
     _require(actor, "review.manage")
     stage_ = _stage(stage)
+    _refuse(open_phase_refusal(cycle, stage_))
     applications = _in_scope(cycle, stage_)
     groups = {
         g.application_id: g
@@ -279,6 +554,7 @@ def open_phase(
         phase.save()
         action = "start_material_review" if stage_ == Stage.MATERIAL_REVIEW else "start_site_review"
         transition_all(applications, action)
+        _tell_scoring_open(cycle, stage_, applications)
         record(
             actor=actor,
             role=Role.OFFICE,
@@ -294,9 +570,11 @@ def open_phase(
 
 
 def close_phase(*, actor: User, cycle: Cycle, stage: str) -> ReviewPhase:
-    """Close scoring of a stage; drafts stay drafts. Side effect: `review.phase.close`."""
+    """Close scoring of a stage (not in a closed year); drafts stay drafts. Side effect:
+    `review.phase.close`."""
     _require(actor, "review.manage")
     stage_ = _stage(stage)
+    _refuse(cycle_closed(cycle))
     with transaction.atomic():
         phase = ReviewPhase.objects.select_for_update().filter(cycle=cycle, stage=stage_).first()
         if phase is None or not phase.is_open:
@@ -327,14 +605,7 @@ def _own_assignment(actor: User, assignment: Assignment) -> None:
 def _scoring_open(group: ReviewGroup) -> None:
     cycle = group.application.cycle
     phase = ReviewPhase.objects.filter(cycle=cycle, stage=group.stage).first()
-    label = Stage(group.stage).label
-    if phase is None or not phase.is_open:
-        raise StateConflict(f"{label}尚未开放评分或已关闭。")
-    last = deadline(cycle, group.stage)
-    if last is not None and today() > last:
-        raise StateConflict(
-            f"{label}评分已于{last:%Y年%-m月%-d日}截止，不能再保存或提交。", article="A11.1"
-        )
+    _refuse(scoring_refusal(cycle, group.stage, phase))
 
 
 def _clean_scores(
@@ -486,13 +757,16 @@ def is_leader(actor: User, group: ReviewGroup) -> bool:
 
 def reopen_scorecard(*, actor: User, scorecard: Scorecard, reason: str) -> Scorecard:
     """The group leader returns a member's submitted card for correction, with a reason, before
-    the consensus is confirmed. Side effect: `review.scorecard.reopen`."""
+    the consensus is confirmed and while the member can still score (`scoring_refusal`: a card
+    returned after the deadline could never be submitted again). Side effects:
+    `review.scorecard.reopen`, the member told why."""
     group = scorecard.assignment.group
     if not is_leader(actor, group):
         raise PermissionDenied("只有专家组组长可以退回评分表。")
     reason = reason.strip()
     if not reason:
         raise ServiceError("请填写退回理由。", fields={"reason": ["必填"]})
+    _scoring_open(group)
     if Consensus.objects.filter(group=group, final=True).exists():
         raise StateConflict("专家组共识已确认，评分表不能再退回。")
     with transaction.atomic():
@@ -513,7 +787,28 @@ def reopen_scorecard(*, actor: User, scorecard: Scorecard, reason: str) -> Score
             obj=scorecard,
             reason=reason,
         )
+        _tell_returned(scorecard, group, reason)
     return scorecard
+
+
+def _tell_returned(scorecard: Scorecard, group: ReviewGroup, reason: str) -> None:
+    """The member whose card the leader returned hears why, and until when to resubmit."""
+    member = scorecard.assignment.expert
+    if member.user is None:
+        return
+    application = group.application
+    label = Stage(group.stage).label
+    last = deadline(application.cycle, group.stage)
+    until = f"请修改后于{_day(last)}前重新提交。" if last else "请修改后重新提交。"
+    notify(
+        users=[member.user],
+        subject=f"评分表被退回：{application.applicant_name}{label}",
+        body=(
+            f"专家组组长{group.leader}退回了您对{application.applicant_name}的{label}评分表，"
+            f"理由：{reason}。{until}"
+        ),
+        url=reverse("review:card", args=[application.public_id, group.stage]),
+    )
 
 
 # --- consensus ---------------------------------------------------------------------------------
@@ -529,11 +824,13 @@ def save_consensus(
 ) -> Consensus:
     """The leader records the group's agreed percentage per item after discussion, once every
     member's card is submitted; `final` confirms it (then every item needs a percentage) and
-    fixes the stage score. Side effect: `review.consensus.save` or `review.consensus.confirm`."""
+    fixes the stage score; only inside the stage's dates of a year not closed
+    (`consensus_refusal`). Side effect: `review.consensus.save` or `review.consensus.confirm`."""
     if not is_leader(actor, group):
         raise PermissionDenied("只有专家组组长可以记录共识。")
     if not openable_applications(actor).filter(pk=group.application_id).exists():
         raise ServiceError("专家组不存在。", status=404)
+    _refuse(consensus_refusal(group.application.cycle, group.stage))
     active = group.assignments.filter(removed_at__isnull=True)
     pending = active.exclude(scorecard__state=Scorecard.State.SUBMITTED)
     if pending.exists():
@@ -597,18 +894,22 @@ def consensus_score(consensus: Consensus) -> Decimal:
 def schedule_site_visit(
     *, actor: User, group: ReviewGroup, starts_on: dt.date, ends_on: dt.date, place: str
 ) -> SiteVisit:
-    """The Office schedules the on-site review of an organization. Side effect:
-    `review.site_visit.schedule`."""
+    """The Office schedules (or moves) the on-site review of an organization inside the 现场评审
+    dates, until the visit is recorded, never in a closed year (`schedule_refusal`). Side
+    effects: `review.site_visit.schedule`; the organization's contacts and the group's
+    supervisor told the dates and the place."""
     _require(actor, "review.manage")
     if group.stage != Stage.SITE_REVIEW:
         raise ServiceError("只有现场评审专家组需要安排现场评审。")
+    cycle = group.application.cycle
+    _refuse(cycle_closed(cycle))
     place = place.strip()
     errors: dict[str, list[str]] = {}
     if not place:
         errors["place"] = ["请填写现场评审地点。"]
     if ends_on < starts_on:
         errors["ends_on"] = ["结束日期不能早于开始日期。"]
-    window = group.application.cycle.stages.filter(stage=Stage.SITE_REVIEW).first()
+    window = stage_dates(cycle, Stage.SITE_REVIEW)
     if window and not (window.starts_on <= starts_on and ends_on <= window.ends_on):
         errors["starts_on"] = [
             f"现场评审应安排在{window.starts_on:%Y-%m-%d}至{window.ends_on:%Y-%m-%d}之间。"
@@ -626,8 +927,7 @@ def schedule_site_visit(
             },
         )
         if not created:
-            if visit.recorded_at is not None:
-                raise StateConflict("现场评审已记录，不能再改期。")
+            _refuse(schedule_refusal(cycle, visit))
             visit.starts_on, visit.ends_on, visit.place = starts_on, ends_on, place[:200]
             visit.save(update_fields=["starts_on", "ends_on", "place"])
         record(
@@ -637,6 +937,7 @@ def schedule_site_visit(
             obj=group,
             after={"starts_on": starts_on, "ends_on": ends_on, "place": place},
         )
+        _tell_site_visit(group, visit, moved=not created)
     return visit
 
 
@@ -650,16 +951,12 @@ SITE_RECORD_FIELDS = {
 
 def record_site_visit(*, actor: User, visit: SiteVisit, **fields: str) -> SiteVisit:
     """The group leader records what the site visit verified (items, interviews, evidence,
-    issues), on or after its first day and until the group's supervisor reports on it.
-    Side effect: `review.site_visit.record`."""
+    issues), on or after its first day and until the group's supervisor reports on it, never in
+    a closed year (`site_record_refusal`). Side effect: `review.site_visit.record`."""
     group = visit.group
     if not is_leader(actor, group):
         raise PermissionDenied("只有专家组组长可以填写现场评审记录。")
-    if today() < visit.starts_on:
-        raise StateConflict(f"现场评审于{visit.starts_on:%Y-%m-%d}开始，届时方可填写记录。")
-    if visit.reported_at is not None:
-        # The supervisor's report (A27.1) speaks of this record: it stays as they read it.
-        raise StateConflict("评审监督员已就本次现场评审提交报告，现场评审记录不能再修改。")
+    _refuse(site_record_refusal(group.application.cycle, visit))
     errors: dict[str, list[str]] = {}
     values = {
         key: _text(fields.get(key, ""), label, errors, key)
@@ -682,10 +979,11 @@ def record_site_visit(*, actor: User, visit: SiteVisit, **fields: str) -> SiteVi
 def file_supervisor_report(
     *, actor: User, visit: SiteVisit, group_conduct: str, applicant_conduct: str
 ) -> SiteVisit:
-    """The group's 评审监督员 reports on the group's and the applicant's conduct (A27.1).
-    Side effect: `review.site_visit.report`."""
+    """The group's 评审监督员 reports on the group's and the applicant's conduct (A27.1), not in
+    a closed year (`report_refusal`). Side effect: `review.site_visit.report`."""
     if visit.group.supervisor_id != actor.pk:
         raise PermissionDenied("只有该组的评审监督员可以提交监督报告。")
+    _refuse(report_refusal(visit.group.application.cycle))
     errors: dict[str, list[str]] = {}
     group_conduct = _text(group_conduct, "专家组工作纪律情况", errors, "group_conduct")
     applicant_conduct = _text(applicant_conduct, "申报单位情况", errors, "applicant_conduct")
@@ -724,7 +1022,8 @@ def give_feedback(
 ) -> Feedback:
     """Two-way feedback after the site visit (A28.1), once per direction: the organization rates
     the group's work quality and integrity; the group's leader rates the organization's
-    discipline. Side effect: `review.feedback.give` (scores not copied into the audit)."""
+    discipline; after the visit's record, never in a closed year (`feedback_refusal`). Side
+    effect: `review.feedback.give` (scores not copied into the audit)."""
     group = application.review_groups.filter(stage=Stage.SITE_REVIEW).first()
     visit = SiteVisit.objects.filter(group=group).first() if group else None
     errors: dict[str, list[str]] = {}
@@ -742,8 +1041,7 @@ def give_feedback(
         values["discipline"] = _rating(discipline, "遵守纪律", errors, "discipline")
     else:
         raise ServiceError("评价方向无效。", fields={"direction": ["无效"]})
-    if visit is None or visit.recorded_at is None:
-        raise StateConflict("现场评审结束并记录后方可评价。", article="A28.1")
+    _refuse(feedback_refusal(application.cycle, visit))
     comments = _text(comments, "意见", errors, "comments")
     if errors:
         raise ServiceError("评价未提交：" + next(iter(errors.values()))[0], fields=errors)
@@ -784,9 +1082,7 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
     review needs its groups' confirmed consensus. Repeatable until the decision stage. Side
     effects: the Evaluation rows, transitions to 已完成综合评价, `review.evaluate`."""
     _require(actor, "review.manage")
-    decided = [State.PROPOSED, State.IN_NOTICE, State.AWARDED, State.NOT_AWARDED, State.REVOKED]
-    if Application.objects.filter(cycle=cycle, state__in=decided).exists():
-        raise StateConflict("拟奖名单已经委员会审定，综合评价结果不能再重新计算。", article="A19.1")
+    _refuse(evaluate_refusal(cycle))
     policy = cycle.policy
     applications = list(
         Application.objects.filter(
@@ -877,3 +1173,74 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
             },
         )
     return results
+
+
+# --- reminders before a scoring deadline (A11.1, A17.1) ------------------------------------------
+
+
+def send_scoring_reminders(on: dt.date | None = None) -> tuple[int, list[str]]:
+    """Remind each expert whose cards of an open stage are not yet submitted once
+    `REMINDER_WORKDAYS` working days or fewer remain after `on` before the stage's last day
+    (working days from `programs.selectors.work_calendar`). Each card is reminded once per
+    deadline (`ScoringReminder`), so running it again, or daily from cron (`remind_experts`),
+    sends nothing twice. Closed years are skipped. Returns how many experts were told and the
+    stages left out because the calendar does not know their year."""
+    on = on or today()
+    calendar = work_calendar()
+    phases = (
+        ReviewPhase.objects.filter(is_open=True)
+        .exclude(cycle__status=Cycle.Status.CLOSED)
+        .select_related("cycle")
+        .prefetch_related("cycle__stages")
+    )
+    told, unknown = 0, []
+    for phase in phases:
+        cycle, stage = phase.cycle, Stage(phase.stage)
+        last = deadline(cycle, stage)
+        if last is None or on > last:
+            continue
+        try:
+            left = calendar.count_workdays(on + dt.timedelta(days=1), last)
+        except UnknownCalendarYear as exc:
+            unknown.append(f"{cycle.year}年度{stage.label}：{exc}")
+            continue
+        if left > REMINDER_WORKDAYS:
+            continue
+        due = (
+            Assignment.objects.filter(
+                removed_at__isnull=True,
+                group__stage=stage,
+                group__application__cycle=cycle,
+                group__application__state=STAGE_STATE[stage],
+            )
+            .exclude(scorecard__state=Scorecard.State.SUBMITTED)
+            .exclude(pk__in=ScoringReminder.objects.filter(deadline=last).values("assignment_id"))
+            .select_related(
+                "expert__user",
+                "group__application__organization",
+                "group__application__individual",
+            )
+            .order_by("group__application_id")
+        )
+        for user, assignments in _by_expert(due).items():
+            try:
+                with transaction.atomic():
+                    # The rows first: a second run racing this one fails here and sends nothing.
+                    ScoringReminder.objects.bulk_create(
+                        ScoringReminder(assignment=a, deadline=last, sent_at=now())
+                        for a in assignments
+                    )
+                    notify(
+                        users=[user],
+                        subject=f"评分截止提醒：{stage.label}{_day(last)}截止",
+                        body=(
+                            f"{cycle.year}年度如皋市市长质量奖{stage.label}评分将于{_day(last)}"
+                            f"（含当日）截止。您尚未提交以下申报的评分表：{_names(assignments)}。"
+                            "请按时完成并提交；截止后评分表不能再保存或提交。"
+                        ),
+                        url=reverse("experts:mine"),
+                    )
+            except IntegrityError:
+                continue
+            told += 1
+    return told, unknown

@@ -16,7 +16,7 @@ urlpatterns = [
     path("<uuid:public_id>/site/report/", views.site_report, name="site_report"),
     path("<uuid:public_id>/feedback/", views.feedback, name="feedback"),
     path("<uuid:public_id>/feedback-report.docx", views.feedback_report, name="feedback_report"),
-    # The Office, supervisors and the committee (review/office.py).
+    # The Office, supervisors and the committee (review/office/, one module per page).
     path("", office.board, name="board"),
     path("cycles/<int:cycle_id>/phase/", office.phase, name="phase"),
     path("cycles/<int:cycle_id>/rubrics/<str:kind>/", office.rubric, name="rubric"),

@@ -1,7 +1,7 @@
 """Pages of the review for experts, group leaders, supervisors and applicants: the scorecard
 (A17.1), the leader's consensus, the site visit (A17.1, A27.1) and the two-way feedback (A28.1).
 Thin views over `review.services`; what each person may see is `review.selectors` (a 404 for
-anything else). The Office's pages are `review/office.py`."""
+anything else). The Office's pages are `review/office/`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from lib.access import actor, refused, refused_on_form
 from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Stage
-from programs.selectors import today
 
 from . import forms, selectors, services
 from .models import Evaluation, Feedback, RubricItem, Scorecard
@@ -75,9 +74,8 @@ def _card_context(
     saved = {s.item_id: s for s in card.scores.all()} if card is not None else {}
     entries = forms.item_entries(posted, items) if posted is not None else {}
     others = selectors.other_scores(assignment, card, phase)
-    last_day = services.deadline(application.cycle, stage)
-    past = last_day is not None and today() > last_day
-    is_open = phase is not None and phase.is_open
+    # Why the card cannot be saved now: the service's own rule (closed year, phase, dates).
+    refusal = services.scoring_refusal(application.cycle, stage, phase)
     submitted = card is not None and card.state == Scorecard.State.SUBMITTED
     guidance = {t: _guidance(t) for t in RubricItem.Type.values}
     total = Decimal(0)
@@ -125,11 +123,10 @@ def _card_context(
         if posted is not None
         else (card.summary if card else ""),
         "revision": revision if revision is not None else (card.revision if card else 0),
-        "deadline": last_day,
-        "past_deadline": past,
-        "is_open": is_open,
+        "deadline": services.deadline(application.cycle, stage),
+        "refusal": refusal,
         "submitted": submitted,
-        "editable": is_open and not past and not submitted and rubric is not None,
+        "editable": refusal is None and not submitted and rubric is not None,
         "others_visible": selectors.others_visible(card, phase),
         "percent_choices": forms.PERCENT_CHOICES,
         "is_leader": selectors.is_leader(assignment),
@@ -266,6 +263,12 @@ def _consensus_page(
         (r.item.points, r.percent) for r in matrix.rows if r.percent is not None
     )
     final = matrix.consensus is not None and matrix.consensus.final
+    cycle = application.cycle
+    # The service's own rules: recording the consensus, and returning a member's card.
+    refusal = services.consensus_refusal(cycle, group.stage)
+    reopen_refusal = services.scoring_refusal(
+        cycle, group.stage, selectors.phase_of(application, group.stage)
+    )
     return render(
         request,
         "review/consensus.html",
@@ -278,6 +281,9 @@ def _consensus_page(
             "comment": comment,
             "proposed": proposed,
             "final": final,
+            "refusal": refusal,
+            "reopen_refusal": reopen_refusal,
+            "editable": not final and refusal is None,
             "errors": errors or {},
             "percent_choices": forms.PERCENT_CHOICES,
             "reason_form": forms.ReasonForm(),
@@ -371,7 +377,12 @@ def _site_page(
             "group": group,
             "role": role,
             "visit": visit,
-            "started": visit is not None and today() >= visit.starts_on,
+            # Why the leader cannot write the record, or the supervisor report, now (the
+            # services' own rules).
+            "record_refusal": services.site_record_refusal(application.cycle, visit)
+            if visit
+            else None,
+            "report_refusal": services.report_refusal(application.cycle),
             "record_form": record_form,
             "report_form": report_form,
             "record_fields": services.SITE_RECORD_FIELDS,
@@ -498,7 +509,8 @@ def feedback(request: HttpRequest, public_id: Any) -> HttpResponse:
             "direction": direction,
             "of_group": direction == Feedback.Direction.OF_GROUP,
             "visit": visit,
-            "recorded": visit is not None and visit.recorded_at is not None,
+            # Why feedback cannot be given now (the service's own rule).
+            "refusal": services.feedback_refusal(application.cycle, visit),
             "given": given,
             "form": form,
         },

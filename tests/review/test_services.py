@@ -15,6 +15,7 @@ from lib.errors import PermissionDenied, ServiceError, StateConflict
 from review import services
 from review.models import Evaluation, Scorecard
 from tests.review.conftest import (
+    SITE_DAY,
     World,
     agree,
     full_scores,
@@ -225,14 +226,17 @@ def test_site_visit_report_and_two_way_feedback(world: World, time_machine: Any)
 
 
 @pytest.mark.req("A17.1")
-def test_site_review_cannot_open_before_any_material_consensus(world: World) -> None:
+def test_site_review_cannot_open_before_any_material_consensus(
+    world: World, time_machine: Any
+) -> None:
     services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
-    with pytest.raises(StateConflict, match="没有可进入现场评审的申报"):
-        services.open_phase(actor=world.office, cycle=world.cycle, stage="site_review")
-    # A closed phase can be opened again (an extension), though nobody new enters it.
+    # A closed phase can be opened again inside its dates, though nobody new enters it.
     services.close_phase(actor=world.office, cycle=world.cycle, stage="material_review")
     phase = services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
     assert phase.is_open
+    time_machine.move_to(SITE_DAY, tick=False)
+    with pytest.raises(StateConflict, match="没有可进入现场评审的申报"):
+        services.open_phase(actor=world.office, cycle=world.cycle, stage="site_review")
 
 
 @pytest.mark.req("A10.2")

@@ -1,0 +1,140 @@
+"""The ranking per kind with the rater analytics, its Excel sheet and the 综合评价报告 (A10.2,
+A10.3, A18.1): the committee reads them; the Office and supervisors too."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from intake.models import Kind
+from lib import excel
+from lib.access import perm_required
+from lib.errors import ServiceError
+from lib.http import file_response
+
+from .. import analytics
+from . import selectors
+from .common import DOCX, MANAGE, OVERSEE, RESULTS, STAGES, XLSX, refused
+
+ROUNDING_RULE = (
+    "条款得分＝分值×得分比例，阶段得分为各条款得分之和，均不取舍；综合得分＝各阶段得分按权重加权，"
+    "只在最后一步四舍五入保留两位小数（《办法》第十条）。"
+    "综合得分相同者名次相同（如1、2、2、4），标注“并列”，系统不作区分，由委员会审定。"
+)
+
+
+@perm_required(RESULTS)
+def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The ranking per kind from the evaluation, ties flagged (A10.2, A10.3, A18.1), and the
+    rater analytics: each expert's deviation from the consensus and agreement with the group,
+    each application's dispersion, as charts and as a plain table."""
+    cycle = selectors.cycle_or_404(cycle_id)
+    evaluations = selectors.evaluations(cycle)
+    tables = [
+        {
+            "kind": kind,
+            "label": label,
+            "rows": [e for e in evaluations if e.application.kind == kind],
+        }
+        for kind, label in Kind.choices
+    ]
+    raters = analytics.rater_figures(cycle)
+    spread = analytics.dispersion(cycle)
+    chart_data = {
+        "raters": [
+            {"name": r.name, "deviation": r.deviation, "agreement": r.agreement} for r in raters
+        ],
+        "dispersion": _dispersion_series(spread),
+    }
+    return render(
+        request,
+        "review/ranking.html",
+        {
+            "cycle": cycle,
+            "tables": tables,
+            "evaluated": bool(evaluations),
+            "ties": any(e.tied for e in evaluations),
+            "rounding_rule": ROUNDING_RULE,
+            "raters": raters,
+            "dispersion": [{"row": d, "stage": STAGES[d.stage]} for d in spread],
+            "agreement_points": analytics.AGREEMENT_POINTS,
+            "chart_data": chart_data,
+            "can_manage": request.user.has_perm(MANAGE),
+            "can_oversee": request.user.has_perm(OVERSEE),
+        },
+    )
+
+
+def _dispersion_series(rows: list[analytics.Dispersion]) -> dict[str, Any]:
+    """One bar row per application, one series per stage that has any (null where none)."""
+    names: dict[int, str] = {}
+    by_stage: dict[str, dict[int, float]] = defaultdict(dict)
+    for d in rows:
+        names.setdefault(d.application_id, d.name)
+        by_stage[d.stage][d.application_id] = d.spread
+    return {
+        "names": list(names.values()),
+        "series": [
+            {"name": label, "values": [by_stage[stage].get(pk) for pk in names]}
+            for stage, label in STAGES.items()
+            if by_stage.get(stage)
+        ],
+    }
+
+
+RANKING_HEADERS = [
+    "类别",
+    "名次",
+    "并列",
+    "申报人",
+    "材料评审得分",
+    "材料评审权重（%）",
+    "现场评审得分",
+    "现场评审权重（%）",
+    "综合得分",
+]
+
+
+@perm_required(RESULTS)
+def ranking_xlsx(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The ranking as one Excel sheet, organizations first, for the committee's papers."""
+    cycle = selectors.cycle_or_404(cycle_id)
+    rows = [
+        [
+            e.application.get_kind_display(),
+            e.rank,
+            "并列" if e.tied else "",
+            e.application.applicant_name,
+            e.material_score,
+            e.material_weight,
+            e.site_score,
+            e.site_weight if e.site_score is not None else None,
+            e.final_score,
+        ]
+        for e in selectors.evaluations(cycle)
+    ]
+    name = f"{cycle.year}年度综合评价排名.xlsx"
+    data = excel.workbook_bytes(
+        title=name.removesuffix(".xlsx"),
+        headers=RANKING_HEADERS,
+        rows=rows,
+        sheet_name="综合评价排名",
+    )
+    return file_response(data, name, XLSX)
+
+
+@perm_required(RESULTS)
+def report(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The 综合评价报告 as a Word document the Office edits and files (A18.1)."""
+    from ..documents import evaluation_report_docx  # written alongside; heavy (charts)
+
+    cycle = selectors.cycle_or_404(cycle_id)
+    try:
+        data = evaluation_report_docx(cycle)
+    except ServiceError as exc:  # nothing evaluated yet
+        refused(request, exc)
+        return redirect("review:ranking", cycle_id=cycle.pk)
+    return file_response(data, f"{cycle.year}年度综合评价报告.docx", DOCX)
