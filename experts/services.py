@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from accounts.selectors import has_role
 from accounts.services import notify
 from audit.services import record
+from intake import workflow
 from intake.eligibility import years_before
 from intake.models import IN_REVIEW, Application, Attachment, State
 from lib import idcard, industries
@@ -287,13 +288,7 @@ def request_recusal(
     Every pool expert of that name (working or having worked for `employer`, when given)
     becomes a conflict; the reply is the same whether or not anyone matched, so the pool stays
     confidential. Side effects: the request, conflicts, `experts.recusal.request`."""
-    if not actor.has_perm("intake.edit_application", application):
-        raise PermissionDenied()
-    if application.state in (State.DRAFT, State.WITHDRAWN):
-        raise StateConflict("申报提交后方可申请专家回避。")
-    stage = application.cycle.stages.filter(stage=Stage.MATERIAL_REVIEW).first()
-    if stage is not None and today() >= stage.starts_on:
-        raise StateConflict("材料评审已开始，不能再申请专家回避；如有情况请联系委员会办公室。")
+    workflow.require(application, "request_recusal", actor)  # who, which states, until when
     errors: dict[str, list[str]] = {}
     name, employer, note = name.strip(), employer.strip(), note.strip()
     if not name:

@@ -26,15 +26,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Role, RoleAssignment, User
-from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib import workflow as lib
+from lib.workflow import Action, Option, refusals
+from programs import windows
 from programs.models import Cycle, CycleStage, Stage
 from programs.selectors import now, today
+from programs.windows import stage_dates
 
 from .models import Application, Kind, State, StateChange
+
+__all__ = ["Action", "Option", "refusals", "stage_dates"]
 
 
 class Party(enum.StrEnum):
@@ -62,82 +66,6 @@ class Notice:
     body: str
 
 
-# A window answers, for a cycle and a day, None (allowed) or the reason it is not.
-Window = Callable[[Application, dt.date], str | None]
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: str
-    sources: frozenset[State]
-    target: State | None
-    permission: str
-    role: Role
-    article: str
-    window: Window
-    window_text: str  # the window in words, for docs/workflow.md
-    notices: tuple[Notice, ...] = ()
-    batch: bool = False  # moved by a stage's service for all applications at once: no button
-    quiet: bool = False  # a page mentions it only when allowed (closing as lapsed, say)
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def stage_dates(cycle: Cycle, stage: Stage) -> tuple[dt.date, dt.date] | None:
-    """The stage's first and last day (both inclusive); reads `cycle.stages.all()`, so a caller
-    that prefetched the stages asks no query."""
-    for row in cycle.stages.all():
-        if row.stage == stage:
-            return row.starts_on, row.ends_on
-    return None
-
-
-def _closed(cycle: Cycle) -> str | None:
-    if cycle.status == Cycle.Status.CLOSED:
-        return f"{cycle.year}年度评审已结束。"
-    return None
-
-
-def _within(stage: Stage) -> Window:
-    """Allowed from the stage's first day to its last (the cycle open)."""
-
-    def window(application: Application, on: dt.date) -> str | None:
-        cycle = application.cycle
-        if reason := _closed(cycle):
-            return reason
-        dates = stage_dates(cycle, stage)
-        if dates is None or cycle.status != Cycle.Status.PUBLISHED:
-            return f"{cycle.year}年度尚未发布{stage.label}的时间安排。"
-        span = f"（{_day(dates[0])}至{_day(dates[1])}）"
-        if on < dates[0]:
-            return f"{stage.label}将于{_day(dates[0])}开始{span}。"
-        if on > dates[1]:
-            return f"{stage.label}已于{_day(dates[1])}结束{span}。"
-        return None
-
-    return window
-
-
-def _until_end_of(stage: Stage) -> Window:
-    """Allowed until the stage's last day (a draft may be prepared before the window opens)."""
-
-    def window(application: Application, on: dt.date) -> str | None:
-        cycle = application.cycle
-        if reason := _closed(cycle):
-            return reason
-        dates = stage_dates(cycle, stage)
-        if dates is None or cycle.status != Cycle.Status.PUBLISHED:
-            return f"{cycle.year}年度尚未发布{stage.label}的时间安排。"
-        if on > dates[1]:
-            return f"{stage.label}已于{_day(dates[1])}结束。"
-        return None
-
-    return window
-
-
 def recommendation_deadline(cycle: Cycle) -> dt.date | None:
     """A15.3: recommendations reach the Office before 资格审查 starts: the day before it (the
     end of 申报推荐 when the cycle has no 资格审查 dates)."""
@@ -150,37 +78,14 @@ def recommendation_deadline(cycle: Cycle) -> dt.date | None:
 
 def _recommendation_window(application: Application, on: dt.date) -> str | None:
     cycle = application.cycle
-    if reason := _closed(cycle):
+    if reason := windows.closed(cycle):
         return reason
     due = recommendation_deadline(cycle)
     if due is None:
         return f"{cycle.year}年度尚未发布申报推荐的时间安排。"
     if on > due:
-        return f"推荐截止日期为{_day(due)}，已过期。"
+        return f"推荐截止日期为{windows.day(due)}，已过期。"
     return None
-
-
-def _open_cycle(application: Application, on: dt.date) -> str | None:
-    return _closed(application.cycle)
-
-
-def _anytime(application: Application, on: dt.date) -> str | None:
-    return None
-
-
-def _before(stage: Stage) -> Window:
-    """Allowed until the day before the stage starts."""
-
-    def window(application: Application, on: dt.date) -> str | None:
-        cycle = application.cycle
-        if reason := _closed(cycle):
-            return reason
-        dates = stage_dates(cycle, stage)
-        if dates is not None and on >= dates[0]:
-            return f"{stage.label}已于{_day(dates[0])}开始。"
-        return None
-
-    return window
 
 
 # The last day on which each waiting state can still be worked on; past it the application is
@@ -228,7 +133,9 @@ def overdue_q(on: dt.date) -> Q:
 def _overdue(application: Application, on: dt.date) -> str | None:
     due = due_date(application)
     if due is None or on <= due:
-        return "该申报尚未逾期，不能按逾期办结。" + (f"（办理期限：{_day(due)}）" if due else "")
+        return "该申报尚未逾期，不能按逾期办结。" + (
+            f"（办理期限：{windows.day(due)}）" if due else ""
+        )
     return None
 
 
@@ -253,19 +160,19 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "edit", "填写申报表", frozenset({S.DRAFT, S.RETURNED}), None,
         "intake.edit_application", Role.APPLICANT, "A15.2",
-        _until_end_of(Stage.APPLICATION), "申报推荐阶段结束前",
+        windows.until_end_of(Stage.APPLICATION), "申报推荐阶段结束前",
     ),
     Action(
         "submit", "提交申报", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED,
         "intake.edit_application", Role.APPLICANT, "A15.2",
-        _within(Stage.APPLICATION), "申报推荐阶段内",
+        windows.within(Stage.APPLICATION), "申报推荐阶段内",
         (Notice(Party.UNIT, "待推荐：{name}提交了{year}年度市长质量奖申报",
                 "{name}已提交申报（第{version}版），请于{deadline}前审核并签署推荐意见或退回修改。"),),
     ),
     Action(
         "withdraw", "撤回申报", frozenset({S.DRAFT}) | _LIVE, S.WITHDRAWN,
         "intake.edit_application", Role.APPLICANT, "A3.1",
-        _open_cycle, "年度结束前",
+        windows.open_cycle(), "年度结束前",
         (Notice(Party.UNIT, "已撤回：{name}的申报",
                 "{name}已撤回{year}年度市长质量奖申报。{reason}"),),
     ),
@@ -281,7 +188,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "return", "退回修改", frozenset({S.SUBMITTED}), S.RETURNED,
         "intake.recommend_application", Role.RECOMMENDER, "A15.3",
-        _within(Stage.APPLICATION), "申报推荐阶段内（退回后申报人须能重新提交）",
+        windows.within(Stage.APPLICATION), "申报推荐阶段内（退回后申报人须能重新提交）",
         (Notice(Party.APPLICANT, "退回修改：" + _RESULT,
                 "您的申报被{unit}退回修改，理由：{reason}。请于{deadline}前修改后重新提交。"),),
     ),
@@ -289,14 +196,14 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "office_return", "退回补正", frozenset({S.RECOMMENDED}), S.RETURNED,
         "intake.decide_application", Role.OFFICE, "A16.1",
-        _within(Stage.APPLICATION), "申报推荐阶段内（退回后申报人须能重新提交）",
+        windows.within(Stage.APPLICATION), "申报推荐阶段内（退回后申报人须能重新提交）",
         (Notice(Party.APPLICANT, "退回修改：" + _RESULT,
                 "您的申报被委员会办公室退回补正，理由：{reason}。请于{deadline}前修改后重新提交。"),),
     ),
     Action(
         "accept", "受理", frozenset({S.RECOMMENDED}), S.ACCEPTED,
         "intake.decide_application", Role.OFFICE, "A16.1",
-        _within(Stage.QUALIFICATION), "资格审查阶段内",
+        windows.within(Stage.QUALIFICATION), "资格审查阶段内",
         (Notice(Party.APPLICANT, "已受理：" + _RESULT,
                 "您的{year}年度市长质量奖申报已受理，材料评审开始时将另行通知。{reason}"),
          Notice(Party.UNIT, "已受理：{name}的申报", "贵单位推荐的{name}的申报已受理。")),
@@ -304,7 +211,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "not_accept", "不予受理", frozenset({S.RECOMMENDED}), S.NOT_ACCEPTED,
         "intake.decide_application", Role.OFFICE, "A16.1",
-        _within(Stage.QUALIFICATION), "资格审查阶段内",
+        windows.within(Stage.QUALIFICATION), "资格审查阶段内",
         (Notice(Party.APPLICANT, "不予受理：" + _RESULT,
                 "您的{year}年度市长质量奖申报不予受理。理由：{reason}（依据：{articles}）。"),
          Notice(Party.UNIT, "不予受理：{name}的申报",
@@ -313,7 +220,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "correct_to_accepted", "更正为受理", frozenset({S.NOT_ACCEPTED}), S.ACCEPTED,
         "intake.decide_application", Role.OFFICE, "A16.1",
-        _before(Stage.MATERIAL_REVIEW), "材料评审开始前",
+        windows.before(Stage.MATERIAL_REVIEW), "材料评审开始前",
         (Notice(Party.APPLICANT, "已受理：" + _RESULT,
                 "委员会办公室更正了资格审查决定：您的{year}年度市长质量奖申报已受理。更正理由：{reason}"),
          Notice(Party.UNIT, "已受理：{name}的申报", "{name}的申报经更正已受理。")),
@@ -321,7 +228,7 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "correct_to_not_accepted", "更正为不予受理", frozenset({S.ACCEPTED}), S.NOT_ACCEPTED,
         "intake.decide_application", Role.OFFICE, "A16.1",
-        _before(Stage.MATERIAL_REVIEW), "材料评审开始前",
+        windows.before(Stage.MATERIAL_REVIEW), "材料评审开始前",
         (Notice(Party.APPLICANT, "不予受理：" + _RESULT,
                 "委员会办公室更正了资格审查决定：您的{year}年度市长质量奖申报不予受理。"
                 "理由：{reason}（依据：{articles}）。"),
@@ -342,26 +249,26 @@ ACTIONS: tuple[Action, ...] = (
         "request_recusal", "申请专家回避",
         frozenset({S.SUBMITTED, S.RETURNED, S.RECOMMENDED, S.ACCEPTED}), None,
         "intake.edit_application", Role.APPLICANT, "A26.1",
-        _before(Stage.MATERIAL_REVIEW), "材料评审开始前",
+        windows.before(Stage.MATERIAL_REVIEW), "材料评审开始前",
     ),
     # --- 材料评审, 现场评审, 综合评价 (review.services, for all accepted applications) ---
     Action(
         "start_material_review", "开始材料评审", frozenset({S.ACCEPTED}), S.MATERIAL_REVIEW,
-        "review.manage", Role.OFFICE, "A17.1", _open_cycle, "材料评审开放评分时",
+        "review.manage", Role.OFFICE, "A17.1", windows.open_cycle(), "材料评审开放评分时",
         (Notice(Party.APPLICANT, "材料评审开始：" + _RESULT,
                 "您的申报已进入材料评审，专家组将依据评价准则评审申报材料。"),),
         batch=True,
     ),
     Action(
         "start_site_review", "开始现场评审", frozenset({S.MATERIAL_REVIEW}), S.SITE_REVIEW,
-        "review.manage", Role.OFFICE, "A17.1", _open_cycle, "现场评审开放评分时",
+        "review.manage", Role.OFFICE, "A17.1", windows.open_cycle(), "现场评审开放评分时",
         (Notice(Party.APPLICANT, "现场评审：" + _RESULT,
                 "您的申报已进入现场评审，现场评审的日期另行通知。"),),
         batch=True,
     ),
     Action(
         "evaluate", "综合评价", frozenset({S.MATERIAL_REVIEW, S.SITE_REVIEW}), S.EVALUATED,
-        "review.manage", Role.OFFICE, "A18.1", _open_cycle, "综合评价时",
+        "review.manage", Role.OFFICE, "A18.1", windows.open_cycle(), "综合评价时",
         (Notice(Party.APPLICANT, "综合评价完成：" + _RESULT,
                 "您的申报已完成综合评价，评审反馈报告可在申报页面下载。结果将经委员会审定后公示。"),),
         batch=True,
@@ -369,21 +276,21 @@ ACTIONS: tuple[Action, ...] = (
     # --- 审定, 公示, 批准 (decision.services) ---
     Action(
         "propose", "列入拟奖建议名单", frozenset({S.EVALUATED}), S.PROPOSED,
-        "decision.manage", Role.OFFICE, "A19.1", _open_cycle, "委员会审定时",
+        "decision.manage", Role.OFFICE, "A19.1", windows.open_cycle(), "委员会审定时",
         (Notice(Party.APPLICANT, "拟奖：" + _RESULT,
                 "您的申报经委员会审定列入拟奖建议名单，报市政府批准后公示。"),),
         batch=True,
     ),
     Action(
         "notice", "公示", frozenset({S.PROPOSED}), S.IN_NOTICE,
-        "decision.manage", Role.OFFICE, "A20.1", _open_cycle, "公示开始时",
+        "decision.manage", Role.OFFICE, "A20.1", windows.open_cycle(), "公示开始时",
         (Notice(Party.APPLICANT, "公示：" + _RESULT, "拟奖名单已公示，您的申报在公示名单中。"),
          Notice(Party.UNIT, "公示：{name}", "贵单位推荐的{name}已列入拟奖公示名单。")),
         batch=True,
     ),
     Action(
         "award", "获奖", frozenset({S.IN_NOTICE}), S.AWARDED,
-        "decision.manage", Role.OFFICE, "A20.2", _open_cycle, "公告时",
+        "decision.manage", Role.OFFICE, "A20.2", windows.open_cycle(), "公告时",
         (Notice(Party.APPLICANT, "获奖：" + _RESULT,
                 "祝贺！市政府已公告{year}年度市长质量奖获奖名单，您名列其中。"
                 "证书可在“我的获奖”中下载；获奖后请履行《办法》第二十三条的报告义务。"),
@@ -393,7 +300,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "not_award", "未获奖", frozenset({S.EVALUATED, S.PROPOSED, S.IN_NOTICE}), S.NOT_AWARDED,
-        "decision.manage", Role.OFFICE, "A20.2", _open_cycle, "公告时，或异议成立时",
+        "decision.manage", Role.OFFICE, "A20.2", windows.open_cycle(), "公告时，或异议成立时",
         (Notice(Party.APPLICANT, "未获奖：" + _RESULT,
                 "{year}年度市长质量奖评审已结束，您的申报未获奖。评审反馈报告可在申报页面下载。"),
          Notice(Party.UNIT, "未获奖：{name}", "贵单位推荐的{name}未获{year}年度市长质量奖。")),
@@ -402,7 +309,7 @@ ACTIONS: tuple[Action, ...] = (
     # --- after the award and for fraud (supervision.services) ---
     Action(
         "revoke", "撤销称号", frozenset({S.AWARDED}), S.REVOKED,
-        "supervision.manage", Role.OFFICE, "A23.2", _anytime, "获奖后任何时候（委员会决定）",
+        "supervision.manage", Role.OFFICE, "A23.2", lib.anytime, "获奖后任何时候（委员会决定）",
         (Notice(Party.APPLICANT, "撤销称号：" + _RESULT,
                 "经质量发展委员会决定，撤销您{year}年度市长质量奖称号。{reason}"),
          Notice(Party.UNIT, "撤销称号：{name}", "{name}的{year}年度市长质量奖称号已被撤销。")),
@@ -410,7 +317,7 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "disqualify", "撤销申报资格", _LIVE, S.DISQUALIFIED,
-        "supervision.manage", Role.OFFICE, "A29.1", _anytime, "查实弄虚作假时",
+        "supervision.manage", Role.OFFICE, "A29.1", lib.anytime, "查实弄虚作假时",
         (Notice(Party.APPLICANT, "撤销申报资格：" + _RESULT,
                 "经查实存在弄虚作假行为，撤销您{year}年度市长质量奖申报资格。{reason}"),
          Notice(Party.UNIT, "撤销申报资格：{name}", "{name}的{year}年度申报资格已被撤销。")),
@@ -418,101 +325,37 @@ ACTIONS: tuple[Action, ...] = (
     ),
 )  # fmt: skip
 
-TABLE: dict[str, Action] = {a.name: a for a in ACTIONS}
+
+def _applies(action: Action, application: Any) -> bool:
+    if action.name == "start_site_review":
+        return bool(application.kind == Kind.ORGANIZATION)  # A10.3: individuals skip 现场评审
+    return True
+
+
+TABLE: lib.Table[Application] = lib.Table(
+    Application,
+    "state",
+    dict(State.choices),
+    ACTIONS,
+    noun="该申报",
+    applies=_applies,
+    clock=today,
+)
 
 # What each waiting state asks of someone, for the overdue message (`lapse`).
 STEP = {S.SUBMITTED: "推荐", S.RETURNED: "修改并重新提交", S.RECOMMENDED: "资格审查"}
 
 
-# --- asking ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Option:
-    """An action this person could take on this application: allowed now, or why not."""
-
-    action: Action
-    allowed: bool
-    reason: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.action.name
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action.name,
-            "label": self.action.label,
-            "allowed": self.allowed,
-            "reason": self.reason,
-            "article": self.action.article,
-        }
-
-
-def _applies(action: Action, application: Application) -> bool:
-    if action.name == "request_recusal":
-        return True
-    if action.name == "start_site_review":
-        return application.kind == Kind.ORGANIZATION  # A10.3: individuals skip 现场评审
-    return True
-
-
 def allowed_actions(
     application: Application, user: Any, on: dt.date | None = None
 ) -> dict[str, Option]:
-    """The actions `user` may take on `application` on day `on` (today by default), keyed by
-    name. Only actions whose permission the user holds and whose source states include the
-    application's state appear; each says whether the calendar allows it now and, if not, why.
-    Batch actions (moved by a stage's service for every application) never appear."""
-    on = on or today()
-    options = {}
-    for action in ACTIONS:
-        if action.batch or application.state not in action.sources:
-            continue
-        if not _applies(action, application) or not user.has_perm(action.permission, application):
-            continue
-        reason = action.window(application, on)
-        options[action.name] = Option(action, reason is None, reason or "")
-    return options
-
-
-def refusals(options: dict[str, Option]) -> list[tuple[str, str]]:
-    """What a page says in place of the buttons it does not show: the refused actions grouped by
-    their reason ("受理、不予受理", "资格审查已于…结束"), quiet actions left out."""
-    grouped: dict[str, list[str]] = {}
-    for option in options.values():
-        if not option.allowed and not option.action.quiet:
-            grouped.setdefault(option.reason, []).append(option.action.label)
-    return [("、".join(labels), reason) for reason, labels in grouped.items()]
-
-
-def refusal(application: Application, name: str, user: Any, on: dt.date | None = None) -> str:
-    """Why `user` may not take action `name` now ("" when they may): for a page that shows the
-    reason in place of a button."""
-    try:
-        require(application, name, user, on)
-    except ServiceError as exc:
-        return exc.message
-    return ""
+    """What `user` may do on `application` on day `on` (today by default), and why not."""
+    return TABLE.allowed_actions(application, user, on)
 
 
 def require(application: Application, name: str, user: Any, on: dt.date | None = None) -> Action:
-    """The services' check, from the same table as `allowed_actions`: the permission (403), the
-    state (409) and the window (400, citing the article). `user=None` is the system itself."""
-    action = TABLE[name]
-    if user is not None and not user.has_perm(action.permission, application):
-        raise PermissionDenied()
-    if application.state not in action.sources:
-        raise StateConflict(
-            f"该申报当前状态为“{State(application.state).label}”，不能{action.label}"
-            "（可能已被他人处理，请刷新页面）。"
-        )
-    reason = action.window(application, on or today())
-    if reason:
-        raise ServiceError(
-            f"不能{action.label}：{reason}", code="outside_window", article=action.article
-        )
-    return action
+    """The services' check (permission, state, window), from the same rows."""
+    return TABLE.require(application, name, user, on)
 
 
 # --- moving ----------------------------------------------------------------------------------
@@ -525,25 +368,15 @@ def transition(application: Application, name: str, /, *, notes: dict[str, str] 
     `StateChange` and send the table's notices. Returns the state it left. The caller has
     checked permission and window (`require`) and writes its audit event in the same
     transaction. `notes` fills the notices' {reason}, {articles}, ... placeholders."""
-    action = TABLE[name]
-    assert action.target is not None, f"{name} keeps the state"
-    updated = Application.objects.filter(pk=application.pk, state__in=action.sources).update(
-        state=action.target, **fields
-    )
-    if updated == 0:
-        application.refresh_from_db(fields=["state"])
-        raise StateConflict(
-            f"该申报当前状态为“{State(application.state).label}”，不能{action.label}"
-            "（可能已被他人处理，请刷新页面）。"
-        )
-    before = State(application.state)
-    application.state = action.target
-    for field, value in fields.items():
-        setattr(application, field, value)
+    before = State(TABLE.move(application, name, **fields))
     StateChange.objects.create(
-        application=application, action=name, from_state=before, to_state=action.target, at=now()
+        application=application,
+        action=name,
+        from_state=before,
+        to_state=application.state,
+        at=now(),
     )
-    _send(action, [(application, before)], notes or {})
+    _send(TABLE[name], [(application, before)], notes or {})
     return before
 
 
@@ -554,25 +387,13 @@ def transition_all(
     and the caller is told (one of them was moved by someone else meanwhile)."""
     if not applications:
         return
-    action = TABLE[name]
-    assert action.target is not None, f"{name} keeps the state"
-    with transaction.atomic():  # a savepoint: a partial update is rolled back with the raise
-        updated = Application.objects.filter(
-            pk__in=[a.pk for a in applications], state__in=action.sources
-        ).update(state=action.target)
-        if updated != len(applications):
-            raise StateConflict("部分申报的状态已被他人改变，操作未执行，请刷新页面后重试。")
-        at = now()
-        moved = [(a, State(a.state)) for a in applications]
-        StateChange.objects.bulk_create(
-            StateChange(
-                application=a, action=name, from_state=before, to_state=action.target, at=at
-            )
-            for a, before in moved
-        )
-    for application in applications:
-        application.state = action.target
-    _send(action, moved, notes or {})
+    moved = list(zip(applications, map(State, TABLE.move_all(applications, name)), strict=True))
+    at = now()
+    StateChange.objects.bulk_create(
+        StateChange(application=a, action=name, from_state=before, to_state=a.state, at=at)
+        for a, before in moved
+    )
+    _send(TABLE[name], moved, notes or {})
 
 
 def _send(action: Action, moved: list[tuple[Application, State]], notes: dict[str, str]) -> None:
@@ -632,7 +453,7 @@ def _facts(application: Application, before: State, notes: dict[str, str]) -> _F
         year=str(cycle.year),
         unit=str(application.recommending_unit) if application.recommending_unit_id else "",
         version=str(application.version),
-        deadline=_day(deadline) if deadline else "规定期限",
+        deadline=windows.day(deadline) if deadline else "规定期限",
         step=STEP.get(before, ""),
     )
     facts.update(notes)
@@ -676,7 +497,7 @@ def _unit_reviewers(applications: Iterable[Application]) -> dict[int, list[User]
 
 # --- documentation ---------------------------------------------------------------------------
 
-_WHO = {
+_WHO: dict[str, str] = {
     Role.APPLICANT: "申报人",
     Role.RECOMMENDER: "推荐单位审核人",
     Role.OFFICE: "委员会办公室",
@@ -687,21 +508,10 @@ def markdown() -> str:
     """The table and the notification matrix as docs/workflow.md shows them (generated: a test
     holds the document equal to this)."""
 
-    def states(values: Iterable[State]) -> str:
-        return "、".join(State(v).label for v in sorted(values, key=list(State).index))
+    def told(action: Action) -> str:
+        return "、".join(PARTY_LABELS[n.party] for n in action.notices) or "—"
 
-    lines = [
-        "| 操作 | 从 | 到 | 谁 | 何时 | 条款 | 通知 |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for a in ACTIONS:
-        told = "、".join(PARTY_LABELS[n.party] for n in a.notices) or "—"
-        lines.append(
-            f"| {a.label} (`{a.name}`{'，批量' if a.batch else ''}) | {states(a.sources)} "
-            f"| {State(a.target).label if a.target else '（不变）'} | {_WHO[a.role]} "
-            f"| {a.window_text} | {a.article} | {told} |"
-        )
-    lines += ["", "| 通知对象 | 操作与消息标题 |", "|---|---|"]
+    lines = [TABLE.markdown(_WHO, told), "| 通知对象 | 操作与消息标题 |", "|---|---|"]
     for party in Party:
         rows = [
             f"{a.label}：“{n.subject.format_map(_Sample())}”"

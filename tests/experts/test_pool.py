@@ -197,10 +197,11 @@ def test_the_applicant_names_people_to_recuse_before_review_starts_only(
     time_machine.move_to(
         dt.datetime(2026, 6, 2, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False
     )
-    with pytest.raises(StateConflict, match="材料评审已开始"):
+    with pytest.raises(ServiceError, match="材料评审已于2026年6月1日开始") as late:
         services.request_recusal(
             actor=applicant, application=accepted, name="钱七", reason="other", note="x"
         )
+    assert (late.value.code, late.value.article) == ("outside_window", "A26.1")
     with pytest.raises(PermissionDenied):
         services.request_recusal(
             actor=personas["recommender"],

@@ -398,7 +398,7 @@ def test_every_action_of_the_table_is_well_formed() -> None:
         assert action.article in requirements, action.name
         assert action.label, action.name
         assert action.window_text, action.name
-    assert len(workflow.TABLE) == len(workflow.ACTIONS)
+    assert len(workflow.TABLE.by_name) == len(workflow.ACTIONS)
 
 
 def test_the_documented_table_is_the_table() -> None:
