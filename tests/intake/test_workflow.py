@@ -399,12 +399,3 @@ def test_every_action_of_the_table_is_well_formed() -> None:
         assert action.label, action.name
         assert action.window_text, action.name
     assert len(workflow.TABLE.by_name) == len(workflow.ACTIONS)
-
-
-def test_the_documented_table_is_the_table() -> None:
-    """docs/workflow.md shows the table as `manage.py workflow_table` prints it."""
-    from pathlib import Path
-
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "workflow.md").read_text(encoding="utf-8")
-    shown = doc.split("<!-- workflow_table -->\n")[1].split("<!-- /workflow_table -->")[0]
-    assert shown == workflow.markdown(), "run manage.py workflow_table and paste its output"
