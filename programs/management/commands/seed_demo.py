@@ -6,6 +6,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
+from django.test.utils import override_settings
 
 from programs import demo
 from programs.models import AwardProgram
@@ -25,8 +26,11 @@ class Command(BaseCommand):
         if options["if_empty"] and AwardProgram.objects.exists():
             self.stdout.write("数据库已有数据，未写入演示数据。")
         else:
-            for module in demo_modules():
-                module.seed()
+            # The demo's messages land in the demo users' inboxes; their e-mails go nowhere (the
+            # addresses are made up, and a console backend would print hundreds of MIME bodies).
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                for module in demo_modules():
+                    module.seed()
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, _, role, _ in demo.DEMO_USERS:
