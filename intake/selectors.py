@@ -122,7 +122,7 @@ class ProgressStep:
     stage: Stage
     starts_on: dt.date | None
     ends_on: dt.date | None
-    status: str  # done | current | upcoming | skipped (the application stopped before it)
+    status: str  # done | current | overdue | upcoming | skipped (stopped before it)
     events: list[Event]
 
 
@@ -158,10 +158,14 @@ def progress(application: Application) -> Progress:
         ]
         current = None
         stopped_after = max(reached, default=0)
+    # Past its step's deadline nothing more can happen until the Office closes it (`lapse`).
+    late = current is not None and workflow.is_overdue(application)
     steps = []
     for i, stage in enumerate(stages):
         if current is None:
             status = "done" if i <= stopped_after else "skipped"
+        elif late:
+            status = "done" if i < current else "overdue" if i == current else "skipped"
         else:
             status = "done" if i < current else "current" if i == current else "upcoming"
         row = dates.get(stage)

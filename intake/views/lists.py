@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -94,16 +94,19 @@ def application_list(request: HttpRequest) -> HttpResponse:
         if Role.RECOMMENDER in roles
         else None
     )
-    pending = 0
+    pending = overdue = 0
     if todo is not None:
         # Work still to do: past its deadline an application is listed under 逾期未处理.
-        due = Q(state=todo) & ~workflow.overdue_q(today())
-        pending = visible.filter(due).count()
-        rows = rows.order_by(
-            Case(When(due, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            "-submitted_at",
-            "-created_at",
+        late = workflow.overdue_q(today())
+        due = Q(state=todo) & ~late
+        counts = visible.aggregate(
+            pending=Count("pk", filter=due), overdue=Count("pk", filter=late)
         )
+        pending = counts["pending"]
+        overdue = counts["overdue"] if Role.OFFICE in roles else 0  # the Office closes them
+        rows = rows.annotate(
+            is_todo=Case(When(due, then=Value(True)), default=Value(False))
+        ).order_by("-is_todo", "-submitted_at", "-created_at")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -117,6 +120,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "todo": State(todo).label if todo else "",
             "todo_state": todo or "",
             "pending": pending,
+            "overdue": overdue,
+            "overdue_value": forms.OVERDUE,
             "query": query.urlencode(),
             "start": _start_choices(request, scopes),
             "show_unit": bool(roles & {Role.OFFICE, Role.SUPERVISOR, Role.RECOMMENDER}),

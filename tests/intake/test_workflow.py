@@ -248,6 +248,12 @@ def test_lapsed_applications_leave_the_to_do_and_appear_under_overdue(
     assert f'action="/applications/{application.public_id}/decide/"' not in detail
     assert "按逾期未受理办结" in detail
 
+    steps = {s.stage: s.status for s in selectors.progress(application).steps}
+    assert (steps[Stage.QUALIFICATION], steps[Stage.MATERIAL_REVIEW]) == ("overdue", "skipped")
+    listed = client_for(office).get("/applications/").content.decode()
+    assert "逾期未处理 1件" in listed
+    assert 'class="qa-todo"' not in listed  # not the Office's work any more
+
     services.lapse_application(actor=office, application=application, reason="未在期限内审查")
     application.refresh_from_db()
     assert application.state == State.LAPSED
