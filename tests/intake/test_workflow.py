@@ -33,7 +33,11 @@ DAYS = sorted(
 )
 ACTIONS = [a.name for a in workflow.ACTIONS if not a.batch]
 PEOPLE = ["applicant", "recommender", "office", "supervisor", "committee", "outsider"]
-ROLE_PERSONA = {Role.APPLICANT: "applicant", Role.RECOMMENDER: "recommender", Role.OFFICE: "office"}
+ROLE_PERSONA: dict[str, str] = {
+    Role.APPLICANT: "applicant",
+    Role.RECOMMENDER: "recommender",
+    Role.OFFICE: "office",
+}
 
 
 def _run_service(action: str, application: Application, user: User) -> None:
