@@ -193,16 +193,8 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
     overdue = workflow.overdue_q(on)
     items = []
     if Role.APPLICANT in scopes or Role.INDIVIDUAL in scopes:
-        open_window = visible.filter(
-            cycle__stages__stage=Stage.APPLICATION, cycle__stages__ends_on__gte=on
-        )
-        items.append(
-            (
-                "待完善或退回修改的申报",
-                open_window.filter(state__in=[State.DRAFT, State.RETURNED]).count(),
-                "/applications/",
-            )
-        )
+        editable = visible.filter(state__in=[State.DRAFT, State.RETURNED]).exclude(overdue)
+        items.append(("待完善或退回修改的申报", editable.count(), "/applications/"))
     if Role.RECOMMENDER in scopes:
         pending = visible.filter(
             state=State.SUBMITTED, recommending_unit_id__in=scopes[Role.RECOMMENDER]

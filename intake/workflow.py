@@ -91,6 +91,7 @@ def _recommendation_window(application: Application, on: dt.date) -> str | None:
 # The last day on which each waiting state can still be worked on; past it the application is
 # 逾期 (overdue): no one's to-do any more, and the Office closes it (`lapse`).
 DUE_BY: dict[State, Callable[[Cycle], dt.date | None]] = {
+    State.DRAFT: lambda c: (stage_dates(c, Stage.APPLICATION) or (None, None))[1],
     State.RETURNED: lambda c: (stage_dates(c, Stage.APPLICATION) or (None, None))[1],
     State.SUBMITTED: recommendation_deadline,
     State.RECOMMENDED: lambda c: (stage_dates(c, Stage.QUALIFICATION) or (None, None))[1],
@@ -118,7 +119,10 @@ def overdue_q(on: dt.date) -> Q:
     no_qualification = ~_stage_exists(Stage.QUALIFICATION)
     return cast(  # Q & Exists is a Q at run time; the stubs call it Combinable
         Q,
-        (Q(state=State.RETURNED) & _stage_exists(Stage.APPLICATION, ends_on__lt=on))
+        (
+            Q(state__in=[State.DRAFT, State.RETURNED])
+            & _stage_exists(Stage.APPLICATION, ends_on__lt=on)
+        )
         | (
             Q(state=State.SUBMITTED)
             & (
@@ -343,7 +347,12 @@ TABLE: lib.Table[Application] = lib.Table(
 )
 
 # What each waiting state asks of someone, for the overdue message (`lapse`).
-STEP = {S.SUBMITTED: "推荐", S.RETURNED: "修改并重新提交", S.RECOMMENDED: "资格审查"}
+STEP = {
+    S.DRAFT: "提交",
+    S.SUBMITTED: "推荐",
+    S.RETURNED: "修改并重新提交",
+    S.RECOMMENDED: "资格审查",
+}
 
 
 def allowed_actions(

@@ -205,7 +205,7 @@ def test_overdue_query_and_overdue_rule_are_the_same_deadlines(
         state: _make(cycle, Kind.ORGANIZATION if i == 0 else Kind.INDIVIDUAL, state, org, person)
         for i, state in enumerate([State.RECOMMENDED])
     }
-    for state in (State.SUBMITTED, State.RETURNED):
+    for state in (State.SUBMITTED, State.RETURNED, State.DRAFT):
         Application.objects.filter(pk=applications[State.RECOMMENDED].pk).update(state=state)
         applications[state] = Application.objects.get(pk=applications[State.RECOMMENDED].pk)
         for day in DAYS:
