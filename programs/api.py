@@ -17,7 +17,7 @@ from lib.api import Page
 from lib.errors import PermissionDenied, ServiceError
 from lib.workdays import ArrangementDay
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Policy, Stage
 
 router = Router(tags=["奖项与年度"])
@@ -183,6 +183,30 @@ def _cycle(request: HttpRequest, cycle_id: uuid.UUID) -> Cycle:
 @router.get("/cycles/{cycle_id}", response=CycleOut, auth=PUBLIC, summary="年度")
 def get_cycle(request: HttpRequest, cycle_id: uuid.UUID) -> Cycle:
     return _cycle(request, cycle_id)
+
+
+class ActionOut(Schema):
+    """One action of a workflow table as this user may take it now, or why not (every
+    `GET …/actions` of the API answers a list of these)."""
+
+    action: str
+    label: str
+    allowed: bool
+    reason: str
+    article: str
+
+
+@router.get(
+    "/cycles/{cycle_id}/actions",
+    response=list[ActionOut],
+    summary="我现在可对该年度办理的操作（及不可办理的原因）",
+)
+def cycle_actions(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The cycle's workflow table for this user today: what the 年度管理 page offers, and for a
+    refused action the reason it shows instead. Nobody but the Office has an action (an empty
+    list); a draft is known to the Office only (404)."""
+    cycle = _cycle(request, cycle_id)
+    return [o.as_dict() for o in workflow.allowed_actions(cycle, request.user).values()]
 
 
 @router.post("/cycles", response={201: CycleOut}, summary="创建年度（办公室）")

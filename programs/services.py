@@ -24,6 +24,7 @@ from .models import (
     Stage,
 )
 from .selectors import now, work_calendar
+from .workflow import TABLE
 
 StageDates = Mapping[Stage, tuple[dt.date, dt.date]]
 
@@ -31,22 +32,6 @@ StageDates = Mapping[Stage, tuple[dt.date, dt.date]]
 def _require(actor: User, perm: str) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied()
-
-
-def _transition_cycle(
-    cycle: Cycle, *, source: Cycle.Status, target: Cycle.Status, **fields: object
-) -> None:
-    """The only code that moves `Cycle.status`: a conditional UPDATE, so a double click or a
-    second clerk finds the state already moved and gets a clear refusal instead of a duplicate."""
-    updated = Cycle.objects.filter(pk=cycle.pk, status=source).update(status=target, **fields)
-    if updated == 0:
-        cycle.refresh_from_db(fields=["status"])
-        raise StateConflict(
-            f"{cycle}当前状态为“{Cycle.Status(cycle.status).label}”，无法执行此操作（可能已被他人处理）。"
-        )
-    cycle.status = target
-    for name, value in fields.items():
-        setattr(cycle, name, value)
 
 
 def latest_policy(program: AwardProgram, *, on: dt.date) -> Policy:
@@ -148,12 +133,11 @@ def set_cycle_dates(*, actor: User, cycle: Cycle, dates: StageDates, reason: str
     Preconditions: Office staff; the cycle is not closed; all eight stages given, each ending on
     or after its start, each starting after the previous one ends; the notice holds at least the
     policy's working days (A20.1) by the work calendar. Changing the dates of a published cycle
-    needs a reason, since applicants rely on them. Side effects: the stage rows and a
+    needs a reason, since applicants rely on them. Permission and state are the workflow
+    table's (`programs.workflow`, action `set_dates`). Side effects: the stage rows and a
     `programs.cycle.set_dates` audit event with the old and new dates.
     """
-    _require(actor, "programs.manage_cycle")
-    if cycle.status == Cycle.Status.CLOSED:
-        raise StateConflict(f"{cycle}已结束，日期不能再修改。")
+    TABLE.require(cycle, "set_dates", actor)
     if cycle.status == Cycle.Status.PUBLISHED and not reason.strip():
         raise ServiceError(
             "申报通知已发布，修改日期须填写理由。", fields={"reason": ["请填写修改理由"]}
@@ -210,11 +194,13 @@ def _call_text(cycle: Cycle) -> str:
 def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
     """Publish the cycle's call (A15.1): its window and work plan, as a public announcement.
 
-    Preconditions: Office staff; the cycle is a draft with the dates of every stage. Side
-    effects, in order: status draft -> published (conditional, so a double click publishes
-    once), the public announcement, a `programs.cycle.publish` audit event.
+    Preconditions (the workflow table's `publish`): Office staff; the cycle is a draft with
+    the dates of every stage; then, as input, those dates still pass the rules (the calendar
+    may have changed since they were set). Side effects, in order: status draft -> published
+    (`TABLE.move`, conditional, so a double click publishes once), the public announcement, a
+    `programs.cycle.publish` audit event.
     """
-    _require(actor, "programs.manage_cycle")
+    TABLE.require(cycle, "publish", actor)
     stages = {Stage(s.stage): (s.starts_on, s.ends_on) for s in cycle.stages.all()}
     errors, _ = _stage_errors(cycle, stages)
     if errors:
@@ -222,9 +208,7 @@ def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
         raise ServiceError(f"发布前请先完善日期：{first}", code="invalid_dates", fields=errors)
     with transaction.atomic():
         published = now()  # the demo clock when set (decision 0008)
-        _transition_cycle(
-            cycle, source=Cycle.Status.DRAFT, target=Cycle.Status.PUBLISHED, published_at=published
-        )
+        TABLE.move(cycle, "publish", published_at=published)
         announcement = Announcement.objects.create(
             program=cycle.program,
             cycle=cycle,
@@ -248,11 +232,11 @@ def publish_call(*, actor: User, cycle: Cycle) -> Announcement:
 def close_cycle(*, actor: User, cycle: Cycle) -> None:
     """The year's evaluation has ended: the government's announcement is recorded (A20.2), so
     `decision.services.announce` calls this in its transaction. The cycle reads 已结束; its pages
-    stay readable, and what follows an award (reports, revocation) goes on. Side effect: a
-    `programs.cycle.close` audit event."""
-    _require(actor, "programs.manage_cycle")
+    stay readable, and what follows an award (reports, revocation) goes on. The table's `close`
+    (a batch action: no page offers it). Side effect: a `programs.cycle.close` audit event."""
+    TABLE.require(cycle, "close", actor)
     with transaction.atomic():
-        _transition_cycle(cycle, source=Cycle.Status.PUBLISHED, target=Cycle.Status.CLOSED)
+        TABLE.move(cycle, "close")
         record(
             actor=actor,
             role=Role.OFFICE,

@@ -9,7 +9,7 @@ from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.workdays import ArrangementFileError, read_arrangement_file
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .forms import ArrangementForm, CycleCreateForm, CycleDatesForm
 from .models import Announcement, Cycle, HolidayArrangement
 
@@ -96,10 +96,18 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _cycle_page(
     request: HttpRequest, cycle: Cycle, form: CycleDatesForm, status: int = 200
 ) -> HttpResponse:
+    # What the Office may do with this year now, and why not: asked of the workflow table.
+    actions = workflow.allowed_actions(cycle, request.user)
     return render(
         request,
         "programs/cycle_detail.html",
-        {"cycle": cycle, "form": form, "timeline": selectors.timeline(cycle)},
+        {
+            "cycle": cycle,
+            "form": form,
+            "timeline": selectors.timeline(cycle),
+            "actions": actions,
+            "refusals": workflow.refusals(actions),
+        },
         status=status,
     )
 

@@ -17,8 +17,9 @@ from intake.models import AwardRecord
 from intake.selectors import applications_for
 from lib.access import actor
 from lib.errors import PermissionDenied
+from programs.api import ActionOut
 
-from . import services
+from . import services, workflow
 from .models import Case
 
 router = Router(tags=["获奖后监督与诚信"])
@@ -67,6 +68,21 @@ def cases(request: HttpRequest) -> Any:
     if not request.user.has_perm("supervision.view"):
         raise PermissionDenied()
     return Case.objects.order_by("-opened_at")
+
+
+@router.get(
+    "/cases/{case_id}/actions",
+    response=list[ActionOut],
+    summary="我现在可对该案件办理的操作（及不可办理的原因）",
+)
+def case_actions(request: HttpRequest, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The case's workflow table for this user today: what the case page offers, and for a
+    refused action the reason it shows instead. Supervisors read cases (an empty list);
+    anybody else is refused before the case is looked up."""
+    if not request.user.has_perm("supervision.view"):
+        raise PermissionDenied()
+    case = get_object_or_404(Case, public_id=case_id)
+    return [o.as_dict() for o in workflow.allowed_actions(case, request.user).values()]
 
 
 class CaseIn(Schema):

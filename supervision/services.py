@@ -28,6 +28,7 @@ from programs.models import Announcement, Policy
 from programs.selectors import default_program, now, today
 
 from .models import Case, Sanction
+from .workflow import TABLE
 
 TEXT_LIMIT = 4000
 
@@ -170,19 +171,15 @@ def open_case(
 
 
 def report_to_committee(*, actor: User, case: Case, findings: str) -> Case:
-    """The Office's findings, reported to the committee (A23.2). Side effect:
-    `supervision.case.report`."""
-    _require(actor)
+    """The Office's findings, reported to the committee (A23.2): the workflow table's `report`
+    (the Office; an open case). Side effects: open -> reported with the findings (`TABLE.move`,
+    conditional), `supervision.case.report`."""
+    TABLE.require(case, "report", actor)
     errors: dict[str, list[str]] = {}
     findings = _text(findings, "核查情况", errors, "findings", required=True)
     _raise("未报委员会", errors, "A23.2")
     with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, state=Case.State.OPEN).update(
-            state=Case.State.REPORTED, findings=findings, reported_at=now()
-        )
-        if not updated:
-            raise StateConflict("该案件已报委员会（可能已被他人处理，请刷新页面）。")
-        case.refresh_from_db()
+        TABLE.move(case, "report", findings=findings, reported_at=now())
         record(actor=actor, role=Role.OFFICE, action="supervision.case.report", obj=case)
     return case
 
@@ -192,8 +189,10 @@ def decide_case(
 ) -> Case:
     """The committee's decision on a case, as the Office records it (A23.2): no action, a
     warning, or revocation of the title (the award and certificate revoked, the bonus recovered,
-    a public announcement). Side effect: `supervision.case.decide`."""
-    _require(actor)
+    a public announcement). The workflow table's `decide` (the Office; a case reported to the
+    committee). Side effects: reported -> decided (`TABLE.move`, conditional: decided once),
+    the revocation when decided so, `supervision.case.decide`."""
+    TABLE.require(case, "decide", actor)
     errors: dict[str, list[str]] = {}
     decision_ref = _text(
         decision_ref, "委员会决定或政府文号", errors, "decision_ref", required=True
@@ -204,15 +203,9 @@ def decide_case(
         errors.setdefault("decided_on", []).append("决定日期不能晚于今天。")
     _raise("决定未记录", errors, "A23.2")
     with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, state=Case.State.REPORTED).update(
-            state=Case.State.DECIDED,
-            outcome=outcome,
-            decided_on=decided_on,
-            decision_ref=decision_ref[:200],
+        TABLE.move(
+            case, "decide", outcome=outcome, decided_on=decided_on, decision_ref=decision_ref[:200]
         )
-        if not updated:
-            raise StateConflict("案件须先核查并报委员会，且只能决定一次。")
-        case.refresh_from_db()
         if outcome == Case.Outcome.REVOCATION:
             revoke_award(
                 actor=actor,

@@ -26,7 +26,7 @@ from lib.errors import ServiceError
 from programs.models import Policy
 from programs.selectors import today
 
-from . import forms, services
+from . import forms, services, workflow
 from .models import Case, Sanction
 
 MANAGE = "supervision.manage"
@@ -130,6 +130,8 @@ def _case_page(
 ) -> HttpResponse:
     award = case.award
     certificate = getattr(award, "certificate", None)
+    # What this person may do with the case now, and why not: asked of the workflow table.
+    actions = workflow.allowed_actions(case, request.user)
     return render(
         request,
         "supervision/case.html",
@@ -137,6 +139,8 @@ def _case_page(
             "case": case,
             "award": award,
             "certificate": certificate,
+            "actions": actions,
+            "refusals": workflow.refusals(actions),
             "can_manage": request.user.has_perm(MANAGE),
             "findings_form": findings or forms.FindingsForm(),
             "decide_form": decide or forms.DecideForm(initial={"decided_on": today()}),

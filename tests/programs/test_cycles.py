@@ -200,10 +200,12 @@ def test_publish_call_twice_publishes_once(cycle: Cycle, office: User) -> None:
     assert AuditEvent.objects.filter(action="programs.cycle.publish").count() == 1
 
 
+@pytest.mark.req("A15.1")
 def test_publish_call_refuses_a_cycle_without_dates(program: AwardProgram, office: User) -> None:
     cycle = create_cycle(actor=office, program=program, year=2026)
-    with pytest.raises(ServiceError, match="发布前请先完善日期"):
+    with pytest.raises(ServiceError, match="不能发布申报通知：尚未设置第十一条各阶段日期") as exc:
         publish_call(actor=office, cycle=cycle)
+    assert (exc.value.code, exc.value.article) == ("outside_window", "A15.1")
     assert Cycle.objects.get().status == Cycle.Status.DRAFT
 
 

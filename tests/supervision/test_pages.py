@@ -252,7 +252,7 @@ def test_the_office_opens_reports_and_revokes_through_the_pages(
         {"outcome": "warning", "decided_on": "2027-03-01", "decision_ref": "x"},
         follow=True,
     )
-    assert "只能决定一次" in again.content.decode()
+    assert "当前状态为“已决定”，不能记录委员会决定" in again.content.decode()
     case.refresh_from_db()
     assert case.outcome == Case.Outcome.REVOCATION
 

@@ -111,7 +111,7 @@ def test_revocation_shows_on_verification_in_the_ledger_and_publicly(
         what_happened="媒体报道该公司发生重大质量事故。",
         confirmed_on=CONFIRMED,
     )
-    with pytest.raises(StateConflict, match="须先核查"):
+    with pytest.raises(StateConflict, match="当前状态为“待核查”，不能记录委员会决定"):
         services.decide_case(
             actor=decided.office,
             case=case,
