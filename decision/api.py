@@ -21,6 +21,7 @@ from programs.models import Cycle
 
 from . import services
 from .models import Objection, Proposal
+from .workflow import OBJECTION, PROPOSAL
 
 router = Router(tags=["审定、公示与批准"])
 
@@ -72,6 +73,7 @@ class ApprovalOut(Schema):
 
 
 class ProposalOut(Schema):
+    id: int  # the Office's own handle for `GET /proposals/{id}/actions`
     year: int
     state: str
     entries: list[EntryOut]
@@ -87,6 +89,7 @@ def _proposal_out(proposal: Proposal) -> dict[str, Any]:
         "application__organization", "application__individual"
     )
     return {
+        "id": proposal.pk,
         "year": proposal.cycle.year,
         "state": proposal.state,
         "entries": [
@@ -136,6 +139,31 @@ def save_proposal(request: HttpRequest, cycle_id: uuid.UUID, body: ProposalIn) -
         entries=[(by_id[e.application], e.level) for e in body.entries],
     )
     return _proposal_out(saved)
+
+
+class ActionOut(Schema):
+    action: str
+    label: str
+    allowed: bool
+    reason: str
+    article: str
+
+
+@router.get(
+    "/proposals/{proposal_id}/actions",
+    response=list[ActionOut],
+    summary="拟奖名单：我现在可办理的操作（及不可办理的原因）",
+)
+def proposal_actions(request: HttpRequest, proposal_id: RowId) -> Any:
+    """The workflow table's answer for this user today (`decision.workflow.PROPOSAL`): each
+    action their role may take on the list in its state, whether the calendar allows it now
+    and, if not, why."""
+    _view(request)
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("cycle__policy").prefetch_related("cycle__stages"),
+        pk=proposal_id,
+    )
+    return [o.as_dict() for o in PROPOSAL.allowed_actions(proposal, request.user).values()]
 
 
 class ApprovalIn(Schema):
@@ -341,6 +369,21 @@ class DecideIn(Schema):
 def decide(request: HttpRequest, receipt: str, body: DecideIn) -> Any:
     objection = get_object_or_404(Objection.objects.select_related("entry"), receipt=receipt)
     return services.decide_objection(actor=actor(request), objection=objection, **body.model_dump())
+
+
+@router.get(
+    "/objections/{receipt}/actions",
+    response=list[ActionOut],
+    summary="公示异议：我现在可办理的操作（及不可办理的原因）",
+)
+def objection_actions(request: HttpRequest, receipt: Annotated[str, Field(max_length=32)]) -> Any:
+    """`decision.workflow.OBJECTION`'s answer for this user today: whether its outcome may be
+    recorded now and, if not, why. The receipt number is the objection's identifier."""
+    _view(request)
+    objection = get_object_or_404(
+        Objection.objects.select_related("proposal__cycle"), receipt=receipt
+    )
+    return [o.as_dict() for o in OBJECTION.allowed_actions(objection, request.user).values()]
 
 
 # --- awards, the bonus ledger, verification ----------------------------------------------------

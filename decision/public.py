@@ -4,7 +4,8 @@ The published notices and one year's 拟奖名单, the objection form and its re
 of winners and the verification of a certificate (the QR code on every certificate points at
 `verified`). Nothing personal is ever shown: names, employers and award levels only; no
 身份证, no telephone, no 统一社会信用代码, no address. The views only read, or call
-`services.file_objection`.
+`services.file_objection`; whether an objection may be filed now is the workflow table's answer
+(`decision.workflow.PROPOSAL`, action `object`).
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ from django.views.decorators.http import require_http_methods
 
 from intake.models import AwardRecord, Kind
 from lib.certificates import canonical
-from lib.errors import ServiceError, StateConflict
+from lib.errors import ServiceError
+from programs import windows
 from programs.models import AwardProgram
 from programs.selectors import default_program, today
 
 from . import services
 from .models import Entry, Objection, Proposal
 from .public_forms import ObjectionForm, VerifyForm
+from .workflow import PROPOSAL
 
 # The order of the list as the Measures write it (A5.2): organizations' award, the nomination
 # award, then individuals.
@@ -146,6 +149,7 @@ def notice(request: HttpRequest, year: int) -> HttpResponse:
     proposal = _published_notice(year)
     program = proposal.cycle.program
     entries = _live_entries(proposal)
+    objecting = _objecting(request, proposal)
     sections = []
     for kind, level, label in SECTIONS:
         rows = [
@@ -163,6 +167,7 @@ def notice(request: HttpRequest, year: int) -> HttpResponse:
             "program": program,
             "title": _notice_title(program, year),
             "status": _status(proposal, today()),
+            "may_object": objecting is None,
             "working_days": proposal.cycle.policy.notice_working_days,
             "sections": sections,
         },
@@ -208,15 +213,14 @@ def _filed(request: HttpRequest, token: str, *, wait: bool = False) -> str | Non
     return str(receipt) if receipt and receipt != PENDING else None
 
 
-def _closed_message(proposal: Proposal) -> str:
-    """Why no objection can be filed now (the same words the service uses when it refuses)."""
-    on, starts, ends = today(), proposal.notice_starts_on, proposal.notice_ends_on
-    if (ends is not None and on > ends) or proposal.state != Proposal.State.IN_NOTICE:
-        ended = f"于{ends:%Y年%-m月%-d日}" if ends else ""
-        return f"公示期已{ended}结束，不再受理异议。"
-    if starts is not None and on < starts:
-        return f"公示将于{starts:%Y年%-m月%-d日}开始，现在不在公示期内，不受理异议。"
-    return "现在不在公示期内，不受理异议。"
+def _objecting(request: HttpRequest, proposal: Proposal) -> str | None:
+    """None when an objection may be filed now, else why not: the table's reason (before or
+    after the notice's dates), or, once the notice has ended, that it has."""
+    option = PROPOSAL.allowed_actions(proposal, request.user).get("object")
+    if option is not None:
+        return None if option.allowed else option.reason
+    ends = proposal.notice_ends_on
+    return f"公示期已{f'于{windows.day(ends)}' if ends else ''}结束，不再受理异议。"
 
 
 def _evidence(request: HttpRequest, form: ObjectionForm) -> list[tuple[str, bytes]] | None:
@@ -267,16 +271,17 @@ def object_to(request: HttpRequest, year: int) -> HttpResponse:
             "限PDF、PNG、JPEG图片、Word（.docx）和Excel（.xlsx）"
         ),
     }
+    closed = _objecting(request, proposal)
     if request.method != "POST":
-        if not services.notice_is_open(proposal):
-            context["closed"] = _closed_message(proposal)
+        if closed is not None:
+            context["closed"] = closed
             return render(request, "decision/public_objection.html", context)
         form = ObjectionForm(entries=entries)
         context |= {"form": form, "token": _new_token(request)}
         return render(request, "decision/public_objection.html", context)
 
-    if not services.notice_is_open(proposal):  # however old the form, the answer is this
-        context["closed"] = _closed_message(proposal)
+    if closed is not None:  # however old the form, the answer is this
+        context["closed"] = closed
         return render(request, "decision/public_objection.html", context, status=409)
     form = ObjectionForm(request.POST, entries=entries)
     token = request.POST.get("token", "")
@@ -310,12 +315,11 @@ def object_to(request: HttpRequest, year: int) -> HttpResponse:
             evidence=evidence,
             actor=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
         )
-    except StateConflict as exc:
-        cache.delete(_claim_key(token))
-        context["closed"] = exc.message
-        return render(request, "decision/public_objection.html", context, status=409)
     except ServiceError as exc:
         cache.delete(_claim_key(token))
+        if exc.status == 409 or exc.code == "outside_window":  # the notice ended meanwhile
+            context["closed"] = exc.message
+            return render(request, "decision/public_objection.html", context, status=409)
         _show_errors(form, exc)
         context |= {"form": form, "token": token}
         return render(request, "decision/public_objection.html", context, status=400)

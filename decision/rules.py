@@ -12,3 +12,6 @@ from accounts.rules import is_committee, is_office, is_supervisor
 rules.add_perm("decision.manage", is_office)
 # Everything of it, read-only (A27.1, A19.1).
 rules.add_perm("decision.view", is_office | is_supervisor | is_committee)
+# Anyone objects to the notice under their real name (A20.2): the public pages ask the workflow
+# table (`decision.workflow.PROPOSAL`, action `object`) whether the notice is running.
+rules.add_perm("decision.object", rules.always_allow)

@@ -71,8 +71,10 @@ class Board:
 
 def board(cycle: Cycle) -> Board:
     """The cycle's list (if drafted) with its entries and their scores, both approvals, the
-    objections and, once announced, the awards with certificates and bonus due."""
-    proposal = Proposal.objects.filter(cycle=cycle).select_related("cycle__policy").first()
+    objections and, once announced, the awards with certificates and bonus due. The list's
+    cycle is `cycle` itself, with what the caller loaded (policy, stages for the workflow
+    table's windows)."""
+    proposal = proposal_of(cycle)
     if proposal is None:
         return Board(proposal=None)
     entries = list(
@@ -168,13 +170,22 @@ def ledger_entries() -> QuerySet[BonusEntry]:
 
 
 def cycle(pk: int) -> Cycle | None:
-    """A cycle with its policy (quotas, score lines, notice length) and program."""
-    return Cycle.objects.select_related("policy", "program").filter(pk=pk).first()
+    """A cycle with its policy (quotas, score lines, notice length), program and stage dates
+    (the workflow table's windows)."""
+    return (
+        Cycle.objects.select_related("policy", "program")
+        .prefetch_related("stages")
+        .filter(pk=pk)
+        .first()
+    )
 
 
-def proposal(cycle: Cycle) -> Proposal | None:
-    """The cycle's list, if drafted."""
-    return Proposal.objects.select_related("cycle__policy").filter(cycle=cycle).first()
+def proposal_of(cycle: Cycle) -> Proposal | None:
+    """The cycle's list, if drafted; its `cycle` is the one given (one query)."""
+    found = Proposal.objects.filter(cycle=cycle).first()
+    if found is not None:
+        found.cycle = cycle
+    return found
 
 
 def levels(proposal: Proposal | None) -> dict[int, str]:

@@ -1,14 +1,17 @@
 """The actions of 审定, 公示 and 批准 (A5.2, A6.1, A19.1-A22.1, A24.1, A25.1).
 
-Each is a keyword-only verb that checks who may act and when, runs in one transaction and
-appends its audit event there (STYLE.md). The list moves through `Proposal.State`:
+Each is a keyword-only verb that runs in one transaction and appends its audit event there
+(STYLE.md). Who may act, in which state and when is the workflow tables' question
+(`decision/workflow.py`): each service starts with `require` and moves the state only with
+`move`. The list moves through `Proposal.State`:
 
     draft --record_approval(committee)--> committee_approved --record_approval(government)-->
     government_approved --publish_notice--> in_notice --close_notice--> notice_closed
     --announce--> announced
 
 and the applications with it (`intake.services.transition`): evaluated -> proposed (committee)
--> in_notice -> awarded, the others not_awarded at the announcement.
+-> in_notice -> awarded, the others not_awarded at the announcement. An objection moves open ->
+upheld | dismissed (`decide_objection`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.services import record
@@ -29,6 +33,7 @@ from intake.models import Application, AwardRecord, Kind, State
 from intake.services import transition, transition_all
 from lib import files
 from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib.workdays import UnknownCalendarYear
 from programs.models import Cycle, Policy
 from programs.selectors import now, today, work_calendar
 from programs.services import close_cycle
@@ -43,6 +48,7 @@ from .models import (
     ObjectionEvidence,
     Proposal,
 )
+from .workflow import DECIDE, OBJECTION, PROPOSAL, notice_window
 
 TEXT_LIMIT = 4000
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -68,14 +74,6 @@ def _raise(what: str, errors: dict[str, list[str]], article: str | None = None) 
     if errors:
         raise ServiceError(
             f"{what}：" + next(iter(errors.values()))[0], fields=errors, article=article
-        )
-
-
-def _state(proposal: Proposal, *allowed: Proposal.State) -> None:
-    if proposal.state not in allowed:
-        raise StateConflict(
-            f"拟奖名单当前为“{Proposal.State(proposal.state).label}”，不能执行此操作"
-            "（可能已被他人处理，请刷新页面）。"
         )
 
 
@@ -156,12 +154,11 @@ def save_proposal(
 ) -> Proposal:
     """The Office drafts (or redrafts) the list from the ranking: evaluated applications of the
     cycle at a level each. Refused with every reason when over a quota (A5.2) or below a score
-    line; re-winners are marked and outside the quota (A24.1). Side effect:
-    `decision.proposal.save`."""
-    _require(actor)
+    line; re-winners are marked and outside the quota (A24.1). Only while the list is a draft
+    (fixed once the committee has decided) and until 审定 ends (`workflow.PROPOSAL`, `edit`).
+    Side effect: `decision.proposal.save`."""
     existing = Proposal.objects.filter(cycle=cycle).first()
-    if existing is not None:
-        _state(existing, Proposal.State.DRAFT)  # fixed once the committee has decided
+    PROPOSAL.require(existing or Proposal(cycle=cycle), "edit", actor)
     errors: list[str] = []
     chosen: list[tuple[Application, str, bool]] = []
     seen: set[int] = set()
@@ -185,7 +182,7 @@ def save_proposal(
     with transaction.atomic():
         proposal, _ = Proposal.objects.get_or_create(cycle=cycle)
         proposal = _locked(proposal)
-        _state(proposal, Proposal.State.DRAFT)
+        PROPOSAL.require(proposal, "edit", actor)  # the committee may have decided meanwhile
         proposal.entries.all().delete()
         Entry.objects.bulk_create(
             Entry(proposal=proposal, application=a, level=level, rewinner=rewinner, position=n)
@@ -219,42 +216,40 @@ def record_approval(
     resolution: str = "",
     attachments: Sequence[tuple[str, bytes]] = (),
 ) -> Approval:
-    """The Office records the committee's 审定 of the list (meeting, attendees, resolution), then
-    the city government's approval (文号, date). The committee's moves the listed applications to
+    """The Office records the committee's 审定 of the list (meeting, attendees, resolution;
+    `approve_committee`, inside 审定), then the city government's approval (文号, date;
+    `approve_government`, before 公示 starts). The committee's moves the listed applications to
     拟奖. Side effect: `decision.approval.record`."""
-    _require(actor)
+    if body not in Approval.Body.values:
+        raise ServiceError("审批未记录：审批机构无效。", fields={"body": ["审批机构无效。"]})
+    action = "approve_committee" if body == Approval.Body.COMMITTEE else "approve_government"
+    PROPOSAL.require(proposal, action, actor)
     errors: dict[str, list[str]] = {}
     label = "会议名称" if body == Approval.Body.COMMITTEE else "批准文号"
     reference = _text(reference, label, errors, "reference", required=True)[:200]
     attendees = _text(attendees, "出席人员", errors, "attendees", required=False)
     resolution = _text(resolution, "决议内容", errors, "resolution", required=False)
-    if body not in Approval.Body.values:
-        errors.setdefault("body", []).append("审批机构无效。")
     if decided_on > today():
         errors.setdefault("decided_on", []).append("日期不能晚于今天。")
     kinds = _typed(attachments, errors, "attachments")
     _raise("审批未记录", errors, "A19.1")
     with transaction.atomic():
-        locked = _locked(proposal)
+        # The conditional UPDATE first: a second clerk waits here and is told; what follows
+        # reads the list as it is now (a refusal below rolls the move back).
+        PROPOSAL.move(proposal, action, updated_at=timezone.now())
         if body == Approval.Body.COMMITTEE:
-            _state(locked, Proposal.State.DRAFT)
-            if not locked.entries.exists():
+            entries = list(proposal.entries.select_related("application"))
+            if not entries:
                 raise StateConflict("拟奖名单为空，不能提交委员会审定。")
-            locked.state = Proposal.State.COMMITTEE_APPROVED
-            transition_all(
-                [e.application for e in locked.entries.select_related("application")], "propose"
-            )
+            transition_all([e.application for e in entries], "propose")
         else:
-            _state(locked, Proposal.State.COMMITTEE_APPROVED)
-            committee = locked.approvals.get(body=Approval.Body.COMMITTEE)
-            if decided_on < committee.decided_on:
+            committee = proposal.approvals.filter(body=Approval.Body.COMMITTEE).first()
+            if committee is not None and decided_on < committee.decided_on:
                 raise ServiceError(
                     "市政府批准日期不能早于委员会审定日期。", fields={"decided_on": ["过早"]}
                 )
-            locked.state = Proposal.State.GOVERNMENT_APPROVED
-        locked.save(update_fields=["state", "updated_at"])
         approval = Approval.objects.create(
-            proposal=locked,
+            proposal=proposal,
             body=body,
             decided_on=decided_on,
             reference=reference,
@@ -269,7 +264,7 @@ def record_approval(
             actor=actor,
             role=Role.OFFICE,
             action="decision.approval.record",
-            obj=locked,
+            obj=proposal,
             after={
                 "body": body,
                 "decided_on": decided_on,
@@ -277,7 +272,6 @@ def record_approval(
                 "attachments": [name for name, _ in attachments],
             },
         )
-    proposal.refresh_from_db()
     return approval
 
 
@@ -291,46 +285,50 @@ def notice_end(starts_on: dt.date, policy: Policy) -> dt.date:
 
 
 def publish_notice(*, actor: User, proposal: Proposal, starts_on: dt.date) -> Proposal:
-    """Publish the approved list on the public site for the policy's working days (A20.1). The
-    applications go to 公示中. Side effect: `decision.notice.publish`."""
-    _require(actor)
+    """Publish the approved list on the public site for the policy's working days (A20.1),
+    until 公示 ends (`publish_notice`); it may start on a later working day. The applications go
+    to 公示中. Side effect: `decision.notice.publish`."""
+    PROPOSAL.require(proposal, "publish_notice", actor)
     if starts_on < today():
         raise ServiceError(
             "公示开始日期不能早于今天。", fields={"starts_on": ["过早"]}, article="A20.1"
         )
-    if not work_calendar().is_workday(starts_on):
+    try:
+        workday = work_calendar().is_workday(starts_on)
+        ends_on = notice_end(starts_on, proposal.cycle.policy)
+    except UnknownCalendarYear as exc:  # the Office enters the year's arrangement first
+        raise ServiceError(str(exc), fields={"starts_on": ["无工作日历"]}, article="A20.1") from exc
+    if not workday:
         raise ServiceError(
             f"{starts_on:%Y-%m-%d}不是工作日，公示应从工作日开始。",
             fields={"starts_on": ["非工作日"]},
             article="A20.1",
         )
     with transaction.atomic():
-        locked = _locked(proposal)
-        _state(locked, Proposal.State.GOVERNMENT_APPROVED)
-        locked.notice_starts_on = starts_on
-        locked.notice_ends_on = notice_end(starts_on, locked.cycle.policy)
-        locked.notice_published_at = now()
-        locked.state = Proposal.State.IN_NOTICE
-        locked.save()
-        live = [e.application for e in locked.entries.filter(withdrawn_at__isnull=True)]
+        PROPOSAL.move(
+            proposal,
+            "publish_notice",
+            notice_starts_on=starts_on,
+            notice_ends_on=ends_on,
+            notice_published_at=now(),
+            updated_at=timezone.now(),
+        )
+        live = [e.application for e in proposal.entries.filter(withdrawn_at__isnull=True)]
         transition_all(live, "notice")
         record(
             actor=actor,
             role=Role.OFFICE,
             action="decision.notice.publish",
-            obj=locked,
-            after={"starts_on": starts_on, "ends_on": locked.notice_ends_on},
+            obj=proposal,
+            after={"starts_on": starts_on, "ends_on": ends_on},
         )
-    return locked
+    return proposal
 
 
 def notice_is_open(proposal: Proposal, on: dt.date | None = None) -> bool:
-    day = on or today()
-    return (
-        proposal.state == Proposal.State.IN_NOTICE
-        and proposal.notice_starts_on is not None
-        and proposal.notice_ends_on is not None
-        and proposal.notice_starts_on <= day <= proposal.notice_ends_on
+    """Whether objections are received now: the table's `object` window, in its state."""
+    return proposal.state in PROPOSAL["object"].sources and (
+        notice_window(proposal, on or today()) is None
     )
 
 
@@ -352,10 +350,11 @@ def file_objection(
     actor: User | None = None,
 ) -> Objection:
     """Anyone may object during the notice (A20.2), under their real name with their identity
-    or organization and a contact; anonymous or late objections are refused with the reason.
-    Evidence files are typed from their content. Returns the objection with its receipt number.
-    Side effect: `decision.objection.file` (the objector's contact is not copied into the
-    audit)."""
+    or organization and a contact; anonymous objections are refused with the reason, early or
+    late ones with the notice's dates (`object`). Evidence files are typed from their content.
+    Returns the objection with its receipt number. Side effect: `decision.objection.file` (the
+    objector's contact is not copied into the audit)."""
+    PROPOSAL.require(proposal, "object", None)  # anyone may: the notice's dates decide
     errors: dict[str, list[str]] = {}
     name = _text(name, "真实姓名（不受理匿名异议）", errors, "name", required=True)[:50]
     identity = _text(identity, "身份或工作单位", errors, "identity", required=True)[:200]
@@ -366,14 +365,6 @@ def file_objection(
     if entry is not None and entry.proposal_id != proposal.pk:
         errors.setdefault("entry", []).append("所选对象不在公示名单中。")
     kinds = _typed(evidence, errors, "evidence")
-    if not notice_is_open(proposal):
-        ended = proposal.notice_ends_on
-        raise StateConflict(
-            f"公示期已于{ended:%Y年%-m月%-d日}结束，不再受理异议。"
-            if ended is not None and today() > ended
-            else "现在不在公示期内，不受理异议。",
-            article="A20.2",
-        )
     _raise("异议未提交", errors, "A20.2")
     with transaction.atomic():
         objection = Objection.objects.create(
@@ -407,25 +398,26 @@ def decide_objection(
     reply: str,
     withdraw: bool = False,
 ) -> Objection:
-    """The Office records what it found, the outcome and its reply to the objector (A20.2). An
-    upheld objection against a listed applicant may withdraw it from the list (its application
-    becomes 未获奖). Side effects: `decision.objection.decide`, the withdrawal."""
-    _require(actor)
+    """The Office records what it found, the outcome and its reply to the objector (A20.2): once,
+    while the objection is open (`uphold`, `dismiss`). An upheld objection against a listed
+    applicant may withdraw it from the list (its application becomes 未获奖). Side effects:
+    `decision.objection.decide`, the withdrawal."""
+    action = DECIDE.get(outcome)
+    if action is None:
+        raise ServiceError(
+            "核查结论未保存：请选择核查结论。", fields={"outcome": ["请选择核查结论。"]}
+        )
+    OBJECTION.require(objection, action, actor)
     errors: dict[str, list[str]] = {}
     findings = _text(findings, "核查情况", errors, "findings", required=True)
     reply = _text(reply, "给异议人的答复", errors, "reply", required=True)
-    if outcome not in (Objection.Outcome.UPHELD, Objection.Outcome.DISMISSED):
-        errors.setdefault("outcome", []).append("请选择核查结论。")
     if withdraw and (outcome != Objection.Outcome.UPHELD or objection.entry is None):
         errors.setdefault("withdraw", []).append("只有针对某一对象且成立的异议才能撤出该对象。")
     _raise("核查结论未保存", errors, "A20.2")
     with transaction.atomic():
-        updated = Objection.objects.filter(pk=objection.pk, outcome=Objection.Outcome.OPEN).update(
-            outcome=outcome, findings=findings, reply=reply, decided_by=actor, decided_at=now()
+        OBJECTION.move(
+            objection, action, findings=findings, reply=reply, decided_by=actor, decided_at=now()
         )
-        if not updated:
-            raise StateConflict("该异议已有核查结论（可能已被他人处理，请刷新页面）。")
-        objection.refresh_from_db()
         if withdraw and objection.entry is not None:
             entry = objection.entry
             entry.withdrawn_at = now()
@@ -444,25 +436,13 @@ def decide_objection(
 
 
 def close_notice(*, actor: User, proposal: Proposal) -> Proposal:
-    """End the notice once its last day has passed and every objection is answered (A20.2).
-    Side effect: `decision.notice.close`."""
-    _require(actor)
+    """End the notice once its last day has passed and every objection is answered (A20.2,
+    `close_notice`). Side effect: `decision.notice.close`."""
+    PROPOSAL.require(proposal, "close_notice", actor)
     with transaction.atomic():
-        locked = _locked(proposal)
-        _state(locked, Proposal.State.IN_NOTICE)
-        if locked.notice_ends_on is not None and today() <= locked.notice_ends_on:
-            raise StateConflict(
-                f"公示期至{locked.notice_ends_on:%Y年%-m月%-d日}，期满后方可结束公示。",
-                article="A20.1",
-            )
-        pending = locked.objections.filter(outcome=Objection.Outcome.OPEN).count()
-        if pending:
-            raise StateConflict(f"尚有{pending}件异议未核查答复，不能结束公示。", article="A20.2")
-        locked.state = Proposal.State.NOTICE_CLOSED
-        locked.notice_closed_at = now()
-        locked.save(update_fields=["state", "notice_closed_at", "updated_at"])
-        record(actor=actor, role=Role.OFFICE, action="decision.notice.close", obj=locked)
-    return locked
+        PROPOSAL.move(proposal, "close_notice", notice_closed_at=now(), updated_at=timezone.now())
+        record(actor=actor, role=Role.OFFICE, action="decision.notice.close", obj=proposal)
+    return proposal
 
 
 # --- the announcement, awards, certificates and bonuses (A20.2, A21.1, A22.1, A25.1) ----------
@@ -487,25 +467,30 @@ def announce(
     not withdrawn applicant becomes a winner (AwardRecord, read by A24.1 from now on) with a
     certificate whose number nobody can guess and its bonus due; every other evaluated
     application of the cycle becomes 未获奖, and the cycle 已结束 (`programs.services.close_cycle`).
-    Side effects: `decision.announce`, `programs.cycle.close`."""
+    Only inside 批准 (`announce`). Side effects: `decision.announce`, `programs.cycle.close`."""
     from lib.certificates import new_number
 
-    _require(actor)
+    PROPOSAL.require(proposal, "announce", actor)
     errors: dict[str, list[str]] = {}
     document_number = _text(document_number, "公告文号", errors, "document_number", required=True)
     if announced_on > today():
         errors.setdefault("announced_on", []).append("公告日期不能晚于今天。")
+    elif proposal.notice_ends_on is not None and announced_on <= proposal.notice_ends_on:
+        errors.setdefault("announced_on", []).append("公告日期应在公示期结束之后。")
     _raise("公告未记录", errors, "A20.2")
     with transaction.atomic():
-        locked = _locked(proposal)
-        _state(locked, Proposal.State.NOTICE_CLOSED)
-        if locked.notice_ends_on is not None and announced_on <= locked.notice_ends_on:
-            raise ServiceError(
-                "公告日期应在公示期结束之后。", fields={"announced_on": ["过早"]}, article="A20.2"
-            )
-        cycle, policy = locked.cycle, locked.cycle.policy
+        # The conditional UPDATE first: a second clerk waits here and is told, and no award is
+        # made twice (the rest rolls back with a refusal).
+        PROPOSAL.move(
+            proposal,
+            "announce",
+            announced_on=announced_on,
+            announcement_number=document_number[:100],
+            updated_at=timezone.now(),
+        )
+        cycle, policy = proposal.cycle, proposal.cycle.policy
         entries = list(
-            locked.entries.filter(withdrawn_at__isnull=True).select_related(
+            proposal.entries.filter(withdrawn_at__isnull=True).select_related(
                 "application__organization", "application__individual"
             )
         )
@@ -545,15 +530,11 @@ def announce(
         )
         transition_all(others, "not_award")
         close_cycle(actor=actor, cycle=cycle)
-        locked.state = Proposal.State.ANNOUNCED
-        locked.announced_on = announced_on
-        locked.announcement_number = document_number[:100]
-        locked.save()
         record(
             actor=actor,
             role=Role.OFFICE,
             action="decision.announce",
-            obj=locked,
+            obj=proposal,
             after={
                 "announced_on": announced_on,
                 "document_number": document_number,

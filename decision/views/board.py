@@ -1,7 +1,9 @@
 """The year's board of the list (审定, 公示 and 批准): its steps from the draft to the
 announcement and the Office's next action; the draft from the ranking (A5.2, A19.1, A24.1), the
 committee's and the government's approvals with their documents (A6.1, A19.1), the notice
-(A20.1, A20.2) and the announcement (A20.2, A21.1)."""
+(A20.1, A20.2) and the announcement (A20.2, A21.1). Which forms the board shows is the workflow
+table's answer (`decision.workflow.PROPOSAL`): a form for each allowed action, the reason in
+place of the others."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from decision import forms, selectors, services
 from decision.models import Approval, Objection, Proposal
+from decision.workflow import PROPOSAL, refusals
 from intake.models import Kind
 from lib.access import actor, perm_required, refused, refused_on_form
 from lib.errors import ServiceError
@@ -51,7 +54,8 @@ CURRENT_STEP = {
 
 def _choose_cycle(request: HttpRequest) -> tuple[list[Cycle], Cycle | None]:
     """The opened cycles and the one asked for (?cycle=), else the current one."""
-    cycles = list(opened_cycles().select_related("policy", "program"))
+    # The stage dates too: the workflow table's windows read them.
+    cycles = list(opened_cycles().select_related("policy", "program").prefetch_related("stages"))
     wanted = request.GET.get("cycle", "")
     cycle = next((c for c in cycles if wanted.isdigit() and c.pk == int(wanted)), None)
     if cycle is None:
@@ -121,13 +125,18 @@ def _render_board(
         return render(request, "decision/board.html", context, status=status)
     data = selectors.board(cycle)
     proposal = data.proposal
-    state = proposal.state if proposal else None
+    # What this person may do now, and why not: the table's answer (before the first draft,
+    # about the list the cycle would have).
+    actions = PROPOSAL.allowed_actions(proposal or Proposal(cycle=cycle), request.user)
+    allowed = {name for name, option in actions.items() if option.allowed}
     bound = bound or {}
     context |= {
         "data": data,
         "proposal": proposal,
-        "state": state,
+        "state": proposal.state if proposal else None,  # what the board shows, not its buttons
         "State": Proposal.State,
+        "actions": actions,
+        "refusals": refusals(actions),
         "steps": _steps(proposal),
         "may_oversee": may_oversee(request.user),
         "live": [e for e in data.entries if not e.withdrawn_at],
@@ -135,17 +144,16 @@ def _render_board(
         "rewinner_note": REWINNER_NOTE,
         "today": today(),
     }
-    if not can_manage or proposal is None:
-        return render(request, "decision/board.html", context, status=status)
-    if state == Proposal.State.DRAFT and data.entries:
+    # The committee reviews a list with entries: an empty draft has nothing to submit.
+    if "approve_committee" in allowed and data.entries:
         context["approval_form"] = bound.get("approval") or forms.ApprovalForm(
             body=Approval.Body.COMMITTEE, initial={"decided_on": today()}
         )
-    elif state == Proposal.State.COMMITTEE_APPROVED:
+    elif "approve_government" in allowed:
         context["approval_form"] = bound.get("approval") or forms.ApprovalForm(
             body=Approval.Body.GOVERNMENT, initial={"decided_on": today()}
         )
-    elif state == Proposal.State.GOVERNMENT_APPROVED:
+    if "publish_notice" in allowed:
         form = bound.get("notice")
         start: dt.date | None
         wanted = _parse_date(request.GET.get("starts_on", ""))
@@ -159,7 +167,7 @@ def _render_board(
             start = form.cleaned_data.get("starts_on") if hasattr(form, "cleaned_data") else None
         context["notice_form"] = form
         context["preview"] = _notice_preview(cycle, start)
-    elif state == Proposal.State.NOTICE_CLOSED:
+    if "announce" in allowed:
         context["announce_form"] = bound.get("announce") or forms.AnnounceForm(
             initial={"announced_on": today()}
         )
@@ -208,15 +216,18 @@ def _quotas(cycle: Cycle, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def proposal(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """The Office drafts the list from the ranking: a level per evaluated application, the
     quotas counted as it chooses, re-winners outside them (A24.1). Saving is refused with every
-    reason when over a quota or under a score line (A5.2), the choices kept."""
-    editable = request.user.has_perm(MANAGE)
-    if request.method == "POST" and not editable:
+    reason when over a quota or under a score line (A5.2), the choices kept. The table says
+    whether the list may be edited now (`edit`), and why not."""
+    if request.method == "POST" and not request.user.has_perm(MANAGE):
         raise PermissionDenied
     cycle = cycle_or_404(cycle_id)
-    existing = selectors.proposal(cycle)
-    if existing is not None and existing.state != Proposal.State.DRAFT:
+    existing = selectors.proposal_of(cycle)
+    if existing is not None and existing.state not in PROPOSAL["edit"].sources:
         messages.info(request, "拟奖名单已经委员会审定，不能再修改。")
         return redirect(board_url(cycle, "proposal"))
+    actions = PROPOSAL.allowed_actions(existing or Proposal(cycle=cycle), request.user)
+    option = actions.get("edit")
+    editable = option is not None and option.allowed
     evaluations = selectors.ranked(cycle)
     chosen = selectors.levels(existing)
     errors: list[str] = []
@@ -279,6 +290,7 @@ def proposal(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "quotas": _quotas(cycle, rows),
             "errors": errors,
             "editable": editable,
+            "refusals": refusals(actions),
             "rewinner_note": REWINNER_NOTE,
         },
         status=400 if errors else 200,

@@ -33,7 +33,7 @@ def cycle_or_404(cycle_id: int) -> Cycle:
 
 
 def proposal_or_404(cycle: Cycle) -> Proposal:
-    found = selectors.proposal(cycle)
+    found = selectors.proposal_of(cycle)
     if found is None:
         raise Http404
     return found

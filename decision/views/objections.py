@@ -1,6 +1,6 @@
 """One objection to the list in full (A20.2): its evidence, the Office's conclusion and its
 reply, mailed when the objector left an address. The Office and the supervisors read it; the
-Office decides."""
+Office decides, when the workflow table allows it (`decision.workflow.OBJECTION`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from django.shortcuts import redirect, render
 
 from decision import forms, selectors, services
 from decision.models import Objection
-from lib.access import actor, perm_required, refused_on_form
-from lib.errors import ServiceError
+from decision.workflow import OBJECTION, refusals
+from lib.access import actor, perm_required, refused, refused_on_form
+from lib.errors import ServiceError, StateConflict
 from lib.http import file_response
 
 from .common import MANAGE, VIEW, board_url, may_oversee
@@ -69,13 +70,14 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
     Office and the supervisors read it; the Office decides."""
     found = _objection(request, receipt)
     can_manage = request.user.has_perm(MANAGE)
-    form: forms.DecisionForm | None = None
-    if found.outcome == Objection.Outcome.OPEN and can_manage:
-        form = forms.DecisionForm()
+    # Both outcomes share their window: the form when either may be recorded now, else why not.
+    actions = OBJECTION.allowed_actions(found, request.user)
+    decidable = any(option.allowed for option in actions.values())
+    form: forms.DecisionForm | None = forms.DecisionForm() if decidable else None
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
-        if found.outcome != Objection.Outcome.OPEN:  # a second tab, a double click
+        if not actions:  # the table offers nothing: decided already (a second tab, a double click)
             messages.error(request, "该异议已有核查结论（可能已被他人处理），未作改动。")
             return redirect("decision:objection", receipt=found.receipt)
         form = forms.DecisionForm(request.POST)
@@ -90,6 +92,9 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
                     reply=data["reply"],
                     withdraw=data["withdraw"],
                 )
+            except StateConflict as exc:  # a second tab, a double click: decided already
+                refused(request, exc)
+                return redirect("decision:objection", receipt=found.receipt)
             except ServiceError as exc:
                 refused_on_form(form, exc)
             else:
@@ -109,6 +114,7 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
         {
             "objection": found,
             "form": form,
+            "refusals": refusals(actions),
             "can_manage": can_manage,
             "contact_is_email": _is_email(found.contact),
         },

@@ -108,7 +108,13 @@ def test_the_decision_through_the_api(decided: Decided, time_machine: Any) -> No
         "/notices/2026/objections",
         {"name": "李四", "identity": "市民", "contact": "x", "content": "晚了"},
     )
-    assert (late.status_code, late.json()["article"]) == (409, "A20.2")
+    # The notice's dates are the workflow table's window: a 400 `outside_window` with the reason.
+    assert (late.status_code, late.json()["code"], late.json()["article"]) == (
+        400,
+        "outside_window",
+        "A20.2",
+    )
+    assert "公示期已于2026年12月1日结束" in late.json()["message"]
     assert api_call(office, "post", f"{base}/notice/close").json()["state"] == "notice_closed"
     announced = api_call(
         office,

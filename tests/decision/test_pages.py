@@ -411,7 +411,7 @@ def test_an_objection_is_decided_and_the_reply_emailed(
     # The notice cannot close while it is open, nor before its end.
     _move(time_machine, office, dt.datetime(2026, 12, 2, 9, tzinfo=CST))
     blocked = office.post(_url("close", decided.cycle.pk))
-    assert "尚有1件异议未核查答复，不能结束公示" in _messages(blocked)
+    assert "不能结束公示：尚有1件异议未核查答复" in _messages(blocked)
     # Withdrawing needs the objection upheld.
     wrong = office.post(
         _url("objection", objection.receipt),
@@ -603,10 +603,12 @@ def test_board_and_ledger_queries_do_not_grow_with_rows(
         == 302
     )
     draft = _url("proposal", decided.cycle.pk)
-    with django_assert_max_num_queries(12):  # measured: 12 at 0 and 6 more rows
+    # measured: 13 at 0 and 6 more rows (the stage dates, for the workflow table's windows)
+    with django_assert_max_num_queries(13):
         assert office.get(draft).status_code == 200
     _approved_rest(decided, office, time_machine, objections=1 + extra)
-    with django_assert_max_num_queries(15):  # measured: 15 at both sizes (approvals with files)
+    # measured: 16 at both sizes (approvals with files; the stage dates for the table's windows)
+    with django_assert_max_num_queries(16):
         assert office.get(_board(decided)).status_code == 200
     with django_assert_max_num_queries(10):  # measured: 10 at both sizes
         assert office.get(_url("ledger")).status_code == 200

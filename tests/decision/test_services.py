@@ -165,10 +165,11 @@ def test_objections_must_be_named_and_on_time(decided: Decided, time_machine: An
     assert event.actor_id is None
     assert "13800000000" not in str(event.after)
     time_machine.move_to(dt.datetime(2026, 12, 2, 9, tzinfo=CST), tick=False)
-    with pytest.raises(StateConflict, match="公示期已于2026年12月1日结束"):
+    with pytest.raises(ServiceError, match="公示期已于2026年12月1日结束") as late:
         services.file_objection(
             proposal=proposal, name="李四", identity="市民", contact="x", content="晚了"
         )
+    assert (late.value.code, late.value.article) == ("outside_window", "A20.2")
 
 
 @pytest.mark.req("A20.2")
@@ -185,11 +186,13 @@ def test_the_notice_closes_only_when_every_objection_is_answered(
         content="该公司存在虚假宣传。",
         entry=entry,
     )
-    with pytest.raises(StateConflict, match="期满后"):
+    with pytest.raises(ServiceError, match="期满后") as early:
         services.close_notice(actor=decided.office, proposal=proposal)
+    assert early.value.code == "outside_window"
     time_machine.move_to(dt.datetime(2026, 12, 2, 9, tzinfo=CST), tick=False)
-    with pytest.raises(StateConflict, match="尚有1件异议"):
+    with pytest.raises(ServiceError, match="尚有1件异议") as pending:
         services.close_notice(actor=decided.office, proposal=proposal)
+    assert (pending.value.code, pending.value.article) == ("outside_window", "A20.2")
     services.decide_objection(
         actor=decided.office,
         objection=objection,
@@ -198,7 +201,7 @@ def test_the_notice_closes_only_when_every_objection_is_answered(
         reply="您反映的情况属实，已将该公司撤出拟奖名单。",
         withdraw=True,
     )
-    with pytest.raises(StateConflict, match="已有核查结论"):
+    with pytest.raises(StateConflict, match="该异议当前状态为“异议成立”"):
         services.decide_objection(
             actor=decided.office, objection=objection, outcome="dismissed", findings="x", reply="y"
         )
