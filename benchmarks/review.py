@@ -159,7 +159,7 @@ def main() -> None:
             ReviewPhase.objects.create(
                 cycle=cycle,
                 stage="material_review",
-                is_open=True,
+                state=ReviewPhase.State.OPEN,
                 opened_at=dt.datetime.now(dt.UTC),
             )
             services.ensure_rubric(actor=office, cycle=cycle, kind="organization")

@@ -82,6 +82,11 @@ STATE_TONES: Final[dict[str, dict[str, Tone]]] = {
         "draft": "neutral",
         "submitted": "success",
     },
+    "review.models.ReviewPhase.State": {
+        "not_opened": "neutral",
+        "open": "progress",
+        "closed": "closed",
+    },
     "decision.models.Proposal.State": {
         "draft": "neutral",
         "committee_approved": "progress",

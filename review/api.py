@@ -16,13 +16,16 @@ from ninja.responses import Status
 
 from experts.models import Assignment, ReviewGroup
 from experts.selectors import openable_applications
+from intake.api import ActionOut
 from intake.selectors import applications_for
 from lib.access import actor
 from lib.errors import PermissionDenied
 from programs.models import Cycle
 
-from . import services
-from .models import Consensus, Evaluation, ItemScore, Rubric, Scorecard, SiteVisit
+from . import selectors, services
+from .boundaries import deadline
+from .models import Consensus, Evaluation, ItemScore, ReviewPhase, Rubric, Scorecard, SiteVisit
+from .workflow import CARD, PHASE, blank_card
 
 router = Router(tags=["评审与综合评价"])
 
@@ -128,9 +131,20 @@ class PhaseIn(Schema):
 
 class PhaseOut(Schema):
     stage: str
+    state: Literal["not_opened", "open", "closed"]
     is_open: bool
     others_visible: bool
     deadline: dt.date | None
+
+
+def _phase_out(phase: ReviewPhase) -> dict[str, Any]:
+    return {
+        "stage": phase.stage,
+        "state": phase.state,
+        "is_open": phase.state == ReviewPhase.State.OPEN,
+        "others_visible": phase.others_visible,
+        "deadline": deadline(phase.cycle, phase.stage),
+    }
 
 
 @router.post(
@@ -139,30 +153,35 @@ class PhaseOut(Schema):
 def open_phase(
     request: HttpRequest, cycle_id: uuid.UUID, stage: Stage, body: PhaseIn
 ) -> dict[str, Any]:
-    cycle = _cycle(cycle_id)
     phase = services.open_phase(
-        actor=actor(request), cycle=cycle, stage=stage, others_visible=body.others_visible
+        actor=actor(request),
+        cycle=_cycle(cycle_id),
+        stage=stage,
+        others_visible=body.others_visible,
     )
-    return {
-        "stage": phase.stage,
-        "is_open": phase.is_open,
-        "others_visible": phase.others_visible,
-        "deadline": services.deadline(cycle, stage),
-    }
+    return _phase_out(phase)
 
 
 @router.post(
     "/cycles/{cycle_id}/phases/{stage}/close", response=PhaseOut, summary="关闭评分（办公室）"
 )
 def close_phase(request: HttpRequest, cycle_id: uuid.UUID, stage: Stage) -> dict[str, Any]:
-    cycle = _cycle(cycle_id)
-    phase = services.close_phase(actor=actor(request), cycle=cycle, stage=stage)
-    return {
-        "stage": phase.stage,
-        "is_open": phase.is_open,
-        "others_visible": phase.others_visible,
-        "deadline": services.deadline(cycle, stage),
-    }
+    return _phase_out(
+        services.close_phase(actor=actor(request), cycle=_cycle(cycle_id), stage=stage)
+    )
+
+
+@router.get(
+    "/cycles/{cycle_id}/phases/{stage}/actions",
+    response=list[ActionOut],
+    summary="评分阶段现在可办理的操作（及不可办理的原因；办公室）",
+)
+def phase_actions(request: HttpRequest, cycle_id: uuid.UUID, stage: Stage) -> list[dict[str, Any]]:
+    """The phase's table for this user today: open or close, allowed now or why not (nothing
+    for those who may not act on it)."""
+    _perm(request, "review.oversee")
+    phase = selectors.phase_or_blank(_cycle(cycle_id), stage)
+    return [o.as_dict() for o in PHASE.allowed_actions(phase, request.user).values()]
 
 
 # --- scorecards --------------------------------------------------------------------------------
@@ -221,8 +240,27 @@ def _card_out(card: Scorecard, stage: str) -> dict[str, Any]:
             for s in scores
         },
         "points": services.card_score(card),
-        "deadline": services.deadline(card.assignment.group.application.cycle, stage),
+        "deadline": deadline(card.assignment.group.application.cycle, stage),
     }
+
+
+@router.get(
+    "/applications/{application_id}/{stage}/scorecard/actions",
+    response=list[ActionOut],
+    summary="我的评分表现在可办理的操作（及不可办理的原因；评审专家）",
+)
+def scorecard_actions(
+    request: HttpRequest, application_id: uuid.UUID, stage: Stage
+) -> list[dict[str, Any]]:
+    """The scorecard's table for the caller's own card (a blank draft before the first save):
+    save and submit, allowed now or why not; a leader's own submitted card also lists its
+    return."""
+    assignment = _assignment(request, application_id, stage)
+    card = Scorecard.objects.filter(assignment=assignment).first()
+    if card is not None:
+        card.assignment = assignment
+    shown = card or blank_card(assignment)
+    return [o.as_dict() for o in CARD.allowed_actions(shown, request.user).values()]
 
 
 @router.get(
@@ -287,12 +325,33 @@ def _led_group(request: HttpRequest, application_id: uuid.UUID, stage: str) -> R
     )
 
 
-@router.post("/scorecards/{card_id}/reopen", response=Ok, summary="退回评分表（专家组组长）")
-def reopen(request: HttpRequest, card_id: uuid.UUID, body: ReasonIn) -> dict[str, bool]:
+def _led_card(request: HttpRequest, card_id: uuid.UUID) -> Scorecard:
+    """A card of a group the caller leads, on an application they may open; else 404."""
     card = get_object_or_404(
         Scorecard.objects.select_related("assignment__group"), public_id=card_id
     )
-    _led_group(request, card.assignment.group.application.public_id, card.assignment.group.stage)
+    group = _led_group(
+        request, card.assignment.group.application.public_id, card.assignment.group.stage
+    )
+    card.assignment.group = group
+    return card
+
+
+@router.get(
+    "/scorecards/{card_id}/actions",
+    response=list[ActionOut],
+    summary="组员评分表现在可办理的操作（及不可办理的原因；专家组组长）",
+)
+def card_actions(request: HttpRequest, card_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The scorecard's table for a card of the caller's group: its return, allowed now or why
+    not. Another expert's card is a 404 to anyone but the group's leader."""
+    card = _led_card(request, card_id)
+    return [o.as_dict() for o in CARD.allowed_actions(card, request.user).values()]
+
+
+@router.post("/scorecards/{card_id}/reopen", response=Ok, summary="退回评分表（专家组组长）")
+def reopen(request: HttpRequest, card_id: uuid.UUID, body: ReasonIn) -> dict[str, bool]:
+    card = _led_card(request, card_id)
     services.reopen_scorecard(actor=actor(request), scorecard=card, reason=body.reason)
     return {"ok": True}
 

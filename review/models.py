@@ -74,22 +74,33 @@ class RubricItem(models.Model):
 
 
 class ReviewPhase(models.Model):
-    """A review stage of a cycle as data (A17.1): whether scorecards are open and whether an
-    expert who has submitted may see the other members' scores. Closed by default; the
-    deadline is the stage's last day in the cycle's calendar."""
+    """A review stage of a cycle as data (A17.1): whether its scorecards are open and whether an
+    expert who has submitted may see the other members' scores. Its `state` moves only through
+    `review.workflow.PHASE` (not opened -> open <-> closed); the deadline is the stage's last day
+    in the cycle's calendar. A stage never opened may have no row at all."""
+
+    class State(models.TextChoices):
+        NOT_OPENED = "not_opened", "尚未开放评分"
+        OPEN = "open", "评分进行中"
+        CLOSED = "closed", "评分已关闭"
 
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="review_phases")
     stage = models.CharField("阶段", max_length=20, choices=STAGE_CHOICES)
-    is_open = models.BooleanField("开放评分", default=False)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.NOT_OPENED)
     others_visible = models.BooleanField("提交后可见组内他人评分", default=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)  # first opened (fixes the rubrics)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "评审阶段"
         verbose_name_plural = "评审阶段"
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "stage"], name="review_phase_unique")
+            models.UniqueConstraint(fields=["cycle", "stage"], name="review_phase_unique"),
+            # Once opened, a phase keeps when it first opened (review_started reads it).
+            models.CheckConstraint(
+                name="review_phase_opened_at",
+                condition=Q(state="not_opened") | Q(opened_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

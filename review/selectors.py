@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -21,8 +22,9 @@ from experts.models import Assignment, Expert, ReviewGroup
 from experts.selectors import openable_applications
 from intake.models import Application, Kind
 from lib import scoring
-from programs.models import Stage
+from programs.models import Cycle, Stage
 
+from .boundaries import phase_in
 from .models import (
     REVIEW_STAGES,
     Consensus,
@@ -35,6 +37,7 @@ from .models import (
     Scorecard,
     SiteVisit,
 )
+from .workflow import CARD, Option, blank_phase
 
 STAGES = {s.value: s for s in REVIEW_STAGES}
 
@@ -49,7 +52,13 @@ def assignment_for(user: Any, public_id: Any, stage: str) -> Assignment:
     expert = _expert(user)
     if expert is None or stage not in STAGES:
         raise Http404
-    application = openable_applications(user).filter(public_id=public_id).first()
+    # With the cycle's dates and phases: the scorecard's windows read them (review.workflow).
+    application = (
+        openable_applications(user)
+        .prefetch_related("cycle__stages", "cycle__review_phases")
+        .filter(public_id=public_id)
+        .first()
+    )
     if application is None:
         raise Http404
     assignment = (
@@ -96,7 +105,18 @@ def is_leader(assignment: Assignment) -> bool:
 
 
 def phase_of(application: Application, stage: str) -> ReviewPhase | None:
-    return ReviewPhase.objects.filter(cycle=application.cycle_id, stage=stage).first()
+    """The stage's phase of the application's cycle (from its prefetched phases, if any)."""
+    return phase_in(application.cycle, stage)
+
+
+def phase_or_blank(cycle: Cycle, stage: str) -> ReviewPhase:
+    """The stored phase of a stage (with `cycle` as given: its prefetched dates serve the
+    windows), or the blank one of a stage never opened (`review.workflow.blank_phase`)."""
+    found = ReviewPhase.objects.filter(cycle=cycle, stage=stage).first()
+    if found is None:
+        return blank_phase(cycle, stage)
+    found.cycle = cycle
+    return found
 
 
 def rubric_of(application: Application) -> Rubric | None:
@@ -109,12 +129,23 @@ def rubric_items(rubric: Rubric) -> list[RubricItem]:
 
 
 def own_card(assignment: Assignment) -> Scorecard | None:
-    """The expert's card, with its scores; None until the first save creates it."""
-    return (
+    """The expert's card, with its scores and the assignment as given; None until the first
+    save creates it."""
+    card = (
         Scorecard.objects.filter(assignment=assignment)
         .prefetch_related(Prefetch("scores", queryset=ItemScore.objects.all()))
         .first()
     )
+    if card is not None:
+        card.assignment = assignment
+    return card
+
+
+def card_options(card: Scorecard, user: Any, names: Iterable[str]) -> dict[str, Option]:
+    """What `user` may do with the card now, and why not (the scorecard's table), among the
+    actions `names` a page offers."""
+    wanted = set(names)
+    return {k: o for k, o in CARD.allowed_actions(card, user).items() if k in wanted}
 
 
 def others_visible(card: Scorecard | None, phase: ReviewPhase | None) -> bool:
@@ -223,6 +254,8 @@ def matrix(group: ReviewGroup, application: Application) -> Matrix:
         .select_related("expert", "scorecard")
         .order_by("assigned_at", "pk")
     )
+    for a in assignments:
+        a.group = group  # the group as given: the cards' windows read its application and cycle
     rubric = rubric_of(application)
     items = rubric_items(rubric) if rubric else []
     cards = {a.pk: getattr(a, "scorecard", None) for a in assignments}
@@ -371,7 +404,9 @@ def own_feedback(application: Application, direction: str) -> Feedback | None:
 
 def _open_phase_q(prefix: str = "") -> Q:
     """Groups whose stage's phase is open in their application's cycle."""
-    open_phases = ReviewPhase.objects.filter(is_open=True).values_list("cycle_id", "stage")
+    open_phases = ReviewPhase.objects.filter(state=ReviewPhase.State.OPEN).values_list(
+        "cycle_id", "stage"
+    )
     q = Q(pk__in=[])
     for cycle_id, stage in open_phases:
         q |= Q(**{f"{prefix}application__cycle_id": cycle_id, f"{prefix}stage": stage})

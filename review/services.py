@@ -1,10 +1,12 @@
 """The actions of 材料评审, 现场评审 and 综合评价 (A9.1, A10, A17.1, A18.1, A27.1, A28.1).
 
 Each is a keyword-only verb that checks who may act and when, runs in one transaction and appends
-its audit event there (STYLE.md). The arithmetic is `lib/scoring.py`; what an expert may open is
-`experts.selectors`. Application states move through `intake.services.transition`:
-accepted -> material_review (open_phase) -> site_review (organizations, open_phase) ->
-evaluated (evaluate).
+its audit event there (STYLE.md). When is `review.boundaries` (one function per rule); the
+scorecard's and the review phase's actions start with their workflow table's `require` (whose
+windows are those rules) and move the state only through its `move` (`review.workflow`). The
+arithmetic is `lib/scoring.py`; what an expert may open is `experts.selectors`. Application
+states move through `intake.services.transition`: accepted -> material_review (open_phase) ->
+site_review (organizations, open_phase) -> evaluated (evaluate).
 """
 
 from __future__ import annotations
@@ -28,9 +30,22 @@ from intake.services import transition_all
 from lib import rubrics, scoring
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from lib.workdays import UnknownCalendarYear
-from programs.models import Cycle, CycleStage, Stage
+from programs.models import Cycle, Stage
 from programs.selectors import now, today, work_calendar
+from programs.windows import day as _day
 
+from .boundaries import (
+    consensus_refusal,
+    cycle_closed,
+    deadline,
+    evaluate_refusal,
+    feedback_refusal,
+    report_refusal,
+    rubric_refusal,
+    schedule_refusal,
+    site_record_refusal,
+    stage_dates,
+)
 from .models import (
     REVIEW_STAGES,
     Consensus,
@@ -45,6 +60,8 @@ from .models import (
     ScoringReminder,
     SiteVisit,
 )
+from .selectors import phase_or_blank
+from .workflow import CARD, PHASE, blank_card
 
 TEXT_LIMIT = 4000
 # Working days before a scoring deadline on which `remind_experts` tells the experts still due.
@@ -71,187 +88,9 @@ def _text(value: str, label: str, errors: dict[str, list[str]], key: str) -> str
     return value
 
 
-# --- what may change, and when (A11.1) ---------------------------------------------------------
-# One function per rule, returning the refusal or None: the service raises it, and the pages call
-# the same function to show its reason where the button would be (never a second copy).
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%Y年%-m月%-d日}"
-
-
 def _refuse(refusal: ServiceError | None) -> None:
     if refusal is not None:
         raise refusal
-
-
-def cycle_closed(cycle: Cycle) -> StateConflict | None:
-    """A closed year (已结束: the government has announced its results) is the record of its
-    review: nothing of it changes any more, whatever its phases and dates say."""
-    if cycle.status != Cycle.Status.CLOSED:
-        return None
-    return StateConflict(
-        f"{cycle.year}年度评价工作已结束，评审记录只能查阅，不能再更改。",
-        code="cycle_closed",
-        article="A11.1",
-    )
-
-
-def stage_dates(cycle: Cycle, stage: str) -> CycleStage | None:
-    """The stage's dates in the cycle's calendar, both days inclusive (uses a prefetch of
-    `cycle.stages` when there is one)."""
-    return next((s for s in cycle.stages.all() if s.stage == stage), None)
-
-
-def deadline(cycle: Cycle, stage: str) -> dt.date | None:
-    """The last day of a review stage in the cycle's calendar (scorecards close after it)."""
-    found = stage_dates(cycle, stage)
-    return found.ends_on if found else None
-
-
-def _no_dates(cycle: Cycle, label: str) -> StateConflict:
-    return StateConflict(f"{cycle.year}年度尚未设定{label}的日期。", article="A11.1")
-
-
-def open_phase_refusal(
-    cycle: Cycle, stage: str, *, on: dt.date | None = None
-) -> StateConflict | None:
-    """Why the Office may not open scoring of a stage now: the year is closed, or today is
-    outside the stage's dates (A11.1: each stage in its turn). An extension past the last day
-    is a change of the year's dates (`set_cycle_dates`, with a reason), not a re-opening."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    label = Stage(stage).label
-    window = stage_dates(cycle, stage)
-    on = on or today()
-    if window is None:
-        return _no_dates(cycle, label)
-    if on < window.starts_on:
-        return StateConflict(
-            f"{label}自{_day(window.starts_on)}开始，届时方可开放评分。", article="A11.1"
-        )
-    if on > window.ends_on:
-        return StateConflict(
-            f"{label}已于{_day(window.ends_on)}结束，不能再开放评分；如需延长，"
-            f"请先在年度管理中修改{label}的日期并说明理由。",
-            article="A11.1",
-        )
-    return None
-
-
-def scoring_refusal(
-    cycle: Cycle, stage: str, phase: ReviewPhase | None, *, on: dt.date | None = None
-) -> StateConflict | None:
-    """Why a scorecard of the stage may not be saved, submitted or returned now: the year is
-    closed, the Office has not opened (or has closed) the stage's scoring, or today is outside
-    the stage's dates (A11.1, A17.1)."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    label = Stage(stage).label
-    if phase is None or phase.opened_at is None:
-        return StateConflict(f"{label}尚未开放评分，请等待委员会办公室通知。")
-    if not phase.is_open:
-        return StateConflict(f"{label}评分已关闭，不能再保存或提交。")
-    window = stage_dates(cycle, stage)
-    on = on or today()
-    if window is None:
-        return _no_dates(cycle, label)
-    if on < window.starts_on:
-        return StateConflict(
-            f"{label}自{_day(window.starts_on)}开始，届时方可评分。", article="A11.1"
-        )
-    if on > window.ends_on:
-        return StateConflict(
-            f"{label}评分已于{_day(window.ends_on)}截止，不能再保存或提交。", article="A11.1"
-        )
-    return None
-
-
-def consensus_refusal(
-    cycle: Cycle, stage: str, *, on: dt.date | None = None
-) -> StateConflict | None:
-    """Why the leader may not record the group's consensus now: the year is closed or today is
-    outside the stage's dates (the consensus is the stage's score, A11.1, A17.1)."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    label = Stage(stage).label
-    window = stage_dates(cycle, stage)
-    on = on or today()
-    if window is None:
-        return _no_dates(cycle, label)
-    if on < window.starts_on:
-        return StateConflict(
-            f"{label}自{_day(window.starts_on)}开始，届时方可记录共识。", article="A11.1"
-        )
-    if on > window.ends_on:
-        return StateConflict(
-            f"{label}已于{_day(window.ends_on)}结束，专家组共识不能再记录或修改。", article="A11.1"
-        )
-    return None
-
-
-def schedule_refusal(cycle: Cycle, visit: SiteVisit | None) -> StateConflict | None:
-    """Why the Office may not schedule (or move) a site visit: the year is closed, or the visit
-    is already recorded."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    if visit is not None and visit.recorded_at is not None:
-        return StateConflict("现场评审已记录，不能再改期。")
-    return None
-
-
-def site_record_refusal(
-    cycle: Cycle, visit: SiteVisit, *, on: dt.date | None = None
-) -> StateConflict | None:
-    """Why the leader may not write the site-visit record now: the year is closed, the visit has
-    not started, or the supervisor has reported on the record (A27.1: it stays as they read it)."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    if (on or today()) < visit.starts_on:
-        return StateConflict(f"现场评审于{visit.starts_on:%Y-%m-%d}开始，届时方可填写记录。")
-    if visit.reported_at is not None:
-        return StateConflict("评审监督员已就本次现场评审提交报告，现场评审记录不能再修改。")
-    return None
-
-
-def report_refusal(cycle: Cycle) -> StateConflict | None:
-    """Why the supervisor may not file (or amend) the report: the year is closed."""
-    return cycle_closed(cycle)
-
-
-def feedback_refusal(cycle: Cycle, visit: SiteVisit | None) -> StateConflict | None:
-    """Why two-way feedback may not be given: the year is closed, or the site visit is not yet
-    recorded (A28.1: feedback follows the visit)."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    if visit is None or visit.recorded_at is None:
-        return StateConflict("现场评审结束并记录后方可评价。", article="A28.1")
-    return None
-
-
-def rubric_refusal(cycle: Cycle) -> StateConflict | None:
-    """Why the Office may not change the cycle's rubrics: the year is closed, or a phase has
-    opened and the experts score against them (A9.1)."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    if review_started(cycle):
-        return StateConflict("评审已开始，本年度评价准则不能再修改。", article="A9.1")
-    return None
-
-
-DECIDED = (State.PROPOSED, State.IN_NOTICE, State.AWARDED, State.NOT_AWARDED, State.REVOKED)
-
-
-def evaluate_refusal(cycle: Cycle) -> StateConflict | None:
-    """Why the Office may not (re)compute the evaluation: the year is closed, or the committee
-    has decided on the list (A19.1). What each application still lacks is listed by `evaluate`."""
-    if (closed := cycle_closed(cycle)) is not None:
-        return closed
-    if Application.objects.filter(cycle=cycle, state__in=DECIDED).exists():
-        return StateConflict(
-            "拟奖名单已经委员会审定，综合评价结果不能再重新计算。", article="A19.1"
-        )
-    return None
 
 
 # --- whom the review tells -------------------------------------------------------------------
@@ -342,11 +181,6 @@ def _tell_site_visit(group: ReviewGroup, visit: SiteVisit, *, moved: bool) -> No
 
 
 # --- rubrics (A9.1) ----------------------------------------------------------------------------
-
-
-def review_started(cycle: Cycle) -> bool:
-    """Once a phase has opened the rubric is what the experts score against: it is fixed."""
-    return ReviewPhase.objects.filter(cycle=cycle, opened_at__isnull=False).exists()
 
 
 def ensure_rubric(*, actor: User, cycle: Cycle, kind: str) -> Rubric:
@@ -496,15 +330,16 @@ def _in_scope(cycle: Cycle, stage: Stage) -> list[Application]:
 def open_phase(
     *, actor: User, cycle: Cycle, stage: str, others_visible: bool = True
 ) -> ReviewPhase:
-    """Open a review stage for scoring (A17.1), inside the stage's dates of a year not closed
-    (`open_phase_refusal`, A11.1): every application in scope must have a group with a leader
-    (and, on site, a supervisor and a scheduled visit). The applications move to 材料评审中 /
-    现场评审中; the rubrics are fixed from now on. Side effects: `review.phase.open`, one
+    """Open a review stage for scoring (A17.1): `PHASE.require(phase, "open")`, i.e. the Office,
+    a phase not open, inside the stage's dates of a year not closed (A11.1); every application
+    in scope must have a group with a leader (and, on site, a supervisor and a scheduled visit).
+    The applications move to 材料评审中 / 现场评审中; the rubrics are fixed from now on. Side
+    effects: the phase's state -> open (its first `opened_at` kept), `review.phase.open`, one
     transition per application, and every member of the stage's groups told that scoring is
     open and until when."""
-    _require(actor, "review.manage")
     stage_ = _stage(stage)
-    _refuse(open_phase_refusal(cycle, stage_))
+    before = phase_or_blank(cycle, stage_)
+    PHASE.require(before, "open", actor)
     applications = _in_scope(cycle, stage_)
     groups = {
         g.application_id: g
@@ -528,11 +363,8 @@ def open_phase(
             f"{len(missing)}项申报尚不具备评审条件：" + "；".join(missing[:5]),
             fields={"applications": missing},
         )
-    before = ReviewPhase.objects.filter(cycle=cycle, stage=stage_).first()
-    if before is not None and before.is_open:
-        raise StateConflict(f"{stage_.label}已开放评分。")  # a second click
     # Opening for nobody is a mistake; reopening a closed phase (an extension) is not.
-    if not applications and (before is None or before.opened_at is None):
+    if not applications and before.opened_at is None:
         raise StateConflict(
             f"没有可进入{stage_.label}的申报"
             + (
@@ -542,16 +374,17 @@ def open_phase(
             )
         )
     with transaction.atomic():
-        phase, _ = ReviewPhase.objects.select_for_update().get_or_create(cycle=cycle, stage=stage_)
-        if phase.is_open:
-            raise StateConflict(f"{stage_.label}已开放评分。")
+        phase, _ = ReviewPhase.objects.get_or_create(cycle=cycle, stage=stage_)
         for kind in Kind.values:
             ensure_rubric(actor=actor, cycle=cycle, kind=kind)
-        phase.is_open = True
-        phase.others_visible = others_visible
-        phase.opened_at = phase.opened_at or now()
-        phase.closed_at = None
-        phase.save()
+        # A second click, or another clerk meanwhile: told, nothing opened twice.
+        PHASE.move(
+            phase,
+            "open",
+            others_visible=others_visible,
+            opened_at=phase.opened_at or now(),
+            closed_at=None,
+        )
         action = "start_material_review" if stage_ == Stage.MATERIAL_REVIEW else "start_site_review"
         transition_all(applications, action)
         _tell_scoring_open(cycle, stage_, applications)
@@ -570,18 +403,14 @@ def open_phase(
 
 
 def close_phase(*, actor: User, cycle: Cycle, stage: str) -> ReviewPhase:
-    """Close scoring of a stage (not in a closed year); drafts stay drafts. Side effect:
-    `review.phase.close`."""
-    _require(actor, "review.manage")
+    """Close scoring of a stage (`PHASE.require(phase, "close")`: the Office, an open phase, a
+    year not closed; also after the stage's last day); drafts stay drafts. Side effects: the
+    phase's state -> closed, `review.phase.close`."""
     stage_ = _stage(stage)
-    _refuse(cycle_closed(cycle))
+    phase = phase_or_blank(cycle, stage_)
+    PHASE.require(phase, "close", actor)
     with transaction.atomic():
-        phase = ReviewPhase.objects.select_for_update().filter(cycle=cycle, stage=stage_).first()
-        if phase is None or not phase.is_open:
-            raise StateConflict(f"{stage_.label}未开放评分。")
-        phase.is_open = False
-        phase.closed_at = now()
-        phase.save(update_fields=["is_open", "closed_at"])
+        PHASE.move(phase, "close", closed_at=now())
         record(actor=actor, role=Role.OFFICE, action="review.phase.close", obj=phase)
     return phase
 
@@ -600,12 +429,6 @@ def _own_assignment(actor: User, assignment: Assignment) -> None:
         or not openable_applications(actor).filter(pk=assignment.group.application_id).exists()
     ):
         raise ServiceError("评分表不存在。", status=404)
-
-
-def _scoring_open(group: ReviewGroup) -> None:
-    cycle = group.application.cycle
-    phase = ReviewPhase.objects.filter(cycle=cycle, stage=group.stage).first()
-    _refuse(scoring_refusal(cycle, group.stage, phase))
 
 
 def _clean_scores(
@@ -646,13 +469,19 @@ def save_scorecard(
     summary: str = "",
     revision: int,
 ) -> Scorecard:
-    """Save the expert's draft (autosave): percentages in steps of 5, strengths and
-    opportunities per item. `revision` is the one the expert's page was showing: if another
-    window saved since, nothing is written and the expert is told (their input stays on their
-    page). Side effect: `review.scorecard.save`."""
+    """Save the expert's draft (autosave), `CARD.require(card, "save")`: their own draft
+    (created by the first save), while the stage's scoring is open, inside its dates, in a
+    year not closed. Percentages in steps of 5, strengths and opportunities per item.
+    `revision` is the one the expert's page was showing: if another window saved since, nothing
+    is written and the expert is told (their input stays on their page). Side effect:
+    `review.scorecard.save`."""
     _own_assignment(actor, assignment)
     group = assignment.group
-    _scoring_open(group)
+    CARD.require(
+        Scorecard.objects.filter(assignment=assignment).first() or blank_card(assignment),
+        "save",
+        actor,
+    )
     rubric = Rubric.objects.get(cycle=group.application.cycle, applies_to=group.application.kind)
     cleaned, errors = _clean_scores(rubric, scores)
     errors_summary: dict[str, list[str]] = {}
@@ -665,13 +494,13 @@ def save_scorecard(
         card, _ = Scorecard.objects.get_or_create(
             assignment=assignment, defaults={"rubric": rubric}
         )
-        if card.state == Scorecard.State.SUBMITTED:
-            raise StateConflict("评分表已提交，不能再修改；如需修改，请联系组长退回。")
+        # Optimistic concurrency: the draft as the page showed it, still a draft.
         updated = Scorecard.objects.filter(
             pk=card.pk, revision=revision, state=Scorecard.State.DRAFT
         ).update(revision=F("revision") + 1, summary=summary, saved_at=now())
         if not updated:
             card.refresh_from_db()
+            CARD.require(card, "save", actor)  # submitted meanwhile: the table says so
             raise StateConflict(
                 f"该评分表已在其他窗口保存（{card.saved_at:%H:%M:%S}），本次未保存。"
                 "请复制您刚填写的内容，刷新页面后再保存。",
@@ -715,9 +544,10 @@ def missing_for_submission(card: Scorecard) -> list[str]:
 
 
 def submit_scorecard(*, actor: User, scorecard: Scorecard) -> Scorecard:
-    """Submit and lock the card once complete. Side effect: `review.scorecard.submit`."""
+    """Submit and lock the card once complete (`CARD.require(card, "submit")`: their own draft,
+    the same window as saving). Side effects: state -> submitted, `review.scorecard.submit`."""
     _own_assignment(actor, scorecard.assignment)
-    _scoring_open(scorecard.assignment.group)
+    CARD.require(scorecard, "submit", actor)
     missing = missing_for_submission(scorecard)
     if missing:
         raise ServiceError(
@@ -725,11 +555,7 @@ def submit_scorecard(*, actor: User, scorecard: Scorecard) -> Scorecard:
             fields={"items": missing},
         )
     with transaction.atomic():
-        updated = Scorecard.objects.filter(pk=scorecard.pk, state=Scorecard.State.DRAFT).update(
-            state=Scorecard.State.SUBMITTED, submitted_at=now(), revision=F("revision") + 1
-        )
-        if not updated:
-            raise StateConflict("评分表已提交。")
+        CARD.move(scorecard, "submit", submitted_at=now(), revision=F("revision") + 1)
         scorecard.refresh_from_db()
         record(
             actor=actor,
@@ -756,29 +582,25 @@ def is_leader(actor: User, group: ReviewGroup) -> bool:
 
 
 def reopen_scorecard(*, actor: User, scorecard: Scorecard, reason: str) -> Scorecard:
-    """The group leader returns a member's submitted card for correction, with a reason, before
-    the consensus is confirmed and while the member can still score (`scoring_refusal`: a card
-    returned after the deadline could never be submitted again). Side effects:
-    `review.scorecard.reopen`, the member told why."""
+    """The group leader returns a member's submitted card for correction, with a reason
+    (`CARD.require(card, "return")`: the group's leader, a submitted card, while the member can
+    still score: a card returned after the deadline could never be submitted again; before the
+    consensus is confirmed). Side effects: state -> draft, `review.scorecard.reopen`, the member
+    told why."""
     group = scorecard.assignment.group
-    if not is_leader(actor, group):
-        raise PermissionDenied("只有专家组组长可以退回评分表。")
+    CARD.require(scorecard, "return", actor)
     reason = reason.strip()
     if not reason:
         raise ServiceError("请填写退回理由。", fields={"reason": ["必填"]})
-    _scoring_open(group)
-    if Consensus.objects.filter(group=group, final=True).exists():
-        raise StateConflict("专家组共识已确认，评分表不能再退回。")
     with transaction.atomic():
-        updated = Scorecard.objects.filter(pk=scorecard.pk, state=Scorecard.State.SUBMITTED).update(
-            state=Scorecard.State.DRAFT,
+        CARD.move(
+            scorecard,
+            "return",
             submitted_at=None,
             revision=F("revision") + 1,
             returned_reason=reason,
             returned_at=now(),
         )
-        if not updated:
-            raise StateConflict("该评分表尚未提交，无需退回。")
         scorecard.refresh_from_db()
         record(
             actor=actor,
@@ -1188,7 +1010,7 @@ def send_scoring_reminders(on: dt.date | None = None) -> tuple[int, list[str]]:
     on = on or today()
     calendar = work_calendar()
     phases = (
-        ReviewPhase.objects.filter(is_open=True)
+        ReviewPhase.objects.filter(state=ReviewPhase.State.OPEN)
         .exclude(cycle__status=Cycle.Status.CLOSED)
         .select_related("cycle")
         .prefetch_related("cycle__stages")

@@ -26,7 +26,7 @@ from lib.errors import ServiceError
 from lib.http import file_response
 from programs.models import Stage
 
-from . import forms, selectors, services
+from . import boundaries, forms, selectors, services, workflow
 from .models import Evaluation, Feedback, RubricItem, Scorecard
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -59,6 +59,7 @@ def _guidance(item_type: str) -> list[tuple[str, str]]:
 
 def _card_context(
     assignment: Assignment,
+    user: Any,
     *,
     posted: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -74,8 +75,11 @@ def _card_context(
     saved = {s.item_id: s for s in card.scores.all()} if card is not None else {}
     entries = forms.item_entries(posted, items) if posted is not None else {}
     others = selectors.other_scores(assignment, card, phase)
-    # Why the card cannot be saved now: the service's own rule (closed year, phase, dates).
-    refusal = services.scoring_refusal(application.cycle, stage, phase)
+    # Saving and submitting as the scorecard's table answers them: the form when allowed now,
+    # else why not (closed year, phase, dates), never re-derived here.
+    options = selectors.card_options(
+        card or workflow.blank_card(assignment), user, ("save", "submit")
+    )
     submitted = card is not None and card.state == Scorecard.State.SUBMITTED
     guidance = {t: _guidance(t) for t in RubricItem.Type.values}
     total = Decimal(0)
@@ -123,10 +127,11 @@ def _card_context(
         if posted is not None
         else (card.summary if card else ""),
         "revision": revision if revision is not None else (card.revision if card else 0),
-        "deadline": services.deadline(application.cycle, stage),
-        "refusal": refusal,
+        "deadline": boundaries.deadline(application.cycle, stage),
+        "refusals": workflow.refusals(options),
         "submitted": submitted,
-        "editable": refusal is None and not submitted and rubric is not None,
+        "editable": "save" in options and options["save"].allowed and rubric is not None,
+        "can_submit": "submit" in options and options["submit"].allowed,
         "others_visible": selectors.others_visible(card, phase),
         "percent_choices": forms.PERCENT_CHOICES,
         "is_leader": selectors.is_leader(assignment),
@@ -142,7 +147,7 @@ def _card_page(
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    context = _card_context(assignment, posted=posted)
+    context = _card_context(assignment, request.user, posted=posted)
     context |= {"missing": missing or [], "error": error}
     return render(request, "review/card.html", context, status=status)
 
@@ -263,12 +268,15 @@ def _consensus_page(
         (r.item.points, r.percent) for r in matrix.rows if r.percent is not None
     )
     final = matrix.consensus is not None and matrix.consensus.final
-    cycle = application.cycle
-    # The service's own rules: recording the consensus, and returning a member's card.
-    refusal = services.consensus_refusal(cycle, group.stage)
-    reopen_refusal = services.scoring_refusal(
-        cycle, group.stage, selectors.phase_of(application, group.stage)
-    )
+    # Recording the consensus: the service's own rule. Returning a member's card: the
+    # scorecard's table, per submitted card (the form, or why not).
+    refusal = boundaries.consensus_refusal(application.cycle, group.stage)
+    members = [
+        (m, selectors.card_options(m.card, request.user, ("return",)).get("return"))
+        if m.submitted and m.card is not None
+        else (m, None)
+        for m in matrix.members
+    ]
     return render(
         request,
         "review/consensus.html",
@@ -282,7 +290,7 @@ def _consensus_page(
             "proposed": proposed,
             "final": final,
             "refusal": refusal,
-            "reopen_refusal": reopen_refusal,
+            "members": members,
             "editable": not final and refusal is None,
             "errors": errors or {},
             "percent_choices": forms.PERCENT_CHOICES,
@@ -379,10 +387,10 @@ def _site_page(
             "visit": visit,
             # Why the leader cannot write the record, or the supervisor report, now (the
             # services' own rules).
-            "record_refusal": services.site_record_refusal(application.cycle, visit)
+            "record_refusal": boundaries.site_record_refusal(application.cycle, visit)
             if visit
             else None,
-            "report_refusal": services.report_refusal(application.cycle),
+            "report_refusal": boundaries.report_refusal(application.cycle),
             "record_form": record_form,
             "report_form": report_form,
             "record_fields": services.SITE_RECORD_FIELDS,
@@ -510,7 +518,7 @@ def feedback(request: HttpRequest, public_id: Any) -> HttpResponse:
             "of_group": direction == Feedback.Direction.OF_GROUP,
             "visit": visit,
             # Why feedback cannot be given now (the service's own rule).
-            "refusal": services.feedback_refusal(application.cycle, visit),
+            "refusal": boundaries.feedback_refusal(application.cycle, visit),
             "given": given,
             "form": form,
         },

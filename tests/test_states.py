@@ -28,7 +28,7 @@ from intake.models import (
 from lib import states
 from programs.models import Cycle
 from programs.templatetags.states import enum_of
-from review.models import Scorecard
+from review.models import ReviewPhase, Scorecard
 from supervision.models import Case
 from tests.conftest import client_for
 
@@ -45,6 +45,7 @@ WORKFLOW: list[tuple[type[models.Model], str, type[models.TextChoices]]] = [
     (Cycle, "status", Cycle.Status),
     (Expert, "status", Expert.Status),
     (Scorecard, "state", Scorecard.State),
+    (ReviewPhase, "state", ReviewPhase.State),
     (Proposal, "state", Proposal.State),
     (Objection, "outcome", Objection.Outcome),
     (Case, "state", Case.State),

@@ -54,7 +54,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "kinds": Kind.choices,
     }
     if cycle is not None:
-        context["board"] = selectors.board(cycle)
+        context["board"] = selectors.board(cycle, request.user)
     return render(request, "review/board.html", context)
 
 

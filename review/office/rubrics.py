@@ -16,7 +16,7 @@ from lib import rubrics
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
-from .. import services
+from .. import boundaries, services
 from ..models import RubricItem
 from . import selectors
 from .common import KINDS, MANAGE, OVERSEE
@@ -67,12 +67,12 @@ def _posted_rubric(request: HttpRequest) -> tuple[list[dict[str, Any]], list[dic
 def rubric(request: HttpRequest, cycle_id: int, kind: str) -> HttpResponse:
     """The cycle's rubric for one kind (A9.1): editable by the Office until review starts, each
     error listed when the items do not add up; read-only afterwards, in a closed year and for
-    supervisors, with the reason (`services.rubric_refusal`)."""
+    supervisors, with the reason (`boundaries.rubric_refusal`)."""
     if kind not in KINDS:
         raise Http404
     cycle = selectors.cycle_or_404(cycle_id)
     can_manage = request.user.has_perm(MANAGE)
-    refusal = services.rubric_refusal(cycle)
+    refusal = boundaries.rubric_refusal(cycle)
     stored, categories, items = selectors.stored_rubric(cycle, kind)
     errors: list[str] = []
     if request.method == "POST":
@@ -89,7 +89,7 @@ def rubric(request: HttpRequest, cycle_id: int, kind: str) -> HttpResponse:
             errors = exc.fields.get("items") or [exc.message]
             if exc.article:
                 errors = [ServiceError(e, article=exc.article).display for e in errors]
-            refusal = services.rubric_refusal(cycle)
+            refusal = boundaries.rubric_refusal(cycle)
         else:
             messages.success(
                 request, f"已保存{cycle.year}年度{saved.name}（第{saved.version}版）。"

@@ -25,7 +25,7 @@ from lib.errors import StateConflict
 from programs.models import Cycle, CycleStage, Stage
 from programs.selectors import opened_cycles
 
-from .. import services
+from ..boundaries import evaluate_refusal, schedule_refusal, stage_dates
 from ..models import (
     REVIEW_STAGES,
     ConsensusItem,
@@ -38,12 +38,13 @@ from ..models import (
     Scorecard,
     SiteVisit,
 )
+from ..workflow import PHASE, Option, blank_phase, refusals
 
 STAGES = {s.value: s.label for s in REVIEW_STAGES}
 
 
 # --- the cycle and the group a page is about ------------------------------------------------------
-# With their stages: the review's rules read each stage's dates (review.services.stage_dates).
+# With their stages: the review's rules read each stage's dates (review.boundaries.stage_dates).
 
 
 def cycles() -> list[Cycle]:
@@ -96,12 +97,16 @@ class BoardRow:
 class BoardStage:
     value: str
     label: str
-    phase: ReviewPhase | None
+    phase: ReviewPhase  # stored, or the blank one of a stage never opened
     dates: CycleStage | None
     rows: list[BoardRow]
-    # Why the Office may not open (or close) scoring now, shown instead of the button.
-    open_refusal: StateConflict | None
-    close_refusal: StateConflict | None
+    # Opening or closing scoring as the phase's table answers it for this user: the forms of
+    # the allowed actions, the reasons in place of the others (none for a supervisor).
+    options: dict[str, Option]
+
+    @property
+    def refusals(self) -> list[tuple[str, str]]:
+        return refusals(self.options)
 
     @property
     def site(self) -> bool:
@@ -165,15 +170,18 @@ def _row(cycle: Cycle, application: Application, group: ReviewGroup | None) -> B
         visit=visit,
         of_group=feedback.get(Feedback.Direction.OF_GROUP),
         of_applicant=feedback.get(Feedback.Direction.OF_APPLICANT),
-        schedule_refusal=services.schedule_refusal(cycle, visit),
+        schedule_refusal=schedule_refusal(cycle, visit),
     )
 
 
-def board(cycle: Cycle) -> Board:
-    """Both review stages of a cycle: each stage's phase, dates and the Office's refusals, and
-    per application its row. `cycle.stages` should be prefetched (the refusals read the dates).
-    Six queries whatever the number of applications (five in a closed year)."""
+def board(cycle: Cycle, user: Any) -> Board:
+    """Both review stages of a cycle: each stage's phase, dates and what `user` may do with it
+    (`review.workflow.PHASE`), and per application its row. `cycle.stages` should be prefetched
+    (the windows and refusals read the dates). Six queries whatever the number of applications
+    (five in a closed year)."""
     phases = {p.stage: p for p in ReviewPhase.objects.filter(cycle=cycle)}
+    for found in phases.values():
+        found.cycle = cycle  # with its prefetched dates
     applications = _reviewed(cycle)
     stages = []
     for stage, label in STAGES.items():
@@ -185,15 +193,15 @@ def board(cycle: Cycle) -> Board:
             if stage == Stage.SITE_REVIEW and application.kind != Kind.ORGANIZATION:
                 continue  # individuals have no on-site review (A10.3)
             rows.append(_row(cycle, application, group))
+        phase = phases.get(stage) or blank_phase(cycle, stage)
         stages.append(
             BoardStage(
                 value=stage,
                 label=label,
-                phase=phases.get(stage),
-                dates=services.stage_dates(cycle, stage),
+                phase=phase,
+                dates=stage_dates(cycle, stage),
                 rows=rows,
-                open_refusal=services.open_phase_refusal(cycle, stage),
-                close_refusal=services.cycle_closed(cycle),
+                options=PHASE.allowed_actions(phase, user),
             )
         )
     evaluated = sum(1 for a in applications if _evaluation(a) is not None)
@@ -204,7 +212,7 @@ def board(cycle: Cycle) -> Board:
             1 for a in applications if _evaluation(a) is not None or a.state in IN_REVIEW
         ),
         started=any(p.opened_at for p in phases.values()),
-        evaluate_refusal=services.evaluate_refusal(cycle),
+        evaluate_refusal=evaluate_refusal(cycle),
     )
 
 

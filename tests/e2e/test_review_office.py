@@ -109,7 +109,7 @@ def test_the_office_opens_review_evaluates_and_reads_the_ranking(
     page.locator("#stage-material_review").get_by_role("button", name="开放评分").click()
     expect(page.locator(".alert-success")).to_contain_text("已开放材料评审评分")
     expect(page.locator("#stage-material_review")).to_contain_text("评分进行中")
-    assert ReviewPhase.objects.get(stage="material_review").is_open
+    assert ReviewPhase.objects.get(stage="material_review").state == ReviewPhase.State.OPEN
 
     _advance_to_site_consensus(world, time_machine)
     sign_in(page, base, world.office.username, PASSWORD)  # weeks later: a new session

@@ -201,14 +201,15 @@ def test_the_board_reads_a_fixed_number_of_queries(
 ) -> None:
     awarded_organization(world, past_year, 1)
     cycle = Cycle.objects.prefetch_related("stages").get(pk=past_year.pk)
+    assert world.office.has_perm("review.manage")  # the roles, read once per request
     with django_assert_num_queries(BOARD_SELECTOR_QUERIES):
-        board = selectors.board(cycle)
+        board = selectors.board(cycle, world.office)
     assert [len(s.rows) for s in board.stages] == [1, 1]
     for n in range(2, 6):
         awarded_organization(world, past_year, n)
     cycle = Cycle.objects.prefetch_related("stages").get(pk=past_year.pk)
     with django_assert_num_queries(BOARD_SELECTOR_QUERIES):
-        board = selectors.board(cycle)
+        board = selectors.board(cycle, world.office)
     assert [len(s.rows) for s in board.stages] == [5, 5]
     assert (board.evaluated, board.evaluable) == (5, 5)
     assert all(r.submitted == 3 and r.of_group and r.of_applicant for r in board.stages[1].rows)

@@ -1,5 +1,8 @@
 """Stage boundaries in the review (A11.1, A17.1): scoring only within its stage's dates, never in
-a closed year; each page shows the services' own reason where a button would be refused."""
+a closed year; each page shows the services' own reason where a button would be refused. The
+scorecard's and the phase's rules are their workflow tables' windows (tests/review/
+test_workflow.py checks pages and services agree on every day); the others are raised as they
+are."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from accounts.models import Notification
 from audit.models import AuditEvent
 from experts.models import ReviewGroup
 from intake.models import Application, State
-from lib.errors import StateConflict
+from lib.errors import ServiceError, StateConflict
 from programs.models import Cycle, Stage
 from programs.services import set_cycle_dates
 from review import services
@@ -35,6 +38,7 @@ SITE = "site_review"
 BEFORE_MATERIAL = dt.datetime(2026, 5, 20, 10, tzinfo=CST)
 AFTER_MATERIAL = dt.datetime(2026, 7, 11, 10, tzinfo=CST)  # 材料评审 ended on 07-10
 BEFORE_SITE = dt.datetime(2026, 7, 11, 11, tzinfo=CST)  # 现场评审 starts on 07-13
+CLOSED_YEAR = "2026年度评价工作已结束，评审记录只能查阅，不能再更改。"
 
 
 def _individual_card(world: World, n: int) -> Scorecard:
@@ -85,6 +89,7 @@ def _close(world: World) -> None:
 
 @pytest.mark.req("A11.1")
 def test_nothing_of_a_closed_year_changes(world: World, midway: SiteVisit) -> None:
+    services.close_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
     _close(world)
     visit = SiteVisit.objects.get(pk=midway.pk)
     rubric = services.ensure_rubric(actor=world.office, cycle=world.cycle, kind="individual")
@@ -93,7 +98,8 @@ def test_nothing_of_a_closed_year_changes(world: World, midway: SiteVisit) -> No
         for i in rubric.items.all()
     ]
     person_scores = full_scores(rubric_of(world, world.individual), 70)
-    actions: dict[str, Callable[[], Any]] = {
+    # The phase's and the scorecard's actions: their table's window (the action's article).
+    windowed: dict[str, Callable[[], Any]] = {
         "open_phase": lambda: services.open_phase(
             actor=world.office, cycle=world.cycle, stage=MATERIAL
         ),
@@ -112,6 +118,9 @@ def test_nothing_of_a_closed_year_changes(world: World, midway: SiteVisit) -> No
         "reopen_scorecard": lambda: services.reopen_scorecard(
             actor=world.users[0], scorecard=_individual_card(world, 0), reason="请补充"
         ),
+    }
+    # The others: the rule's own refusal (code cycle_closed, A11.1).
+    ruled: dict[str, Callable[[], Any]] = {
         "save_consensus": lambda: services.save_consensus(
             actor=world.users[0], group=world.group(world.individual), items=person_scores
         ),
@@ -145,15 +154,21 @@ def test_nothing_of_a_closed_year_changes(world: World, midway: SiteVisit) -> No
         "evaluate": lambda: services.evaluate(actor=world.office, cycle=world.cycle),
     }
     events, messages = AuditEvent.objects.count(), Notification.objects.count()
-    for name, action in actions.items():
-        with pytest.raises(StateConflict) as refused:
+    for name, action in windowed.items():
+        with pytest.raises(ServiceError) as refused:
             action()
-        assert refused.value.code == "cycle_closed", name
-        assert refused.value.message == "2026年度评价工作已结束，评审记录只能查阅，不能再更改。"
-        assert refused.value.article == "A11.1"
+        assert refused.value.code == "outside_window", name
+        assert refused.value.message.endswith("：" + CLOSED_YEAR), name
+        assert refused.value.article == "A17.1"
+    for name, action in ruled.items():
+        with pytest.raises(StateConflict) as conflict:
+            action()
+        assert conflict.value.code == "cycle_closed", name
+        assert conflict.value.message == CLOSED_YEAR
+        assert conflict.value.article == "A11.1"
     assert (AuditEvent.objects.count(), Notification.objects.count()) == (events, messages)
     assert _individual_card(world, 0).state == Scorecard.State.SUBMITTED
-    assert ReviewPhase.objects.get(stage=SITE).is_open  # left as the year ended
+    assert ReviewPhase.objects.get(stage=SITE).state == "open"  # left as the year ended
 
 
 @pytest.mark.req("A11.1")
@@ -161,25 +176,28 @@ def test_a_closed_year_shows_its_reason_instead_of_every_button(
     world: World, midway: SiteVisit, personas: dict[str, Any]
 ) -> None:
     _close(world)
-    reason = "2026年度评价工作已结束，评审记录只能查阅，不能再更改。（《办法》第十一条）"
+    reason = CLOSED_YEAR + "（《办法》第十一条）"  # a rule's own refusal, as its page cites it
     office = client_for(world.office)
     html = office.get(reverse("review:board") + f"?cycle={world.cycle.pk}").content.decode()
     assert 'name="action"' not in html
     assert reverse("review:schedule", args=[world.group(world.organization, SITE).pk]) not in html
-    assert html.count(reason) == 3  # close material, close site, evaluate (the visit is recorded)
+    # Close material, close site (the phase's table), evaluate (the visit is recorded).
+    assert html.count("关闭评分</strong>：" + CLOSED_YEAR) == 2
+    assert html.count(reason) == 1
     rubric = office.get(reverse("review:rubric", args=[world.cycle.pk, "individual"]))
     assert reason in rubric.content.decode()
     assert 'name="item_code"' not in rubric.content.decode()
 
     public_id = world.individual.public_id
     card = client_for(world.users[1]).get(reverse("review:card", args=[public_id, MATERIAL]))
-    assert reason in card.content.decode()
+    assert "保存草稿、提交评分表</strong>：" + CLOSED_YEAR in card.content.decode()
     assert 'name="revision"' not in card.content.decode()
     consensus = client_for(world.users[0]).get(
         reverse("review:consensus", args=[public_id, MATERIAL])
     )
     html = consensus.content.decode()
     assert reason in html
+    assert "退回评分表</strong>：" + CLOSED_YEAR in html
     assert 'value="confirm"' not in html
     assert reverse("review:reopen", args=[_individual_card(world, 0).public_id]) not in html
 
@@ -202,11 +220,11 @@ def test_a_closed_year_shows_its_reason_instead_of_every_button(
 @pytest.mark.req("A11.1", "A17.1")
 def test_scoring_opens_only_within_the_stage_dates(world: World, time_machine: Any) -> None:
     time_machine.move_to(BEFORE_MATERIAL, tick=False)
-    with pytest.raises(StateConflict, match="材料评审自2026年6月1日开始，届时方可开放评分") as e:
+    with pytest.raises(ServiceError, match="材料评审自2026年6月1日开始，届时方可开放评分") as e:
         services.open_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
-    assert e.value.article == "A11.1"
+    assert (e.value.code, e.value.article) == ("outside_window", "A17.1")
     time_machine.move_to(AFTER_MATERIAL, tick=False)
-    with pytest.raises(StateConflict, match="材料评审已于2026年7月10日结束，不能再开放评分"):
+    with pytest.raises(ServiceError, match="不能开放评分：材料评审已于2026年7月10日结束"):
         services.open_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
     assert not ReviewPhase.objects.exists()
     assert set(Application.objects.values_list("state", flat=True)) == {State.ACCEPTED}
@@ -216,14 +234,15 @@ def test_scoring_opens_only_within_the_stage_dates(world: World, time_machine: A
     services.close_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
     # Re-opening after the stage's last day (what happened to 2025) is refused ...
     time_machine.move_to(AFTER_MATERIAL, tick=False)
-    with pytest.raises(StateConflict, match="如需延长，请先在年度管理中修改材料评审的日期"):
+    with pytest.raises(ServiceError, match="如需延长，请先在年度管理中修改材料评审的日期"):
         services.open_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
-    assert not ReviewPhase.objects.get(stage=MATERIAL).is_open
+    assert ReviewPhase.objects.get(stage=MATERIAL).state == "closed"
     # ... an extension is a change of the year's dates, with a reason, audited.
     dates = dict(STAGES_2026) | {Stage.MATERIAL_REVIEW: (dt.date(2026, 6, 1), dt.date(2026, 7, 17))}
     dates[Stage.SITE_REVIEW] = (dt.date(2026, 7, 20), dt.date(2026, 9, 11))
     set_cycle_dates(actor=world.office, cycle=world.cycle, dates=dates, reason="材料较多，延长一周")
-    assert services.open_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL).is_open
+    reopened = services.open_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
+    assert reopened.state == "open"
 
 
 @pytest.mark.req("A11.1", "A17.1")
@@ -238,7 +257,7 @@ def test_site_scoring_waits_for_its_stage(world: World, time_machine: Any) -> No
         ends_on=dt.date(2026, 7, 21),
         place="厂区",
     )
-    with pytest.raises(StateConflict, match="现场评审自2026年7月13日开始，届时方可开放评分"):
+    with pytest.raises(ServiceError, match="现场评审自2026年7月13日开始，届时方可开放评分"):
         services.open_phase(actor=world.office, cycle=world.cycle, stage=SITE)
     assert not ReviewPhase.objects.filter(stage=SITE).exists()
 
@@ -255,11 +274,11 @@ def test_cards_and_consensus_stop_when_the_stage_ends(world: World, time_machine
         revision=0,
     )
     time_machine.move_to(AFTER_MATERIAL, tick=False)
-    deadline = "材料评审评分已于2026年7月10日截止，不能再保存或提交"
-    with pytest.raises(StateConflict, match=deadline):
+    deadline = "材料评审评分已于2026年7月10日截止"
+    with pytest.raises(ServiceError, match="不能提交评分表：" + deadline):
         services.submit_scorecard(actor=world.users[1], scorecard=draft)
     # Returning a card the member could never submit again is refused too.
-    with pytest.raises(StateConflict, match=deadline):
+    with pytest.raises(ServiceError, match="不能退回评分表：" + deadline):
         services.reopen_scorecard(
             actor=world.users[0], scorecard=_individual_card(world, 2), reason="请补充证据"
         )
@@ -285,8 +304,7 @@ def test_the_pages_show_the_stage_reason_instead_of_the_buttons(
     time_machine.move_to(AFTER_MATERIAL, tick=False)
     board = client_for(world.office).get(reverse("review:board") + f"?cycle={world.cycle.pk}")
     material = board.content.decode().split('id="stage-site_review"')[0]
-    assert "材料评审已于2026年7月10日结束，不能再开放评分" in material
-    assert "（《办法》第十一条）" in material
+    assert "开放评分</strong>：材料评审已于2026年7月10日结束；如需延长" in material
     assert 'value="open"' not in material
 
     public_id = world.individual.public_id
@@ -294,8 +312,8 @@ def test_the_pages_show_the_stage_reason_instead_of_the_buttons(
     html = leader.get(reverse("review:consensus", args=[public_id, MATERIAL])).content.decode()
     assert "材料评审已于2026年7月10日结束，专家组共识不能再记录或修改" in html
     assert 'value="confirm"' not in html
-    assert html.count("不能退回：材料评审评分已关闭") == 3
+    assert html.count("退回评分表</strong>：材料评审评分已关闭。") == 3
     card = leader.get(reverse("review:card", args=[world.organization.public_id, MATERIAL]))
     html = card.content.decode()
-    assert "材料评审评分已关闭，不能再保存或提交" in html
+    assert "保存草稿、提交评分表</strong>：材料评审评分已关闭。" in html
     assert 'name="revision"' not in html

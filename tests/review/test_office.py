@@ -143,7 +143,7 @@ def test_opening_material_review_names_what_is_missing_then_opens(world: World) 
     response = _post(office, "phase", world.cycle.pk, stage=MATERIAL, action="open")
     assert response.status_code == 302
     assert "李娜：尚未确定组长" in _messages(response)
-    assert not ReviewPhase.objects.filter(is_open=True).exists()
+    assert not ReviewPhase.objects.filter(state=ReviewPhase.State.OPEN).exists()
     world.individual.refresh_from_db()
     assert world.individual.state == State.ACCEPTED
 
@@ -151,7 +151,7 @@ def test_opening_material_review_names_what_is_missing_then_opens(world: World) 
     response = _post(office, "phase", world.cycle.pk, stage=MATERIAL, action="open")
     assert "已开放材料评审评分" in _messages(response)
     phase = ReviewPhase.objects.get(stage=MATERIAL)
-    assert phase.is_open
+    assert phase.state == ReviewPhase.State.OPEN
     assert not phase.others_visible  # the checkbox was not sent
     assert set(Application.objects.values_list("state", flat=True)) == {State.MATERIAL_REVIEW}
     assert AuditEvent.objects.filter(action="review.phase.open").count() == 1
@@ -161,10 +161,11 @@ def test_opening_material_review_names_what_is_missing_then_opens(world: World) 
     assert "已提交 0/3" in page
 
     response = _post(office, "phase", world.cycle.pk, stage=MATERIAL, action="open")
-    assert "已开放评分" in _messages(response)  # a second click is refused, not repeated
+    # A second click is refused by the phase's table, not repeated.
+    assert "当前状态为“评分进行中”，不能开放评分" in _messages(response)
     assert AuditEvent.objects.filter(action="review.phase.open").count() == 1
     _post(office, "phase", world.cycle.pk, stage=MATERIAL, action="close")
-    assert not ReviewPhase.objects.get(stage=MATERIAL).is_open
+    assert ReviewPhase.objects.get(stage=MATERIAL).state == ReviewPhase.State.CLOSED
     assert "评分已关闭" in office.get(_board(world)).content.decode()
 
 

@@ -592,9 +592,9 @@ def test_the_workbench_lists_what_waits_in_the_review(world: World, time_machine
         score_and_submit(world, world.organization, n, 60)
     assert _todo(world.users[1], "待提交的评分表") == (1, reverse("experts:mine"))
     assert _todo(world.users[0], "待确认的专家组共识")[0] == 1  # type: ignore[index]
-    ReviewPhase.objects.filter(stage=MATERIAL).update(is_open=False)
+    ReviewPhase.objects.filter(stage=MATERIAL).update(state=ReviewPhase.State.CLOSED)
     assert _todo(world.users[1], "待提交的评分表")[0] == 0  # type: ignore[index]
-    ReviewPhase.objects.filter(stage=MATERIAL).update(is_open=True)
+    ReviewPhase.objects.filter(stage=MATERIAL).update(state=ReviewPhase.State.OPEN)
     services.save_consensus(
         actor=world.users[0],
         group=world.group(world.organization),

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from intake.models import State
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from review import services
-from review.models import Evaluation, Scorecard
+from review.models import Evaluation, ReviewPhase, Scorecard
 from tests.review.conftest import (
     SITE_DAY,
     World,
@@ -103,12 +103,14 @@ def test_a_stale_save_is_refused_and_told(world: World) -> None:
 @pytest.mark.req("A17.1", "A11.1")
 def test_cards_close_with_the_phase_and_after_the_deadline(world: World, time_machine: Any) -> None:
     assignment = world.assignment(world.organization, 1)
-    with pytest.raises(StateConflict, match="尚未开放"):
+    with pytest.raises(ServiceError, match="不能保存草稿：材料评审尚未开放评分") as refused:
         services.save_scorecard(actor=world.users[1], assignment=assignment, scores={}, revision=0)
+    assert (refused.value.code, refused.value.article) == ("outside_window", "A17.1")
     services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
     time_machine.move_to(dt.datetime(2026, 7, 11, 9, tzinfo=dt.UTC), tick=False)
-    with pytest.raises(StateConflict, match="已于2026年7月10日截止"):
+    with pytest.raises(ServiceError, match="材料评审评分已于2026年7月10日截止") as refused:
         services.save_scorecard(actor=world.users[1], assignment=assignment, scores={}, revision=0)
+    assert refused.value.code == "outside_window"
 
 
 @pytest.mark.req("A9.1")
@@ -233,7 +235,7 @@ def test_site_review_cannot_open_before_any_material_consensus(
     # A closed phase can be opened again inside its dates, though nobody new enters it.
     services.close_phase(actor=world.office, cycle=world.cycle, stage="material_review")
     phase = services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
-    assert phase.is_open
+    assert phase.state == ReviewPhase.State.OPEN
     time_machine.move_to(SITE_DAY, tick=False)
     with pytest.raises(StateConflict, match="没有可进入现场评审的申报"):
         services.open_phase(actor=world.office, cycle=world.cycle, stage="site_review")
