@@ -47,8 +47,9 @@ def _unset(cycle: Cycle, stage: Stage) -> str:
     return f"{cycle.year}年度尚未发布{stage.label}的时间安排。"
 
 
-def within(stage: Stage, cycle_of: CycleOf = _own_cycle) -> Window:
-    """Allowed from the stage's first day to its last, the cycle published and not closed."""
+def _published_stage(stage: Stage, cycle_of: CycleOf, *, from_start: bool) -> Window:
+    """Allowed until the stage's last day (and from its first when `from_start`), the cycle
+    published and not closed."""
 
     def window(obj: Any, on: dt.date) -> str | None:
         cycle = cycle_of(obj)
@@ -57,8 +58,8 @@ def within(stage: Stage, cycle_of: CycleOf = _own_cycle) -> Window:
         dates = stage_dates(cycle, stage)
         if dates is None or cycle.status != Cycle.Status.PUBLISHED:
             return _unset(cycle, stage)
-        span = f"（{day(dates[0])}至{day(dates[1])}）"
-        if on < dates[0]:
+        span = f"（{day(dates[0])}至{day(dates[1])}）" if from_start else ""
+        if from_start and on < dates[0]:
             return f"{stage.label}将于{day(dates[0])}开始{span}。"
         if on > dates[1]:
             return f"{stage.label}已于{day(dates[1])}结束{span}。"
@@ -67,21 +68,14 @@ def within(stage: Stage, cycle_of: CycleOf = _own_cycle) -> Window:
     return window
 
 
+def within(stage: Stage, cycle_of: CycleOf = _own_cycle) -> Window:
+    """Allowed from the stage's first day to its last, the cycle published and not closed."""
+    return _published_stage(stage, cycle_of, from_start=True)
+
+
 def until_end_of(stage: Stage, cycle_of: CycleOf = _own_cycle) -> Window:
     """Allowed until the stage's last day (work may be prepared before it opens)."""
-
-    def window(obj: Any, on: dt.date) -> str | None:
-        cycle = cycle_of(obj)
-        if reason := closed(cycle):
-            return reason
-        dates = stage_dates(cycle, stage)
-        if dates is None or cycle.status != Cycle.Status.PUBLISHED:
-            return _unset(cycle, stage)
-        if on > dates[1]:
-            return f"{stage.label}已于{day(dates[1])}结束。"
-        return None
-
-    return window
+    return _published_stage(stage, cycle_of, from_start=False)
 
 
 def from_start_of(stage: Stage, cycle_of: CycleOf = _own_cycle) -> Window:

@@ -29,6 +29,7 @@ from .models import (
     REVIEW_STAGES,
     Consensus,
     ConsensusItem,
+    Evaluation,
     Feedback,
     ItemScore,
     ReviewPhase,
@@ -476,3 +477,8 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
             link = reverse("review:feedback", args=[first_due.group.application.public_id])
             items.append(("待评价的现场评审专家组", due.count(), link))
     return items
+
+
+def has_evaluation(application: Application) -> bool:
+    """Whether the 综合评价 has scored the application (its feedback report exists)."""
+    return Evaluation.objects.filter(application=application).exists()

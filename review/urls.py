@@ -6,7 +6,7 @@ from . import office, views
 
 app_name = "review"
 urlpatterns = [
-    # Experts, group leaders, supervisors and applicants (review/views.py).
+    # Experts, group leaders, supervisors and applicants (review/views/).
     path("<uuid:public_id>/<str:stage>/card/", views.card, name="card"),
     path("<uuid:public_id>/<str:stage>/card/submit/", views.card_submit, name="card_submit"),
     path("<uuid:public_id>/<str:stage>/consensus/", views.consensus, name="consensus"),

@@ -12,19 +12,20 @@ import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Role, User
 from decision import services, workflow
 from decision.models import Approval, Entry, Objection, Proposal
 from intake.models import Application, State
-from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib.errors import ServiceError, StateConflict
 from lib.workdays import UnknownCalendarYear
 from programs.models import Cycle, Stage
 from programs.selectors import work_calendar
 from tests.conftest import STAGES_2026, api_call, api_client, client_for
 from tests.decision.conftest import CST, NOTICE_START, Decided, default_list
+from tests.workflow_agreement import assert_agrees as _agree
 
 P = Proposal.State
 NOTICE_END = dt.date(2026, 12, 1)  # NOTICE_START's fifth working day
@@ -175,30 +176,6 @@ def _outcome(run: Any) -> Any:
     except ServiceError as exc:  # PermissionDenied and StateConflict included
         return exc
     return "done"
-
-
-def _agree(option: workflow.Option | None, outcome: Any, case: Any) -> None:
-    """Offered and allowed: done. Offered with a reason: refused with that reason and article.
-    Not offered: forbidden or the wrong state."""
-    seen = (
-        "offered and done"
-        if option and option.allowed
-        else "offered with a reason"
-        if option
-        else "not offered"
-    )
-    event(seen)
-    event(f"{case[0]}: {seen}")
-    if option is not None and option.allowed:
-        assert outcome == "done", (case, option, outcome)
-    elif option is not None:
-        assert isinstance(outcome, ServiceError), (case, outcome)
-        assert not isinstance(outcome, PermissionDenied | StateConflict), (case, outcome)
-        assert outcome.code == "outside_window", case
-        assert option.reason in outcome.message, (case, option.reason, outcome.message)
-        assert outcome.article == option.action.article, case
-    else:
-        assert isinstance(outcome, PermissionDenied | StateConflict), (case, outcome)
 
 
 def _case(table: Any, states: list[Any]) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import transaction
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Individual, Notification, Organization, RecommendingUnit, Role, User
@@ -21,6 +21,7 @@ from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Stage
 from tests.conftest import STAGES_2026, client_for
 from tests.intake.conftest import CST, complete_form
+from tests.workflow_agreement import assert_agrees
 
 # Every day that matters: each stage's eve, first day, last day and morrow.
 DAYS = sorted(
@@ -172,23 +173,7 @@ def test_pages_and_services_agree_on_every_day_state_and_role(
             except ServiceError as exc:
                 outcome = exc
         transaction.set_rollback(True)
-    event(
-        "offered and done"
-        if option and option.allowed
-        else "offered with a reason"
-        if option
-        else "not offered"
-    )
-    if option is not None and option.allowed:
-        assert outcome == "done", (option, outcome)
-    elif option is not None:
-        assert isinstance(outcome, ServiceError)
-        assert not isinstance(outcome, PermissionDenied | StateConflict)
-        assert outcome.code == "outside_window"
-        assert option.reason in outcome.message
-        assert outcome.article == option.action.article
-    else:
-        assert isinstance(outcome, PermissionDenied | StateConflict), (action, state, who, outcome)
+    assert_agrees(option, outcome, (action, state, who, day, closed))
     if option is not None and not option.allowed and option.action.quiet:
         assert all(
             option.action.label not in labels for labels, _ in workflow.refusals({action: option})

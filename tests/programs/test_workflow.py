@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Role, User
@@ -20,6 +20,7 @@ from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs import selectors, services, workflow
 from programs.models import AwardProgram, Cycle, CycleStage, Stage
 from tests.conftest import STAGES_2026, api_call, api_client, client_for
+from tests.workflow_agreement import assert_agrees
 
 CST = dt.timezone(dt.timedelta(hours=8))
 # Every day that matters to the stages: each stage's eve, first day, last day and morrow.
@@ -108,23 +109,7 @@ def test_pages_and_services_agree_on_every_state_role_and_day(
             except ServiceError as exc:
                 outcome = exc
         transaction.set_rollback(True)
-    event(
-        "offered and done"
-        if option and option.allowed
-        else "offered with a reason"
-        if option
-        else "not offered"
-    )
-    if option is not None and option.allowed:
-        assert outcome == "done", (option, outcome)
-    elif option is not None:
-        assert isinstance(outcome, ServiceError)
-        assert not isinstance(outcome, PermissionDenied | StateConflict)
-        assert outcome.code == "outside_window"
-        assert option.reason in outcome.message
-        assert outcome.article == option.action.article
-    else:
-        assert isinstance(outcome, PermissionDenied | StateConflict), (action, status, who, outcome)
+    assert_agrees(option, outcome, (action, status, who, day))
 
 
 @pytest.mark.req("A20.2", "A5.1")

@@ -14,19 +14,19 @@ import time_machine
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
 from intake.models import Application, State
-from lib.errors import PermissionDenied, ServiceError, StateConflict
-from lib.workflow import Option
+from lib.errors import ServiceError
 from programs.models import Cycle, Stage
 from review import selectors, services, workflow
 from review.models import Consensus, ItemScore, ReviewPhase, Rubric, Scorecard, SiteVisit
 from tests.conftest import STAGES_2026, api_call, api_client, client_for
 from tests.intake.conftest import CST
 from tests.review.conftest import World, full_scores, rubric_of, score_and_submit
+from tests.workflow_agreement import assert_agrees as _agree
 
 MATERIAL = Stage.MATERIAL_REVIEW.value
 SITE = Stage.SITE_REVIEW.value
@@ -55,36 +55,6 @@ YEAR_CLOSED = st.one_of(st.just(False), st.booleans())
 # A stage's phase: no row yet (never opened), or a row in each state.
 PHASE_STATES = ["none", *ReviewPhase.State.values]
 AT = dt.datetime(2026, 6, 1, 9, tzinfo=CST)
-
-
-def _not_offered(outcome: Any) -> bool:
-    """What a page never offers the service refuses outright: forbidden, the wrong state, or
-    an object this person may not know exists."""
-    return isinstance(outcome, PermissionDenied | StateConflict) or (
-        isinstance(outcome, ServiceError) and outcome.status == 404
-    )
-
-
-def _agree(option: Option | None, outcome: Any, case: Any) -> None:
-    """Allowed: done. Offered with a reason: refused with that reason and the action's article
-    (400 outside_window). Not offered: refused outright."""
-    event(
-        "offered and done"
-        if option and option.allowed
-        else "offered with a reason"
-        if option
-        else "not offered"
-    )
-    if option is not None and option.allowed:
-        assert outcome == "done", (case, option, outcome)
-    elif option is not None:
-        assert isinstance(outcome, ServiceError), (case, option, outcome)
-        assert not _not_offered(outcome), (case, option, outcome)
-        assert outcome.code == "outside_window"
-        assert outcome.message == f"不能{option.action.label}：{option.reason}"
-        assert outcome.article == option.action.article
-    else:
-        assert _not_offered(outcome), (case, outcome)
 
 
 def _phase(cycle: Cycle, stage: str, state: str) -> None:

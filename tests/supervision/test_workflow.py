@@ -12,17 +12,18 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Organization, Role, User
 from intake.models import AwardRecord
-from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib.errors import ServiceError
 from programs.models import AwardProgram
 from programs.selectors import now
 from supervision import services, workflow
 from supervision.models import Case
 from tests.conftest import api_call, api_client, client_for
+from tests.workflow_agreement import assert_agrees
 
 CST = dt.timezone(dt.timedelta(hours=8))
 ANNOUNCED = dt.date(2025, 12, 10)
@@ -141,17 +142,7 @@ def test_pages_and_services_agree_on_every_state_role_and_day(
             except ServiceError as exc:
                 result = exc
         transaction.set_rollback(True)
-    event("offered and done" if option and option.allowed else "not offered")
-    if option is not None and option.allowed:
-        assert result == "done", (option, result)
-    elif option is not None:  # no window of this table refuses today; kept for a future one
-        assert isinstance(result, ServiceError)
-        assert not isinstance(result, PermissionDenied | StateConflict)
-        assert result.code == "outside_window"
-        assert option.reason in result.message
-        assert result.article == option.action.article
-    else:
-        assert isinstance(result, PermissionDenied | StateConflict), (action, state, who, result)
+    assert_agrees(option, result, (action, state, who, day))
 
 
 @pytest.mark.req("A23.2", "A27.1")
