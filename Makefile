@@ -60,7 +60,7 @@ lint-imports: setup
 
 test: setup system-deps lint typecheck lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto  # pytest-xdist: one worker per core, each with its own test database
 
 traceability: setup
 	@$(BIN)/python scripts/traceability.py
