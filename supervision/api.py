@@ -19,7 +19,7 @@ from lib.access import actor
 from lib.errors import PermissionDenied
 from programs.api import ActionOut
 
-from . import services, workflow
+from . import selectors, services, workflow
 from .models import Case
 
 router = Router(tags=["获奖后监督与诚信"])
@@ -37,12 +37,41 @@ class CaseOut(Schema):
     confirmed_on: dt.date | None
     report_due_on: dt.date | None
     reported_on: dt.date | None
+    # The winner's duty to report (A23.1), as of today: `selectors.report_duties`, the one
+    # reading the pages share (unknown, due, on_time, late, failed); `late` and
+    # `failed_to_report` are its two flags.
+    report_duty: str
     late: bool
     failed_to_report: bool
     state: str
     outcome: str
     decided_on: dt.date | None
     decision_ref: str
+
+    @staticmethod
+    def resolve_report_duty(obj: Case) -> str:
+        return _duty(obj).state
+
+    @staticmethod
+    def resolve_late(obj: Case) -> bool:
+        return _duty(obj).late
+
+    @staticmethod
+    def resolve_failed_to_report(obj: Case) -> bool:
+        return _duty(obj).failed
+
+
+def _duty(case: Case) -> selectors.ReportDuty:
+    known: selectors.ReportDuty | None = getattr(case, "_report_duty", None)
+    return known or selectors.report_duty(case)
+
+
+def _with_duties(cases: list[Case]) -> list[Case]:
+    """The cases with their duty read in one query (`CaseOut` reads it per case otherwise)."""
+    duties = selectors.report_duties(cases)
+    for case in cases:
+        case._report_duty = duties[case.pk]  # type: ignore[attr-defined]
+    return cases
 
 
 class ReportIn(Schema):
@@ -67,7 +96,7 @@ def report(request: HttpRequest, award_id: RowId, body: ReportIn) -> Status[Any]
 def cases(request: HttpRequest) -> Any:
     if not request.user.has_perm("supervision.view"):
         raise PermissionDenied()
-    return Case.objects.order_by("-opened_at")
+    return _with_duties(list(Case.objects.order_by("-opened_at")))
 
 
 @router.get(
@@ -102,12 +131,20 @@ def open_case(request: HttpRequest, body: CaseIn) -> Status[Any]:
     return Status(201, services.open_case(actor=actor(request), award=award, **fields))
 
 
+def _may_act_on_cases(request: HttpRequest) -> None:
+    """Refused before the case is looked up: whoever may not act on cases gets 403 for any id,
+    so an existing case cannot be told from an unknown one (as the pages answer)."""
+    if not request.user.has_perm("supervision.manage"):
+        raise PermissionDenied()
+
+
 class FindingsIn(Schema):
     findings: Text
 
 
 @router.post("/cases/{case_id}/report", response=CaseOut, summary="核查情况报委员会（办公室）")
 def report_to_committee(request: HttpRequest, case_id: uuid.UUID, body: FindingsIn) -> Any:
+    _may_act_on_cases(request)
     case = get_object_or_404(Case, public_id=case_id)
     return services.report_to_committee(actor=actor(request), case=case, findings=body.findings)
 
@@ -120,6 +157,7 @@ class DecisionIn(Schema):
 
 @router.post("/cases/{case_id}/decide", response=CaseOut, summary="记录委员会处理决定（办公室）")
 def decide(request: HttpRequest, case_id: uuid.UUID, body: DecisionIn) -> Any:
+    _may_act_on_cases(request)
     case = get_object_or_404(Case.objects.select_related("award"), public_id=case_id)
     return services.decide_case(actor=actor(request), case=case, **body.dict())
 

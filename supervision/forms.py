@@ -3,6 +3,8 @@ decides (dates in the future, required texts, the case's state)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django import forms
 
 from lib.forms import BootstrapForm
@@ -54,15 +56,23 @@ class FindingsForm(BootstrapForm):
 
 
 class DecideForm(BootstrapForm):
+    """The committee's decision; `withheld` are the outcomes `services.outcome_refusals` says
+    the case cannot take (not offered, and refused if posted)."""
+
     outcome = forms.ChoiceField(
-        label="委员会决定", choices=Case.Outcome.choices, widget=forms.RadioSelect
+        label="委员会决定",
+        choices=Case.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "该处理决定不能记录，请重新选择。"},
     )
     decided_on = _date("决定日期")
     decision_ref = forms.CharField(label="委员会决定或政府文号", max_length=200)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, withheld: Collection[str] = (), **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["outcome"].widget.attrs["class"] = "form-check-input"
+        outcome = self.fields["outcome"]
+        outcome.choices = [c for c in Case.Outcome.choices if c[0] not in withheld]  # type: ignore[attr-defined]
+        outcome.widget.attrs["class"] = "form-check-input"
 
 
 class SanctionForm(BootstrapForm):

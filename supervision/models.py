@@ -44,7 +44,6 @@ class Case(models.Model):
     report_due_on = models.DateField("报告期限", null=True, blank=True)
     reported_on = models.DateField("获奖者报告日期", null=True, blank=True)
     late = models.BooleanField("逾期报告", default=False)
-    failed_to_report = models.BooleanField("未按规定报告", default=False)
     evidence = models.TextField("证据材料", blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -64,6 +63,14 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.award}：{self.get_source_display()}"
+
+    @property
+    def failed_to_report(self) -> bool:
+        """未按规定报告 today: derived by `selectors.report_duties` (A23.1), never stored, so a
+        case opened before the winner's deadline turns the day after it passes unreported."""
+        from .selectors import report_duty
+
+        return report_duty(self).failed
 
 
 class Sanction(models.Model):

@@ -28,6 +28,7 @@ from programs.models import Announcement, Policy
 from programs.selectors import default_program, now, today
 
 from .models import Case, Sanction
+from .selectors import report_duty
 from .workflow import TABLE
 
 TEXT_LIMIT = 4000
@@ -132,8 +133,9 @@ def open_case(
     evidence: str = "",
 ) -> Case:
     """The Office opens a case itself (a spot check, a complaint, the news). When the
-    violation's confirmation date is known and its report is overdue with no report from the
-    winner, the case says the winner failed to report (A23.1). Side effect:
+    violation's confirmation date is known the case carries the winner's deadline; whether the
+    winner failed to report is read on any day from `selectors.report_duty` (A23.1), never
+    stored. Side effect:
     `supervision.case.open`."""
     _require(actor)
     errors: dict[str, list[str]] = {}
@@ -145,9 +147,6 @@ def open_case(
         errors.setdefault("confirmed_on", []).append("确认日期不能晚于今天。")
     _raise("案件未登记", errors, "A23.2")
     due = report_due(confirmed_on, policy_for(award)) if confirmed_on else None
-    reported = Case.objects.filter(
-        award=award, source=Case.Source.WINNER, confirmed_on__gte=confirmed_on or dt.date.min
-    ).exists()
     with transaction.atomic():
         case = Case.objects.create(
             award=award,
@@ -155,17 +154,17 @@ def open_case(
             what_happened=what_happened,
             confirmed_on=confirmed_on,
             report_due_on=due,
-            failed_to_report=due is not None and today() > due and not reported,
             evidence=evidence,
             opened_by=actor,
             opened_at=now(),
         )
+        duty = report_duty(case)
         record(
             actor=actor,
             role=Role.OFFICE,
             action="supervision.case.open",
             obj=case,
-            after={"source": source, "failed_to_report": case.failed_to_report},
+            after={"source": source, "due": due, "report_duty": duty.state},
         )
     return case
 
@@ -182,6 +181,19 @@ def report_to_committee(*, actor: User, case: Case, findings: str) -> Case:
         TABLE.move(case, "report", findings=findings, reported_at=now())
         record(actor=actor, role=Role.OFFICE, action="supervision.case.report", obj=case)
     return case
+
+
+def outcome_refusals(case: Case) -> dict[str, str]:
+    """The committee's outcomes that cannot be recorded on `case`, each with why: revocation
+    when the title is already revoked (by an earlier case or a sanction for fraud). The
+    decision form offers only the others and says why; `decide_case` refuses the same (409)."""
+    refused: dict[str, str] = {}
+    revoked_on = case.award.revoked_on
+    if revoked_on is not None:
+        refused[Case.Outcome.REVOCATION] = (
+            f"称号已于{revoked_on:%Y年%-m月%-d日}撤销，不能再次撤销（《办法》第二十三条）。"
+        )
+    return refused
 
 
 def decide_case(
@@ -202,6 +214,9 @@ def decide_case(
     if decided_on > today():
         errors.setdefault("decided_on", []).append("决定日期不能晚于今天。")
     _raise("决定未记录", errors, "A23.2")
+    refusal = outcome_refusals(case).get(outcome)
+    if refusal:
+        raise StateConflict(f"不能{Case.Outcome(outcome).label}：{refusal}")
     with transaction.atomic():
         TABLE.move(
             case, "decide", outcome=outcome, decided_on=decided_on, decision_ref=decision_ref[:200]

@@ -26,7 +26,7 @@ from lib.errors import ServiceError
 from programs.models import Policy
 from programs.selectors import today
 
-from . import forms, services, workflow
+from . import forms, selectors, services, workflow
 from .models import Case, Sanction
 
 MANAGE = "supervision.manage"
@@ -65,11 +65,14 @@ def cases(request: HttpRequest) -> HttpResponse:
     else:
         state = ""
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The winner's duty to report on each row, as of today (A23.1; one query for the page).
+    duties = selectors.report_duties(page.object_list)
     return render(
         request,
         "supervision/cases.html",
         {
             "page": page,
+            "rows": [(c, duties[c.pk]) for c in page.object_list],
             "state": state,
             "states": Case.State.choices,
             "can_manage": request.user.has_perm(MANAGE),
@@ -132,6 +135,8 @@ def _case_page(
     certificate = getattr(award, "certificate", None)
     # What this person may do with the case now, and why not: asked of the workflow table.
     actions = workflow.allowed_actions(case, request.user)
+    # The outcomes the decision service would refuse (revocation of a revoked title), and why.
+    withheld = services.outcome_refusals(case)
     return render(
         request,
         "supervision/case.html",
@@ -143,7 +148,10 @@ def _case_page(
             "refusals": workflow.refusals(actions),
             "can_manage": request.user.has_perm(MANAGE),
             "findings_form": findings or forms.FindingsForm(),
-            "decide_form": decide or forms.DecideForm(initial={"decided_on": today()}),
+            "decide_form": decide
+            or forms.DecideForm(initial={"decided_on": today()}, withheld=withheld),
+            "withheld": [(Case.Outcome(o).label, why) for o, why in withheld.items()],
+            "duty": selectors.report_duty(case),
             "deadline_days": standing.policy_for(award).report_deadline_days,
         },
         status=status,
@@ -181,7 +189,7 @@ def case_report(request: HttpRequest, case_id: Any) -> HttpResponse:
 def case_decide(request: HttpRequest, case_id: Any) -> HttpResponse:
     """The committee's decision as the Office records it; revocation revokes the title."""
     found = _case(case_id)
-    form = forms.DecideForm(request.POST)
+    form = forms.DecideForm(request.POST, withheld=services.outcome_refusals(found))
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -7,8 +7,9 @@ revocation of the title, whose consequences `services.revoke_award` carries out)
 
 Windows: a case follows the award, not the year's stages, so no action waits for the cycle's
 dates. The one deadline of the Measures here is the winner's: its report is due within the
-policy's days of the confirmation date (A23.1), and a late report is accepted and flagged
-(`Case.late`, `Case.failed_to_report`), never refused. The Measures give the Office and the
+policy's days of the confirmation date (A23.1), and a late report is accepted and flagged,
+never refused; whether it is due, on time, late or missing is read on the day from
+`selectors.report_duties`, never stored. The Measures give the Office and the
 committee no deadline: both actions are allowed at any time in their state.
 
 - `allowed_actions(case, user, on)`: what the case page offers (and why not);
