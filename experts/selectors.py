@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
-from intake.models import IN_REVIEW, Application, ApplicationVersion, Kind
+from intake.models import IN_REVIEW, Application, ApplicationVersion, Kind, State, StateChange
 from programs.models import Cycle, CycleStage, Policy, Stage
 
 from .models import (
@@ -113,10 +113,16 @@ def _active() -> QuerySet[Assignment]:
 
 
 def board(cycle: Cycle, stage: str) -> QuerySet[Application]:
-    """The applications in review with their group of the stage, its leader, supervisor and
-    current members (four queries); 现场评审 is for organizations only (A17.2)."""
+    """The applications the stage's groups concern, by what they went through rather than their
+    state now (as the review board, `review.office.selectors`): every application of the year
+    with a group of the stage, and those accepted and still in review without one yet; a year
+    since proposed, awarded, not awarded or revoked keeps its groups. With the group, its
+    leader, supervisor and current members (three queries); 现场评审 is for organizations only
+    (A17.2)."""
+    grouped = Exists(ReviewGroup.objects.filter(application=OuterRef("pk"), stage=stage))
     applications = (
-        Application.objects.filter(cycle=cycle, state__in=IN_REVIEW)
+        Application.objects.filter(cycle=cycle)
+        .filter(Q(state__in=IN_REVIEW) | grouped)
         .select_related("organization", "individual")
         .prefetch_related(
             Prefetch(
@@ -179,7 +185,7 @@ def recusal_requests(cycle: Cycle) -> tuple[list[RecusalRequest], list[Expert]]:
 def assignment(pk: int) -> Assignment | None:
     """A current assignment with its group's application (for the board's link back)."""
     return (
-        Assignment.objects.select_related("group__application")
+        Assignment.objects.select_related("group__application__cycle")
         .filter(pk=pk, removed_at__isnull=True)
         .first()
     )
@@ -226,6 +232,32 @@ def assignments_of(expert: Expert, applications: Iterable[int]) -> QuerySet[Assi
     return Assignment.objects.filter(
         expert=expert, removed_at__isnull=True, group__application__in=list(applications)
     ).select_related("group")
+
+
+# The states in which a stage's scorecards exist (opened by the Office: the review app moves the
+# application into the stage when it opens the phase).
+SCORING_STATES = {
+    Stage.MATERIAL_REVIEW.value: frozenset(
+        {State.MATERIAL_REVIEW, State.SITE_REVIEW, State.EVALUATED}
+    ),
+    Stage.SITE_REVIEW.value: frozenset({State.SITE_REVIEW, State.EVALUATED}),
+}
+
+
+def scored_stages(applications: Iterable[Application]) -> dict[int, set[str]]:
+    """Per application the stages whose scorecards exist: it is, or once was, in one of the
+    stage's scoring states (its 办件进度), whatever its state now, so that a year since
+    proposed, awarded, not awarded or revoked keeps its scorecards in reach. One query."""
+    states = {a.pk: {a.state} for a in applications}
+    moves = StateChange.objects.filter(
+        application__in=list(states), to_state__in=SCORING_STATES[Stage.MATERIAL_REVIEW]
+    ).values_list("application_id", "to_state")
+    for pk, state in moves:
+        states[pk].add(state)
+    return {
+        pk: {stage for stage, scoring in SCORING_STATES.items() if been & scoring}
+        for pk, been in states.items()
+    }
 
 
 def latest_version(application: Application) -> ApplicationVersion | None:

@@ -24,6 +24,7 @@ from lib import idcard, industries
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Policy, Stage
 from programs.selectors import now, today
+from programs.windows import closed
 
 from .models import (
     Acknowledgement,
@@ -59,6 +60,27 @@ EXPERT_FIELDS = (
 def _require(actor: User, perm: str, obj: Any = None) -> None:
     if not actor.has_perm(perm, obj):
         raise PermissionDenied()
+
+
+def closed_refusal(cycle: Cycle) -> StateConflict | None:
+    """Why nothing of the year's groups may change: the year is closed (A11.1). Its groups,
+    seats, leaders, supervisors, locks, code of conduct and conflicts are the record of its
+    review, as `review.boundaries.cycle_closed` keeps the scores. Every group and conflict
+    service raises it; the groups page and 我的评审 ask it to show the reason instead of the
+    buttons."""
+    reason = closed(cycle)
+    if reason is None:
+        return None
+    return StateConflict(
+        f"{reason}专家组、工作守则和利害关系记录只能查阅，不能再更改。",
+        code="cycle_closed",
+        article="A11.1",
+    )
+
+
+def _refuse_closed(cycle: Cycle) -> None:
+    if (refusal := closed_refusal(cycle)) is not None:
+        raise refusal
 
 
 def qualification_gaps(expert: Expert, policy: Policy) -> list[str]:
@@ -150,6 +172,7 @@ def set_code_of_conduct(*, actor: User, cycle: Cycle, text: str) -> CodeOfConduc
     """The Office sets the cycle's 工作守则 (A6.3). Once an expert has signed, the text is fixed:
     a later change would leave signatures of a text nobody shows any more."""
     _require(actor, "experts.manage_pool")
+    _refuse_closed(cycle)
     if not text.strip():
         raise ServiceError("请填写工作守则。", fields={"text": ["必填"]})
     if Acknowledgement.objects.filter(cycle=cycle).exists():
@@ -174,6 +197,7 @@ def acknowledge(*, actor: User, cycle: Cycle) -> Acknowledgement:
     expert = getattr(actor, "expert", None)
     if expert is None:
         raise PermissionDenied("只有评审专家需要签署工作守则。")
+    _refuse_closed(cycle)
     code = CodeOfConduct.objects.filter(cycle=cycle).first()
     if code is None:
         raise StateConflict(f"委员会办公室尚未发布{cycle.year}年度评审专家工作守则。")
@@ -232,6 +256,7 @@ def declare_conflict(
         role = Role.OFFICE
     else:
         raise PermissionDenied()
+    _refuse_closed(application.cycle)
     with transaction.atomic():
         conflict, _ = _conflict(
             application, expert, Conflict.Source.EXPERT, reason, note.strip(), actor, role
@@ -370,6 +395,7 @@ def detect_conflicts(*, actor: User, cycle: Cycle) -> list[Conflict]:
     look-back, for the applicant or for the individual applicant's organization, or the expert is
     the applicant. Idempotent; each new conflict is audited as found by the system."""
     _require(actor, "experts.manage_pool")
+    _refuse_closed(cycle)
     from intake.eligibility import reference_date
 
     since = years_before(reference_date(cycle), cycle.policy.lookback_years)
@@ -445,8 +471,8 @@ def record_sanction(
     evidence: str = "",
 ) -> ExpertSanction:
     """The committee's sanction on a reviewer (A26.2): a warning, the removal of expert status
-    (a removed expert is never assigned again: open assignments end), or a referral. Recorded by
-    the Office with the decision and its evidence."""
+    (a removed expert is never assigned again: open assignments end, a closed year's stay as
+    they were), or a referral. Recorded by the Office with the decision and its evidence."""
     _require(actor, "experts.manage_pool")
     if kind not in ExpertSanction.Kind.values:
         raise ServiceError("请选择处分类型。", fields={"kind": ["无效"]})
@@ -476,9 +502,11 @@ def record_sanction(
         if kind == ExpertSanction.Kind.REMOVAL:
             Expert.objects.filter(pk=expert.pk).update(status=Expert.Status.REMOVED)
             expert.status = Expert.Status.REMOVED
-            for assignment in Assignment.objects.filter(
-                expert=expert, removed_at__isnull=True
-            ).select_related("group"):
+            # A closed year's groups stay as they reviewed (`closed_refusal`).
+            seats = Assignment.objects.filter(expert=expert, removed_at__isnull=True).exclude(
+                group__application__cycle__status=Cycle.Status.CLOSED
+            )
+            for assignment in seats.select_related("group"):
                 Assignment.objects.filter(pk=assignment.pk).update(
                     removed_at=now(), removed_reason="撤销评审专家资格"
                 )
@@ -501,6 +529,7 @@ def confirm_no_conflict(*, actor: User, application: Application) -> NoConflictC
     expert = getattr(actor, "expert", None)
     if expert is None or not assigned_applications(actor).filter(pk=application.pk).exists():
         raise PermissionDenied()
+    _refuse_closed(application.cycle)
     with transaction.atomic():
         confirmation, created = NoConflictConfirmation.objects.get_or_create(
             expert=expert, application=application, defaults={"confirmed_at": now()}
@@ -739,6 +768,7 @@ def propose_groups(
     from lib import assignment as solver
 
     _require(actor, "experts.manage_pool")
+    _refuse_closed(cycle)
     stage = _group_stage(stage)
     applications = _applications_for_stage(cycle, stage)
     if not applications:
@@ -828,6 +858,7 @@ def propose_groups(
 def set_locked(*, actor: User, assignment: Assignment, locked: bool) -> None:
     """The Office fixes (or frees) one pair: re-proposing keeps a locked pair."""
     _require(actor, "experts.manage_pool")
+    _refuse_closed(assignment.group.application.cycle)
     with transaction.atomic():
         Assignment.objects.filter(pk=assignment.pk, removed_at__isnull=True).update(locked=locked)
         record(
@@ -842,6 +873,7 @@ def set_locked(*, actor: User, assignment: Assignment, locked: bool) -> None:
 def open_group(*, actor: User, application: Application, stage: str) -> ReviewGroup:
     """An empty group for an application, for the Office to fill by hand (idempotent)."""
     _require(actor, "experts.manage_pool")
+    _refuse_closed(application.cycle)
     stage = _group_stage(stage)
     if application not in _applications_for_stage(application.cycle, stage):
         raise StateConflict("该申报不在本阶段的评审范围内。")
@@ -857,6 +889,7 @@ def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: 
     Side effects: the assignment, `experts.assignment.add`, the expert told the application,
     the stage and its dates."""
     _require(actor, "experts.manage_pool")
+    _refuse_closed(group.application.cycle)
     gaps = qualification_gaps(expert, group.application.cycle.policy)
     if gaps:
         raise ServiceError(
@@ -912,6 +945,7 @@ def set_leader(
 ) -> ReviewGroup:
     """Name the group leader (a member) and, for 现场评审, the supervisor (A27.1)."""
     _require(actor, "experts.manage_pool")
+    _refuse_closed(group.application.cycle)
     if not Assignment.objects.filter(group=group, expert=expert, removed_at__isnull=True).exists():
         raise ServiceError("组长须是本专家组成员。", fields={"leader": ["不是成员"]})
     if supervisor is not None and not has_role(supervisor, Role.SUPERVISOR):

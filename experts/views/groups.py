@@ -152,6 +152,8 @@ def groups(request: HttpRequest) -> HttpResponse:
     code = selectors.code_of_conduct(cycle)
     requests, named = selectors.recusal_requests(cycle)
     context |= {
+        # A closed year: its groups are shown as they were, the reason in place of the buttons.
+        "refusal": services.closed_refusal(cycle),
         "rows": rows,
         "group_size": policy.expert_group_size,
         "qualified": qualified,

@@ -57,7 +57,13 @@ def mine(request: HttpRequest) -> HttpResponse:
             "code": code,
             "signed": signed,
             "rows": [
-                {"application": a, "confirmed": a.pk in confirmed, "links": links.get(a.pk, [])}
+                {
+                    "application": a,
+                    "confirmed": a.pk in confirmed,
+                    "links": links.get(a.pk, []),
+                    # A closed year: no confirmation or declaration any more, its reason shown.
+                    "refusal": services.closed_refusal(a.cycle),
+                }
                 for a in assigned
             ],
             "declare_form": forms.DeclareForm(),
@@ -65,18 +71,13 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The application states in which a stage's scorecards exist (opened by the Office: the review
-# app moves the application into the stage when it opens the phase).
-SCORING_STATES = {
-    Stage.MATERIAL_REVIEW.value: {State.MATERIAL_REVIEW, State.SITE_REVIEW, State.EVALUATED},
-    Stage.SITE_REVIEW.value: {State.SITE_REVIEW, State.EVALUATED},
-}
-
-
 def _review_links(expert: Expert, applications: list[Application]) -> dict[int, list[Any]]:
     """Per application the expert's review pages (scorecard per stage once it is open; for a
-    leader the consensus and the site visit), by URL name: the review app sits above this one."""
+    leader the consensus and the site visit), by URL name: the review app sits above this one.
+    A stage's scorecards are linked once the application went through the stage, whatever its
+    state now (a past year's cards stay readable). Two queries."""
     states = {a.pk: a for a in applications}
+    scored = selectors.scored_stages(applications)
     links: dict[int, list[Any]] = {}
     seats = selectors.assignments_of(expert, states)
     for a in sorted(seats, key=lambda a: a.group.stage != Stage.MATERIAL_REVIEW):
@@ -89,7 +90,7 @@ def _review_links(expert: Expert, applications: list[Application]) -> dict[int, 
             rows.append(
                 (reverse("review:site", args=[application.public_id]), "现场评审安排与记录")
             )
-        if application.state not in SCORING_STATES[group.stage]:
+        if group.stage not in scored[application.pk]:
             continue
         args = [application.public_id, group.stage]
         rows.append((reverse("review:card", args=args), f"{label}评分表"))
