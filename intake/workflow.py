@@ -24,9 +24,9 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleAssignment, User
 from lib import workflow as lib
@@ -109,28 +109,29 @@ def is_overdue(application: Application, on: dt.date | None = None) -> bool:
     return due is not None and (on or today()) > due
 
 
-def _stage_exists(stage: Stage, **dates: dt.date) -> Exists:
-    return Exists(CycleStage.objects.filter(cycle=OuterRef("cycle"), stage=stage, **dates))
+def _cycles(stage: Stage, **dates: dt.date) -> QuerySet[CycleStage, Any]:
+    """The cycles whose `stage` has these dates: an uncorrelated subquery, computed once (a
+    correlated EXISTS per application cost PostgreSQL 0.47 s at 10,000 applications)."""
+    return CycleStage.objects.filter(stage=stage, **dates).values("cycle_id")
 
 
 def overdue_q(on: dt.date) -> Q:
     """`is_overdue` as a query (the same deadlines as `DUE_BY`; a test holds the two equal):
     lists and the workbench count without loading the applications."""
-    no_qualification = ~_stage_exists(Stage.QUALIFICATION)
-    return cast(  # Q & Exists is a Q at run time; the stubs call it Combinable
-        Q,
-        (
-            Q(state__in=[State.DRAFT, State.RETURNED])
-            & _stage_exists(Stage.APPLICATION, ends_on__lt=on)
-        )
+    application_over = Q(cycle_id__in=_cycles(Stage.APPLICATION, ends_on__lt=on))
+    return (
+        (Q(state__in=[State.DRAFT, State.RETURNED]) & application_over)
         | (
             Q(state=State.SUBMITTED)
             & (
-                _stage_exists(Stage.QUALIFICATION, starts_on__lte=on)
-                | (no_qualification & _stage_exists(Stage.APPLICATION, ends_on__lt=on))
+                Q(cycle_id__in=_cycles(Stage.QUALIFICATION, starts_on__lte=on))
+                | (~Q(cycle_id__in=_cycles(Stage.QUALIFICATION)) & application_over)
             )
         )
-        | (Q(state=State.RECOMMENDED) & _stage_exists(Stage.QUALIFICATION, ends_on__lt=on)),
+        | (
+            Q(state=State.RECOMMENDED)
+            & Q(cycle_id__in=_cycles(Stage.QUALIFICATION, ends_on__lt=on))
+        )
     )
 
 
