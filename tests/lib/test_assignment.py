@@ -171,13 +171,17 @@ def test_resolving_with_previous_returns_the_same_pairs(problem: Problem) -> Non
 @settings(max_examples=60, deadline=None)
 @given(problem=problems())
 def test_flow_resolving_with_previous_is_the_same_or_better(problem: Problem) -> None:
+    """Re-solving never gives up quality to stay put. The flow engine is best effort beyond
+    seats: a re-solve may find a fairer answer the first solve missed (seen: worst application
+    100 -> 120), and it may also trade pairs for an equally good answer (seen by CI: the same
+    four scores, other pairs), so only "not worse" is promised here; the exact engine, which
+    cities use, keeps the same pairs (the test above)."""
     first = solve(problem, method="flow")
     again = Problem(
         problem.applications, problem.experts, problem.k, problem.conflicts, previous=keys(first)
     )
     second = solve(again, method="flow")
-    if keys(second) != keys(first):
-        assert scores(problem, keys(second))[:2] > scores(problem, keys(first))[:2]
+    assert scores(problem, keys(second)) >= scores(problem, keys(first))
 
 
 @settings(max_examples=60, deadline=None)
