@@ -10,12 +10,18 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Organization, RecommendingUnit, Role, User
 from accounts.services import create_user, grant_role
 from programs import demo
 from programs.models import AwardProgram, Cycle, Policy, Stage
 from programs.services import create_cycle, set_cycle_dates
+
+# Tests assert behaviour, never seconds (benchmarks measure time): no Hypothesis deadline, which
+# a loaded CI machine running two xdist workers missed on a 9 ms example (518 ms once).
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 PASSWORD = "Pw#2026abc"
 
