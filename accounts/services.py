@@ -288,27 +288,9 @@ def notify(*, users: Iterable[User], subject: str, body: str, url: str = "") -> 
     """Put a message in each user's inbox and email it once the transaction commits.
 
     Called inside the service's transaction: if the change rolls back, no message exists and no
-    email leaves.
+    email leaves. One message of `notify_each`.
     """
-    from django.core.mail import send_mail
-
-    recipients = [u for u in users if u.is_active]
-    Notification.objects.bulk_create(
-        Notification(user=u, subject=subject, body=body, url=url) for u in recipients
-    )
-    addresses = [u.email for u in recipients if u.email]
-    if not addresses:
-        return
-    text = f"{body}\n\n{settings.SITE_URL}{url}" if url else body
-
-    def send() -> None:
-        # The inbox already holds the message: a mail server that is down is logged, not fatal.
-        try:
-            send_mail(subject, text, None, addresses)
-        except Exception:
-            logger.exception("email to %s failed: %s", addresses, subject)
-
-    transaction.on_commit(send)
+    notify_each([(users, subject, body, url)])
 
 
 def notify_each(messages: Iterable[tuple[Iterable[User], str, str, str]]) -> None:

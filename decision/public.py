@@ -80,17 +80,16 @@ def _holder(organization: Any, individual: Any) -> str:
 class NoticeStatus:
     label: str
     css: str
-    is_open: bool
 
 
 def _status(proposal: Proposal, on: dt.date) -> NoticeStatus:
     starts, ends = proposal.notice_starts_on, proposal.notice_ends_on
     if proposal.state == Proposal.State.IN_NOTICE and starts and ends:
         if on < starts:
-            return NoticeStatus("即将公示", "text-bg-secondary", False)
+            return NoticeStatus("即将公示", "text-bg-secondary")
         if on <= ends:
-            return NoticeStatus("公示中", "text-bg-danger", True)
-    return NoticeStatus("已结束", "text-bg-light", False)
+            return NoticeStatus("公示中", "text-bg-danger")
+    return NoticeStatus("已结束", "text-bg-light")
 
 
 def _published(program: AwardProgram) -> Any:

@@ -50,7 +50,11 @@ def applications_for(user: Any) -> QuerySet[Application]:
 
 def get_application_for_user(user: Any, public_id: Any) -> Application:
     """The application, or 404 when it does not exist or the user may not know it exists."""
-    application = applications_for(user).filter(public_id=public_id).first()
+    # The cycle's stage dates come with it: the workflow windows and 办件进度 read them (once,
+    # not once per action).
+    application = (
+        applications_for(user).filter(public_id=public_id).prefetch_related("cycle__stages").first()
+    )
     if application is None:
         raise Http404
     return application

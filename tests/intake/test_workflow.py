@@ -394,3 +394,20 @@ def test_every_action_of_the_table_is_well_formed() -> None:
         assert action.label, action.name
         assert action.window_text, action.name
     assert len(workflow.TABLE.by_name) == len(workflow.ACTIONS)
+
+
+@pytest.mark.req("A16.1")
+def test_the_page_reads_the_stage_dates_once_for_all_its_actions(
+    open_cycle: Cycle, org: Organization, person: Individual, personas: dict[str, User]
+) -> None:
+    """Every action's window reads the cycle's stage dates: the page loads them once (with the
+    application), not once per action."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    application = _make(open_cycle, Kind.ORGANIZATION, State.RECOMMENDED, org, person)
+    client = client_for(personas["office"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/applications/{application.public_id}/").status_code == 200
+    stage_reads = [q for q in queries.captured_queries if "programs_cyclestage" in q["sql"]]
+    assert len(stage_reads) <= 2, [q["sql"][:120] for q in stage_reads]  # the page, eligibility
