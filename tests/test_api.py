@@ -59,6 +59,21 @@ def test_bad_credentials_get_a_json_error(personas: dict[str, User]) -> None:
     assert response.json()["code"] == "bad_credentials"
 
 
+@pytest.mark.parametrize("username", ["p_office\x00", "", "x" * 151])
+def test_a_malformed_username_is_refused_not_a_server_error(
+    personas: dict[str, User], username: str
+) -> None:
+    """A NUL byte cannot be stored in PostgreSQL (the lockout records the attempt): schemathesis
+    found it answering 500."""
+    response = Client().post(
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": "Pw#2026abc"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert "token" not in response.json()
+
+
 def test_me_without_token_is_401() -> None:
     response = Client().get("/api/v1/me")
     assert response.status_code == 401
