@@ -53,6 +53,12 @@ class AuditEvent(models.Model):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     reason = models.TextField("理由", blank=True)
+    # Where the act came from (audit.middleware): the client's address as the server saw it
+    # (REMOTE_ADDR, or the address a trusted proxy forwarded) and its user agent. Empty for
+    # events written outside a request (commands, the demo seed) and for events older than
+    # these fields; hashed only when present (audit.services._digest).
+    client_ip = models.CharField("客户端地址", max_length=45, blank=True)
+    user_agent = models.CharField("客户端程序", max_length=300, blank=True)
     prev_hash = models.CharField("前一哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)
 
