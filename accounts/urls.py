@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from lib import params  # noqa: F401  # registers the bounded <id:…> and <year:…> converters
+
 from . import views
 
 app_name = "accounts"
@@ -12,11 +14,11 @@ urlpatterns = [
     path("organization/contacts/", views.organization_add_contact, name="add_contact"),
     path("roles/", views.roles_page, name="roles"),
     path("roles/grant/", views.role_grant, name="role_grant"),
-    path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
+    path("roles/<id:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("roles/unlock/", views.account_unlock, name="unlock"),
     path("units/", views.units_page, name="units"),
     path("units/new/", views.unit_save, name="unit_add"),
-    path("units/<int:pk>/", views.unit_save, name="unit_change"),
+    path("units/<id:pk>/", views.unit_save, name="unit_change"),
     path("register/organization/", views.register_organization, name="register_organization"),
     path("register/individual/", views.register_individual, name="register_individual"),
     path("inbox/", views.inbox, name="inbox"),

@@ -5,24 +5,79 @@ Errors are JSON `{"code", "message", "article", "fields"}` (DESIGN.md, "API conv
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
+from ninja.parser import Parser
 from ninja.security import django_auth
 
-from accounts.api import TokenAuth
+from accounts.api import TokenAuth, anonymous
 from accounts.api import router as accounts_router
 from decision.api import router as decision_router
 from experts.api import router as experts_router
 from intake.api import router as intake_router
 from lib.errors import ServiceError
+from lib.params import NUL_MESSAGE, has_nul
 from programs.api import router as programs_router
 from review.api import router as review_router
 from supervision.api import router as supervision_router
 
-api = NinjaAPI(
+
+class RefusedBody(ServiceError):
+    """A JSON body the API will not read: not JSON, or holding the NUL character."""
+
+
+class NoNulParser(Parser):
+    """The one reader of every JSON body (and of the fields of a multipart form): a string
+    holding the NUL character is refused with 422 before any operation sees it, since
+    PostgreSQL cannot store text or JSON holding one (a server error). Paths and query strings
+    are refused earlier, by `lib.params.RefuseNulMiddleware`."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            data = json.loads(request.body)
+        except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+            raise RefusedBody("请求体不是有效的JSON。", code="bad_json") from exc
+        if has_nul(data):
+            raise RefusedBody(NUL_MESSAGE, status=422)
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        if has_nul(parsed):
+            raise RefusedBody(NUL_MESSAGE, status=422)
+        return parsed
+
+
+class Schema(OpenAPISchema):
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        """A public read that still recognizes a signed-in caller (`accounts.api.anonymous` in
+        its list) declares the empty requirement among its alternatives: OpenAPI's way of
+        saying that no credentials are needed (a generated client then sends none)."""
+        security = super().operation_security(operation)
+        if security and anonymous in operation.auth_callbacks:
+            return [{}, *security]
+        return security
+
+
+class Api(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return Schema(self, path_prefix)
+
+
+api = Api(
     title="市长质量奖评审管理系统 API",
     version="1",
     openapi_url="/openapi.json",
@@ -31,6 +86,7 @@ api = NinjaAPI(
     docs_url=None,
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
+    parser=NoNulParser(),
 )
 
 
@@ -61,6 +117,9 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja wraps whatever the parser raised into a 400 "Cannot parse request body".
+    if isinstance(exc.__cause__, ServiceError):
+        return service_error(request, exc.__cause__)
     return _error(request, exc.status_code, code="http_error", message=str(exc))
 
 

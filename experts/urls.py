@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from lib import params  # noqa: F401  # registers the bounded <id:…> and <year:…> converters
+
 from . import views
 
 app_name = "experts"
@@ -13,13 +15,12 @@ urlpatterns = [
     path("import/", views.import_experts, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("groups/", views.groups, name="groups"),
-    path("cycles/<int:cycle_id>/propose/", views.propose, name="propose"),
-    path("cycles/<int:cycle_id>/code/", views.code, name="code"),
-    path("cycles/<int:cycle_id>/detect/", views.detect, name="detect"),
-    path("assignments/<int:assignment_id>/lock/", views.lock, name="lock"),
-    path("groups/<int:group_id>/assign/", views.assign, name="assign"),
+    path("cycles/<id:cycle_id>/propose/", views.propose, name="propose"),
+    path("cycles/<id:cycle_id>/code/", views.code, name="code"),
+    path("assignments/<id:assignment_id>/lock/", views.lock, name="lock"),
+    path("groups/<id:group_id>/assign/", views.assign, name="assign"),
     path("applications/<uuid:public_id>/open-group/", views.open_group, name="open_group"),
-    path("groups/<int:group_id>/leader/", views.leader, name="leader"),
+    path("groups/<id:group_id>/leader/", views.leader, name="leader"),
     path("mine/", views.mine, name="mine"),
     path("mine/acknowledge/", views.acknowledge, name="acknowledge"),
     path("mine/<uuid:public_id>/confirm/", views.confirm, name="confirm"),

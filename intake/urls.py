@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from lib import params  # noqa: F401  # registers the bounded <id:…> and <year:…> converters
+
 from . import views
 
 app_name = "intake"
@@ -34,7 +36,7 @@ urlpatterns = [
     path("<uuid:public_id>/decide/", views.decide, name="decide"),
     path("<uuid:public_id>/lapse/", views.lapse, name="lapse"),
     path(
-        "<uuid:public_id>/decisions/<int:decision_id>/correct/",
+        "<uuid:public_id>/decisions/<id:decision_id>/correct/",
         views.correct,
         name="correct",
     ),

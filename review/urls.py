@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from lib import params  # noqa: F401  # registers the bounded <id:…> and <year:…> converters
+
 from . import office, views
 
 app_name = "review"
@@ -18,12 +20,12 @@ urlpatterns = [
     path("<uuid:public_id>/feedback-report.docx", views.feedback_report, name="feedback_report"),
     # The Office, supervisors and the committee (review/office/, one module per page).
     path("", office.board, name="board"),
-    path("cycles/<int:cycle_id>/phase/", office.phase, name="phase"),
-    path("cycles/<int:cycle_id>/rubrics/<str:kind>/", office.rubric, name="rubric"),
-    path("groups/<int:group_id>/schedule/", office.schedule, name="schedule"),
-    path("cycles/<int:cycle_id>/evaluate/", office.evaluate, name="evaluate"),
-    path("cycles/<int:cycle_id>/ranking/", office.ranking, name="ranking"),
-    path("cycles/<int:cycle_id>/ranking.xlsx", office.ranking_xlsx, name="ranking_xlsx"),
-    path("cycles/<int:cycle_id>/report.docx", office.report, name="report"),
+    path("cycles/<id:cycle_id>/phase/", office.phase, name="phase"),
+    path("cycles/<id:cycle_id>/rubrics/<str:kind>/", office.rubric, name="rubric"),
+    path("groups/<id:group_id>/schedule/", office.schedule, name="schedule"),
+    path("cycles/<id:cycle_id>/evaluate/", office.evaluate, name="evaluate"),
+    path("cycles/<id:cycle_id>/ranking/", office.ranking, name="ranking"),
+    path("cycles/<id:cycle_id>/ranking.xlsx", office.ranking_xlsx, name="ranking_xlsx"),
+    path("cycles/<id:cycle_id>/report.docx", office.report, name="report"),
     path("applications/<uuid:public_id>/", office.record, name="record"),
 ]

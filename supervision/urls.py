@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from lib import params  # noqa: F401  # registers the bounded <id:…> and <year:…> converters
+
 from . import views, workspace
 
 app_name = "supervision"
@@ -17,7 +19,7 @@ urlpatterns = [
     path("credit-list/", views.credit_list, name="credit_list"),
     # The discipline supervisors' workspace (supervision/workspace.py).
     path("supervision/", workspace.overview, name="overview"),
-    path("supervision/cycles/<int:cycle_id>/", workspace.cycle, name="cycle"),
+    path("supervision/cycles/<id:cycle_id>/", workspace.cycle, name="cycle"),
     path("supervision/experts/<uuid:public_id>/", workspace.expert, name="expert"),
     path("supervision/notes/", workspace.notes, name="notes"),
     path("supervision/audit.xlsx", workspace.audit_export, name="audit_export"),
