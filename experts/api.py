@@ -5,13 +5,14 @@ No `from __future__ import annotations`: django-ninja reads these annotations at
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import ConfigDict
 
 from intake.selectors import applications_for
 from lib.access import actor
@@ -19,7 +20,7 @@ from lib.errors import PermissionDenied
 from programs.models import Cycle, Policy
 
 from . import services
-from .models import Assignment, Expert, ReviewGroup
+from .models import Assignment, Conflict, Draw, Expert, ReviewGroup
 
 router = Router(tags=["评审专家"])
 # Bounded row ids: an out-of-range number is a 422, never a database overflow.
@@ -123,21 +124,57 @@ def sanction(
 
 
 class ConflictIn(Schema):
-    application: uuid.UUID
-    expert: uuid.UUID
-    reason: str
-    note: str = ""
+    """An interest between an expert and an application (A26.1)."""
+
+    application: uuid.UUID = Field(
+        description="申报的 id（专家：本人被分配的申报）",
+        examples=["3f1c2a9e-5b7d-4c1e-9a2b-6d8e0f4a1b2c"],
+    )
+    expert: uuid.UUID = Field(
+        description="专家的 id（专家本人申报时为自己的 id）",
+        examples=["8a4e6b1d-2c3f-4e5a-9b7c-1d2e3f4a5b6c"],
+    )
+    reason: Literal[
+        "employer", "consulting", "relative", "competitor", "supply_chain", "self", "other"
+    ] = Field(
+        description="利害关系的类型：" + "；".join(f"{r.value}={r.label}" for r in Conflict.Reason),
+        examples=["consulting"],
+    )
+    note: str = Field(
+        "", max_length=2000, description="说明", examples=["近三年为该单位提供质量管理咨询服务。"]
+    )
 
 
 class Ok(Schema):
     ok: bool = True
 
 
-@router.post("/conflicts", response={201: Ok}, summary="专家申报或办公室记录利害关系（回避）")
+@router.post(
+    "/conflicts",
+    response={201: Ok},
+    summary="专家申报或办公室记录利害关系（回避）",
+    description=(
+        "专家对本人被分配的申报申报利害关系（须已签署本年度工作守则；与页面“申报回避”相同），"
+        "或办公室为任一专家记录。记录后该专家即移出该申报的专家组，不能再查阅其材料"
+        "（《办法》第二十六条）。申报人不使用本接口，而是提出回避申请。"
+        "对专家而言，未分配给本人的申报视为不存在（404）；年度已结束时为409。"
+    ),
+)
 def declare(request: HttpRequest, body: ConflictIn) -> Status[dict[str, bool]]:
-    """The expert for itself, or the Office. Applicants use the recusal requests below."""
-    application = get_object_or_404(applications_for(request.user), public_id=body.application)
-    expert = get_object_or_404(Expert, public_id=body.expert)
+    """The expert for itself on its own assignment (as the page, `experts:declare`), or the
+    Office for anyone. Applicants use the recusal requests below."""
+    from .selectors import assigned_applications
+
+    own = getattr(request.user, "expert", None)
+    if own is not None and own.public_id == body.expert:
+        # Only what is assigned to this expert exists for them (404 otherwise, never 403).
+        application = get_object_or_404(
+            assigned_applications(request.user), public_id=body.application
+        )
+        expert = own
+    else:
+        application = get_object_or_404(applications_for(request.user), public_id=body.application)
+        expert = get_object_or_404(Expert, public_id=body.expert)
     services.declare_conflict(
         actor=actor(request),
         application=application,
@@ -216,16 +253,84 @@ def acknowledge(request: HttpRequest, cycle_id: uuid.UUID) -> Status[dict[str, b
 
 
 class ProposeIn(Schema):
-    stage: str
-    seed: int | None = Field(None, ge=0, le=2**31)
+    """优化分配 of one stage. No seed: a random draw is `/groups/draw`, its seed the system's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Literal["material_review", "site_review"] = Field(examples=["material_review"])
 
 
 @router.post("/cycles/{cycle_id}/groups/propose", summary="生成专家组分配方案（办公室）")
 def propose(request: HttpRequest, cycle_id: uuid.UUID, body: ProposeIn) -> dict[str, Any]:
     cycle = get_object_or_404(Cycle, public_id=cycle_id)
-    return services.propose_groups(
-        actor=actor(request), cycle=cycle, stage=body.stage, seed=body.seed
+    return services.propose_groups(actor=actor(request), cycle=cycle, stage=body.stage)
+
+
+class DrawIn(Schema):
+    """专家随机抽取 of one stage; the seed comes from the system and cannot be given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Literal["material_review", "site_review"] = Field(examples=["material_review"])
+    reason: str = Field(
+        "",
+        max_length=2000,
+        description="再次抽取的理由：同一年度同一阶段已抽取过时必填",
+        examples=["首次抽取后两名专家因利害关系回避，需重新抽取。"],
     )
+
+
+@router.post(
+    "/cycles/{cycle_id}/groups/draw",
+    summary="随机抽取专家组（办公室，种子由系统生成）",
+    description=(
+        "随机种子由系统的密码学安全随机数生成并在抽取前记录（审计事件 experts.draw.seed）；"
+        "同一年度同一阶段再次抽取须填写理由，否则拒绝（《办法》第十七条）。"
+        "返回的 seed 和 pairs 可用于复现。"
+    ),
+)
+def draw(request: HttpRequest, cycle_id: uuid.UUID, body: DrawIn) -> dict[str, Any]:
+    cycle = get_object_or_404(Cycle, public_id=cycle_id)
+    return services.draw_groups(
+        actor=actor(request), cycle=cycle, stage=body.stage, reason=body.reason
+    )
+
+
+class DrawOut(Schema):
+    stage: str
+    seed: str
+    reason: str
+    drawn_by: str
+    drawn_at: dt.datetime
+    completed: bool
+    failure: str
+    pairs: list[list[str]]
+
+
+@router.get(
+    "/cycles/{cycle_id}/draws", response=list[DrawOut], summary="专家抽取记录（办公室、纪律监督）"
+)
+def draws(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, Any]]:
+    if not (
+        request.user.has_perm("experts.manage_pool") or request.user.has_perm("supervision.view")
+    ):
+        raise PermissionDenied()
+    cycle = get_object_or_404(Cycle, public_id=cycle_id)
+    return [
+        {
+            "stage": d.stage,
+            "seed": d.seed,
+            "reason": d.reason,
+            "drawn_by": str(d.drawn_by),
+            "drawn_at": d.drawn_at,
+            "completed": d.completed_at is not None,
+            "failure": d.failure,
+            "pairs": d.pairs,
+        }
+        for d in Draw.objects.filter(cycle=cycle)
+        .select_related("drawn_by")
+        .order_by("drawn_at", "pk")
+    ]
 
 
 class MemberOut(Schema):

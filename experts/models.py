@@ -305,3 +305,35 @@ class RecusalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} 申请{self.name}回避"
+
+
+class Draw(models.Model):
+    """One random draw of a stage's groups (专家随机抽取, A17.1). The seed comes from the
+    system's CSPRNG (`secrets`), never from a person, and this row with its audit event
+    (`experts.draw.seed`) is written and committed before the draw is made: a draw cannot be
+    tried and hidden. Drawing again for the same stage of the same year needs a reason. The
+    problem as it stood (applications, qualified experts, conflicts, locked pairs) is kept with
+    the pairs drawn, so anyone can replay the draw from its seed (`services.replay_draw`)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(
+        "阶段", max_length=20, choices=[(s.value, s.label) for s in ReviewGroup.STAGES]
+    )
+    seed = models.CharField("随机种子", max_length=64)
+    reason = models.TextField("再次抽取的理由", blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField("抽取时间")
+    problem = models.JSONField("抽取时的申报、专家和约束", default=dict)
+    pairs = models.JSONField("抽取结果（申报、专家）", default=list)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    failure = models.CharField("未完成的原因", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["drawn_at", "pk"]
+        verbose_name = "专家随机抽取"
+        verbose_name_plural = "专家随机抽取"
+
+    def __str__(self) -> str:
+        return f"{self.cycle}{self.get_stage_display()}专家随机抽取（{self.seed}）"

@@ -20,6 +20,7 @@ from .models import (
     Assignment,
     CodeOfConduct,
     Conflict,
+    Draw,
     Employment,
     Expert,
     ExpertSanction,
@@ -180,6 +181,39 @@ def recusal_requests(cycle: Cycle) -> tuple[list[RecusalRequest], list[Expert]]:
     )
     named = Expert.objects.filter(name__in={r.name for r in requests})
     return requests, list(named.prefetch_related("employments"))
+
+
+def draws(cycle: Cycle, stage: str | None = None) -> list[dict[str, Any]]:
+    """Every random draw of the year (of one stage when given), oldest first, each with who drew,
+    the seed, the reason and the pairs drawn by name (A17.1). Three queries, however many."""
+    rows = Draw.objects.filter(cycle=cycle).select_related("drawn_by")
+    if stage is not None:
+        rows = rows.filter(stage=stage)
+    found = list(rows.order_by("drawn_at", "pk"))
+    app_ids = {int(a) for d in found for a, _ in d.pairs}
+    expert_ids = {int(e) for d in found for _, e in d.pairs}
+    applicants = {
+        a.pk: a.applicant_name
+        for a in Application.objects.filter(pk__in=app_ids).select_related(
+            "organization", "individual"
+        )
+    }
+    names = dict(Expert.objects.filter(pk__in=expert_ids).values_list("pk", "name"))
+    out = []
+    counted: dict[str, int] = {}
+    for draw in found:
+        counted[draw.stage] = counted.get(draw.stage, 0) + 1  # the n-th draw of its stage
+        by_applicant: dict[str, list[str]] = {}
+        for a, e in draw.pairs:
+            by_applicant.setdefault(applicants.get(int(a), a), []).append(names.get(int(e), e))
+        out.append(
+            {
+                "number": counted[draw.stage],
+                "draw": draw,
+                "groups": sorted(by_applicant.items()),
+            }
+        )
+    return out
 
 
 def assignment(pk: int) -> Assignment | None:

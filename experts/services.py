@@ -12,25 +12,27 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import has_role
 from accounts.services import notify
 from audit.services import record
 from intake import workflow
-from intake.eligibility import years_before
-from intake.models import IN_REVIEW, Application, Attachment, State
+from intake.models import IN_REVIEW, Application, Attachment
 from lib import idcard, industries
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Cycle, Policy, Stage
 from programs.selectors import now, today
 from programs.windows import closed
 
+from . import conflicts
 from .models import (
     Acknowledgement,
     Assignment,
     CodeOfConduct,
     Conflict,
+    Draw,
     Employment,
     Expert,
     ExpertSanction,
@@ -120,11 +122,15 @@ def save_expert(
     expert: Expert | None = None,
     id_number: str = "",
     employments: Iterable[dict[str, Any]] | None = None,
+    detect: bool = True,
     **fields: Any,
 ) -> Expert:
     """Add an expert to the pool or edit one (Office). The 身份证 is validated and unique; the
-    employments, when given, replace the recorded ones (conflicts are detected from them).
-    Side effects: the rows and an `experts.expert.add` / `.change` audit event (身份证 masked)."""
+    employments, when given, replace the recorded ones.
+    Side effects: the rows, an `experts.expert.add` / `.change` audit event (身份证 masked),
+    then detection for the expert (`conflicts.detect`: the employments, the name and the
+    身份证 against every application of an open year; a conflict found ends a current seat).
+    `detect=False` only for `import_experts`, which detects once for the whole sheet."""
     _require(actor, "experts.manage_pool")
     unknown = set(fields) - set(EXPERT_FIELDS)
     if unknown:
@@ -165,6 +171,8 @@ def save_expert(
                 "id_number": idcard.mask(expert.id_number),
             },
         )
+        if detect:
+            conflicts.detect(experts=[expert], actor=actor, role=Role.OFFICE)
     return expert
 
 
@@ -218,29 +226,6 @@ def acknowledge(*, actor: User, cycle: Cycle) -> Acknowledgement:
     return ack
 
 
-def _remove_assignments(
-    expert: Expert, application: Application, *, why: str, actor: User | None
-) -> int:
-    """A conflict found after assignment takes the expert out of the group (the seat is then
-    refilled by the next proposal)."""
-    active = Assignment.objects.filter(
-        expert=expert, group__application=application, removed_at__isnull=True
-    )
-    removed = 0
-    for assignment in active:
-        Assignment.objects.filter(pk=assignment.pk).update(removed_at=now(), removed_reason=why)
-        record(
-            actor=actor,
-            role="system" if actor is None else Role.OFFICE,
-            action="experts.assignment.remove",
-            obj=assignment.group,
-            before={"expert": expert.pk},
-            reason=why,
-        )
-        removed += 1
-    return removed
-
-
 def declare_conflict(
     *, actor: User, application: Application, expert: Expert, reason: str, note: str = ""
 ) -> Conflict:
@@ -258,43 +243,17 @@ def declare_conflict(
         raise PermissionDenied()
     _refuse_closed(application.cycle)
     with transaction.atomic():
-        conflict, _ = _conflict(
-            application, expert, Conflict.Source.EXPERT, reason, note.strip(), actor, role
-        )
-    return conflict
-
-
-def _conflict(
-    application: Application,
-    expert: Expert,
-    source: str,
-    reason: str,
-    note: str,
-    actor: User,
-    role: str,
-    action: str = "experts.conflict.declare",
-) -> tuple[Conflict, bool]:
-    """Record the conflict once (audited) and end any assignment it touches."""
-    conflict, created = Conflict.objects.get_or_create(
-        application=application,
-        expert=expert,
-        source=source,
-        reason=reason,
-        defaults={"note": note, "recorded_by": actor, "recorded_at": now()},
-    )
-    if created:
-        record(
+        conflict, _ = conflicts.persist(
+            application,
+            expert,
+            source=Conflict.Source.EXPERT,
+            reason=reason,
+            note=note.strip(),
             actor=actor,
             role=role,
-            action=action,
-            obj=application,
-            after={"expert": expert.pk, "source": source, "reason": reason},
-            reason=note,
+            action="experts.conflict.declare",
         )
-        _remove_assignments(
-            expert, application, why=f"利害关系：{Conflict.Reason(reason).label}", actor=actor
-        )
-    return conflict, created
+    return conflict
 
 
 RECUSAL_REASONS = [(r.value, r.label) for r in Conflict.Reason if r != Conflict.Reason.SELF]
@@ -311,8 +270,10 @@ def request_recusal(
 ) -> RecusalRequest:
     """The applicant asks that a named person not review it (A26.1), before 材料评审 starts.
     Every pool expert of that name (working or having worked for `employer`, when given)
-    becomes a conflict; the reply is the same whether or not anyone matched, so the pool stays
-    confidential. Side effects: the request, conflicts, `experts.recusal.request`."""
+    becomes a conflict, now (detection runs for the application) and whenever an expert of that
+    name joins the pool later; the reply is the same whether or not anyone matched, so the pool
+    stays confidential. Side effects: the request, `experts.recusal.request`, then detection
+    for the application (`conflicts.detect`: conflicts, removals, their events)."""
     workflow.require(application, "request_recusal", actor)  # who, which states, until when
     errors: dict[str, list[str]] = {}
     name, employer, note = name.strip(), employer.strip(), note.strip()
@@ -346,7 +307,7 @@ def request_recusal(
             after={"name": name, "employer": employer, "reason": reason},
             reason=note,
         )
-        _apply_recusal(request, actor, _applicant_role(application))
+        conflicts.detect(applications=[application], actor=actor, role=_applicant_role(application))
     return request
 
 
@@ -354,109 +315,56 @@ def _applicant_role(application: Application) -> str:
     return Role.INDIVIDUAL if application.individual_id else Role.APPLICANT
 
 
-def recusal_matches(request: RecusalRequest, experts: Iterable[Expert]) -> list[Expert]:
-    """The pool experts a request names: same name and, when an employer is given, an
-    employment whose name contains it (or is contained in it)."""
-    found = []
-    for expert in experts:
-        if expert.name != request.name:
-            continue
-        if request.employer and not any(
-            request.employer in job.employer_name or job.employer_name in request.employer
-            for job in expert.employments.all()
-        ):
-            continue
-        found.append(expert)
-    return found
-
-
-def _apply_recusal(request: RecusalRequest, actor: User, role: str) -> list[Conflict]:
-    """The new conflicts a request makes with the pool as it now is."""
-    experts = Expert.objects.filter(name=request.name).prefetch_related("employments")
-    found = []
-    for expert in recusal_matches(request, experts):
-        conflict, created = _conflict(
-            request.application,
-            expert,
-            Conflict.Source.APPLICANT,
-            request.reason,
-            request.note,
-            actor,
-            role,
-            action="experts.conflict.recusal",
-        )
-        if created:
-            found.append(conflict)
-    return found
-
-
-def detect_conflicts(*, actor: User, cycle: Cycle) -> list[Conflict]:
-    """Find the conflicts the records show (A26.1): the expert works, or worked within the
-    look-back, for the applicant or for the individual applicant's organization, or the expert is
-    the applicant. Idempotent; each new conflict is audited as found by the system."""
-    _require(actor, "experts.manage_pool")
+def detect_conflicts(*, actor: User | None, cycle: Cycle) -> set[conflicts.Pair]:
+    """Run detection (`conflicts.detect`) over every application of the cycle and the whole
+    pool; return the conflicted (application, expert) pairs. Nobody needs to call it for the
+    groups to be right (every operation runs detection itself): it is for an application that
+    has just entered review and for the demo data. By the Office, or the system (`actor` None)."""
+    if actor is not None:
+        _require(actor, "experts.manage_pool")
     _refuse_closed(cycle)
-    from intake.eligibility import reference_date
-
-    since = years_before(reference_date(cycle), cycle.policy.lookback_years)
-    applications = list(
-        Application.objects.filter(cycle=cycle)
-        .exclude(state__in=[State.DRAFT, State.WITHDRAWN])
-        .select_related("organization", "individual")
+    return conflicts.detect(
+        applications=Application.objects.filter(cycle=cycle),
+        actor=actor,
+        role=Role.OFFICE,
     )
-    experts = list(Expert.objects.prefetch_related("employments"))
-    found = []
-    with transaction.atomic():
-        for application in applications:
-            org = application.organization or (
-                application.individual.employer if application.individual else None
-            )
-            names = {
-                n
-                for n in [
-                    org.name if org else "",
-                    application.individual.employer_name if application.individual else "",
-                ]
-                if n
-            }
-            for expert in experts:
-                reason = None
-                if (
-                    application.individual is not None
-                    and application.individual.id_number == expert.id_number
-                ):
-                    reason = Conflict.Reason.SELF
-                for job in expert.employments.all():
-                    recent = job.ends_on is None or job.ends_on >= since
-                    same = (
-                        org is not None and job.organization_id == org.pk
-                    ) or job.employer_name in names
-                    if recent and same:
-                        reason = reason or Conflict.Reason.EMPLOYER
-                if reason is None:
-                    continue
-                conflict, created = _conflict(
-                    application,
-                    expert,
-                    Conflict.Source.DETECTED,
-                    reason,
-                    "依据任职经历或身份识别",
-                    actor,
-                    Role.OFFICE,
-                    action="experts.conflict.detect",
-                )
-                if created:
-                    found.append(conflict)
-        # The applicants' requests again, for experts who joined the pool since.
-        requests = RecusalRequest.objects.filter(application__in=applications)
-        for request in requests.select_related("application"):
-            found += _apply_recusal(request, actor, Role.OFFICE)
-    return found
+
+
+def current_conflicts(cycle: Cycle) -> set[conflicts.Pair]:
+    """Detection by the system (no person's act: a page is being read) over the year's
+    applications and the pool: the conflicted pairs as the records show them now. A closed
+    year's are returned as recorded."""
+    return conflicts.detect(applications=Application.objects.filter(cycle=cycle))
+
+
+def current_conflicts_of(expert: Expert) -> set[conflicts.Pair]:
+    """Detection by the system for one expert's current seats (their workspace is being read):
+    a conflict the records show ends the seat before the list is shown."""
+    seated = Application.objects.filter(
+        review_groups__assignments__expert=expert,
+        review_groups__assignments__removed_at__isnull=True,
+    ).distinct()
+    return conflicts.detect(applications=seated, experts=[expert])
 
 
 def conflicted_pairs(cycle: Cycle) -> set[tuple[int, int]]:
+    """The recorded conflicts of the cycle (application pk, expert pk), without detecting."""
     return set(
         Conflict.objects.filter(application__cycle=cycle).values_list("application_id", "expert_id")
+    )
+
+
+def _conflict_refusal(application: Application, expert: Expert, who: str) -> ServiceError:
+    """Why the expert cannot come near the application: the recorded interest (A26.1)."""
+    found = conflicts.reason_of(application, expert)
+    why = (
+        f"（{Conflict.Reason(found.reason).label}，{found.get_source_display()}）" if found else ""
+    )
+    return ServiceError(
+        f"{who}与{application.applicant_name}存在利害关系{why}，应当回避（第二十六条）。",
+        code="conflict",
+        article="A26.1",
+        status=409,
     )
 
 
@@ -523,13 +431,18 @@ def record_sanction(
 
 def confirm_no_conflict(*, actor: User, application: Application) -> NoConflictConfirmation:
     """The assigned expert confirms, for this application, that no interest exists (A26.1);
-    only then are its materials shown."""
+    only then are its materials shown. Detection runs first: when the records show an interest
+    the expert is told, the seat ends and nothing is confirmed (the conflict stays recorded)."""
     from .selectors import assigned_applications
 
     expert = getattr(actor, "expert", None)
     if expert is None or not assigned_applications(actor).filter(pk=application.pk).exists():
         raise PermissionDenied()
     _refuse_closed(application.cycle)
+    if conflicts.detect(
+        applications=[application], experts=[expert], actor=actor, role=Role.EXPERT
+    ):
+        raise _conflict_refusal(application, expert, "您")
     with transaction.atomic():
         confirmation, created = NoConflictConfirmation.objects.get_or_create(
             expert=expert, application=application, defaults={"confirmed_at": now()}
@@ -541,14 +454,28 @@ def confirm_no_conflict(*, actor: User, application: Application) -> NoConflictC
     return confirmation
 
 
+def guard_materials(*, actor: User, application: Application) -> None:
+    """Before the expert's eyes reach an application's materials (the 申报表, an attachment),
+    detection runs for the two (A26.1): a conflict the records show is recorded, the seat ends
+    and the opening is refused with the reason. Nothing else is checked here."""
+    expert = getattr(actor, "expert", None)
+    if expert is None:
+        raise PermissionDenied()
+    if conflicts.detect(
+        applications=[application], experts=[expert], actor=actor, role=Role.EXPERT
+    ):
+        raise _conflict_refusal(application, expert, "您")
+
+
 def open_attachment(
     *, actor: User, application: Application, attachment_id: Any
 ) -> tuple[Attachment, bytes]:
     """An attachment of the version the expert reads, for an assigned expert who confirmed no
-    conflict (A26.1). Every download is audited (`experts.attachment.download`); anything else
-    is refused as if it did not exist."""
+    conflict (A26.1) and whom detection, run first, finds free of one. Every download is audited
+    (`experts.attachment.download`); anything else is refused as if it did not exist."""
     from .selectors import openable_applications
 
+    guard_materials(actor=actor, application=application)
     if not openable_applications(actor).filter(pk=application.pk).exists():
         raise PermissionDenied()
     version = application.versions.order_by("-number").first()
@@ -640,7 +567,8 @@ def import_experts(*, actor: User, data: bytes) -> list[Expert]:
         for fields in parsed:
             employer = fields.pop("employer", "")
             employments = [{"employer_name": employer}] if employer else []
-            added.append(save_expert(actor=actor, employments=employments, **fields))
+            added.append(save_expert(actor=actor, employments=employments, detect=False, **fields))
+        conflicts.detect(experts=added, actor=actor, role=Role.OFFICE)
     return added
 
 
@@ -753,23 +681,129 @@ def _employer(expert: Expert, on: dt.date) -> str:
     return current[0].employer_name if current else f"expert:{expert.pk}"
 
 
-def propose_groups(
-    *, actor: User, cycle: Cycle, stage: str, seed: int | None = None
-) -> dict[str, Any]:
-    """Propose every group of the stage (A17.1): the policy's group size per application,
-    conflicts excluded, each expert under its load cap, never two experts of one employer in a
-    group, an expert of the applicant's industry where the pool allows; the fairest assignment
-    first (the worst-served application), then the best total (`lib.assignment.solve`), or a
-    random draw among the qualified when `seed` is given (the seed is audited so the draw can be
-    replayed). Locked assignments stay; others change as little as possible. Only qualified
-    experts (article 8) take part. Side effects: the groups and assignments, one
-    `experts.groups.propose` event with the summary, and each newly assigned expert told the
-    applications, the stage and its dates."""
-    from lib import assignment as solver
+def propose_groups(*, actor: User, cycle: Cycle, stage: str) -> dict[str, Any]:
+    """优化分配: propose every group of the stage (A17.1): the policy's group size per
+    application, conflicts excluded, each expert under its load cap, never two experts of one
+    employer in a group, an expert of the applicant's industry where the pool allows; the
+    fairest assignment first (the worst-served application), then the best total
+    (`lib.assignment.solve`). Locked assignments stay; others change as little as possible. Only
+    qualified experts (article 8) take part.
+    Side effects, in order: detection over the stage's applications and the pool
+    (`conflicts.detect`, committed even when the proposal then fails), the groups and
+    assignments, one `experts.groups.propose` event with the summary, and each newly assigned
+    expert told the applications, the stage and its dates."""
+    _require(actor, "experts.manage_pool")
+    _refuse_closed(cycle)
+    stage = _group_stage(stage)
+    return _make_groups(actor=actor, cycle=cycle, stage=stage, draw=None)
+
+
+def draw_groups(*, actor: User, cycle: Cycle, stage: str, reason: str = "") -> dict[str, Any]:
+    """专家随机抽取 (A17.1): every open seat of the stage drawn uniformly among the qualified
+    experts free of conflict, within the same hard rules as the proposal. The seed comes from
+    the system's CSPRNG; nobody chooses it. Drawing again for a stage of a year that was drawn
+    before needs a reason (refused without one), so every redraw is explained.
+    Side effects, in order: the `Draw` row with the seed and `experts.draw.seed`, committed on
+    their own before the draw is made (a draw cannot be tried and hidden); detection
+    (`conflicts.detect`); the groups and assignments, the problem and pairs on the `Draw` and
+    `experts.groups.draw` (or, when the locked pairs make a draw impossible, the failure on the
+    `Draw` and `experts.draw.fail`); the newly assigned experts told."""
+    import secrets
 
     _require(actor, "experts.manage_pool")
     _refuse_closed(cycle)
     stage = _group_stage(stage)
+    reason = reason.strip()
+    earlier = Draw.objects.filter(cycle=cycle, stage=stage).order_by("-drawn_at", "-pk").first()
+    if earlier is not None and not reason:
+        when = timezone.localtime(earlier.drawn_at)
+        raise ServiceError(
+            f"{cycle.year}年度{stage.label}已于{when:%Y-%m-%d %H:%M}"
+            f"随机抽取过专家（种子{earlier.seed}），再次抽取须说明理由；每次抽取的时间、"
+            "操作人、种子、理由和结果均记录在案，供纪律监督查阅（第十七条）。",
+            code="reason_required",
+            article="A17.1",
+            fields={"reason": ["再次抽取须说明理由"]},
+        )
+    if len(reason) > 2000:
+        raise ServiceError("理由不能超过2000字。", fields={"reason": ["过长"]})
+    if not _applications_for_stage(cycle, stage):
+        raise StateConflict("本阶段没有已受理的申报。")
+    with transaction.atomic():
+        draw = Draw.objects.create(
+            cycle=cycle,
+            stage=stage,
+            seed=secrets.token_hex(16),
+            reason=reason,
+            drawn_by=actor,
+            drawn_at=now(),
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="experts.draw.seed",
+            obj=cycle,
+            after={
+                "draw": draw.pk,
+                "stage": stage.value,
+                "seed": draw.seed,
+                "again": bool(earlier),
+            },
+            reason=reason,
+        )
+    try:
+        return _make_groups(actor=actor, cycle=cycle, stage=stage, draw=draw)
+    except ServiceError as exc:
+        with transaction.atomic():
+            Draw.objects.filter(pk=draw.pk).update(failure=exc.message[:300])
+            record(
+                actor=actor,
+                role=Role.OFFICE,
+                action="experts.draw.fail",
+                obj=cycle,
+                after={"draw": draw.pk, "stage": stage.value, "seed": draw.seed},
+                reason=exc.message,
+            )
+        raise
+
+
+def _problem_json(problem: Any) -> dict[str, Any]:
+    """The solver's problem as plain JSON, in its order (the draw's indices depend on it)."""
+    return {
+        "k": problem.k,
+        "applications": [[a.id, a.industry] for a in problem.applications],
+        "experts": [[e.id, e.employer, sorted(e.industries), e.capacity] for e in problem.experts],
+        "conflicts": sorted([a, e] for a, e in problem.conflicts),
+        "locked": sorted([a, e] for a, e in problem.locked),
+        "previous": sorted([a, e] for a, e in problem.previous),
+    }
+
+
+def replay_draw(draw: Draw) -> list[list[str]]:
+    """The pairs a draw gives when replayed from its recorded seed and problem: anyone can
+    check that the groups were drawn, not chosen (the same pairs as `draw.pairs`)."""
+    from lib import assignment as solver
+
+    data = draw.problem
+    problem = solver.Problem(
+        applications=tuple(solver.Application(a, i) for a, i in data["applications"]),
+        experts=tuple(
+            solver.Expert(e, employer, frozenset(codes), capacity)
+            for e, employer, codes, capacity in data["experts"]
+        ),
+        k=data["k"],
+        conflicts=frozenset((a, e) for a, e in data["conflicts"]),
+        locked=frozenset((a, e) for a, e in data["locked"]),
+        previous=frozenset((a, e) for a, e in data["previous"]),
+    )
+    solution = solver.random_draw(problem, seed=int(draw.seed, 16))
+    return sorted([p.application, p.expert] for p in solution.pairs)
+
+
+def _make_groups(*, actor: User, cycle: Cycle, stage: Stage, draw: Draw | None) -> dict[str, Any]:
+    """The proposal (`draw` None) or the draw: detection, the solver, the rows, the event."""
+    from lib import assignment as solver
+
     applications = _applications_for_stage(cycle, stage)
     if not applications:
         raise StateConflict("本阶段没有已受理的申报。")
@@ -779,6 +813,11 @@ def propose_groups(
         for e in Expert.objects.prefetch_related("employments")
         if not qualification_gaps(e, cycle.policy)
     ]
+    # A26.1: what the records show is a conflict before anyone is placed (and it ends any
+    # current seat it touches, which is why the groups are read after it).
+    conflicted = conflicts.detect(
+        applications=applications, experts=pool, actor=actor, role=Role.OFFICE
+    )
     groups = {
         g.application_id: g
         for g in ReviewGroup.objects.filter(application__in=applications, stage=stage)
@@ -797,13 +836,16 @@ def propose_groups(
             for e in pool
         ),
         k=cycle.policy.expert_group_size,
-        conflicts=frozenset((str(a), str(e)) for a, e in conflicted_pairs(cycle)),
+        conflicts=frozenset((str(a), str(e)) for a, e in conflicted),
         affinity={},
         locked=locked,
         previous=previous,
     )
     try:
-        solution = solver.solve(problem) if seed is None else solver.random_draw(problem, seed=seed)
+        if draw is None:
+            solution = solver.solve(problem)
+        else:
+            solution = solver.random_draw(problem, seed=int(draw.seed, 16))
     except solver.Infeasible as exc:
         raise ServiceError(str(exc), code="infeasible") from exc
     chosen = {(p.application, p.expert): p for p in solution.pairs}
@@ -816,21 +858,22 @@ def propose_groups(
         for a in active:
             if (str(a.group.application_id), str(a.expert_id)) not in chosen:
                 Assignment.objects.filter(pk=a.pk).update(
-                    removed_at=now(), removed_reason="重新分配"
+                    removed_at=now(), removed_reason="重新抽取" if draw else "重新分配"
                 )
         kept = {(str(a.group.application_id), str(a.expert_id)) for a in active}
-        source = Assignment.Source.SOLVER if seed is None else Assignment.Source.RANDOM
+        source = Assignment.Source.SOLVER if draw is None else Assignment.Source.RANDOM
         Assignment.objects.bulk_create(
             Assignment(
                 group=groups[int(app_id)],
                 expert_id=int(expert_id),
                 source=source,
-                reasons=list(pair.reasons),
+                reasons=list(pair.reasons) + ([f"随机抽取（种子{draw.seed}）"] if draw else []),
                 assigned_at=now(),
             )
             for (app_id, expert_id), pair in chosen.items()
             if (app_id, expert_id) not in kept
         )
+        pairs = sorted([a, e] for a, e in chosen)
         summary = {
             "stage": stage.value,
             "applications": len(applications),
@@ -838,11 +881,21 @@ def propose_groups(
             "worst_affinity": solution.worst_affinity,
             "total_affinity": solution.total_affinity,
             "unfilled": solution.unfilled,
-            "seed": seed,
-            "pairs": sorted(f"{a}:{e}" for a, e in chosen),
+            "seed": draw.seed if draw else None,
+            "draw": draw.pk if draw else None,
+            "pairs": [f"{a}:{e}" for a, e in pairs],
         }
+        if draw is not None:
+            Draw.objects.filter(pk=draw.pk).update(
+                problem=_problem_json(problem), pairs=pairs, completed_at=now()
+            )
         record(
-            actor=actor, role=Role.OFFICE, action="experts.groups.propose", obj=cycle, after=summary
+            actor=actor,
+            role=Role.OFFICE,
+            action="experts.groups.draw" if draw else "experts.groups.propose",
+            obj=cycle,
+            after=summary,
+            reason=draw.reason if draw else "",
         )
         by_pk = {a.pk: a for a in applications}
         members = Expert.objects.filter(pk__in={int(e) for _, e in chosen}).select_related("user")
@@ -895,10 +948,10 @@ def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: 
         raise ServiceError(
             "该专家不能进入专家组：" + "；".join(gaps), code="unqualified", article="A8.1"
         )
-    if Conflict.objects.filter(application=group.application, expert=expert).exists():
-        raise ServiceError(
-            "该专家与申报人存在利害关系，应当回避（第二十六条）。", code="conflict", article="A26.1"
-        )
+    if conflicts.detect(
+        applications=[group.application], experts=[expert], actor=actor, role=Role.OFFICE
+    ):
+        raise _conflict_refusal(group.application, expert, "该专家")
     members = Assignment.objects.filter(group=group, removed_at__isnull=True).select_related(
         "expert"
     )
@@ -943,9 +996,14 @@ def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: 
 def set_leader(
     *, actor: User, group: ReviewGroup, expert: Expert, supervisor: User | None = None
 ) -> ReviewGroup:
-    """Name the group leader (a member) and, for 现场评审, the supervisor (A27.1)."""
+    """Name the group leader (a member free of conflict: detection runs first) and, for
+    现场评审, the supervisor (A27.1)."""
     _require(actor, "experts.manage_pool")
     _refuse_closed(group.application.cycle)
+    if conflicts.detect(
+        applications=[group.application], experts=[expert], actor=actor, role=Role.OFFICE
+    ):
+        raise _conflict_refusal(group.application, expert, "该专家")
     if not Assignment.objects.filter(group=group, expert=expert, removed_at__isnull=True).exists():
         raise ServiceError("组长须是本专家组成员。", fields={"leader": ["不是成员"]})
     if supervisor is not None and not has_role(supervisor, Role.SUPERVISOR):

@@ -3,8 +3,8 @@
 (every read, and what an expert may see: anything else is a 404).
 
 - `pool`: the Office's pool (list, add, edit, sanctions, import);
-- `groups`: the Office's groups board (propose, lock, assign, leader, code of conduct,
-  conflicts, the Excel export);
+- `groups`: the Office's groups board (propose or draw, lock, assign, leader, code of
+  conduct, conflicts as detected, the draws, the Excel export);
 - `workspace`: the expert's own page (sign, confirm or declare, read the materials);
 - `applicant`: the applicant's recusal requests.
 """
@@ -15,7 +15,6 @@ from .applicant import recusal
 from .groups import (
     assign,
     code,
-    detect,
     export_groups,
     groups,
     leader,
@@ -34,7 +33,6 @@ __all__ = [
     "code",
     "confirm",
     "declare",
-    "detect",
     "edit",
     "export_groups",
     "groups",

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import users_with_role
-from experts import forms, selectors, services
+from experts import conflicts, forms, selectors, services
 from experts.models import Assignment, ReviewGroup
 from lib import excel, industries
 from lib.access import actor, perm_required, refused
@@ -130,7 +130,9 @@ def groups(request: HttpRequest) -> HttpResponse:
     qualified = [
         e for e in selectors.experts_by_name() if not services.qualification_gaps(e, policy)
     ]
-    conflicted = services.conflicted_pairs(cycle)
+    # The board shows what the records show now (A26.1): detection runs for the year (by the
+    # system: looking at the board is nobody's act) before the conflicts and candidates are read.
+    conflicted = services.current_conflicts(cycle)
     rows = []
     for application in selectors.board(cycle, stage):
         group = next(iter(application.review_groups.all()), None)
@@ -156,6 +158,7 @@ def groups(request: HttpRequest) -> HttpResponse:
         "refusal": services.closed_refusal(cycle),
         "rows": rows,
         "group_size": policy.expert_group_size,
+        "lookback_years": policy.lookback_years,
         "qualified": qualified,
         "supervisors": users_with_role(Role.SUPERVISOR),
         "code": code,
@@ -164,8 +167,10 @@ def groups(request: HttpRequest) -> HttpResponse:
         "conflicts": selectors.conflicts(cycle),
         # The applicants' recusal requests with the pool experts each one matches.
         "recusals": [
-            {"request": r, "matches": services.recusal_matches(r, named)} for r in requests
+            {"request": r, "matches": conflicts.recusal_matches(r, named)} for r in requests
         ],
+        # Every random draw of the stage, with its seed, reason and pairs (A17.1).
+        "draws": selectors.draws(cycle, stage),
     }
     return render(request, "experts/groups.html", context)
 
@@ -203,23 +208,26 @@ def open_group(request: HttpRequest, public_id: Any) -> HttpResponse:
 @perm_required(MANAGE)
 @require_POST
 def propose(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    """Solve (or draw at random with a seed) every group of the stage."""
+    """优化分配, or (`method=draw`) 随机抽取 with a seed from the system, for every group of the
+    stage. A second draw of the stage needs a reason (the form's `reason`)."""
     cycle = _cycle(cycle_id)
     stage = _stage(request.POST.get("stage", ""))
-    seed_text = request.POST.get("seed", "").strip()
-    seed: int | None = None
-    if seed_text:
-        if not seed_text.isdigit():
-            messages.error(request, "随机种子应为非负整数。")
-            return redirect(_board_url(cycle, stage))
-        seed = int(seed_text)
+    drawing = request.POST.get("method") == "draw"
     try:
-        summary = services.propose_groups(actor=actor(request), cycle=cycle, stage=stage, seed=seed)
+        if drawing:
+            summary = services.draw_groups(
+                actor=actor(request),
+                cycle=cycle,
+                stage=stage,
+                reason=request.POST.get("reason", ""),
+            )
+        else:
+            summary = services.propose_groups(actor=actor(request), cycle=cycle, stage=stage)
     except ServiceError as exc:
         refused(request, exc)
     else:
         unfilled = sum(summary["unfilled"].values())
-        how = f"随机抽取（种子{seed}）" if seed is not None else "优化分配"
+        how = f"随机抽取（系统生成种子{summary['seed']}）" if drawing else "优化分配"
         messages.success(
             request,
             f"已按{how}生成{summary['applications']}个专家组：最弱匹配{summary['worst_affinity']}，"
@@ -302,17 +310,4 @@ def code(request: HttpRequest, cycle_id: int) -> HttpResponse:
         refused(request, exc)
     else:
         messages.success(request, f"已发布{cycle.year}年度评审专家工作守则。")
-    return redirect(_board_url(cycle, _stage(request.POST.get("stage", ""))))
-
-
-@perm_required(MANAGE)
-@require_POST
-def detect(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    cycle = _cycle(cycle_id)
-    try:
-        found = services.detect_conflicts(actor=actor(request), cycle=cycle)
-    except ServiceError as exc:
-        refused(request, exc)
-    else:
-        messages.success(request, f"识别到{len(found)}项新的利害关系。")
     return redirect(_board_url(cycle, _stage(request.POST.get("stage", ""))))

@@ -45,6 +45,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     cycle = current_cycle(program) if program else None
     code = selectors.code_of_conduct(cycle)
     signed = selectors.acknowledgement(expert, cycle)
+    # What the records show now takes a conflicted application off the list (A26.1).
+    services.current_conflicts_of(expert)
     assigned = list(selectors.assigned_applications(request.user).order_by("cycle__year", "pk"))
     confirmed = selectors.confirmed(expert, assigned)
     links = _review_links(expert, [a for a in assigned if a.pk in confirmed])
@@ -161,6 +163,16 @@ def declare(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _openable(request: HttpRequest, public_id: Any) -> Application:
+    """An application whose materials the expert may open now: assigned, confirmed, and free of
+    conflict by detection run at this moment (A26.1); a 404 for anything else. A conflict found
+    here ends the seat and is recorded (`services.guard_materials`)."""
+    application = selectors.assigned_applications(request.user).filter(public_id=public_id).first()
+    if application is None:
+        raise Http404
+    try:
+        services.guard_materials(actor=actor(request), application=application)
+    except ServiceError as exc:
+        raise Http404(exc.message) from exc
     application = selectors.openable_applications(request.user).filter(public_id=public_id).first()
     if application is None:
         raise Http404

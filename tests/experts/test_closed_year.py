@@ -86,8 +86,8 @@ ACTIONS: dict[str, Callable[[ReviewGroup, list[Expert], dict[str, User]], Any]] 
     "propose": lambda g, pool, p: services.propose_groups(
         actor=p["office"], cycle=g.application.cycle, stage=STAGE
     ),
-    "draw": lambda g, pool, p: services.propose_groups(
-        actor=p["office"], cycle=g.application.cycle, stage=STAGE, seed=7
+    "draw": lambda g, pool, p: services.draw_groups(
+        actor=p["office"], cycle=g.application.cycle, stage=STAGE, reason="再抽"
     ),
     "open_group": lambda g, pool, p: services.open_group(
         actor=p["office"], application=g.application, stage="site_review"

@@ -91,21 +91,24 @@ def test_never_two_experts_of_one_employer(
     assert summary["unfilled"] == {str(accepted.pk): 1}
 
 
-def test_locked_pairs_stay_and_a_random_draw_replays_from_its_seed(
+@pytest.mark.req("A17.1")
+def test_locked_pairs_stay_through_a_draw_and_a_proposal(
     accepted: Application, pool: list[Expert], office: User
 ) -> None:
-    services.propose_groups(actor=office, cycle=accepted.cycle, stage="material_review", seed=7)
-    first = _members(accepted)
-    services.propose_groups(actor=office, cycle=accepted.cycle, stage="material_review", seed=7)
-    assert _members(accepted) == first
+    services.draw_groups(actor=office, cycle=accepted.cycle, stage="material_review")
     assignment = Assignment.objects.filter(
         group__application=accepted, removed_at__isnull=True
     ).first()
     assert assignment is not None
+    assert assignment.source == "random"
     services.set_locked(actor=office, assignment=assignment, locked=True)
+    services.draw_groups(
+        actor=office, cycle=accepted.cycle, stage="material_review", reason="一名专家出差"
+    )
+    assert assignment.expert.name in _members(accepted)
     services.propose_groups(actor=office, cycle=accepted.cycle, stage="material_review")
     assert assignment.expert.name in _members(accepted)
-    assert AuditEvent.objects.filter(action="experts.groups.propose", after__seed=7).count() == 2
+    assert AuditEvent.objects.filter(action="experts.groups.draw").count() == 2
 
 
 @pytest.mark.req("A8.1", "A26.1")

@@ -15,7 +15,7 @@ from stdnum.cn import ric
 from accounts.models import User
 from audit.models import AuditEvent
 from experts import services
-from experts.models import Assignment, Conflict, Expert, ReviewGroup
+from experts.models import Assignment, Conflict, Draw, Expert, ReviewGroup
 from intake.models import Application
 from tests.conftest import client_for
 from tests.experts.test_groups import accepted, pool
@@ -207,13 +207,17 @@ def test_the_board_proposes_locks_and_names_the_leader(
     group.refresh_from_db()
     assert group.leader_id == members[0].expert_id
     assert group.supervisor_id == personas["supervisor"].pk
-    # A random draw is replayable from its seed, and the message says so.
+    # A random draw: the seed is the system's (a typed one is ignored), shown in the message
+    # and on the board; the locked member stays.
     response = client.post(
         reverse("experts:propose", args=[accepted.cycle_id]),
-        {"stage": "material_review", "seed": "7"},
+        {"stage": "material_review", "method": "draw", "seed": "7"},
         follow=True,
     )
-    assert "随机抽取（种子7）" in response.content.decode()
+    draw = Draw.objects.get()
+    assert draw.seed != "7"
+    assert len(draw.seed) == 32
+    assert f"随机抽取（系统生成种子{draw.seed}）" in response.content.decode()
     assert Assignment.objects.filter(pk=members[0].pk, removed_at__isnull=True).exists()
 
 
@@ -265,7 +269,7 @@ def test_the_hand_assignment_list_offers_neither_members_nor_conflicted_experts(
 
 
 @pytest.mark.req("A6.3", "A26.1")
-def test_the_board_sets_the_code_and_detects_conflicts(
+def test_the_board_sets_the_code_and_shows_conflicts_without_a_button(
     accepted: Application, pool: list[Expert], office: User, django_assert_max_num_queries: Any
 ) -> None:
     client = client_for(office)
@@ -276,10 +280,10 @@ def test_the_board_sets_the_code_and_detects_conflicts(
     services.save_expert(
         actor=office, expert=pool[3], employments=[{"employer_name": accepted.applicant_name}]
     )
-    response = client.post(reverse("experts:detect", args=[cycle_id]), follow=True)
-    html = response.content.decode()
-    assert "识别到1项新的利害关系" in html
-    assert "系统识别" in html
+    html = client.get(reverse("experts:groups")).content.decode()
+    assert "系统识别" in html  # found when the employment was saved, nobody pressed anything
+    assert "识别利害关系</button>" not in html
+    assert "由系统自动识别" in html  # the board says how conflicts are handled
     client.get(reverse("experts:groups"))
     with django_assert_max_num_queries(30) as one:
         client.get(reverse("experts:groups"))

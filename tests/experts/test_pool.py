@@ -125,9 +125,16 @@ def test_a_former_employer_within_the_look_back_is_detected(
             }
         ],
     )
-    (conflict,) = services.detect_conflicts(actor=office, cycle=accepted.cycle)
+    # Saving the employment is enough: nobody presses anything (issue 14).
+    conflict = Conflict.objects.get()
     assert (conflict.expert, conflict.source, conflict.reason) == (expert, "detected", "employer")
-    assert services.detect_conflicts(actor=office, cycle=accepted.cycle) == []  # idempotent
+    assert conflict.recorded_by == office
+    event = AuditEvent.objects.get(action="experts.conflict.detect")
+    assert (event.after or {})["expert"] == expert.pk
+    assert services.detect_conflicts(actor=office, cycle=accepted.cycle) == {
+        (accepted.pk, expert.pk)
+    }
+    assert Conflict.objects.count() == 1  # idempotent
 
 
 @pytest.mark.req("A26.1")
@@ -141,7 +148,8 @@ def test_an_employer_left_before_the_look_back_is_not_a_conflict(
             {"employer_name": org.name, "organization": org, "ends_on": dt.date(2023, 3, 1)}
         ],
     )
-    assert services.detect_conflicts(actor=office, cycle=accepted.cycle) == []
+    assert services.detect_conflicts(actor=office, cycle=accepted.cycle) == set()
+    assert not Conflict.objects.exists()
 
 
 @pytest.mark.req("A26.1")
@@ -245,6 +253,8 @@ def test_a_recusal_matches_namesakes_by_employer_and_experts_who_join_later(
         **(QUALIFIED | {"name": "孙立"}),
         employments=[{"employer_name": "市标准化院"}],
     )
-    found = services.detect_conflicts(actor=office, cycle=accepted.cycle)
+    # Joining the pool is enough: the request stands against later experts too.
+    found = list(Conflict.objects.all())
     assert [(c.expert, c.source, c.reason) for c in found] == [(joined, "applicant", "relative")]
-    assert services.detect_conflicts(actor=office, cycle=accepted.cycle) == []  # idempotent
+    services.detect_conflicts(actor=office, cycle=accepted.cycle)
+    assert Conflict.objects.count() == 1  # idempotent
