@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import catalogue, context
 from .models import GENESIS_HASH, AuditEvent, ChainHead
 
 
@@ -44,7 +45,13 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def _digest(event: AuditEvent) -> str:
-    payload = {
+    """SM3 over the event's fields and the previous hash (canonical JSON).
+
+    The client address and user agent (added by issue 14) enter the payload only when
+    non-empty: an event written before they existed, or outside a request, hashes exactly as
+    it did, so the old chain still verifies without a version field; an event that has them
+    cannot lose or change them unseen (its hash covers them)."""
+    payload: dict[str, Any] = {
         "seq": event.seq,
         "created_at": event.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": event.actor_id,
@@ -59,6 +66,10 @@ def _digest(event: AuditEvent) -> str:
         "reason": event.reason,
         "prev_hash": event.prev_hash,
     }
+    if event.client_ip:
+        payload["client_ip"] = event.client_ip
+    if event.user_agent:
+        payload["user_agent"] = event.user_agent
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.new("sm3", text.encode()).hexdigest()
 
@@ -76,11 +87,16 @@ def record(
     """Append one event to the chain, inside the caller's transaction.
 
     Preconditions: called inside `transaction.atomic()` (the event commits or rolls back with
-    the change it records). Side effects, in order: locks the chain head (appends are serialized,
-    so the chain never forks), writes the event, advances the head.
+    the change it records); `action` is a code of `audit.catalogue` (ValueError otherwise: no
+    event the trail page cannot name). Side effects, in order: locks the chain head (appends
+    are serialized, so the chain never forks), writes the event with the client address and
+    user agent of the request being served (audit.context; empty outside a request), advances
+    the head.
     """
+    catalogue.require(action)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run in the transaction of the change it records")
+    client_ip, user_agent = context.client()
     # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
     # holds the database write lock. The head row comes with the migrations; it is recreated
     # only after a test flush emptied the table.
@@ -101,11 +117,14 @@ def record(
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
         reason=reason,
+        client_ip=client_ip,
+        user_agent=user_agent,
         prev_hash=head.hash,
     )
     event.hash = _digest(event)
     event.save(force_insert=True)
     ChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    context.note(action)
     return event
 
 

@@ -26,7 +26,7 @@ def _append(n: int, actor: User | None = None) -> list[AuditEvent]:
                 record(
                     actor=actor,
                     role="office",
-                    action=f"test.step{i}",
+                    action="programs.cycle.set_dates",
                     after={"i": i},
                     reason=f"理由{i}",
                 )
@@ -55,7 +55,7 @@ def test_record_links_each_event_to_the_previous_with_sm3() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_record_refuses_to_run_outside_a_transaction() -> None:
     with pytest.raises(RuntimeError, match="transaction"):
-        record(actor=None, role="office", action="test.no_tx")
+        record(actor=None, role="office", action="programs.cycle.close")
     assert AuditEvent.objects.count() == 0
 
 
@@ -63,7 +63,7 @@ def test_record_refuses_to_run_outside_a_transaction() -> None:
 def test_record_rolls_back_with_the_change_it_records() -> None:
     def change_that_fails() -> None:
         with transaction.atomic():
-            record(actor=None, role="office", action="test.rolled_back")
+            record(actor=None, role="office", action="programs.cycle.close")
             raise ValueError("boom")
 
     with pytest.raises(ValueError, match="boom"):
@@ -78,7 +78,7 @@ def test_record_keeps_who_role_what_when_and_why(office: User) -> None:
         event = record(
             actor=office,
             role="office",
-            action="test.decide",
+            action="supervision.case.decide",
             obj=office,
             before={"a": 1},
             after={"a": 2},
@@ -87,7 +87,8 @@ def test_record_keeps_who_role_what_when_and_why(office: User) -> None:
     event.refresh_from_db()
     assert event.actor == office
     assert event.actor_username == office.username
-    assert (event.role, event.action, event.reason) == ("office", "test.decide", "依据第十六条")
+    assert (event.role, event.action) == ("office", "supervision.case.decide")
+    assert event.reason == "依据第十六条"
     assert (event.object_type, event.object_id) == ("accounts.user", str(office.pk))
     assert (event.before, event.after) == ({"a": 1}, {"a": 2})
     assert event.created_at is not None
@@ -184,7 +185,12 @@ def test_concurrent_appends_never_fork_the_chain() -> None:
         try:
             for i in range(10):
                 with transaction.atomic():
-                    record(actor=None, role="office", action=f"test.thread{n}.{i}")
+                    record(
+                        actor=None,
+                        role="office",
+                        action="programs.cycle.set_dates",
+                        after={"worker": n, "i": i},
+                    )
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
         finally:
