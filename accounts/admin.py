@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from audit.services import jsonable, record
 
 from .models import Organization, RecommendingUnit, Role, User
+from .services import ORGANIZATION_PROFILE, note_registration_change
 
 
 class SysadminModelAdmin(admin.ModelAdmin):
@@ -94,3 +95,19 @@ class RecommendingUnitAdmin(SysadminModelAdmin):
 class OrganizationAdmin(SysadminModelAdmin):
     list_display = ["name", "uscc", "recommending_unit"]
     search_fields = ["name", "uscc"]
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        # A registration changed here (a new 统一社会信用代码, a move to another town) joins its
+        # history like the contact's own edits (申报后登记信息变更 on the Office's pages).
+        before = self._fields(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            kept = {"uscc", "recommending_unit_id", *ORGANIZATION_PROFILE}
+            after = {k: v for k, v in self._fields(obj).items() if k in kept}
+            note_registration_change(
+                actor=request.user,  # type: ignore[arg-type]  # signed-in sysadmins only
+                role=Role.SYSADMIN,
+                organization=obj,  # type: ignore[arg-type]  # this admin's model
+                before={k: before[k] for k in after},
+                after=after,
+            )

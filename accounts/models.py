@@ -263,3 +263,48 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class RegistrationChange(models.Model):
+    """One change of a registration (登记信息): the changed fields before and after, who changed
+    them and when. Written with the change itself (`accounts.services`, the admin) and never
+    edited, so the Office sees what changed after an application was submitted (申报后登记信息变更)
+    and the public records keep the name they were made with (`intake.models.RecordedHolder`)."""
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registration_changes",
+    )
+    individual = models.ForeignKey(
+        Individual,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registration_changes",
+    )
+    before = models.JSONField("变更前", default=dict)
+    after = models.JSONField("变更后", default=dict)
+    changed_at = models.DateTimeField("变更时间")
+    # None: the system (a data migration, a command).
+    changed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_as = models.CharField("变更人身份", max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = "登记信息变更"
+        verbose_name_plural = "登记信息变更"
+        constraints = [
+            models.CheckConstraint(
+                name="registration_change_one_subject",
+                condition=Q(organization__isnull=False, individual__isnull=True)
+                | Q(organization__isnull=True, individual__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization or self.individual} {self.changed_at:%Y-%m-%d %H:%M}"

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from .models import Role, RoleAssignment, User
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from .models import (
+    Individual,
+    Organization,
+    RecommendingUnit,
+    RegistrationChange,
+    Role,
+    RoleAssignment,
+    User,
+)
 
 
 def scopes_of(user: Any) -> dict[Role, frozenset[int | None]]:
@@ -36,3 +49,88 @@ def has_role(user: Any, role: Role) -> bool:
 
 def users_with_role(role: Role) -> list[User]:
     return list(User.objects.filter(role_assignments__role=role, is_active=True).distinct())
+
+
+# --- the history of a registration -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RegistrationChangeRow:
+    """One change of a registration as a page shows it: when, by whom, each field before and
+    after, in words."""
+
+    at: dt.datetime
+    by: str
+    fields: list[FieldChange]
+
+
+def _shown(model: type[models.Model], name: str, value: Any) -> str:
+    """A stored value in words: choices by label, flags as 是/否, a GB/T 4754 division by name,
+    a unit by its name."""
+    from lib import industries
+
+    if value in (None, ""):
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if name == "industry_code":
+        return industries.label(str(value)) or str(value)
+    if name == "recommending_unit":  # changed by the system administrator only
+        found = RecommendingUnit.objects.filter(pk=value).first()
+        return str(found) if found else str(value)
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return str(value)
+    choices = dict(getattr(field, "choices", None) or [])
+    return str(choices.get(value, value))
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    try:
+        return str(getattr(model._meta.get_field(name.removesuffix("_id")), "verbose_name", name))
+    except FieldDoesNotExist:
+        return name
+
+
+def registration_changes(
+    *,
+    organization: Organization | None = None,
+    individual: Individual | None = None,
+    since: dt.datetime | None = None,
+) -> list[RegistrationChangeRow]:
+    """The changes of an organization's or a person's registration, oldest first, from `since`
+    on (the application's submission, for 申报后登记信息变更); one query and one per unit shown."""
+    model: type[models.Model] = Organization if organization is not None else Individual
+    changes = RegistrationChange.objects.filter(
+        organization=organization, individual=individual
+    ).select_related("changed_by")
+    if since is not None:
+        changes = changes.filter(changed_at__gt=since)
+    rows = []
+    for change in changes:
+        who = str(change.changed_by) if change.changed_by else "系统"
+        if change.changed_as in Role.values:
+            who += f"（{Role(change.changed_as).label}）"
+        rows.append(
+            RegistrationChangeRow(
+                at=change.changed_at,
+                by=who,
+                fields=[
+                    FieldChange(
+                        _label(model, name),
+                        _shown(model, name.removesuffix("_id"), change.before.get(name)),
+                        _shown(model, name.removesuffix("_id"), value),
+                    )
+                    for name, value in change.after.items()
+                ],
+            )
+        )
+    return rows

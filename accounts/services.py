@@ -24,6 +24,7 @@ from .models import (
     Notification,
     Organization,
     RecommendingUnit,
+    RegistrationChange,
     Role,
     RoleAssignment,
     User,
@@ -544,15 +545,48 @@ def update_organization(*, actor: User, organization: Organization, **changes: A
         if not before:
             return org
         org.save(update_fields=list(before))
+        after = {f: getattr(org, f) for f in before}
+        note_registration_change(
+            actor=actor, role=Role.APPLICANT, organization=org, before=before, after=after
+        )
         record(
             actor=actor,
             role=Role.APPLICANT,
             action="accounts.organization.update",
             obj=org,
             before=before,
-            after={f: getattr(org, f) for f in before},
+            after=after,
         )
     return org
+
+
+def note_registration_change(
+    *,
+    actor: User | None,
+    role: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    organization: Organization | None = None,
+    individual: Individual | None = None,
+) -> RegistrationChange | None:
+    """Keep one change of a registration in its history (`RegistrationChange`), inside the
+    caller's transaction, beside the caller's audit event: the Office reads it on the
+    application page (申报后登记信息变更) and the organization's page. Only the fields whose value
+    changed are kept; nothing is written when none did."""
+    from audit.services import jsonable
+
+    changed = [f for f in after if before.get(f) != after[f]]
+    if not changed:
+        return None
+    return RegistrationChange.objects.create(
+        organization=organization,
+        individual=individual,
+        before=jsonable({f: before.get(f) for f in changed}),
+        after=jsonable({f: after[f] for f in changed}),
+        changed_at=timezone.now(),
+        changed_by=actor,
+        changed_as=role,
+    )
 
 
 def add_contact(

@@ -28,7 +28,7 @@ from .forms import (
     UnitForm,
 )
 from .models import Notification, Organization, RecommendingUnit, Role, RoleAssignment, User
-from .selectors import scopes_of
+from .selectors import registration_changes, scopes_of
 
 
 def locked_out(
@@ -334,6 +334,8 @@ def organization_profile(
             "form": form if contact_form is None else OrganizationProfileForm(initial=fields),
             "contacts": contacts,
             "contact_form": contact_form or ContactForm(),
+            # Kept for the Office (申报后登记信息变更) and shown here too: nothing is hidden.
+            "changes": registration_changes(organization=organization),
         },
         status=400 if contact_form is not None else status,
     )

@@ -233,7 +233,7 @@ def _award_out(award: AwardRecord) -> dict[str, Any]:
     certificate = getattr(award, "certificate", None)
     return {
         "id": award.pk,
-        "holder": str(award.organization or award.individual),
+        "holder": award.holder,
         "year": award.year,
         "level": award.level,
         "certificate": certificate.number if certificate else None,
@@ -291,8 +291,7 @@ def notice(request: HttpRequest, year: Annotated[int, Field(ge=2000, le=2100)]) 
         "ends_on": proposal.notice_ends_on,
         "open": services.notice_is_open(proposal),
         "entries": [
-            {"id": e.pk, "name": e.application.applicant_name, "level": e.get_level_display()}
-            for e in entries
+            {"id": e.pk, "name": e.holder_name, "level": e.get_level_display()} for e in entries
         ],
     }
 
@@ -421,7 +420,8 @@ def bonus(request: HttpRequest, award_id: RowId, body: BonusIn) -> Status[Any]:
 
 class VerifiedOut(Schema):
     number: str
-    holder: str
+    holder: str = Field(description="获奖者，按证书颁发时的名称（个人附所在组织）")
+    renamed_to: str = Field(description="获奖后更名的现名称；未更名为空")
     level: str
     year: int
     issued_on: dt.date

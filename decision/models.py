@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from intake.models import Application, AwardRecord
+from accounts.models import Individual, Organization
+from intake.models import Application, AwardRecord, RecordedHolder
 from programs.models import Cycle
 
 
@@ -45,9 +46,10 @@ class Proposal(models.Model):
         return f"{self.cycle.year}年度拟奖名单"
 
 
-class Entry(models.Model):
+class Entry(RecordedHolder):
     """One applicant on the list, at a level. A re-winner (A24.1) is marked: it takes no quota
-    place and no bonus. An entry withdrawn after an upheld objection stays, with why."""
+    place and no bonus. An entry withdrawn after an upheld objection stays, with why. Its name
+    and code are the submitted version's (`RecordedHolder`): the notice shows them."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="entries")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
@@ -68,7 +70,10 @@ class Entry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application.applicant_name} {self.get_level_display()}"
+        return f"{self.holder_name} {self.get_level_display()}"
+
+    def registration(self) -> Organization | Individual | None:
+        return self.application.organization or self.application.individual
 
 
 class Approval(models.Model):
@@ -184,9 +189,10 @@ class ObjectionEvidence(models.Model):
         return self.original_name
 
 
-class Certificate(models.Model):
+class Certificate(RecordedHolder):
     """The award's certificate (A21.1, A25.1): a number nobody can guess, verifiable publicly;
-    revoked with the award (`intake.AwardRecord.revoked_on`)."""
+    revoked with the award (`intake.AwardRecord.revoked_on`). What it prints (name, code,
+    number, date) is fixed when it is issued: a later rename never reprints it."""
 
     award = models.OneToOneField(AwardRecord, on_delete=models.PROTECT, related_name="certificate")
     number = models.CharField("证书编号", max_length=40, unique=True)
@@ -199,6 +205,9 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def registration(self) -> Organization | Individual | None:
+        return self.award.organization or self.award.individual
 
 
 class BonusEntry(models.Model):

@@ -3,7 +3,10 @@
 The published notices and one year's 拟奖名单, the objection form and its receipt, the archive
 of winners and the verification of a certificate (the QR code on every certificate points at
 `verified`). Nothing personal is ever shown: names, employers and award levels only; no
-身份证, no telephone, no 统一社会信用代码, no address. The views only read, or call
+身份证, no telephone, no 统一社会信用代码, no address.
+Every name is the one the record was made with (the submitted version's for the notice, the
+decision's for the winners and certificates: `intake.models.RecordedHolder`); a later rename
+shows beside it as 现名称, never in its place. The views only read, or call
 `services.file_objection`; whether an objection may be filed now is the workflow table's answer
 (`decision.workflow.PROPOSAL`, action `object`).
 """
@@ -62,17 +65,6 @@ def _award_name(program: AwardProgram) -> str:
     return program.name.removeprefix(_city(program)) or program.name
 
 
-def _holder(organization: Any, individual: Any) -> str:
-    """A winner as the public may read it: the organization's name, or the individual's name
-    with the employer (never an ID number, a phone or an address)."""
-    if organization is not None:
-        return str(organization.name)
-    if individual is not None:
-        employer = individual.employer_name
-        return f"{individual.name}（{employer}）" if employer else str(individual.name)
-    return ""
-
-
 # --- notices (A20.1) ---------------------------------------------------------------------------
 
 
@@ -124,7 +116,8 @@ def _live_entries(proposal: Proposal) -> list[Entry]:
 
 
 def _entry_name(entry: Entry) -> str:
-    return _holder(entry.application.organization, entry.application.individual)
+    """The entry as the notice published it (the submitted name; A20.1)."""
+    return entry.holder
 
 
 def notices(request: HttpRequest) -> HttpResponse:
@@ -152,7 +145,12 @@ def notice(request: HttpRequest, year: int) -> HttpResponse:
     sections = []
     for kind, level, label in SECTIONS:
         rows = [
-            {"name": _entry_name(e), "rewinner": e.rewinner, "level": e.get_level_display()}
+            {
+                "name": _entry_name(e),
+                "renamed_to": e.renamed_to,
+                "rewinner": e.rewinner,
+                "level": e.get_level_display(),
+            }
             for e in entries
             if e.application.kind == kind and e.level == level
         ]
@@ -400,7 +398,8 @@ def winners(request: HttpRequest) -> HttpResponse:
                 year,
                 [
                     {
-                        "name": _holder(a.organization, a.individual),
+                        "name": a.holder,
+                        "renamed_to": a.renamed_to,
                         "kind": "个人" if a.organization_id is None else "组织",
                         "level": a.get_level_display(),
                         "document_number": a.document_number,

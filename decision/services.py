@@ -30,7 +30,7 @@ from accounts.models import Role, User
 from audit.services import record
 from intake import standing
 from intake.models import Application, AwardRecord, Kind, State
-from intake.services import transition, transition_all
+from intake.services import recorded_holders, transition, transition_all
 from lib import files
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from lib.workdays import UnknownCalendarYear
@@ -184,8 +184,18 @@ def save_proposal(
         proposal = _locked(proposal)
         PROPOSAL.require(proposal, "edit", actor)  # the committee may have decided meanwhile
         proposal.entries.all().delete()
+        # The name and code the notice shows are the submitted version's (frozen there), not
+        # the registration's at the time of reading: a rename during 公示 changes no entry.
+        held = recorded_holders(a for a, _, _ in chosen)
         Entry.objects.bulk_create(
-            Entry(proposal=proposal, application=a, level=level, rewinner=rewinner, position=n)
+            Entry(
+                proposal=proposal,
+                application=a,
+                level=level,
+                rewinner=rewinner,
+                position=n,
+                **held[a.pk],
+            )
             for n, (a, level, rewinner) in enumerate(chosen)
         )
         record(
@@ -195,7 +205,14 @@ def save_proposal(
             obj=proposal,
             after={
                 "entries": [
-                    {"application": a.pk, "level": level, "rewinner": r} for a, level, r in chosen
+                    {
+                        "application": a.pk,
+                        "level": level,
+                        "rewinner": r,
+                        "name": held[a.pk]["recorded_name"],
+                        "uscc": held[a.pk]["recorded_uscc"],
+                    }
+                    for a, level, r in chosen
                 ]
             },
         )
@@ -495,8 +512,16 @@ def announce(
             )
         )
         awards = []
+        live = recorded_holders(e.application for e in entries if not e.recorded_name)
         for entry in entries:
             a = entry.application
+            # The award and its certificate carry the name and code the list was decided on
+            # (the entry's, frozen at the submission); a later rename never changes them.
+            held = live.get(a.pk) or {
+                "recorded_name": entry.recorded_name,
+                "recorded_uscc": entry.recorded_uscc,
+                "recorded_employer": entry.recorded_employer,
+            }
             award = AwardRecord.objects.create(
                 application=a,
                 organization=a.organization,
@@ -506,9 +531,10 @@ def announce(
                 announced_on=announced_on,
                 document_number=document_number[:100],
                 created_by=actor,
+                **held,
             )
             Certificate.objects.create(
-                award=award, number=new_number(cycle.year), issued_on=announced_on
+                award=award, number=new_number(cycle.year), issued_on=announced_on, **held
             )
             amount = 0 if entry.rewinner else bonus_due(policy, a, entry.level)
             if amount:
@@ -634,7 +660,9 @@ def verify(number: str) -> dict[str, Any] | None:
     award = certificate.award
     return {
         "number": certificate.number,
-        "holder": str(award.organization or award.individual),
+        # As printed on the certificate (its issue fixed them), and the name now if renamed.
+        "holder": certificate.holder,
+        "renamed_to": certificate.renamed_to,
         "level": award.get_level_display(),
         "year": award.year,
         "issued_on": certificate.issued_on,

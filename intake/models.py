@@ -280,9 +280,64 @@ class QualificationDecision(models.Model):
         return f"{self.application} {self.get_outcome_display()}"
 
 
-class AwardRecord(models.Model):
+def holder_display(name: str, employer: str = "") -> str:
+    """A holder as a public record names it: the organization's name, or the person's name with
+    the employer (never an ID number, a phone or an address)."""
+    return f"{name}（{employer}）" if employer else name
+
+
+class RecordedHolder(models.Model):
+    """The applicant's name and code as a public record was made with them: the 公示 entry from
+    the submitted version, the award and the certificate from the entry (the decision). A later
+    rename of the registration changes none of them; `renamed_to` says the name it has now
+    (现名称). Blank only on rows made without a record (then the registration is read)."""
+
+    recorded_name = models.CharField("名称（记录时）", max_length=200, blank=True)
+    recorded_uscc = models.CharField("统一社会信用代码（记录时）", max_length=18, blank=True)
+    recorded_employer = models.CharField("所在组织（记录时）", max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def registration(self) -> Organization | Individual | None:
+        """The organization or person the record is of (the live row)."""
+        raise NotImplementedError
+
+    @property
+    def holder_name(self) -> str:
+        live = self.registration()
+        return self.recorded_name or (live.name if live else "")
+
+    @property
+    def holder_uscc(self) -> str:
+        if self.recorded_name:
+            return self.recorded_uscc
+        live = self.registration()
+        return live.uscc if isinstance(live, Organization) else ""
+
+    @property
+    def holder_employer(self) -> str:
+        if self.recorded_name:
+            return self.recorded_employer
+        live = self.registration()
+        return live.employer_name if isinstance(live, Individual) else ""
+
+    @property
+    def holder(self) -> str:
+        """The name as recorded, with the employer for a person."""
+        return holder_display(self.holder_name, self.holder_employer)
+
+    @property
+    def renamed_to(self) -> str:
+        """The registration's name now when it differs from the recorded one (现名称), else ""."""
+        live = self.registration()
+        return live.name if live is not None and live.name != self.holder_name else ""
+
+
+class AwardRecord(RecordedHolder):
     """A Mayor's Quality Award an applicant holds (A24.1): won before this system (entered by the
-    Office from the government's announcement) or, later, recorded by the decision stage."""
+    Office from the government's announcement) or, later, recorded by the decision stage. Its
+    holder's name and code are those of the decision (`RecordedHolder`)."""
 
     class Level(models.TextChoices):
         AWARD = "award", "市长质量奖"
@@ -321,8 +376,10 @@ class AwardRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        holder = self.organization or self.individual
-        return f"{holder} {self.year}年度{self.get_level_display()}"
+        return f"{self.holder_name} {self.year}年度{self.get_level_display()}"
+
+    def registration(self) -> Organization | Individual | None:
+        return self.organization or self.individual
 
 
 class Ban(models.Model):

@@ -7,11 +7,13 @@ schedules its notifications. `transition` is the only code that assigns `Applica
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from pydantic import ValidationError as SchemaError
 
 from accounts.models import Individual, Organization, Role, User
@@ -347,6 +349,37 @@ def applicant_snapshot(application: Application) -> dict[str, Any]:
             "recommending_unit": person.recommending_unit.name,
         }
     return _jsonable(facts)
+
+
+def recorded_holders(applications: Iterable[Application]) -> dict[int, dict[str, str]]:
+    """The name and code each application was submitted with (its latest version's frozen
+    registration, `applicant_snapshot`), as the fields of `RecordedHolder`: what the notice, the
+    award and the certificate keep. The registration as it is now where no version holds them
+    (nothing submitted, or a version older than the snapshot). One query."""
+    applications = list(applications)
+    frozen = dict(
+        ApplicationVersion.objects.filter(
+            application__in=applications, number=F("application__version")
+        ).values_list("application_id", "applicant")
+    )
+    held = {}
+    for application in applications:
+        facts = frozen.get(application.pk) or {}
+        if not facts.get("name"):
+            live = application.organization or application.individual
+            facts = {
+                "name": getattr(live, "name", ""),
+                "uscc": getattr(live, "uscc", ""),
+                "employer_name": getattr(live, "employer_name", ""),
+            }
+        held[application.pk] = {
+            "recorded_name": str(facts.get("name", "")),
+            "recorded_uscc": str(facts.get("uscc", "")) if application.organization_id else "",
+            "recorded_employer": str(facts.get("employer_name", ""))
+            if application.individual_id
+            else "",
+        }
+    return held
 
 
 def _jsonable(value: Any) -> Any:

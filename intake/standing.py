@@ -242,6 +242,9 @@ def record_prior_award(
     with transaction.atomic():
         award = AwardRecord.objects.create(
             organization=organization,
+            # The name it is entered under stays with the record (RecordedHolder).
+            recorded_name=organization.name,
+            recorded_uscc=organization.uscc,
             year=year,
             level=level,
             announced_on=announced_on,

@@ -208,9 +208,12 @@ def certificate_pdf(
     verify_url: str,
     issued_on: datetime.date,
     issuer: str,
+    holder_note: str = "",
 ) -> bytes:
-    """One A4 landscape page: 荣誉证书, the holder large, 「荣获{year}年度{level}。特发此证。」,
-    the issuer and the date, the number, a QR code to `verify_url` and the reminder of article 25.
+    """One A4 landscape page: 荣誉证书, the holder large, under it `holder_note` in small type
+    (统一社会信用代码 of an organization, the employer of a person: who the holder was when the
+    award was decided, whatever it is called later), 「荣获{year}年度{level}。特发此证。」, the
+    issuer and the date, the number, a QR code to `verify_url` and the reminder of article 25.
 
     `number` must be well formed (it is printed in its canonical form). The same arguments give
     the same bytes (the creation date is the day of issue), so a stored certificate can be
@@ -260,6 +263,12 @@ def certificate_pdf(
     for line in _wrap(pdf, f"{holder}：", width):
         _put(pdf, line, x=TEXT_LEFT, y=y)
         y += size * PT * 1.45
+    if holder_note.strip():
+        pdf.set_text_color(*GREY)
+        pdf.set_font(_FONT, "", 12)
+        _put(pdf, holder_note.strip(), x=TEXT_LEFT, y=y - size * PT * 0.5)
+        pdf.set_text_color(*INK)
+        y += 12 * PT
     body = 22.0
     pdf.set_font(_FONT, "", body)
     indent = 2 * body * PT

@@ -42,8 +42,15 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
     if not (request.user.has_perm(VIEW) or (own and award.revoked_on is None)):
         raise Http404
     program = award.application.cycle.program if award.application else default_program()
+    # What the certificate prints was fixed when it was issued (`Certificate`, RecordedHolder):
+    # a certificate downloaded after a rename is the one issued, word for word.
+    if certificate.holder_uscc:
+        note = f"统一社会信用代码：{certificate.holder_uscc}"
+    else:
+        note = f"工作单位：{certificate.holder_employer}" if certificate.holder_employer else ""
     data = render_certificate(
-        holder=str(award.organization or award.individual),
+        holder=certificate.holder_name,
+        holder_note=note,
         level=award.get_level_display(),
         year=award.year,
         number=certificate.number,
@@ -136,8 +143,7 @@ def bonus(request: HttpRequest, award_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"已记录{award.organization or award.individual}"
-                f"{entry.get_kind_display()}{entry.amount:,}元。",
+                f"已记录{award.holder_name}{entry.get_kind_display()}{entry.amount:,}元。",
             )
             return redirect(reverse("decision:ledger") + f"#award-{award.pk}")
     return _render_ledger(request, {award.pk: form}, status=400)
@@ -171,7 +177,7 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
         rows.append(
             [
                 award.year,
-                str(award.organization or award.individual),
+                award.holder_name,
                 award.get_level_display(),
                 marks.get(award.pk, ""),
                 e.get_kind_display(),

@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts import selectors as account_selectors
 from intake import eligibility, forms, schema, selectors, workflow
 from intake.models import (
     Application,
+    ApplicationVersion,
     EligibilityResult,
     Kind,
     State,
@@ -50,6 +52,22 @@ def _applicant_facts(application: Application) -> list[tuple[str, str]]:
         ("在本市从事质量工作", f"{person.quality_work_years}年"),
         ("推荐单位", str(application.recommending_unit)),
     ]
+
+
+def _submitted_as(latest: ApplicationVersion | None) -> list[tuple[str, str]]:
+    """The name and code the latest version was submitted with, where the registration now
+    differs (the facts below are the registration's now)."""
+    if latest is None:
+        return []
+    application, frozen = latest.application, latest.applicant
+    live = application.organization or application.individual
+    rows = []
+    if frozen.get("name") and live is not None and frozen["name"] != live.name:
+        rows.append(("申报时名称", f"{frozen['name']}（现名称：{live.name}）"))
+    uscc = getattr(live, "uscc", "")
+    if frozen.get("uscc") and uscc and frozen["uscc"] != uscc:
+        rows.append(("申报时统一社会信用代码", f"{frozen['uscc']}（现为：{uscc}）"))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,17 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "added": [n for i, n in new.items() if i not in old],
             "removed": [n for i, n in old.items() if i not in new],
         }
+    # The registration changed after the first submission (申报后登记信息变更): the Office
+    # judges the version on what was submitted and sees what changed since.
+    registration_changes = (
+        account_selectors.registration_changes(
+            organization=application.organization,
+            individual=application.individual,
+            since=versions[0].submitted_at,
+        )
+        if versions and user.has_perm("intake.decide_application")
+        else []
+    )
     decisions, current_decision = selectors.decisions_of(application)
     state = application.state
     # What this person may do now, and why not: asked of the workflow table, never re-derived.
@@ -123,7 +152,8 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "intake/detail.html",
         {
             "application": application,
-            "facts": _applicant_facts(application),
+            "facts": _submitted_as(latest) + _applicant_facts(application),
+            "registration_changes": registration_changes,
             "latest": latest,
             "versions": versions,
             "sheet": forms.build_sheet(application.kind, shown, reference_year=reference.year),
