@@ -360,12 +360,15 @@ def reopen(request: HttpRequest, card_id: uuid.UUID, body: ReasonIn) -> dict[str
 
 
 class ConsensusIn(Schema):
+    # The revision the client last read (0 before the first save); an older one answers 409.
+    revision: int = Field(ge=0, le=2**31)
     items: dict[str, ScoreIO]
     comment: Text = ""
     final: bool = False
 
 
 class ConsensusOut(Schema):
+    revision: int
     final: bool
     comment: str
     score: Decimal | None
@@ -374,6 +377,7 @@ class ConsensusOut(Schema):
 
 def _consensus_out(consensus: Consensus) -> dict[str, Any]:
     return {
+        "revision": consensus.revision,
         "final": consensus.final,
         "comment": consensus.comment,
         "score": consensus.score,
@@ -405,7 +409,7 @@ def consensus(request: HttpRequest, application_id: uuid.UUID, stage: Stage) -> 
 @router.put(
     "/applications/{application_id}/{stage}/consensus",
     response=ConsensusOut,
-    summary="记录或确认专家组共识（组长）",
+    summary="记录或确认专家组共识（组长；revision不符时409）",
 )
 def save_consensus(
     request: HttpRequest, application_id: uuid.UUID, stage: Stage, body: ConsensusIn
@@ -416,6 +420,7 @@ def save_consensus(
         items={code: s.model_dump() for code, s in body.items.items()},
         comment=body.comment,
         final=body.final,
+        revision=body.revision,
     )
     return _consensus_out(saved)
 

@@ -204,6 +204,7 @@ def _score_and_agree(group: ReviewGroup, rnd: random.Random, bump: int = 0) -> N
         if application.kind == Kind.ORGANIZATION
         else "经专家组讨论形成共识：申报人在质量创新方面贡献突出。",
         final=True,
+        revision=0,
     )
 
 

@@ -167,7 +167,8 @@ class ItemScore(models.Model):
 
 class Consensus(models.Model):
     """The group's agreed scores for one application at one stage, recorded by the leader after
-    discussion. `final` once the leader confirms it; the stage score is the sum of its items."""
+    discussion. `final` once the leader confirms it; the stage score is the sum of its items.
+    Each save advances `revision` (a save naming an older one is refused as stale)."""
 
     group = models.OneToOneField(ReviewGroup, on_delete=models.PROTECT, related_name="consensus")
     comment = models.TextField("综合意见", blank=True)
@@ -177,6 +178,8 @@ class Consensus(models.Model):
     )
     recorded_at = models.DateTimeField("记录时间")
     score = models.DecimalField("阶段得分", max_digits=7, decimal_places=2, null=True, blank=True)
+    # Optimistic concurrency, as on the scorecard: each save names the revision its page showed.
+    revision = models.PositiveIntegerField("修订号", default=0)
 
     class Meta:
         verbose_name = "专家组共识"

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import applicant_users, notify
@@ -643,11 +644,15 @@ def save_consensus(
     items: Mapping[str, Mapping[str, Any]],
     comment: str = "",
     final: bool = False,
+    revision: int,
 ) -> Consensus:
     """The leader records the group's agreed percentage per item after discussion, once every
     member's card is submitted; `final` confirms it (then every item needs a percentage) and
     fixes the stage score; only inside the stage's dates of a year not closed
-    (`consensus_refusal`). Side effect: `review.consensus.save` or `review.consensus.confirm`."""
+    (`consensus_refusal`). `revision` is the one the leader's page showed (0 before the first
+    save): if another window saved since, nothing is written (409 `stale`). Side effects: the
+    revision advances; `review.consensus.save` or `review.consensus.confirm` on the consensus,
+    carrying its revision, items (percent per item code) and score."""
     if not is_leader(actor, group):
         raise PermissionDenied("只有专家组组长可以记录共识。")
     if not openable_applications(actor).filter(pk=group.application_id).exists():
@@ -670,11 +675,20 @@ def save_consensus(
     if errors:
         raise ServiceError("共识未保存：" + next(iter(errors.values()))[0], fields=errors)
     with transaction.atomic():
+        # The row lock makes a second save wait, then read the first one's revision.
         consensus = Consensus.objects.select_for_update().filter(group=group).first()
         if consensus is not None and consensus.final:
             raise StateConflict("专家组共识已确认，不能再修改。")
+        if (consensus.revision if consensus is not None else 0) != revision:
+            raise _stale_consensus(consensus)
         if consensus is None:
-            consensus = Consensus.objects.create(group=group, recorded_by=actor, recorded_at=now())
+            try:
+                with transaction.atomic():
+                    consensus = Consensus.objects.create(
+                        group=group, recorded_by=actor, recorded_at=now()
+                    )
+            except IntegrityError:  # a first save from another window won the race
+                raise _stale_consensus(None) from None
         existing = {c.item_id: c for c in consensus.items.all()}
         for item_id, values in cleaned.items():
             if values["percent"] is None:
@@ -693,15 +707,36 @@ def save_consensus(
         consensus.recorded_by = actor
         consensus.recorded_at = now()
         consensus.score = consensus_score(consensus) if final else None
+        consensus.revision = revision + 1
         consensus.save()
         record(
             actor=actor,
             role=Role.EXPERT,
             action="review.consensus.confirm" if final else "review.consensus.save",
-            obj=group,
-            after={"score": str(consensus.score) if final else None},
+            obj=consensus,
+            after=consensus_values(consensus),
         )
     return consensus
+
+
+def _stale_consensus(consensus: Consensus | None) -> StateConflict:
+    at = f"（{timezone.localtime(consensus.recorded_at):%H:%M:%S}）" if consensus else ""
+    return StateConflict(
+        f"专家组共识已在其他窗口保存{at}，本次未保存，已保存的内容未被覆盖。"
+        "请复制您刚填写的内容，刷新页面后再保存。",
+        code="stale",
+    )
+
+
+def consensus_values(consensus: Consensus) -> dict[str, Any]:
+    """What the consensus event carries and `audit_verify --state` compares: the revision, the
+    agreed percentage per item code and the stage score (None until confirmed)."""
+    items = consensus.items.select_related("item").order_by("item__position")
+    return {
+        "revision": consensus.revision,
+        "items": {c.item.code: c.percent for c in items},
+        "score": str(consensus.score) if consensus.score is not None else None,
+    }
 
 
 def consensus_score(consensus: Consensus) -> Decimal:

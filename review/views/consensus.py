@@ -48,6 +48,11 @@ def _consensus_page(
         (r.item.points, r.percent) for r in matrix.rows if r.percent is not None
     )
     final = matrix.consensus is not None and matrix.consensus.final
+    # The revision the page was built on; a refused save keeps the posted one, so saving again
+    # stays refused until the leader reloads the page.
+    revision = forms.revision(posted) if posted is not None else None
+    if revision is None:
+        revision = matrix.consensus.revision if matrix.consensus is not None else 0
     # Recording the consensus: the service's own rule. Returning a member's card: the
     # scorecard's table, per submitted card (the form, or why not).
     refusal = boundaries.consensus_refusal(application.cycle, group.stage)
@@ -69,6 +74,7 @@ def _consensus_page(
             "comment": comment,
             "proposed": proposed,
             "final": final,
+            "revision": revision,
             "refusal": refusal,
             "members": members,
             "editable": not final and refusal is None,
@@ -83,7 +89,9 @@ def _consensus_page(
 @login_required
 def consensus(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
     """The leader's matrix of the members' scores and the group's consensus: 保存 keeps a draft,
-    确认共识 fixes the stage score. Other members get a 403, anybody else a 404."""
+    确认共识 fixes the stage score. A save from a page older than the last save (another window)
+    is refused with 409 and the leader's input shown again. Other members get a 403, anybody
+    else a 404."""
     assignment = selectors.assignment_for(request.user, public_id, stage)
     if not selectors.is_leader(assignment):
         raise PermissionDenied("只有专家组组长可以记录共识。")
@@ -92,6 +100,7 @@ def consensus(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
     rubric = selectors.rubric_of(assignment.group.application)
     items = selectors.rubric_items(rubric) if rubric is not None else []
     final = request.POST.get("action") == "confirm"
+    revision = forms.revision(request.POST)
     try:
         saved = services.save_consensus(
             actor=actor(request),
@@ -99,6 +108,8 @@ def consensus(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
             items=forms.item_entries(request.POST, items),
             comment=request.POST.get("comment", ""),
             final=final,
+            # No revision posted: never overwrite blindly, let the service call it stale.
+            revision=revision if revision is not None else -1,
         )
     except ServiceError as exc:
         if exc.status in (403, 404):

@@ -175,6 +175,7 @@ def agree(
         items=full_scores(rubric_of(world, application), agreed),
         comment="综合意见",
         final=True,
+        revision=0,
     )
 
 

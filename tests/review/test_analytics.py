@@ -38,6 +38,7 @@ def _confirm(world: World, application: Any, percent: int) -> None:
         group=world.group(application),
         items=full_scores(rubric_of(world, application), percent),
         final=True,
+        revision=0,
     )
 
 

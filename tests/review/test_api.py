@@ -58,8 +58,8 @@ def test_a_review_through_the_api(world: World, time_machine: Any) -> None:
         api_call(agree_card, "put", card, {"revision": 0, "scores": _scores(world, pct)})
         api_call(agree_card, "post", f"{card}/submit")
     consensus = f"{org}/material_review/consensus"
-    assert api_call(member, "put", consensus, {"items": {}}).status_code == 404
-    body = {"items": _scores(world, 60), "comment": "一致", "final": True}
+    assert api_call(member, "put", consensus, {"revision": 0, "items": {}}).status_code == 404
+    body = {"revision": 0, "items": _scores(world, 60), "comment": "一致", "final": True}
     done = api_call(leader, "put", consensus, body)
     assert done.status_code == 200, done.content
     assert done.json()["score"] == "600.00"

@@ -122,7 +122,10 @@ def test_nothing_of_a_closed_year_changes(world: World, midway: SiteVisit) -> No
     # The others: the rule's own refusal (code cycle_closed, A11.1).
     ruled: dict[str, Callable[[], Any]] = {
         "save_consensus": lambda: services.save_consensus(
-            actor=world.users[0], group=world.group(world.individual), items=person_scores
+            actor=world.users[0],
+            group=world.group(world.individual),
+            items=person_scores,
+            revision=0,
         ),
         "schedule_site_visit": lambda: services.schedule_site_visit(
             actor=world.office,
@@ -289,6 +292,7 @@ def test_cards_and_consensus_stop_when_the_stage_ends(world: World, time_machine
             group=world.group(world.individual),
             items=full_scores(rubric_of(world, world.individual), 70),
             final=True,
+            revision=0,
         )
     assert not hasattr(world.group(world.individual), "consensus")
 

@@ -342,7 +342,7 @@ def test_the_consensus_is_saved_then_confirmed_through_the_page(world: World) ->
         _score(world, n, pct)
     url = _url("consensus", world.organization, MATERIAL)
     client = client_for(world.users[0])
-    data = {"action": "save", "comment": "组内讨论一致。"}
+    data = {"action": "save", "comment": "组内讨论一致。", "revision": "0"}
     for item in rubric_of(world, world.organization).items.all():
         data[f"percent-{item.code}"] = "65"
         data[f"strengths-{item.code}"] = "优势汇总"
@@ -361,7 +361,7 @@ def test_the_consensus_is_saved_then_confirmed_through_the_page(world: World) ->
     assert refused.status_code == 400
     assert "4.7.7：未给出共识比例" in refused.content.decode()
     assert "第二稿" in refused.content.decode()
-    assert client.post(url, data | {"action": "confirm"}).status_code == 302
+    assert client.post(url, data | {"action": "confirm", "revision": "1"}).status_code == 302
     consensus.refresh_from_db()
     assert consensus.final
     assert str(consensus.score) == "650.00"
@@ -600,6 +600,7 @@ def test_the_workbench_lists_what_waits_in_the_review(world: World, time_machine
         group=world.group(world.organization),
         items=full_scores(rubric_of(world, world.organization), 60),
         final=True,
+        revision=0,
     )
     time_machine.move_to(SITE_DAY, tick=False)
     visit = services.schedule_site_visit(

@@ -152,13 +152,15 @@ def test_consensus_waits_for_every_card_and_only_the_leader_records_it(world: Wo
     group = world.group(world.individual)
     items = full_scores(rubric_of(world, world.individual), 70)
     with pytest.raises(StateConflict, match="尚有专家未提交"):
-        services.save_consensus(actor=world.users[0], group=group, items=items, final=True)
+        services.save_consensus(
+            actor=world.users[0], group=group, items=items, final=True, revision=0
+        )
     consensus = agree(world, world.individual, (60, 70, 95), consensus=75)
     assert consensus.score == Decimal("750.00")
     with pytest.raises(StateConflict, match="已确认"):
-        services.save_consensus(actor=world.users[0], group=group, items=items)
+        services.save_consensus(actor=world.users[0], group=group, items=items, revision=1)
     with pytest.raises(PermissionDenied):
-        services.save_consensus(actor=world.users[1], group=group, items=items)
+        services.save_consensus(actor=world.users[1], group=group, items=items, revision=1)
 
 
 @pytest.mark.req("A17.1", "A27.1", "A28.1")
