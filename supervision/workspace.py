@@ -31,6 +31,7 @@ from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.excel import workbook_bytes
 from lib.http import file_response
+from lib.params import query_int
 from programs.models import Cycle, CycleStage
 from programs.selectors import now
 from review.analytics import rater_figures
@@ -297,10 +298,10 @@ def notes(request: HttpRequest) -> HttpResponse:
                 return redirect("supervision:notes")
     else:
         form = NoteForm()
-    selected = request.GET.get("cycle", "")
+    selected = query_int(request, "cycle")
     listed = _notes()
-    if selected.isdigit():
-        listed = listed.filter(cycle_id=int(selected))
+    if selected is not None:
+        listed = listed.filter(cycle_id=selected)
     return render(
         request,
         "supervision/workspace_notes.html",
@@ -308,7 +309,7 @@ def notes(request: HttpRequest) -> HttpResponse:
             "form": form,
             "notes": list(listed[:200]),
             "cycles": list(Cycle.objects.order_by("-year")),
-            "selected": selected,
+            "selected": "" if selected is None else str(selected),
         },
         status=400 if request.method == "POST" else 200,
     )
