@@ -169,6 +169,7 @@ _a("supervision.sanction.record", "纪律监督：登记处理", SUPERVISION, "A
 _a("supervision.note.add", "纪律监督：记录监督意见", SUPERVISION, "A27.1")
 
 # --- 系统与审计 ------------------------------------------------------------------------------
+_a("audit.anchor.write", "审计链：写入检查点", SYSTEM, "A27.1")
 
 # --- 文件下载与导出 (audit/middleware.py records these from the response) ----------------------
 _a("intake.attachment.download", "附件：下载申报附件", FILES, "A26.1")

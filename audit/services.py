@@ -15,7 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import catalogue, context
+from . import anchors, catalogue, context
 from .models import GENESIS_HASH, AuditEvent, ChainHead
 
 
@@ -125,6 +125,7 @@ def record(
     event.save(force_insert=True)
     ChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
     context.note(action)
+    anchors.after_commit()  # the daily checkpoint, once this write has committed
     return event
 
 
@@ -134,10 +135,19 @@ class ChainReport:
     checked: int
     broken_seq: int | None = None
     problem: str = ""
+    anchors: int = 0  # checkpoints the chain was compared with
+    newest: str = ""  # the newest checkpoint, as people read it
 
     def __str__(self) -> str:
         if self.ok:
-            return f"审计链完整：共校验 {self.checked} 条事件。"
+            held = (
+                f"，与 {self.anchors} 个检查点一致（最新：{self.newest}）"
+                if self.anchors
+                else "；尚无检查点（manage.py audit_anchor 写入）"
+            )
+            return f"审计链完整：共校验 {self.checked} 条事件{held}。"
+        if self.broken_seq is None:
+            return f"审计链校验失败：{self.problem}"
         return f"审计链断裂：第 {self.broken_seq} 号事件{self.problem}"
 
 
@@ -146,14 +156,25 @@ def _events() -> Iterator[AuditEvent]:
 
 
 def verify_chain() -> ChainReport:
-    """Recompute every hash in insertion order and check each link and the head.
+    """Recompute every hash in insertion order and check each link and the head, then compare
+    the chain with every checkpoint kept outside the database (`audit.anchors`).
 
     Insertion order (pk) is independent of the hashed `seq`, so swapping two events' numbers or
-    contents is caught as well as editing or deleting one.
+    contents is caught as well as editing or deleting one. The checkpoints catch what the
+    database alone can hide: an event rewritten with every later hash recomputed (the event at a
+    checkpoint's number no longer has its hash) and a tail deleted with the head moved back
+    (the chain is shorter than the newest checkpoint). A checkpoint whose MAC fails is reported
+    too. What neither can see: a change to events after the newest checkpoint.
     """
+    kept = anchors.read()
+    by_seq: dict[int, list[anchors.Checkpoint]] = {}
+    for cp in kept.checkpoints:
+        by_seq.setdefault(cp.seq, []).append(cp)
+    newest = kept.newest
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
+    matched = 0  # the last event a checkpoint confirmed
     for event in _events():
         if event.seq != expected_seq:
             return ChainReport(
@@ -163,6 +184,16 @@ def verify_chain() -> ChainReport:
             return ChainReport(False, checked, event.seq, "的前一哈希与链不符：事件被删除或调换。")
         if _digest(event) != event.hash:
             return ChainReport(False, checked, event.seq, "的内容与其哈希不符：事件被篡改。")
+        for cp in by_seq.get(event.seq, ()):
+            if cp.hash != event.hash:
+                return ChainReport(
+                    False,
+                    checked,
+                    event.seq,
+                    f"的哈希与{cp.label}不符：第 {matched + 1} 至 {event.seq} 号之间的事件"
+                    "被改写，其后的哈希被重新计算。",
+                )
+            matched = event.seq
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
@@ -175,4 +206,19 @@ def verify_chain() -> ChainReport:
             checked + 1 if head_seq > checked else head_seq,
             "之后的事件缺失：链尾被删除。",
         )
-    return ChainReport(True, checked)
+    if newest is not None and newest.seq > checked:
+        return ChainReport(
+            False,
+            checked,
+            checked + 1,
+            f"起的事件缺失：{newest.label}时链已有 {newest.seq} 条事件，现仅 {checked} 条，"
+            "链尾被删除，链头被移回。",
+        )
+    if kept.problems:
+        return ChainReport(False, checked, None, kept.problems[0])
+    return ChainReport(
+        True,
+        checked,
+        anchors=len(kept.checkpoints),
+        newest=newest.label if newest is not None else "",
+    )

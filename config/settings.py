@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,11 +26,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else generated once into var/ and kept."""
-    if key := os.environ.get("SECRET_KEY"):
+def _kept_secret(name: str, filename: str, make: Callable[[], str]) -> str:
+    """A secret from the environment variable `name`, else generated once into var/ and kept."""
+    if key := os.environ.get(name):
         return key
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / filename
     if not path.exists():
         # O_EXCL: two processes starting together must not write two different keys.
         try:
@@ -38,8 +39,13 @@ def _secret_key() -> str:
             pass
         else:
             with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(50))
+                f.write(make())
     return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else generated once into var/ and kept."""
+    return _kept_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
 
 
 # The audit chain is hashed with SM3 (GB/T 32905); without it the system must not start.
@@ -49,6 +55,17 @@ if "sm3" not in hashlib.algorithms_available:
     )
 
 SECRET_KEY = _secret_key()
+# Checkpoints of the audit chain (docs/decisions/0014-audit-anchors-and-state.md): HMAC-SM3 with
+# this key (from the environment, else generated once into var/; never in the database, so the
+# database alone cannot forge a checkpoint), appended to a file in this directory (on separate
+# storage in production) and mailed to the supervisors; at least daily after an audit write
+# while AUDIT_ANCHOR_AUTO is on.
+AUDIT_ANCHOR_KEY = _kept_secret(
+    "AUDIT_ANCHOR_KEY", "audit_anchor_key", lambda: secrets.token_hex(32)
+)
+AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
+AUDIT_ANCHOR_AUTO = env_bool("AUDIT_ANCHOR_AUTO", True)
+
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -563,9 +563,19 @@ def submit_scorecard(*, actor: User, scorecard: Scorecard) -> Scorecard:
             role=Role.EXPERT,
             action="review.scorecard.submit",
             obj=scorecard,
-            after={"score": str(card_score(scorecard))},
+            after=card_values(scorecard),
         )
     return scorecard
+
+
+def card_values(card: Scorecard) -> dict[str, Any]:
+    """What the submit event carries and `audit_verify --state` compares: the percentage per
+    item code and the card's points."""
+    scores = card.scores.select_related("item").order_by("item__position")
+    return {
+        "items": {s.item.code: s.percent for s in scores},
+        "score": str(card_score(card)),
+    }
 
 
 def card_score(card: Scorecard) -> Decimal:
@@ -1027,9 +1037,22 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
             after={
                 "evaluated": len(results),
                 "ties": sum(1 for e in results if e.tied),
+                # Each application's result, by its id (what `audit_verify --state` compares).
+                "results": {str(e.application_id): evaluation_values(e) for e in results},
             },
         )
     return results
+
+
+def evaluation_values(evaluation: Evaluation) -> dict[str, Any]:
+    """An application's 综合评价 as its event carries it."""
+    return {
+        "material_score": str(evaluation.material_score),
+        "site_score": str(evaluation.site_score) if evaluation.site_score is not None else None,
+        "final_score": str(evaluation.final_score),
+        "rank": evaluation.rank,
+        "tied": evaluation.tied,
+    }
 
 
 # --- reminders before a scoring deadline (A11.1, A17.1) ------------------------------------------

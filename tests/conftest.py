@@ -115,11 +115,14 @@ def client_for(user: User | None) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings) -> None:  # type: ignore[no-untyped-def]
+def _test_settings(settings, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     """PBKDF2 costs ~0.3 s a user and tests create dozens: a fast hasher. Static files by their
     own names, as the live server's finders serve them, even when a `make run` left a manifest
     in var/static. Production keeps both defaults."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Audit checkpoints in a directory of the test's own, never var/; written when a test asks.
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("audit-anchors")
+    settings.AUDIT_ANCHOR_AUTO = False
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
