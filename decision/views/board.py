@@ -26,6 +26,7 @@ from intake.models import Kind
 from lib.access import actor, perm_required, refused, refused_on_form
 from lib.errors import ServiceError
 from lib.http import file_response
+from lib.params import query_int
 from lib.workdays import UnknownCalendarYear
 from programs.models import Cycle
 from programs.selectors import current_cycle, default_program, opened_cycles, today, work_calendar
@@ -56,8 +57,8 @@ def _choose_cycle(request: HttpRequest) -> tuple[list[Cycle], Cycle | None]:
     """The opened cycles and the one asked for (?cycle=), else the current one."""
     # The stage dates too: the workflow table's windows read them.
     cycles = list(opened_cycles().select_related("policy", "program").prefetch_related("stages"))
-    wanted = request.GET.get("cycle", "")
-    cycle = next((c for c in cycles if wanted.isdigit() and c.pk == int(wanted)), None)
+    wanted = query_int(request, "cycle")
+    cycle = next((c for c in cycles if c.pk == wanted), None)
     if cycle is None:
         program = default_program()
         current = current_cycle(program) if program else None

@@ -22,6 +22,7 @@ from lib import excel, industries
 from lib.access import actor, perm_required, refused
 from lib.errors import ServiceError
 from lib.http import file_response
+from lib.params import query_int
 from programs.models import Cycle, Stage
 from programs.selectors import current_cycle, default_program, opened_cycles
 
@@ -44,9 +45,9 @@ def _board(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, str]:
     cycles = list(opened_cycles())
     stage = _stage(request.GET.get("stage", ""))
     cycle: Cycle | None = None
-    wanted = request.GET.get("cycle", "")
-    if wanted.isdigit():
-        cycle = next((c for c in cycles if c.pk == int(wanted)), None)
+    wanted = query_int(request, "cycle")
+    if wanted is not None:
+        cycle = next((c for c in cycles if c.pk == wanted), None)
     if cycle is None:
         program = default_program()
         cycle = current_cycle(program) if program else None

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from intake.models import Kind
 from lib.errors import ServiceError
+from lib.params import query_int
 from programs.models import Cycle
 from programs.selectors import current_cycle, default_program
 
@@ -55,8 +56,8 @@ def choose_cycle(request: HttpRequest) -> tuple[list[Cycle], Cycle | None]:
     """The opened cycles (closed ones too: their review stays readable) and the one asked for
     (?cycle=), else the current one."""
     cycles = selectors.cycles()
-    wanted = request.GET.get("cycle", "")
-    cycle = next((c for c in cycles if wanted.isdigit() and c.pk == int(wanted)), None)
+    wanted = query_int(request, "cycle")
+    cycle = next((c for c in cycles if c.pk == wanted), None)
     if cycle is None:
         program = default_program()
         current = current_cycle(program) if program else None
