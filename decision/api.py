@@ -16,7 +16,9 @@ from ninja.responses import Status
 
 from intake.models import Application, AwardRecord
 from lib.access import actor
+from lib.api import ActionOut
 from lib.errors import PermissionDenied
+from lib.params import RowId, Year
 from programs.models import Cycle
 
 from . import services
@@ -27,7 +29,6 @@ router = Router(tags=["审定、公示与批准"])
 
 Text = Annotated[str, Field(max_length=4000)]
 Short = Annotated[str, Field(max_length=200)]
-RowId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 def _view(request: HttpRequest) -> None:
@@ -139,14 +140,6 @@ def save_proposal(request: HttpRequest, cycle_id: uuid.UUID, body: ProposalIn) -
         entries=[(by_id[e.application], e.level) for e in body.entries],
     )
     return _proposal_out(saved)
-
-
-class ActionOut(Schema):
-    action: str
-    label: str
-    allowed: bool
-    reason: str
-    article: str
 
 
 @router.get(
@@ -280,7 +273,7 @@ def _published(year: int) -> Proposal:
 
 
 @router.get("/notices/{year}", auth=None, response=PublicNotice, summary="拟奖名单公示（公开）")
-def notice(request: HttpRequest, year: Annotated[int, Field(ge=2000, le=2100)]) -> dict[str, Any]:
+def notice(request: HttpRequest, year: Year) -> dict[str, Any]:
     proposal = _published(year)
     entries = proposal.entries.filter(withdrawn_at__isnull=True).select_related(
         "application__organization", "application__individual"
@@ -315,9 +308,7 @@ class ReceiptOut(Schema):
     response={201: ReceiptOut},
     summary="对公示提出异议（公开；须实名，公示期内；证据材料请通过网页上传）",
 )
-def object_to(
-    request: HttpRequest, year: Annotated[int, Field(ge=2000, le=2100)], body: ObjectionIn
-) -> Status[Any]:
+def object_to(request: HttpRequest, year: Year, body: ObjectionIn) -> Status[Any]:
     proposal = _published(year)
     entry = proposal.entries.filter(pk=body.entry).first() if body.entry else None
     if body.entry and entry is None:

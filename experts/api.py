@@ -5,7 +5,7 @@ No `from __future__ import annotations`: django-ninja reads these annotations at
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -16,15 +16,15 @@ from pydantic import ConfigDict
 
 from intake.selectors import applications_for
 from lib.access import actor
+from lib.api import Ok
 from lib.errors import PermissionDenied
+from lib.params import RowId
 from programs.models import Cycle, Policy
 
 from . import services
 from .models import Assignment, Conflict, Draw, Expert, ReviewGroup
 
 router = Router(tags=["评审专家"])
-# Bounded row ids: an out-of-range number is a 422, never a database overflow.
-RowId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 def _office(request: HttpRequest) -> None:
@@ -100,7 +100,7 @@ def import_experts(request: HttpRequest, file: File[UploadedFile]) -> Status[lis
     return Status(201, [_expert_out(e) for e in added])
 
 
-class SanctionIn(Schema):
+class ExpertSanctionIn(Schema):
     kind: str
     decided_on: dt.date
     decision_ref: str
@@ -114,7 +114,7 @@ class SanctionIn(Schema):
     summary="记录专家处分（第二十六条）",
 )
 def sanction(
-    request: HttpRequest, expert_id: uuid.UUID, body: SanctionIn
+    request: HttpRequest, expert_id: uuid.UUID, body: ExpertSanctionIn
 ) -> Status[dict[str, Any]]:
     _office(request)
     expert = get_object_or_404(Expert, public_id=expert_id)
@@ -143,10 +143,6 @@ class ConflictIn(Schema):
     note: str = Field(
         "", max_length=2000, description="说明", examples=["近三年为该单位提供质量管理咨询服务。"]
     )
-
-
-class Ok(Schema):
-    ok: bool = True
 
 
 @router.post(

@@ -6,7 +6,7 @@ import time, and a paginated view's string annotations would be resolved in ninj
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -19,9 +19,10 @@ from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.selectors import scopes_of
 from accounts.services import register_individual, register_organization
 from lib.access import actor
-from lib.api import Page
+from lib.api import ActionOut, Page
 from lib.errors import ServiceError
 from lib.http import file_response
+from lib.params import RowId, Year
 from programs.models import Cycle
 
 from . import documents, schema, services, standing, workflow
@@ -29,9 +30,6 @@ from .models import Attachment, QualificationDecision, State
 from .selectors import applications_for, get_application_for_user
 
 router = Router(tags=["申报推荐与资格审查"])
-# Bounded integers: an out-of-range number is a 422, never a database overflow.
-Year = Annotated[int, Field(ge=2000, le=2100)]
-RowId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class ApplicationOut(Schema):
@@ -349,14 +347,6 @@ def lapse(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> Any:
     application = _action(request, application_id)
     services.lapse_application(actor=actor(request), application=application, reason=body.text)  # type: ignore[arg-type]
     return application
-
-
-class ActionOut(Schema):
-    action: str
-    label: str
-    allowed: bool
-    reason: str
-    article: str
 
 
 @router.get(

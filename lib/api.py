@@ -1,4 +1,6 @@
-"""Shared pieces of the JSON API (no models): pagination as DESIGN.md specifies it."""
+"""Shared pieces of the JSON API (no models): pagination as DESIGN.md specifies it, and the
+schemas several apps answer with (one class per name: the OpenAPI document names a schema by
+its class, so two classes of one name would overwrite each other there)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,23 @@ from typing import Any
 
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
+
+
+class Ok(Schema):
+    """An action done; nothing more to say."""
+
+    ok: bool = True
+
+
+class ActionOut(Schema):
+    """One action of a workflow table as this user may take it now, or why not (every
+    `GET …/actions` of the API answers a list of these)."""
+
+    action: str
+    label: str
+    allowed: bool
+    reason: str
+    article: str
 
 
 class Page(PaginationBase):

@@ -13,7 +13,7 @@ from ninja.responses import Status
 from ninja.security import django_auth
 
 from accounts.api import TokenAuth, anonymous
-from lib.api import Page
+from lib.api import ActionOut, Page
 from lib.errors import PermissionDenied, ServiceError
 from lib.workdays import ArrangementDay
 
@@ -183,17 +183,6 @@ def _cycle(request: HttpRequest, cycle_id: uuid.UUID) -> Cycle:
 @router.get("/cycles/{cycle_id}", response=CycleOut, auth=PUBLIC, summary="年度")
 def get_cycle(request: HttpRequest, cycle_id: uuid.UUID) -> Cycle:
     return _cycle(request, cycle_id)
-
-
-class ActionOut(Schema):
-    """One action of a workflow table as this user may take it now, or why not (every
-    `GET …/actions` of the API answers a list of these)."""
-
-    action: str
-    label: str
-    allowed: bool
-    reason: str
-    article: str
 
 
 @router.get(

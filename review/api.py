@@ -16,9 +16,9 @@ from ninja.responses import Status
 
 from experts.models import Assignment, ReviewGroup
 from experts.selectors import openable_applications
-from intake.api import ActionOut
 from intake.selectors import applications_for
 from lib.access import actor
+from lib.api import ActionOut, Ok
 from lib.errors import PermissionDenied
 from programs.models import Cycle
 
@@ -34,10 +34,6 @@ Kind = Literal["organization", "individual"]
 Percent = Annotated[int, Field(ge=0, le=100)]
 Rating = Annotated[int, Field(ge=1, le=5)]
 Text = Annotated[str, Field(max_length=4000)]
-
-
-class Ok(Schema):
-    ok: bool = True
 
 
 def _cycle(cycle_id: uuid.UUID) -> Cycle:
@@ -441,7 +437,7 @@ class SiteRecordIn(Schema):
     issues_found: Text = ""
 
 
-class ReportIn(Schema):
+class SupervisorReportIn(Schema):
     group_conduct: Text
     applicant_conduct: Text
 
@@ -514,7 +510,9 @@ def record_site_visit(
     response=SiteVisitOut,
     summary="提交监督报告（评审监督员）",
 )
-def report(request: HttpRequest, application_id: uuid.UUID, body: ReportIn) -> dict[str, Any]:
+def report(
+    request: HttpRequest, application_id: uuid.UUID, body: SupervisorReportIn
+) -> dict[str, Any]:
     visit = services.file_supervisor_report(
         actor=actor(request), visit=_visit_for(request, application_id), **body.model_dump()
     )

@@ -16,8 +16,9 @@ from ninja.responses import Status
 from intake.models import AwardRecord
 from intake.selectors import applications_for
 from lib.access import actor
+from lib.api import ActionOut
 from lib.errors import PermissionDenied
-from programs.api import ActionOut
+from lib.params import RowId
 
 from . import selectors, services, workflow
 from .models import Case
@@ -26,7 +27,6 @@ router = Router(tags=["获奖后监督与诚信"])
 
 Text = Annotated[str, Field(max_length=4000)]
 Short = Annotated[str, Field(max_length=200)]
-RowId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class CaseOut(Schema):
@@ -74,7 +74,7 @@ def _with_duties(cases: list[Case]) -> list[Case]:
     return cases
 
 
-class ReportIn(Schema):
+class ViolationReportIn(Schema):
     what_happened: Text
     confirmed_on: dt.date
     evidence: Text = ""
@@ -85,7 +85,7 @@ class ReportIn(Schema):
     response={201: CaseOut},
     summary="获奖者书面报告违规情形（30日内，第二十三条）",
 )
-def report(request: HttpRequest, award_id: RowId, body: ReportIn) -> Status[Any]:
+def report(request: HttpRequest, award_id: RowId, body: ViolationReportIn) -> Status[Any]:
     award = get_object_or_404(AwardRecord.objects.select_related("individual"), pk=award_id)
     if not services.holds(request.user, award):  # type: ignore[arg-type]
         raise PermissionDenied()
@@ -162,7 +162,7 @@ def decide(request: HttpRequest, case_id: uuid.UUID, body: DecisionIn) -> Any:
     return services.decide_case(actor=actor(request), case=case, **body.dict())
 
 
-class SanctionIn(Schema):
+class FraudSanctionIn(Schema):
     kinds: list[Literal["warning", "application_revoked", "award_revoked", "credit", "ban"]]
     reason: Text
     decided_on: dt.date
@@ -181,7 +181,7 @@ class SanctionOut(Schema):
     response={201: list[SanctionOut]},
     summary="弄虚作假的处理（办公室，第二十九条）",
 )
-def sanction(request: HttpRequest, application_id: uuid.UUID, body: SanctionIn) -> Status[Any]:
+def sanction(request: HttpRequest, application_id: uuid.UUID, body: FraudSanctionIn) -> Status[Any]:
     if not request.user.has_perm("supervision.manage"):
         raise PermissionDenied()
     application = get_object_or_404(applications_for(request.user), public_id=application_id)

@@ -26,6 +26,7 @@ from audit.services import verify_chain
 from audit.views import TrailFilterForm, role_labels
 from decision.models import Entry, Proposal
 from experts.models import Assignment, Conflict, Expert, ExpertSanction, ReviewGroup
+from experts.selectors import draws as expert_draws
 from intake.models import Application, QualificationDecision, Recommendation, State
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
@@ -175,6 +176,8 @@ def cycle(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "stages": the_cycle.stages.order_by("starts_on"),
             "rows": rows,
             "proposal": proposal,
+            # 专家抽取记录 (A17.1): every random draw, with its seed, reason and pairs.
+            "draws": expert_draws(the_cycle),
             "notes": list(_notes().filter(cycle=the_cycle)[:LATEST_NOTES]),
             "note_form": _note_form(cycle=the_cycle, next=request.get_full_path()),
         },
