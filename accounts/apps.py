@@ -14,7 +14,10 @@ class AccountsConfig(AppConfig):
         # audit event (no business logic lives in them).
         from django.contrib.auth import signals
 
-        from . import services
+        from . import (
+            audited,  # noqa: F401  # registers the role grants and checkpoint mail
+            services,
+        )
 
         def logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
             services.record_login(user=user, channel="web")

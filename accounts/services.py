@@ -124,6 +124,7 @@ def grant_role(
                 action="accounts.role.grant",
                 obj=user,
                 after={
+                    "assignment": assignment.pk,
                     "role": role.value,
                     "recommending_unit": recommending_unit.pk if recommending_unit else None,
                     "organization": organization.pk if organization else None,
@@ -157,6 +158,7 @@ def revoke_role(*, actor: User, assignment: RoleAssignment, reason: str) -> None
             action="accounts.role.revoke",
             obj=assignment.user,
             before={
+                "assignment": assignment.pk,
                 "role": assignment.role,
                 "recommending_unit": assignment.recommending_unit_id,
                 "organization": assignment.organization_id,
@@ -611,13 +613,22 @@ def add_contact(
             email=email,
             phone=phone,
         )
-        RoleAssignment.objects.create(user=user, role=Role.APPLICANT, organization=organization)
+        assignment = RoleAssignment.objects.create(
+            user=user, role=Role.APPLICANT, organization=organization
+        )
         record(
             actor=actor,
             role=Role.APPLICANT,
             action="accounts.organization.add_contact",
             obj=organization,
-            after={"username": username, "full_name": full_name},
+            # The role granted, as `accounts.role.grant` carries it (audit_verify --state).
+            after={
+                "username": username,
+                "full_name": full_name,
+                "assignment": assignment.pk,
+                "user": user.pk,
+                "role": Role.APPLICANT.value,
+            },
         )
     return user
 
