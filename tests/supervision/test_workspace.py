@@ -367,7 +367,7 @@ def test_the_audit_export_states_the_chain_verification(
     url = reverse("supervision:audit_export")
     for who in ("office", "committee", "expert", "applicant"):
         assert client_for(personas[who]).get(url).status_code == 403, who
-    response = client_for(world.supervisor).get(url, {"action": "supervision."})
+    response = client_for(world.supervisor).get(url, {"action": "supervision.note.add"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
@@ -375,10 +375,10 @@ def test_the_audit_export_states_the_chain_verification(
     assert first["A1"].value == "审计链校验通过"
     assert "校验时间" in first["A3"].value
     rows = list(trail_sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("时间", "操作人", "角色", "操作")
-    assert [r[3] for r in rows[1:]] == ["supervision.note.add"]
-    assert rows[1][2] == "评审监督员"
-    assert "导出前的记录" in rows[1][6]
+    assert rows[1][:6] == ("序号", "时间", "操作人", "角色", "类别", "操作")
+    assert [r[5] for r in rows[2:]] == ["纪律监督：记录监督意见"]
+    assert rows[2][3] == "评审监督员"
+    assert "导出前的记录" in rows[2][8]
     assert client_for(personas["auditadmin"]).get(url).status_code == 200
 
 
