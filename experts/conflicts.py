@@ -103,9 +103,13 @@ class _Index:
             self.by_id_number[expert.id_number.upper()] = expert
             self.by_name[expert.name].append(expert)
             for job in expert.employments.all():
-                if job.organization_id is not None:
-                    self.by_org[job.organization_id].append((expert, job))
-                if key := _key(job.employer_name):
+                names = {_key(job.employer_name)}
+                if job.organization is not None:
+                    self.by_org[job.organization.pk].append((expert, job))
+                    # The organization's name too: an individual applicant may give its
+                    # employer by name only.
+                    names.add(_key(job.organization.name))
+                for key in names - {""}:
                     self.by_employer[key].append((expert, job))
 
 
@@ -184,7 +188,7 @@ def detect(
     else:
         app_qs = app_qs.filter(pk__in=[a.pk for a in applications])
     apps = list(app_qs.prefetch_related("cycle__stages", "recusal_requests"))
-    expert_qs = Expert.objects.prefetch_related("employments")
+    expert_qs = Expert.objects.prefetch_related("employments__organization")
     if experts is not None:
         expert_qs = expert_qs.filter(pk__in=[e.pk for e in experts])
     pool = list(expert_qs)

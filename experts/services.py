@@ -850,11 +850,12 @@ def _make_groups(*, actor: User, cycle: Cycle, stage: Stage, draw: Draw | None) 
         raise ServiceError(str(exc), code="infeasible") from exc
     chosen = {(p.application, p.expert): p for p in solution.pairs}
     with transaction.atomic():
-        for application in applications:
-            group = groups.get(application.pk) or ReviewGroup.objects.create(
-                application=application, stage=stage
-            )
-            groups[application.pk] = group
+        missing = [a for a in applications if a.pk not in groups]
+        # One INSERT for the new groups, not one per application.
+        for group in ReviewGroup.objects.bulk_create(
+            ReviewGroup(application=a, stage=stage) for a in missing
+        ):
+            groups[group.application_id] = group
         for a in active:
             if (str(a.group.application_id), str(a.expert_id)) not in chosen:
                 Assignment.objects.filter(pk=a.pk).update(
