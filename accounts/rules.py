@@ -48,6 +48,16 @@ def is_contact_of(user: Any, organization: Any) -> bool:
 
 # An organization's contacts keep its registration and add colleagues.
 rules.add_perm("accounts.edit_organization", is_contact_of)
+
+
+@rules.predicate
+def is_the_person(user: Any, individual: Any) -> bool:
+    """The individual applicant's own account."""
+    return individual is not None and is_individual(user) and individual.user_id == user.pk
+
+
+# A person keeps their own registration (name, employer, position, years).
+rules.add_perm("accounts.edit_individual", is_the_person)
 # The full 身份证 number of an individual applicant or expert: Office staff only, each view
 # audited (accounts.services.reveal_id_number).
 rules.add_perm("accounts.reveal_id_number", is_office)

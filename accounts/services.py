@@ -562,6 +562,54 @@ def update_organization(*, actor: User, organization: Organization, **changes: A
     return org
 
 
+INDIVIDUAL_PROFILE = ("name", "employer_name", "position", "quality_work_years")
+
+
+def update_individual(*, actor: User, individual: Individual, **changes: Any) -> Individual:
+    """A person keeps their registration up to date (the 身份证 number and the recommending
+    unit are fixed: a change of either is the Office's business).
+
+    Like an organization's: applications already submitted keep what they froze, the public
+    records their names (`intake.models.RecordedHolder`), and the change joins the history.
+    Side effects: the row, its `RegistrationChange` and an `accounts.individual.update` event.
+    """
+    _require(actor, "accounts.edit_individual", individual)
+    unknown = set(changes) - set(INDIVIDUAL_PROFILE)
+    if unknown:
+        raise ServiceError(f"不能修改：{'、'.join(sorted(unknown))}。")
+    if "position" in changes and changes["position"] not in Individual.Position.values:
+        raise ServiceError("请选择身份。", fields={"position": ["请选择身份。"]})
+    years = changes.get("quality_work_years")
+    if years is not None and not 0 <= years <= 70:
+        raise ServiceError("年限应在0至70之间。", fields={"quality_work_years": ["超出范围"]})
+    with transaction.atomic():
+        person = Individual.objects.select_for_update().get(pk=individual.pk)
+        cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+        before = {f: getattr(person, f) for f in cleaned if getattr(person, f) != cleaned[f]}
+        if not before:
+            return person
+        for name in before:
+            setattr(person, name, cleaned[name])
+        try:
+            person.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("；".join(exc.messages), fields=exc.message_dict) from exc
+        person.save(update_fields=list(before))
+        after = {f: getattr(person, f) for f in before}
+        note_registration_change(
+            actor=actor, role=Role.INDIVIDUAL, individual=person, before=before, after=after
+        )
+        record(
+            actor=actor,
+            role=Role.INDIVIDUAL,
+            action="accounts.individual.update",
+            obj=person,
+            before=before,
+            after=after,
+        )
+    return person
+
+
 def note_registration_change(
     *,
     actor: User | None,

@@ -79,6 +79,7 @@ _a("accounts.organization.update", "申报组织：修改登记信息", ACCOUNTS
 _a("accounts.organization.add_contact", "申报组织：增加联系人", ACCOUNTS, "A15.2")
 _a("accounts.organization.seed", "申报组织：初始化", ACCOUNTS, "A15.2")
 _a("accounts.individual.register", "个人申报人：注册", ACCOUNTS, "A14.1")
+_a("accounts.individual.update", "个人申报人：修改登记信息", ACCOUNTS, "A14.1")
 _a("accounts.individual.reveal_id", "个人申报人：查看完整身份证号", ACCOUNTS, "A26.1")
 # The system administrator's Django admin (accounts/admin.py: admin.<model>.<add|change|delete>);
 # tests/audit/test_catalogue.py checks that every model on the admin site has its three codes.

@@ -14,16 +14,17 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.admin import OrganizationAdmin
-from accounts.models import Organization, RegistrationChange, User
-from accounts.services import update_organization
+from accounts.models import Individual, Organization, RegistrationChange, User
+from accounts.services import update_individual, update_organization
 from audit.models import AuditEvent
 from intake import services as intake
 from intake.models import Application
+from lib.errors import PermissionDenied, ServiceError
 from programs.models import Cycle
 from tests.conftest import client_for
-from tests.intake.conftest import CST, complete_form, in_window, open_cycle, org
+from tests.intake.conftest import CST, complete_form, in_window, open_cycle, org, person
 
-__all__ = ["in_window", "open_cycle", "org"]  # the intake fixtures, used here
+__all__ = ["in_window", "open_cycle", "org", "person"]  # the intake fixtures, used here
 
 SUBMITTED_AT = dt.datetime(2026, 3, 10, 10, tzinfo=CST)  # the intake fixtures' window
 
@@ -116,3 +117,27 @@ def test_a_change_by_the_system_administrator_joins_the_history(
     assert (change.before, change.after) == ({"uscc": old}, {"uscc": "91320682MA1NEW0009"})
     assert change.changed_as == "sysadmin"
     assert AuditEvent.objects.filter(action="admin.organization.change").exists()
+
+
+@pytest.mark.req("A14.1", "A3.1")
+def test_a_person_changes_their_own_registration_and_it_is_kept(
+    person: Individual, personas: dict[str, User]
+) -> None:
+    update_individual(
+        actor=person.user, individual=person, name="李娜", employer_name="江苏新单位有限公司"
+    )
+    change = RegistrationChange.objects.get(individual=person)
+    assert (change.before, change.after) == (
+        {"employer_name": "如皋示例机械有限公司"},
+        {"employer_name": "江苏新单位有限公司"},
+    )
+    event = AuditEvent.objects.filter(action="accounts.individual.update").latest("seq")
+    assert (event.before, event.after) == (change.before, change.after)
+    # Someone else may not; nor may the number or the unit be changed this way.
+    with pytest.raises(PermissionDenied):
+        update_individual(actor=personas["office"], individual=person, name="王某")
+    with pytest.raises(ServiceError, match="不能修改"):
+        update_individual(actor=person.user, individual=person, id_number="320682198503150034")
+    person.refresh_from_db()
+    assert (person.name, person.employer_name) == ("李娜", "江苏新单位有限公司")
+    assert RegistrationChange.objects.filter(individual=person).count() == 1
