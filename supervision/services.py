@@ -267,7 +267,8 @@ def revoke_award(
     if locked.application is not None:
         transition(locked.application, "revoke")
     program = locked.application.cycle.program if locked.application else default_program()
-    holder = str(locked.organization or locked.individual)
+    # The title as it was awarded (RecordedHolder), with the name now if it changed since.
+    holder = locked.holder_name + (f"（现名称：{locked.renamed_to}）" if locked.renamed_to else "")
     if program is not None:
         Announcement.objects.create(
             program=program,
