@@ -283,6 +283,7 @@ def record_approval(
             action="decision.approval.record",
             obj=proposal,
             after={
+                "approval": approval.pk,
                 "body": body,
                 "decided_on": decided_on,
                 "reference": reference,
@@ -446,7 +447,11 @@ def decide_objection(
             role=Role.OFFICE,
             action="decision.objection.decide",
             obj=objection,
-            after={"outcome": outcome, "withdrawn": bool(withdraw)},
+            after={
+                "outcome": outcome,
+                "withdrawn": bool(withdraw),
+                "application": objection.entry.application_id if objection.entry else None,
+            },
             reason=findings,
         )
     return objection
@@ -512,6 +517,7 @@ def announce(
             )
         )
         awards = []
+        made: list[dict[str, object]] = []  # what the event carries of each award
         live = recorded_holders(e.application for e in entries if not e.recorded_name)
         for entry in entries:
             a = entry.application
@@ -533,12 +539,13 @@ def announce(
                 created_by=actor,
                 **held,
             )
-            Certificate.objects.create(
+            certificate = Certificate.objects.create(
                 award=award, number=new_number(cycle.year), issued_on=announced_on, **held
             )
             amount = 0 if entry.rewinner else bonus_due(policy, a, entry.level)
+            due = None
             if amount:
-                BonusEntry.objects.create(
+                due = BonusEntry.objects.create(
                     award=award,
                     kind=BonusEntry.Kind.DUE,
                     amount=amount,
@@ -548,6 +555,17 @@ def announce(
                     recorded_at=now(),
                 )
             awards.append(award)
+            made.append(
+                {
+                    "award": award.pk,
+                    "application": a.pk,
+                    "level": entry.level,
+                    "year": cycle.year,
+                    "certificate": certificate.number,
+                    "bonus_entry": due.pk if due else None,
+                    "bonus_due": amount,
+                }
+            )
         transition_all([e.application for e in entries], "award")
         others = list(
             Application.objects.filter(
@@ -565,6 +583,7 @@ def announce(
                 "announced_on": announced_on,
                 "document_number": document_number,
                 "winners": [a.pk for a in awards],
+                "awards": made,
             },
         )
     return awards
@@ -624,7 +643,7 @@ def record_bonus(
             role=Role.OFFICE,
             action="decision.bonus.record",
             obj=award,
-            after={"kind": kind, "amount": amount, "on": on, "voucher": voucher},
+            after={"entry": entry.pk, "kind": kind, "amount": amount, "on": on, "voucher": voucher},
         )
     return entry
 

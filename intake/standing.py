@@ -257,6 +257,7 @@ def record_prior_award(
             action="intake.award_record.add",
             obj=organization,
             after={
+                "award": award.pk,
                 "year": year,
                 "level": level,
                 "announced_on": announced_on,

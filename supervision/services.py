@@ -254,8 +254,9 @@ def revoke_award(
     Certificate.objects.filter(award=locked).update(revoked_reason=reason)
     balance = ledger_balance(locked)
     owed = balance["paid"] - balance["recovered"]
+    recovery = None
     if owed > 0:
-        BonusEntry.objects.create(
+        recovery = BonusEntry.objects.create(
             award=locked,
             kind=BonusEntry.Kind.RECOVERY,
             amount=owed,
@@ -287,7 +288,12 @@ def revoke_award(
         role=Role.OFFICE,
         action="supervision.award.revoke",
         obj=locked,
-        after={"on": on, "recovered": max(owed, 0), "article": article},
+        after={
+            "on": on,
+            "recovered": max(owed, 0),
+            "recovery_entry": recovery.pk if recovery else None,
+            "article": article,
+        },
         reason=reason,
     )
     return locked
