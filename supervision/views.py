@@ -45,7 +45,9 @@ def _on_form(request: HttpRequest, form: Form, exc: ServiceError) -> bool:
 
 
 def _holder(award: AwardRecord) -> str:
-    return str(award.organization or award.individual)
+    """The award's holder as recorded when it was decided (a later rename shows as 现名称)."""
+    renamed = f"（现名称：{award.renamed_to}）" if award.renamed_to else ""
+    return award.holder_name + renamed
 
 
 def _award_label(award: AwardRecord) -> str:

@@ -268,3 +268,29 @@ def test_the_backfill_fills_existing_rows_from_the_submission(
         "如皋某公司",
         "",
     )
+
+
+@pytest.mark.req("A23.2", "A25.1")
+def test_a_revocation_announces_the_title_as_awarded(
+    decided: Decided, make_user: Any, time_machine: Any
+) -> None:
+    """The revocation's public announcement names the award as it was given, the name now
+    beside it (`supervision.services.revoke_award`, inside the caller's transaction)."""
+    from django.db import transaction
+
+    from programs.models import Announcement
+    from supervision.services import revoke_award
+
+    awards = announced(decided, time_machine)
+    award = next(a for a in awards if a.application_id == decided.organizations[0].pk)
+    _rename(make_user, decided.organizations[0], NEW)
+    with transaction.atomic():
+        revoke_award(
+            actor=decided.office,
+            award=award,
+            on=dt.date(2026, 12, 20),
+            reason="发生重大质量事故",
+            article="A23.2",
+        )
+    title = Announcement.objects.latest("published_at").title
+    assert title == f"关于撤销{OLD}（现名称：{NEW}）2026年度市长质量奖称号的公告"
