@@ -283,7 +283,8 @@ class RecusalRequest(models.Model):
     """The applicant's request that a named person not review it (A26.1), made before 材料评审
     starts. The pool stays confidential: the applicant names the person (and, to tell namesakes
     apart, the employer); every expert of the pool who matches becomes a conflict, now and
-    whenever the Office runs detection after the pool changes. The applicant is never told
+    whenever detection runs later (`conflicts.detect`: an expert joins the pool, a proposal, a
+    draw...). The applicant is never told
     whether the person is in the pool (decision 0009)."""
 
     application = models.ForeignKey(

@@ -324,6 +324,40 @@ def test_a_recusal_request_stands_against_experts_who_join_later(
     assert (conflict.source, conflict.reason) == ("applicant", "competitor")
 
 
+@pytest.mark.req("A26.1")
+def test_the_experts_list_and_the_board_show_what_the_records_show_now(
+    open_cycle: Cycle, office: User, personas: dict[str, User]
+) -> None:
+    """Reading 我的评审 or the groups board runs detection too (by the system: reading a page is
+    nobody's act): the conflicted application leaves the expert's list, the board lists the
+    conflict and no longer offers the expert for the group."""
+    org = _org(1)
+    application = _application(open_cycle, office, org=org)
+    expert = _expert(1, user=personas["expert"])
+    Acknowledgement.objects.create(
+        expert=expert,
+        cycle=open_cycle,
+        code_text="守则",
+        signed_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
+    )
+    group = ReviewGroup.objects.create(application=application, stage=STAGE)
+    services.assign_manually(actor=office, group=group, expert=expert, reason="熟悉行业")
+    assert org.name in client_for(personas["expert"]).get(reverse("experts:mine")).content.decode()
+    Employment.objects.create(expert=expert, employer_name=org.name)
+    mine = client_for(personas["expert"]).get(reverse("experts:mine")).content.decode()
+    assert org.name not in mine
+    conflict = Conflict.objects.get()
+    assert conflict.recorded_by is None
+    assert AuditEvent.objects.get(action="experts.conflict.detect").role == "system"
+    other = _expert(2, [{"employer_name": org.name, "organization": org}])
+    board = client_for(office).get(reverse("experts:groups") + f"?cycle={open_cycle.pk}")
+    html = board.content.decode()
+    start = html.index(f'id="assign-{group.pk}"')
+    assert f'value="{other.pk}"' not in html[start : html.index("</select>", start)]
+    assert Conflict.objects.filter(expert=other, source="detected").exists()
+    assert html.count("系统识别") == 2
+
+
 # --- no query per pair ----------------------------------------------------------------------
 
 
@@ -506,7 +540,7 @@ def test_no_operation_ever_pairs_a_conflicted_expert_with_the_application(
                 name=org.name if p["by"] in ("name", "both") else "某个体工商户",
             )
             applications.append(_application(cycle, office, individual=individual))
-        made = []
+        made: list[tuple[Expert, dict[str, Any], str]] = []
         for n, e in enumerate(experts):
             jobs = [
                 {
@@ -521,8 +555,6 @@ def test_no_operation_ever_pairs_a_conflicted_expert_with_the_application(
                 self_id = person_ids[e["is_person"]]
                 if self_id in {m[2] for m in made}:
                     self_id = ""  # one expert per 身份证号码
-                else:
-                    e = e | {"self": True}
             made.append((_expert(n, jobs, id_number=self_id), e, self_id))
 
         def conflicted(application: Application, expert: Expert, spec: dict[str, Any]) -> bool:
@@ -537,7 +569,7 @@ def test_no_operation_ever_pairs_a_conflicted_expert_with_the_application(
                     if person.employer_id == o.pk or person.employer_name == o.name
                 }
             else:
-                at = {application.organization_id}
+                at = {application.organization_id or 0}
             return any(
                 orgs[j["at"]].pk in at and (j["ends"] is None or j["ends"] >= 0)
                 for j in spec["jobs"]
