@@ -712,7 +712,9 @@ def random_draw(problem: Problem, *, seed: int, attempts: int = 20) -> Solution:
     and anyone can replay the draw.
     """
     prep = _prepare(problem)
-    rng = random.Random(seed)  # noqa: S311 - a replayable draw, not a secret
+    # The seed is the secret (the caller draws it from `secrets` and records it first); the
+    # stream must replay from it, which a CSPRNG would not.
+    rng = random.Random(seed)  # noqa: S311 - replayable from its recorded CSPRNG seed
     target = len(_solve_flow(prep, None).pairs)
     best: list[tuple[int, int]] | None = None
     n, m = len(problem.applications), len(problem.experts)
