@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
+from pydantic import ConfigDict
 
 from lib.access import actor
 from lib.errors import ServiceError
@@ -57,6 +58,10 @@ def anonymous(request: HttpRequest) -> bool:
 
 
 class Credentials(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "office", "password": "Pw#2026abc"}]}
+    )
+
     # Bounded lengths: a bad body is a 422, never a server error. (A NUL character, which the
     # lockout's lookup could not store on PostgreSQL, is refused for every body by the API's
     # parser, config.api.NoNulParser.)
@@ -119,6 +124,10 @@ class IdNumberOut(Schema):
 
 
 class RevealIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "核对推荐材料中的身份信息"}]}
+    )
+
     reason: str = ""
 
 
@@ -148,6 +157,14 @@ class OrganizationOut(Schema):
 
 
 class OrganizationIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"registered_address": "如皋市如城街道示例路1号", "chief_quality_officer": "张华"}
+            ]
+        }
+    )
+
     name: str | None = None
     registered_address: str | None = None
     industry_code: str | None = None
@@ -160,6 +177,20 @@ class OrganizationIn(Schema):
 
 
 class ContactIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "zhang_li",
+                    "password": "Pw#2026abc",
+                    "full_name": "张立",
+                    "email": "zhangli@example.com",
+                    "phone": "0513-87000000",
+                }
+            ]
+        }
+    )
+
     username: str
     password: str
     full_name: str

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import ConfigDict
 
 from intake.models import Application, AwardRecord
 from lib.access import actor
@@ -55,6 +56,18 @@ class EntryIn(Schema):
 
 
 class ProposalIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entries": [
+                        {"application": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "level": "award"}
+                    ]
+                }
+            ]
+        }
+    )
+
     entries: list[EntryIn]
 
 
@@ -160,6 +173,20 @@ def proposal_actions(request: HttpRequest, proposal_id: RowId) -> Any:
 
 
 class ApprovalIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "body": "committee",
+                    "decided_on": "2026-11-10",
+                    "reference": "皋质委〔2026〕20号",
+                    "attendees": "质量发展委员会全体成员",
+                    "resolution": "同意拟奖名单",
+                }
+            ]
+        }
+    )
+
     body: Literal["committee", "government"]
     decided_on: dt.date
     reference: Short
@@ -180,6 +207,8 @@ def approve(request: HttpRequest, cycle_id: uuid.UUID, body: ApprovalIn) -> Stat
 
 
 class NoticeIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"starts_on": "2026-11-25"}]})
+
     starts_on: dt.date
 
 
@@ -205,6 +234,12 @@ def close(request: HttpRequest, cycle_id: uuid.UUID) -> dict[str, Any]:
 
 
 class AnnounceIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"announced_on": "2026-12-20", "document_number": "皋政发〔2026〕90号"}]
+        }
+    )
+
     announced_on: dt.date
     document_number: Short
 
@@ -290,6 +325,20 @@ def notice(request: HttpRequest, year: Year) -> dict[str, Any]:
 
 
 class ObjectionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "刘某",
+                    "identity": "市民",
+                    "contact": "13900000000",
+                    "content": "该单位近三年曾发生质量事故",
+                    "entry": None,
+                }
+            ]
+        }
+    )
+
     name: Annotated[str, Field(max_length=50)]
     identity: Short
     contact: Annotated[str, Field(max_length=100)]
@@ -347,6 +396,19 @@ def objections(request: HttpRequest, cycle_id: uuid.UUID) -> Any:
 
 
 class DecideIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "dismissed",
+                    "findings": "经核查，反映情况不属实",
+                    "reply": "经核查，您反映的情况不属实，特此答复。",
+                    "withdraw": False,
+                }
+            ]
+        }
+    )
+
     outcome: Literal["upheld", "dismissed"]
     findings: Text
     reply: Text
@@ -389,6 +451,20 @@ def awards(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class BonusIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "payment",
+                    "amount": 200000,
+                    "on": "2027-01-15",
+                    "voucher": "财拨〔2027〕5号",
+                    "note": "",
+                }
+            ]
+        }
+    )
+
     kind: Literal["payment", "recovery"]
     amount: Annotated[int, Field(ge=1, le=100_000_000)]
     on: dt.date

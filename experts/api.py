@@ -39,6 +39,32 @@ class EmploymentIn(Schema):
 
 
 class ExpertIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "周敏",
+                    "id_number": "320682197506152348",
+                    "category": "industry",
+                    "industries": ["34", "38"],
+                    "practice_years": 20,
+                    "phone": "13800000000",
+                    "title": "高级工程师",
+                    "training_certificate": "GB/T 19580培训证书 2024-015",
+                    "training_on": "2024-05-20",
+                    "evidence_policy": "熟悉质量法律法规和政策",
+                    "evidence_practice": "从事质量管理20年",
+                    "evidence_training": "2024年参加卓越绩效评价准则培训",
+                    "evidence_discipline": "已签署评审承诺书",
+                    "max_load": 5,
+                    "employments": [
+                        {"employer_name": "南通某质量技术服务中心", "starts_on": "2005-07-01"}
+                    ],
+                }
+            ]
+        }
+    )
+
     name: str
     id_number: str
     category: str
@@ -101,6 +127,20 @@ def import_experts(request: HttpRequest, file: File[UploadedFile]) -> Status[lis
 
 
 class ExpertSanctionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "warning",
+                    "decided_on": "2026-08-01",
+                    "decision_ref": "皋质委〔2026〕12号",
+                    "reason": "现场评审中未按规定回避",
+                    "evidence": "评审监督员报告",
+                }
+            ]
+        }
+    )
+
     kind: str
     decided_on: dt.date
     decision_ref: str
@@ -125,6 +165,19 @@ def sanction(
 
 class ConflictIn(Schema):
     """An interest between an expert and an application (A26.1)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "application": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "expert": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                    "reason": "consulting",
+                    "note": "近两年为该单位提供质量管理咨询",
+                }
+            ]
+        }
+    )
 
     application: uuid.UUID = Field(
         description="申报的 id（专家：本人被分配的申报）",
@@ -182,6 +235,19 @@ def declare(request: HttpRequest, body: ConflictIn) -> Status[dict[str, bool]]:
 
 
 class RecusalIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "赵某",
+                    "employer": "某竞争企业",
+                    "reason": "与本单位存在竞争关系",
+                    "note": "该专家现任同行业竞争企业质量总监",
+                }
+            ]
+        }
+    )
+
     name: str = Field(max_length=50)
     employer: str = Field("", max_length=200)
     reason: str
@@ -227,6 +293,12 @@ def request_recusal(
 
 
 class CodeIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "评审专家应当坚持客观、公正、科学的原则，遵守回避和保密规定。"}]
+        }
+    )
+
     text: str
 
 
@@ -378,6 +450,8 @@ def groups(
 
 
 class LockIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"locked": True}]})
+
     locked: bool = True
 
 
@@ -406,6 +480,14 @@ def confirm(request: HttpRequest, application_id: uuid.UUID) -> Status[dict[str,
 
 
 class AssignIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"expert": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "reason": "补充行业专家"}
+            ]
+        }
+    )
+
     expert: uuid.UUID
     reason: str = ""
 
@@ -420,6 +502,14 @@ def assign(request: HttpRequest, group_id: RowId, body: AssignIn) -> Status[dict
 
 
 class LeaderIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"leader": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "supervisor": "supervisor1"}
+            ]
+        }
+    )
+
     leader: uuid.UUID
     supervisor: str | None = None  # the supervisor's username
 

@@ -14,6 +14,7 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import ConfigDict
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.selectors import scopes_of
@@ -60,20 +61,42 @@ class FindingOut(Schema):
 
 
 class StartIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"cycle": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "kind": "organization"}]
+        }
+    )
+
     cycle: uuid.UUID
     kind: str = "organization"
 
 
 class TextIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "同意推荐。该单位质量管理体系健全，近三年无质量安全事故。"}]
+        }
+    )
+
     text: str
 
 
 class AcceptIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "材料齐全，符合申报条件", "confirmed": []}]}
+    )
+
     reason: str = ""
     confirmed: list[str] = []
 
 
 class RejectIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"reason": "近三年发生重大质量安全事故", "articles": ["A13.3"]}]
+        }
+    )
+
     reason: str
     articles: list[str]
 
@@ -88,6 +111,30 @@ class AttachmentOut(Schema):
 
 
 class OrganizationRegistration(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "uscc": "91320682MA1APGK01F",
+                    "name": "如皋示例电子有限公司",
+                    "recommending_unit": "如城街道",
+                    "username": "sample_electronics",
+                    "password": "Pw#2026abc",
+                    "contact_name": "李明",
+                    "email": "liming@example.com",
+                    "phone": "0513-87000001",
+                    "registered_address": "如皋市如城街道示例路2号",
+                    "industry_code": "39",
+                    "established_on": "2010-04-01",
+                    "legal_representative": "王强",
+                    "is_industrial": True,
+                    "environmental_rating": "green",
+                    "chief_quality_officer": "李明",
+                }
+            ]
+        }
+    )
+
     uscc: str
     name: str
     recommending_unit: str
@@ -107,6 +154,24 @@ class OrganizationRegistration(Schema):
 
 
 class IndividualRegistration(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "陈平",
+                    "id_number": "320682198001011237",
+                    "recommending_unit": "如城街道",
+                    "position": "cqo",
+                    "quality_work_years": 15,
+                    "employer_name": "如皋示例机械有限公司",
+                    "username": "chen_ping",
+                    "password": "Pw#2026abc",
+                    "email": "chenping@example.com",
+                }
+            ]
+        }
+    )
+
     name: str
     id_number: str
     recommending_unit: str
@@ -369,6 +434,20 @@ def withdraw(request: HttpRequest, application_id: uuid.UUID, body: TextIn) -> A
 
 
 class AwardRecordIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "uscc": "91320682MA1XYK123E",
+                    "year": 2019,
+                    "level": "award",
+                    "announced_on": "2019-12-20",
+                    "document_number": "皋政发〔2019〕88号",
+                }
+            ]
+        }
+    )
+
     uscc: str
     year: Year
     level: str
@@ -377,6 +456,19 @@ class AwardRecordIn(Schema):
 
 
 class BanIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "uscc": "91320682MA1XYK123E",
+                    "starts_on": "2026-01-15",
+                    "reason": "申报材料弄虚作假",
+                    "decision_ref": "皋质委〔2026〕3号",
+                }
+            ]
+        }
+    )
+
     uscc: str
     starts_on: dt.date
     reason: str

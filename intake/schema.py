@@ -89,6 +89,20 @@ class SelfEvaluation(_Doc):
 class ApplicationForm(_Doc):
     """The form of both kinds; the fields an individual does not fill stay empty."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "contact_name": "李明",
+                    "contact_phone": "0513-87000001",
+                    "summary": "公司主营精密机械零部件，建立了卓越绩效管理模式。",
+                    "employees": 320,
+                    "gbt19580_since": "2018-01-01",
+                }
+            ]
+        }
+    )
+
     contact_name: Short = ""
     contact_phone: Short = ""
     summary: Text = ""  # 组织简介 / 个人主要事迹

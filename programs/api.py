@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from ninja.security import django_auth
+from pydantic import ConfigDict
 
 from accounts.api import TokenAuth, anonymous
 from lib.api import ActionOut, Page
@@ -99,6 +100,12 @@ class CycleOut(Schema):
 
 
 class CycleIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"year": 2027, "work_plan": "2027年度市长质量奖评审工作计划"}]
+        }
+    )
+
     year: int
     policy: uuid.UUID | None = None
     work_plan: str = ""
@@ -110,6 +117,26 @@ class StageIn(Schema):
 
 
 class DatesIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "stages": {
+                        "application": {"starts_on": "2026-03-02", "ends_on": "2026-04-30"},
+                        "qualification": {"starts_on": "2026-05-06", "ends_on": "2026-05-29"},
+                        "material_review": {"starts_on": "2026-06-01", "ends_on": "2026-07-10"},
+                        "site_review": {"starts_on": "2026-07-13", "ends_on": "2026-09-11"},
+                        "evaluation": {"starts_on": "2026-09-14", "ends_on": "2026-10-16"},
+                        "committee_review": {"starts_on": "2026-10-19", "ends_on": "2026-11-13"},
+                        "notice": {"starts_on": "2026-11-25", "ends_on": "2026-12-01"},
+                        "approval": {"starts_on": "2026-12-02", "ends_on": "2026-12-31"},
+                    },
+                    "reason": "",
+                }
+            ]
+        }
+    )
+
     stages: dict[Stage, StageIn]
     reason: str = ""
 
@@ -134,6 +161,21 @@ class DayIn(Schema):
 
 
 class ArrangementIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2027,
+                    "notice_ref": "国务院办公厅关于2027年部分节假日安排的通知",
+                    "days": [
+                        {"day": "2027-01-01", "is_workday": False, "name": "元旦"},
+                        {"day": "2027-02-20", "is_workday": True, "name": "春节调休上班"},
+                    ],
+                }
+            ]
+        }
+    )
+
     year: int
     notice_ref: str
     days: list[DayIn]

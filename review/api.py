@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import ConfigDict
 
 from experts.models import Assignment, ReviewGroup
 from experts.selectors import openable_applications
@@ -73,6 +74,25 @@ class RubricOut(Schema):
 
 
 class RubricIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "categories": [{"code": "1", "name": "领导", "points": 1000}],
+                    "items": [
+                        {
+                            "code": "1.1",
+                            "category": "1",
+                            "name": "高层领导的作用",
+                            "points": 1000,
+                            "type": "process",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     categories: list[CategoryIO]
     items: list[ItemIO]
 
@@ -122,6 +142,8 @@ def save_rubric(
 
 
 class PhaseIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"others_visible": True}]})
+
     others_visible: bool = True
 
 
@@ -200,6 +222,24 @@ class ScorecardOut(Schema):
 
 
 class ScorecardIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "revision": 0,
+                    "summary": "总体较好",
+                    "scores": {
+                        "4.1.1": {
+                            "percent": 60,
+                            "strengths": "战略目标明确",
+                            "opportunities": "部署到基层不足",
+                        }
+                    },
+                }
+            ]
+        }
+    )
+
     revision: int = Field(ge=0, le=2**31)
     summary: Text = ""
     scores: dict[str, ScoreIO]
@@ -304,6 +344,10 @@ def submit_scorecard(
 
 
 class ReasonIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "第4.2.1项评分依据不足，请补充"}]}
+    )
+
     reason: Text
 
 
@@ -356,6 +400,25 @@ def reopen(request: HttpRequest, card_id: uuid.UUID, body: ReasonIn) -> dict[str
 
 
 class ConsensusIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "revision": 0,
+                    "items": {
+                        "4.1.1": {
+                            "percent": 55,
+                            "strengths": "战略目标明确",
+                            "opportunities": "部署到基层不足",
+                        }
+                    },
+                    "comment": "专家组一致意见",
+                    "final": False,
+                }
+            ]
+        }
+    )
+
     # The revision the client last read (0 before the first save); an older one answers 409.
     revision: int = Field(ge=0, le=2**31)
     items: dict[str, ScoreIO]
@@ -425,12 +488,37 @@ def save_consensus(
 
 
 class ScheduleIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "starts_on": "2026-07-20",
+                    "ends_on": "2026-07-21",
+                    "place": "如皋市如城街道示例路1号",
+                }
+            ]
+        }
+    )
+
     starts_on: dt.date
     ends_on: dt.date
     place: str = Field(max_length=200)
 
 
 class SiteRecordIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items_verified": "核查了4.1至4.7各项",
+                    "interviews": "访谈高层领导3人、员工12人",
+                    "evidence_seen": "质量手册、内审记录",
+                    "issues_found": "无",
+                }
+            ]
+        }
+    )
+
     items_verified: Text
     interviews: Text = ""
     evidence_seen: Text = ""
@@ -438,6 +526,17 @@ class SiteRecordIn(Schema):
 
 
 class SupervisorReportIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group_conduct": "专家组遵守评审纪律，按程序开展评审",
+                    "applicant_conduct": "申报单位配合评审，未发现请托行为",
+                }
+            ]
+        }
+    )
+
     group_conduct: Text
     applicant_conduct: Text
 
@@ -520,6 +619,20 @@ def report(
 
 
 class FeedbackIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "direction": "of_group",
+                    "work_quality": 5,
+                    "integrity": 5,
+                    "discipline": 5,
+                    "comments": "专家组工作认真",
+                }
+            ]
+        }
+    )
+
     direction: Literal["of_group", "of_applicant"]
     work_quality: Rating | None = None
     integrity: Rating | None = None

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import ConfigDict
 
 from intake.models import AwardRecord
 from intake.selectors import applications_for
@@ -75,6 +76,18 @@ def _with_duties(cases: list[Case]) -> list[Case]:
 
 
 class ViolationReportIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "what_happened": "2027年3月发生一起产品质量投诉，已按规定处理",
+                    "confirmed_on": "2027-03-10",
+                    "evidence": "处理报告",
+                }
+            ]
+        }
+    )
+
     what_happened: Text
     confirmed_on: dt.date
     evidence: Text = ""
@@ -115,6 +128,20 @@ def case_actions(request: HttpRequest, case_id: uuid.UUID) -> list[dict[str, Any
 
 
 class CaseIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "award": 1,
+                    "source": "spot_check",
+                    "what_happened": "市场监管抽查发现产品质量不合格",
+                    "confirmed_on": "2027-04-01",
+                    "evidence": "抽查报告",
+                }
+            ]
+        }
+    )
+
     award: RowId
     source: Literal["spot_check", "complaint", "media", "other"]
     what_happened: Text
@@ -139,6 +166,8 @@ def _may_act_on_cases(request: HttpRequest) -> None:
 
 
 class FindingsIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"findings": "经核查，情况属实"}]})
+
     findings: Text
 
 
@@ -150,6 +179,18 @@ def report_to_committee(request: HttpRequest, case_id: uuid.UUID, body: Findings
 
 
 class DecisionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "warning",
+                    "decided_on": "2027-05-10",
+                    "decision_ref": "皋质委〔2027〕4号",
+                }
+            ]
+        }
+    )
+
     outcome: Literal["no_action", "warning", "revocation"]
     decided_on: dt.date
     decision_ref: Short
@@ -163,6 +204,19 @@ def decide(request: HttpRequest, case_id: uuid.UUID, body: DecisionIn) -> Any:
 
 
 class FraudSanctionIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kinds": ["application_revoked", "ban"],
+                    "reason": "申报材料中的经营数据弄虚作假",
+                    "decided_on": "2026-09-01",
+                    "decision_ref": "皋质委〔2026〕15号",
+                }
+            ]
+        }
+    )
+
     kinds: list[Literal["warning", "application_revoked", "award_revoked", "credit", "ban"]]
     reason: Text
     decided_on: dt.date
