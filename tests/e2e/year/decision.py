@@ -450,17 +450,19 @@ def supervisor_reads_the_workspace(page: Page, year: Year) -> None:
 def supervisor_reads_the_audit_trail(page: Page, year: Year) -> None:
     page.get_by_role("link", name="审计日志", exact=True).first.click()
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
-    page.get_by_label("操作", exact=True).fill("supervision.")
+    page.get_by_label("类别", exact=True).select_option("纪律监督")
     page.get_by_role("button", name="筛选").click()
     trail = page.locator(".qa-audit")
     for action in (
-        "supervision.report.file",
-        "supervision.case.report",
-        "supervision.case.decide",
-        "supervision.award.revoke",
+        "纪律监督：登记举报",
+        "纪律监督：报告委员会",
+        "纪律监督：作出处理决定",
+        "纪律监督：撤销奖励",
     ):
         expect(trail).to_contain_text(action)
-    expect(trail).not_to_contain_text("decision.announce")
+    expect(trail).to_contain_text("第二十三条")
+    expect(trail).not_to_contain_text("公布：公布获奖名单")
+    expect(trail).not_to_contain_text("supervision.")
     year.shot(page, "77-supervisor-audit-trail")
 
 
