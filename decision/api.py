@@ -109,7 +109,7 @@ def _proposal_out(proposal: Proposal) -> dict[str, Any]:
         "entries": [
             {
                 "application": e.application.public_id,
-                "applicant": e.application.applicant_name,
+                "applicant": e.holder_name,
                 "kind": e.application.kind,
                 "level": e.level,
                 "rewinner": e.rewinner,
