@@ -67,6 +67,8 @@ rules.add_perm("experts.manage_pool", is_office)
 rules.add_perm("accounts.manage_units", is_office)
 # Reading the audit trail: the audit administrator and the discipline supervisors (A27.1).
 rules.add_perm("audit.view_trail", is_auditadmin | is_supervisor)
+# Writing a checkpoint of the audit chain on demand: the audit administrator.
+rules.add_perm("audit.write_anchor", is_auditadmin)
 # The Django admin belongs to the system administrator alone.
 rules.add_perm("accounts.use_admin", is_sysadmin)
 # Accounts are the system administrator's; roles and lockouts the security administrator's

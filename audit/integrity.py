@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .models import AuditEvent
-from .services import jsonable
+from .services import ChainReport, jsonable, verify_chain
 
 
 class Event(NamedTuple):
@@ -100,7 +100,8 @@ class StateReport:
     def ok(self) -> bool:
         return not self.mismatches
 
-    def __str__(self) -> str:
+    @property
+    def summary(self) -> str:
         older = (
             f"；{self.unverifiable} 行的审计事件早于本项校验、未载明数值，未能比对"
             if self.unverifiable
@@ -108,12 +109,13 @@ class StateReport:
         )
         if self.ok:
             return f"数据与审计记录一致：共比对 {self.checked} 行正式结果{older}。"
-        lines = [
+        return (
             f"数据与审计记录不一致：{len(self.mismatches)} 处"
-            f"（共比对 {self.checked} 行正式结果{older}）。",
-            *(f"  - {m}" for m in self.mismatches),
-        ]
-        return "\n".join(lines)
+            f"（共比对 {self.checked} 行正式结果{older}）。"
+        )
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary, *(f"  - {m}" for m in self.mismatches)])
 
 
 def _shown(value: Any) -> str:
@@ -196,3 +198,19 @@ def verify_state(names: Iterable[str] | None = None) -> StateReport:
             if not compared:
                 unverifiable += 1
     return StateReport(checked, mismatches, unverifiable)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What 校验 on the trail page shows: the chain against its checkpoints, and the state."""
+
+    chain: ChainReport
+    state: StateReport
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and self.state.ok
+
+
+def verify() -> Verification:
+    return Verification(verify_chain(), verify_state())

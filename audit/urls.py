@@ -5,4 +5,7 @@ from django.urls import path
 from . import views
 
 app_name = "audit"
-urlpatterns = [path("", views.trail_page, name="trail")]
+urlpatterns = [
+    path("", views.trail_page, name="trail"),
+    path("anchor/", views.anchor, name="anchor"),
+]

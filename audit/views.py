@@ -8,18 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from lib.access import perm_required
+from lib.access import actor, perm_required
 
-from . import catalogue
+from . import anchors, catalogue, integrity
 from .selectors import TrailFilter, object_types, role_labels, rows, trail
-from .services import verify_chain
 
-__all__ = ["TrailFilterForm", "role_labels", "trail_page"]
+__all__ = ["TrailFilterForm", "anchor", "role_labels", "trail_page"]
 
 _ALL = [("", "全部")]
 
@@ -99,9 +100,10 @@ def trail_filter(form: TrailFilterForm) -> TrailFilter:
 @perm_required("audit.view_trail")
 def trail_page(request: HttpRequest) -> HttpResponse:
     """The audit trail, 50 events a page, newest first; read only. With ?verify=1 the whole
-    chain is verified first and the page says whether it holds (on demand: it reads every
-    event)."""
-    chain = verify_chain() if request.GET.get("verify") == "1" else None
+    chain is verified against its checkpoints, and every official result against its last
+    audited value, first (`audit.integrity.verify`; on demand: it reads every event)."""
+    verification = integrity.verify() if request.GET.get("verify") == "1" else None
+    chain = verification.chain if verification is not None else None
     form = TrailFilterForm(request.GET or None)
     page = Paginator(trail(trail_filter(form)), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -116,6 +118,23 @@ def trail_page(request: HttpRequest) -> HttpResponse:
             "rows": rows(page.object_list),
             "query": query.urlencode(),
             "chain": chain,
+            "state": verification.state if verification is not None else None,
             "verified_at": timezone.now() if chain is not None else None,
         },
     )
+
+
+@perm_required("audit.write_anchor")
+@require_POST
+def anchor(request: HttpRequest) -> HttpResponse:
+    """The audit administrator writes a checkpoint of the chain now (`audit.anchors.write`:
+    the file outside the database, the supervisors told)."""
+    try:
+        checkpoint = anchors.write(actor=actor(request), role="auditadmin", reason="页面写入")
+    except OSError as exc:  # the anchor directory is missing or read-only
+        messages.error(request, f"检查点未写入：检查点目录不可写（{exc.strerror}）。")
+    else:
+        messages.success(
+            request, f"已写入{checkpoint.label}，并已通知纪律监督员。哈希：{checkpoint.hash}"
+        )
+    return redirect("audit:trail")

@@ -75,6 +75,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:inbox": {"anon": 302, "default": 200},
     "accounts:inbox_read": SIGNED_IN_POST,
     "audit:trail": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
+    "audit:anchor": {"anon": 302, "auditadmin": 405, "default": 403},
     "intake:list": {"anon": 302, "default": 200},
     "intake:start": SIGNED_IN_POST,
     "intake:detail": APPLICATION_PAGE,

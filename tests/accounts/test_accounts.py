@@ -84,6 +84,7 @@ def test_grant_role_is_audited(make_user: Callable[..., User], organization: Org
     )
     event = AuditEvent.objects.filter(action="accounts.role.grant", object_id=str(user.pk)).get()
     assert event.after == {
+        "assignment": RoleAssignment.objects.get(user=user).pk,  # its row (audit_verify --state)
         "role": "applicant",
         "recommending_unit": None,
         "organization": organization.pk,

@@ -73,7 +73,12 @@ def test_secadmin_revokes_a_role_with_a_reason(personas: dict[str, User]) -> Non
     client.post(reverse("accounts:role_revoke", args=[assignment.pk]), {"reason": "专家资格撤销"})
     assert not RoleAssignment.objects.filter(pk=assignment.pk).exists()
     event = AuditEvent.objects.get(action="accounts.role.revoke")
-    assert event.before == {"role": "expert", "recommending_unit": None, "organization": None}
+    assert event.before == {
+        "assignment": assignment.pk,  # the row, for audit_verify --state
+        "role": "expert",
+        "recommending_unit": None,
+        "organization": None,
+    }
     assert event.reason == "专家资格撤销"
     # A second click finds it gone and changes nothing.
     response = client.post(
