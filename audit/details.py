@@ -161,6 +161,17 @@ VALUE_LABELS: dict[str, str] = {
     "POST": "提交",
 }
 
+# Values of keys that no model field names (supervision.selectors.DUTY_LABELS: audit sits below).
+KEY_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "report_duty": {
+        "unknown": "确认日期未知",
+        "due": "报告期内",
+        "on_time": "按期报告",
+        "late": "逾期报告",
+        "failed": "未按规定报告",
+    },
+}
+
 # Keys whose values are stage codes rather than data (the cycle's dates per stage).
 _STAGE_KEYED_ACTIONS = frozenset({"programs.cycle.set_dates"})
 
@@ -274,7 +285,9 @@ def _text(key: str, value: Any, event: AuditEvent, names: _Names) -> str:
         return "；".join(shown) + more
     text = str(value)
     if isinstance(value, str):
-        label = choice_label(key, text, event.object_type)
+        label = KEY_VALUE_LABELS.get(key, {}).get(text) or choice_label(
+            key, text, event.object_type
+        )
         if label is not None:
             return label
         if _HEX.fullmatch(text):
