@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -34,10 +33,11 @@ class RefusedBody(ServiceError):
 
 
 class NoNulParser(Parser):
-    """The one reader of every JSON body (and of the fields of a multipart form): a string
-    holding the NUL character is refused with 422 before any operation sees it, since
-    PostgreSQL cannot store text or JSON holding one (a server error). Paths and query strings
-    are refused earlier, by `lib.params.RefuseNulMiddleware`."""
+    """The one reader of every JSON body: a string holding the NUL character (a value or a
+    key, at any depth) is refused with 422 before any operation sees it, since PostgreSQL can
+    store it in neither text nor JSON (a server error). Paths, query strings and form fields
+    (multipart uploads too) are refused earlier, for pages and API alike, by
+    `lib.params.RefuseNulMiddleware`."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         try:
@@ -47,14 +47,6 @@ class NoNulParser(Parser):
         if has_nul(data):
             raise RefusedBody(NUL_MESSAGE, status=422)
         return data
-
-    def parse_querydict(
-        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
-    ) -> dict[str, Any]:
-        parsed = super().parse_querydict(data, list_fields, request)
-        if has_nul(parsed):
-            raise RefusedBody(NUL_MESSAGE, status=422)
-        return parsed
 
 
 class Schema(OpenAPISchema):

@@ -17,6 +17,7 @@ from django.http import QueryDict
 
 from accounts.models import Organization
 from lib.articles import cite
+from lib.params import parse_int
 from lib.rubrics import Category, Item, rubric_for
 
 from . import eligibility
@@ -241,7 +242,8 @@ def _table(key: str, rows: list[dict[str, Any]], blank_rows: int) -> Table:
 def figure_years(reference_year: int, data: dict[str, Any]) -> list[int]:
     """The 3 years before the application date, plus any other year already filled in."""
     wanted = {reference_year - 3, reference_year - 2, reference_year - 1}
-    held = {int(f["year"]) for f in data.get("figures", []) if str(f.get("year", "")).isdigit()}
+    years = (parse_int(str(f.get("year", "")), lo=0) for f in data.get("figures", []))
+    held = {year for year in years if year is not None}
     return sorted(wanted | held)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from lib.forms import BootstrapForm
+from lib.params import parse_int
 
 from .models import PERCENTS, RubricItem
 
@@ -30,8 +31,7 @@ def item_entries(post: Mapping[str, Any], items: Iterable[RubricItem]) -> dict[s
 
 
 def revision(post: Mapping[str, Any]) -> int | None:
-    value = str(post.get("revision", ""))
-    return int(value) if value.isdigit() else None
+    return parse_int(str(post.get("revision", "")), lo=0, hi=2**31 - 1)
 
 
 class ReasonForm(BootstrapForm):

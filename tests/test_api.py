@@ -236,3 +236,48 @@ def test_cycle_list_query_count_is_constant(
         create_cycle(actor=office, program=program, year=year)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/v1/cycles", headers=headers).json()) == 11
+
+
+def test_a_nul_anywhere_in_a_json_body_is_refused_with_422(
+    personas: dict[str, User], program: AwardProgram
+) -> None:
+    """PostgreSQL can hold NUL in neither text nor JSON (a server error, found first on the
+    token endpoint): the API's parser refuses it in every body, nested or in a key, before any
+    operation runs. Security plan #51 (ASVS 2.2.x); 等保 入侵防范 d."""
+    for body in [
+        {"year": 2026, "work_plan": "计划\x00"},
+        {"year": 2026, "work_plan": "计划", "policy\x00": None},
+    ]:
+        response = _post(personas["office"], "/api/v1/cycles", body)
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid"
+        assert "空字符" in response.json()["message"]
+    days = [{"day": "2027-01-01", "is_workday": False, "name": "元\x00旦"}]
+    nested = {"year": 2027, "notice_ref": "通知", "days": days}
+    assert _post(personas["office"], "/api/v1/calendar-overrides", nested).status_code == 422
+    assert not Cycle.objects.exists()
+    assert not HolidayArrangement.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_a_chinese_400(personas: dict[str, User]) -> None:
+    client, headers = _api(personas["office"])
+    response = client.post(
+        "/api/v1/cycles", "{year: 2026", content_type="application/json", headers=headers
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "bad_json",
+        "message": "请求体不是有效的JSON。",
+        "article": None,
+        "fields": {},
+    }
+
+
+def test_a_nul_in_a_query_or_path_of_the_api_is_refused_with_422(
+    personas: dict[str, User],
+) -> None:
+    client, headers = _api(personas["office"])
+    for url in ["/api/v1/applications?state=%00", "/api/v1/objections/a%00b/actions"]:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 422, url
+        assert "空字符" in response.json()["message"]

@@ -199,5 +199,21 @@ def test_a_nul_in_a_path_query_or_form_field_is_refused_before_any_view() -> Non
     assert api.status_code == 422
     assert api.json()["code"] == "invalid"
     assert "空字符" in api.json()["message"]
+    # A multipart form to the API (an upload's fields), before any authentication.
+    assert client.post("/api/v1/experts/import", {"section": "a\x00"}).status_code == 422
     # Text without NUL passes on (this certificate does not exist).
     assert client.get("/api/v1/certificates/abc").status_code == 404
+
+
+def test_the_supervisors_notes_with_a_forty_digit_cycle_list_every_note(
+    personas: dict[str, User], published: Cycle
+) -> None:
+    """The finding: `/supervision/notes/?cycle=` and 40 digits answered 500 (PostgreSQL's bigint
+    overflowed; SQLite could not bind it either). A malformed filter is no filter."""
+    client = client_for(personas["supervisor"])
+    for value in ["9" * 40, "²", "-1"]:
+        response = client.get("/supervision/notes/", {"cycle": value})
+        assert response.status_code == 200
+        assert response.context["selected"] == ""
+    response = client.get("/supervision/notes/", {"cycle": str(published.pk)})
+    assert response.context["selected"] == str(published.pk)

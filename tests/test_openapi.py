@@ -274,7 +274,7 @@ def test_documented_examples_succeed_where_the_state_allows(
     wrong), prior awards and bans; the public registrations."""
     examples = {(m, p): e for m, p, _, e in _examples()}
     office = api_client("p_office")
-    anyone = (Client(), {})
+    anyone: ApiUser = (Client(), {})
 
     def send(who: ApiUser, method: str, path: str, url: str | None = None) -> Any:
         response = api_call(who, method, url or path, examples[method, "/api/v1" + path])

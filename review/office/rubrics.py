@@ -15,6 +15,7 @@ from intake.models import Kind
 from lib import rubrics
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
+from lib.params import parse_int
 
 from .. import boundaries, services
 from ..models import RubricItem
@@ -26,7 +27,8 @@ def _number(raw: str) -> int | str:
     """Points as typed: an integer when it is one; otherwise the text, which the service refuses
     with the item's code."""
     raw = raw.strip()
-    return int(raw) if raw.isdigit() else raw
+    number = parse_int(raw, lo=0)
+    return raw if number is None else number
 
 
 def _posted_rubric(request: HttpRequest) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -17,6 +17,7 @@ from experts.models import Assignment
 from lib import rubrics, scoring
 from lib.access import actor, refused
 from lib.errors import ServiceError
+from lib.params import parse_int
 from programs.models import Stage
 from review import boundaries, forms, selectors, services, workflow
 from review.models import RubricItem, Scorecard
@@ -62,7 +63,7 @@ def _card_context(
         if item.code in entries:
             entry = entries[item.code]
             raw = entry["percent"]
-            percent = int(raw) if isinstance(raw, str) and raw.isdigit() else None
+            percent = parse_int(raw, lo=0)
             strengths, opportunities = entry["strengths"], entry["opportunities"]
         else:
             score = saved.get(item.pk)

@@ -16,6 +16,7 @@ from experts.models import Assignment
 from lib import scoring
 from lib.access import actor, refused
 from lib.errors import ServiceError
+from lib.params import parse_int
 from programs.models import Stage
 from review import boundaries, forms, selectors, services
 
@@ -41,7 +42,7 @@ def _consensus_page(
         for row in matrix.rows:
             entry = entries[row.item.code]
             raw = entry["percent"]
-            row.percent = int(raw) if isinstance(raw, str) and raw.isdigit() else None
+            row.percent = parse_int(raw, lo=0)
             row.strengths, row.opportunities = entry["strengths"], entry["opportunities"]
         comment = posted.get("comment", "")
     proposed = scoring.stage_score(
