@@ -176,7 +176,7 @@ class IndividualRegistration(Schema):
     id_number: str
     recommending_unit: str
     position: str
-    quality_work_years: int
+    quality_work_years: int = Field(ge=0, le=80)
     employer_name: str
     username: str
     password: str
@@ -244,7 +244,7 @@ def export(request: HttpRequest, state: str = "", cycle: Year | None = None) -> 
     "/applications/{application_id}/form.docx", summary="申报表（Word）", response={200: None}
 )
 def form_docx(
-    request: HttpRequest, application_id: uuid.UUID, version: int | None = None
+    request: HttpRequest, application_id: uuid.UUID, version: RowId | None = None
 ) -> HttpResponse:
     """The submitted 申报表 (the latest version unless `version` is given) for the archive."""
     application = get_application_for_user(request.user, application_id)

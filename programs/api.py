@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 from accounts.api import TokenAuth, anonymous
 from lib.api import ActionOut, Page
 from lib.errors import PermissionDenied, ServiceError
+from lib.params import Year
 from lib.workdays import ArrangementDay
 
 from . import selectors, services, workflow
@@ -106,7 +107,7 @@ class CycleIn(Schema):
         }
     )
 
-    year: int
+    year: Year
     policy: uuid.UUID | None = None
     work_plan: str = ""
 
@@ -176,7 +177,7 @@ class ArrangementIn(Schema):
         }
     )
 
-    year: int
+    year: Year
     notice_ref: str
     days: list[DayIn]
 
