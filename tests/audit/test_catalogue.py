@@ -118,7 +118,9 @@ def test_every_detail_key_the_services_write_has_a_chinese_name() -> None:
             if isinstance(node, ast.Call) and called == "record":
                 for kw in node.keywords:
                     if kw.arg in ("before", "after") and isinstance(kw.value, ast.Dict):
-                        keys.update(k.value for k in kw.value.keys if isinstance(k, ast.Constant))
+                        keys.update(
+                            str(k.value) for k in kw.value.keys if isinstance(k, ast.Constant)
+                        )
     assert {"article", "reason", "state", "expert", "seed"} <= keys | set(KEY_LABELS)
     unnamed = sorted(k for k in keys if k not in KEY_LABELS)
     assert unnamed == []
