@@ -115,7 +115,6 @@ MATRIX: dict[str, dict[str, int]] = {
     "experts:groups": OFFICE_PAGE,
     "experts:propose": OFFICE_POST,
     "experts:code": OFFICE_POST,
-    "experts:detect": OFFICE_POST,
     "experts:lock": OFFICE_POST,
     "experts:assign": OFFICE_POST,
     "experts:leader": OFFICE_POST,
@@ -256,7 +255,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[application.public_id])
     if name in {"experts:edit", "experts:sanction"}:
         return reverse(name, args=[_an_expert().public_id])
-    if name in {"experts:propose", "experts:code", "experts:detect"}:
+    if name in {"experts:propose", "experts:code"}:
         return reverse(name, args=[cycle.pk])
     if name in {"experts:lock", "experts:assign", "experts:leader"}:
         return reverse(name, args=[1])
