@@ -25,7 +25,7 @@ from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.openapi import from_wsgi
 
-from accounts.models import User
+from accounts.models import Individual, User
 from config.api import api
 from config.wsgi import application
 from experts.models import ExpertSanction
@@ -271,7 +271,8 @@ def test_documented_examples_succeed_where_the_state_allows(
 ) -> None:
     """A representative set, each as its role against a state where it can succeed: the
     Office's calendar, dates, pool, an expert's sanction (whose body the document showed
-    wrong), prior awards and bans; the public registrations."""
+    wrong), prior awards and bans, an individual's 身份证; the public registrations; the
+    applicant's own registration and contacts."""
     examples = {(m, p): e for m, p, _, e in _examples()}
     office = api_client("p_office")
     anyone: ApiUser = (Client(), {})
@@ -290,4 +291,12 @@ def test_documented_examples_succeed_where_the_state_allows(
     send(office, "post", "/bans")
     send(anyone, "post", "/registrations/organization")
     send(anyone, "post", "/registrations/individual")
+    person = Individual.objects.get()
+    url = f"/individuals/{person.public_id}/reveal-id-number"
+    assert send(office, "post", "/individuals/{individual_id}/reveal-id-number", url) == {
+        "id_number": "320682198001011237"
+    }
+    applicant = api_client("p_applicant")
+    send(applicant, "patch", "/organization")
+    send(applicant, "post", "/organization/contacts")
     assert ExpertSanction.objects.get().kind == "warning"
