@@ -1,6 +1,10 @@
-"""Audit chain: appends (one transaction each) and a full verify_chain().
+"""Audit chain: appends (one transaction each) and a full verify_chain(); then the chain grown
+to --state-events more events (inserted in bulk with valid hashes; a quarter are scorecard
+submissions carrying 23 items, a quarter role grants, as `audit.integrity` reads them), a
+checkpoint written, and `verify_state()`, `verify_chain()` against the checkpoint and the whole
+`manage.py audit_verify --state` timed over it.
 
-    .venv/bin/python benchmarks/audit_chain.py [-n 5000] [--threads-n 2000]
+    .venv/bin/python benchmarks/audit_chain.py [-n 5000] [--threads-n 2000] [--state-events N]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
         .venv/bin/python benchmarks/audit_chain.py
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import threading
@@ -81,6 +86,120 @@ def payloads(n: int) -> list[dict[str, Any]]:
     return result
 
 
+def _scorecard_after(i: int) -> dict[str, Any]:
+    codes = [f"4.{c}.{k}" for c in range(1, 8) for k in range(1, 5)][:23]
+    return {
+        "items": {code: 50 + (i + n) % 10 * 5 for n, code in enumerate(codes)},
+        "score": "600.00",
+    }
+
+
+def grow_and_check(n: int, runs: int) -> tuple[list[Row], str]:
+    """Append `n` events in bulk (valid chain, hashes computed as `record` does), write a
+    checkpoint, then time the checks over the whole chain."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from audit import anchors
+    from audit.integrity import verify_state
+    from audit.models import AuditEvent, ChainHead
+    from audit.services import _digest, jsonable, verify_chain
+
+    head = ChainHead.objects.get(id=1)
+    seq, prev = head.seq, head.hash
+    shapes = payloads(min(n, 3000))
+    at = timezone.now()
+    batch: list[AuditEvent] = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        seq += 1
+        if i % 4 == 0:
+            action, otype, after = (
+                "review.scorecard.submit",
+                "review.scorecard",
+                _scorecard_after(i),
+            )
+            before, reason = None, ""
+        elif i % 4 == 1:
+            action, otype = "accounts.role.grant", "accounts.user"
+            after = {
+                "assignment": 10**7 + i,
+                "role": "expert",
+                "recommending_unit": None,
+                "organization": None,
+            }
+            before, reason = None, "专家库年度增补"
+        else:
+            shape = shapes[i % len(shapes)]
+            action, otype = shape["action"], "programs.cycle"
+            before, after, reason = shape["before"], shape["after"], shape["reason"]
+        event = AuditEvent(
+            seq=seq,
+            created_at=at,
+            actor_id=None,
+            actor_username="",
+            role="office",
+            action=action,
+            object_type=otype,
+            object_id=str(10**7 + i),
+            object_repr="",
+            before=jsonable(before) if before is not None else None,
+            after=jsonable(after),
+            reason=reason,
+            prev_hash=prev,
+        )
+        event.hash = prev = _digest(event)
+        batch.append(event)
+        if len(batch) == 5000:
+            AuditEvent.objects.bulk_create(batch)
+            batch = []
+    AuditEvent.objects.bulk_create(batch)
+    ChainHead.objects.filter(id=1).update(seq=seq, hash=prev)
+    built = time.perf_counter() - t0
+    checkpoint = anchors.write(reason="benchmark")
+    total = AuditEvent.objects.count()
+
+    state_samples, chain_samples, command_samples = [], [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        state = verify_state()
+        state_samples.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        chain = verify_chain()
+        chain_samples.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        call_command("audit_verify", "--state", stdout=StringIO(), stderr=StringIO())
+        command_samples.append(time.perf_counter() - t0)
+    if not (state.ok and chain.ok and chain.anchors >= 1):
+        raise SystemExit(f"checks failed: {chain} / {state}")
+    relevant = AuditEvent.objects.filter(
+        action__in=["review.scorecard.submit", "accounts.role.grant"]
+    ).count()
+
+    def row(label: str, samples: list[float]) -> Row:
+        return Row(
+            label,
+            total * runs,
+            sum(samples),
+            [s / total for s in samples],
+            cells=(f"{runs} runs, {statistics.mean(samples):.3f} s each",),
+        )
+
+    rows = [
+        row(f"verify_state() over {total:,} events (per event)", state_samples),
+        row(f"verify_chain() + 1 checkpoint, {total:,} events (per event)", chain_samples),
+        row(f"audit_verify --state, {total:,} events (per event)", command_samples),
+    ]
+    note = (
+        f"state check: {n:,} events added in bulk ({built:.1f} s), {relevant:,} of them read by "
+        f"the state check; checkpoint at #{checkpoint.seq:,}; {state.checked:,} official rows "
+        f"compared; chain: {chain}"
+    )
+    return rows, note
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=5000, help="appends, one transaction each")
@@ -89,7 +208,12 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=4, help="1-thread/2-thread rounds")
     parser.add_argument("--verify-runs", type=int, default=3)
+    parser.add_argument(
+        "--state-events", type=int, default=100_000, help="events added for the state check"
+    )
     args = parser.parse_args()
+    # The checkpoints' mail to the supervisors stays in memory, not on the console.
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
     with bench_database() as db:
         from django.db import connections, transaction
@@ -214,6 +338,11 @@ def main() -> None:
         else:
             threaded_note = "2-thread appends: skipped on SQLite (one writer at a time by design)"
 
+        state_note = ""
+        if args.state_events:
+            state_rows, state_note = grow_and_check(args.state_events, args.verify_runs)
+            rows += state_rows
+
         out(f"# benchmarks/audit_chain.py  N={args.n:,}")
         out(machine(db))
         out(
@@ -224,6 +353,8 @@ def main() -> None:
         table(rows, extra=("note",))
         out()
         out(threaded_note)
+        if state_note:
+            out(state_note)
 
 
 if __name__ == "__main__":
