@@ -228,10 +228,12 @@ def test_staff_reads_of_an_application_are_recorded_the_applicants_own_are_not(
 
 def test_every_refused_request_is_recorded_with_its_path(personas: dict[str, User]) -> None:
     expert = client_for(personas["expert"])
+    applicant = api_client(personas["applicant"].username)
     start = _head()
     assert expert.get("/audit/?category=x", REMOTE_ADDR="198.51.100.3").status_code == 403
     assert client_for(None).get("/audit/").status_code == 302
     assert client_for(None).get("/api/v1/applications").status_code == 401
+    assert api_call(applicant, "get", "/experts").status_code == 403
     events = _events_since(start)
     assert [
         (e.action, e.role, (e.after or {}).get("path"), (e.after or {}).get("status"))
@@ -240,6 +242,7 @@ def test_every_refused_request_is_recorded_with_its_path(personas: dict[str, Use
         ("access.denied", "expert", "/audit/", 403),
         ("access.unauthenticated", "anonymous", "/audit/", 302),
         ("access.unauthenticated", "anonymous", "/api/v1/applications", 401),
+        ("access.denied", "applicant", "/api/v1/experts", 403),
     ]
     assert events[0].actor_id == personas["expert"].pk
     assert events[0].client_ip == "198.51.100.3"
