@@ -141,10 +141,11 @@ def test_the_winners_list_keeps_the_name_of_the_decision(
     html = Client().get(reverse("decision:winners")).content.decode()
     assert "周明（如皋某公司）" in html
     assert "别家公司" not in html
-    # The Office's ledger names the award as decided.
-    ledger = client_for(decided.office).get(reverse("decision:ledger")).content.decode()
-    assert OLD in ledger
-    assert f"现名称：{NEW}" in ledger
+    # The Office's ledger and its record of awards held name the award as decided.
+    for page in ("decision:ledger", "intake:standing"):
+        html = client_for(decided.office).get(reverse(page)).content.decode()
+        assert OLD in html, page
+        assert f"现名称：{NEW}" in html, page
 
 
 @pytest.mark.req("A25.1")
