@@ -7,9 +7,11 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import time
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from lib.masking import mask
@@ -91,6 +93,47 @@ class Row:
     object: str
     details: Described
     reason: str
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectPage:
+    """Where an object of a type has its page, and who may open it (a link is shown only to a
+    reader holding `perm`: a page never shows a link its reader cannot open)."""
+
+    url_name: str
+    perm: str
+    key: str  # the field the URL takes
+
+
+# The supervisors' workspace shows a cycle and an expert; the other objects have no page that
+# both readers of the trail may open.
+OBJECT_PAGES: dict[str, ObjectPage] = {
+    "programs.cycle": ObjectPage("supervision:cycle", "supervision.view", "pk"),
+    "experts.expert": ObjectPage("supervision:expert", "supervision.view", "public_id"),
+}
+
+
+def _links(events: list[AuditEvent], reader: Any) -> dict[int, str]:
+    """The page of each event's object the reader may open: one query per object type whose
+    page is addressed by another key than the primary key."""
+    if reader is None:
+        return {}
+    out: dict[int, str] = {}
+    for object_type, page in OBJECT_PAGES.items():
+        mine = [e for e in events if e.object_type == object_type and e.object_id.isdigit()]
+        if not mine or not reader.has_perm(page.perm):
+            continue
+        pks = {int(e.object_id) for e in mine}
+        if page.key == "pk":
+            keys = {pk: pk for pk in pks}
+        else:
+            model = apps.get_model(object_type)
+            keys = dict(model._default_manager.filter(pk__in=pks).values_list("pk", page.key))
+        for e in mine:
+            if int(e.object_id) in keys:
+                out[e.pk] = reverse(page.url_name, args=[keys[int(e.object_id)]])
+    return out
 
 
 def _actor_name(e: AuditEvent) -> str:
@@ -101,11 +144,13 @@ def _actor_name(e: AuditEvent) -> str:
     return e.actor_username
 
 
-def rows(events: Iterable[AuditEvent]) -> list[Row]:
+def rows(events: Iterable[AuditEvent], reader: Any = None) -> list[Row]:
     """The events of one page (or one chunk of the export), readable: one query per kind of
-    name the details mention (audit.details), none per event."""
+    name the details mention (audit.details), none per event; with `reader`, the link to each
+    object's page that reader may open."""
     events = list(events)
     described = describe(events)
+    links = _links(events, reader)
     roles = role_labels()
     out = []
     for e in events:
@@ -122,6 +167,7 @@ def rows(events: Iterable[AuditEvent]) -> list[Row]:
                 object=mask(e.object_repr),
                 details=described[e.pk],
                 reason=mask(e.reason),
+                link=links.get(e.pk, ""),
             )
         )
     return out

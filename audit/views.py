@@ -115,7 +115,7 @@ def trail_page(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": rows(page.object_list),
+            "rows": rows(page.object_list, request.user),
             "query": query.urlencode(),
             "chain": chain,
             "state": verification.state if verification is not None else None,

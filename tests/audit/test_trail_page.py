@@ -160,3 +160,17 @@ def test_the_trail_page_names_the_broken_link(
     text = html.content.decode()
     assert "审计链校验未通过" in text
     assert "审计链断裂：第 2 号事件的内容与其哈希不符：事件被篡改。" in text
+
+
+def test_an_object_links_to_its_page_only_for_a_reader_who_may_open_it(
+    personas: dict[str, User], program: AwardProgram
+) -> None:
+    cycle = create_cycle(actor=personas["office"], program=program, year=2026)
+    page = reverse("supervision:cycle", args=[cycle.pk])
+    query = {"object_type": "programs.cycle"}
+    supervisor = client_for(personas["supervisor"]).get(reverse("audit:trail"), query)
+    assert f'<a href="{page}">如皋市市长质量奖（2026年度）</a>' in supervisor.content.decode()
+    assert client_for(personas["supervisor"]).get(page).status_code == 200
+    auditadmin = client_for(personas["auditadmin"]).get(reverse("audit:trail"), query)
+    assert page not in auditadmin.content.decode()  # the audit administrator may not open it
+    assert "如皋市市长质量奖（2026年度）" in auditadmin.content.decode()
