@@ -17,40 +17,48 @@ from .models import Role, RoleAssignment, User
 ROLE_GRANT = "角色授予"
 
 
+def _key(user: Any, role: Any, unit: Any, organization: Any) -> str:
+    """A grant is its user, role and scope (unique): events written before grants named their
+    row map as well as new ones."""
+    return f"{user}:{role}:{unit or ''}:{organization or ''}"
+
+
 def role_grants() -> Iterator[Row]:
     for pk, user, username, role, unit, organization in RoleAssignment.objects.values_list(
         "pk", "user_id", "user__username", "role", "recommending_unit_id", "organization_id"
     ):
         yield Row(
-            str(pk),
+            _key(user, role, unit, organization),
             f"#{pk}（{username}：{Role(role).label}）",
-            {"user": user, "role": role, "recommending_unit": unit, "organization": organization},
+            {"role": role},
         )
+
+
+def _scope(event: Event, values: Any) -> str:
+    values = values if isinstance(values, dict) else {}
+    return _key(
+        event.object_id,
+        values.get("role"),
+        values.get("recommending_unit"),
+        values.get("organization"),
+    )
 
 
 def _granted(event: Event) -> list[tuple[str, Mapping[str, Any] | None]]:
     after = event.after if isinstance(event.after, dict) else {}
-    if "assignment" not in after:
-        return []  # written before grants carried their row
-    return [(str(after["assignment"]), {"user": int(event.object_id)} | after)]
+    return [(_scope(event, after), {"role": after.get("role")})]
 
 
 def _contact_added(event: Event) -> list[tuple[str, Mapping[str, Any] | None]]:
     after = event.after if isinstance(event.after, dict) else {}
-    if "assignment" not in after:
-        return []
-    values = {
-        "user": after["user"],
-        "role": after["role"],
-        "recommending_unit": None,
-        "organization": int(event.object_id),
-    }
-    return [(str(after["assignment"]), values)]
+    if "user" not in after:
+        return []  # written before the event named the contact's account
+    role = after.get("role", Role.APPLICANT.value)
+    return [(_key(after["user"], role, None, event.object_id), {"role": role})]
 
 
 def _revoked(event: Event) -> list[tuple[str, Mapping[str, Any] | None]]:
-    before = event.before if isinstance(event.before, dict) else {}
-    return [(str(before["assignment"]), None)] if "assignment" in before else []
+    return [(_scope(event, event.before), None)]
 
 
 def tell_supervisors(checkpoint: anchors.Checkpoint) -> None:
