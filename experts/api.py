@@ -326,12 +326,20 @@ class ProposeIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     stage: Literal["material_review", "site_review"] = Field(examples=["material_review"])
+    reason: str = Field(
+        "",
+        max_length=2000,
+        description="本阶段已随机抽取时必填：优化分配将替换未锁定的抽取结果（第十七条）。",
+        examples=[""],
+    )
 
 
 @router.post("/cycles/{cycle_id}/groups/propose", summary="生成专家组分配方案（办公室）")
 def propose(request: HttpRequest, cycle_id: uuid.UUID, body: ProposeIn) -> dict[str, Any]:
     cycle = get_object_or_404(Cycle, public_id=cycle_id)
-    return services.propose_groups(actor=actor(request), cycle=cycle, stage=body.stage)
+    return services.propose_groups(
+        actor=actor(request), cycle=cycle, stage=body.stage, reason=body.reason
+    )
 
 
 class DrawIn(Schema):

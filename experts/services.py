@@ -681,13 +681,14 @@ def _employer(expert: Expert, on: dt.date) -> str:
     return current[0].employer_name if current else f"expert:{expert.pk}"
 
 
-def propose_groups(*, actor: User, cycle: Cycle, stage: str) -> dict[str, Any]:
+def propose_groups(*, actor: User, cycle: Cycle, stage: str, reason: str = "") -> dict[str, Any]:
     """优化分配: propose every group of the stage (A17.1): the policy's group size per
     application, conflicts excluded, each expert under its load cap, never two experts of one
     employer in a group, an expert of the applicant's industry where the pool allows; the
     fairest assignment first (the worst-served application), then the best total
     (`lib.assignment.solve`). Locked assignments stay; others change as little as possible. Only
-    qualified experts (article 8) take part.
+    qualified experts (article 8) take part. After a random draw of the stage, a proposal would
+    replace drawn pairs that are not locked, so it needs a reason, as a second draw does.
     Side effects, in order: detection over the stage's applications and the pool
     (`conflicts.detect`, committed even when the proposal then fails), the groups and
     assignments, one `experts.groups.propose` event with the summary, and each newly assigned
@@ -695,7 +696,19 @@ def propose_groups(*, actor: User, cycle: Cycle, stage: str) -> dict[str, Any]:
     _require(actor, "experts.manage_pool")
     _refuse_closed(cycle)
     stage = _group_stage(stage)
-    return _make_groups(actor=actor, cycle=cycle, stage=stage, draw=None)
+    reason = reason.strip()
+    drawn = Draw.objects.filter(cycle=cycle, stage=stage, completed_at__isnull=False).exists()
+    if drawn and not reason:
+        raise ServiceError(
+            f"{cycle.year}年度{stage.label}已随机抽取专家，优化分配将替换未锁定的抽取结果，"
+            "须说明理由；理由记录在案，供纪律监督查阅（第十七条）。",
+            code="reason_required",
+            article="A17.1",
+            fields={"reason": ["抽取后优化分配须说明理由"]},
+        )
+    if len(reason) > 2000:
+        raise ServiceError("理由不能超过2000字。", fields={"reason": ["过长"]})
+    return _make_groups(actor=actor, cycle=cycle, stage=stage, draw=None, reason=reason)
 
 
 def draw_groups(*, actor: User, cycle: Cycle, stage: str, reason: str = "") -> dict[str, Any]:
@@ -800,7 +813,9 @@ def replay_draw(draw: Draw) -> list[list[str]]:
     return sorted([p.application, p.expert] for p in solution.pairs)
 
 
-def _make_groups(*, actor: User, cycle: Cycle, stage: Stage, draw: Draw | None) -> dict[str, Any]:
+def _make_groups(
+    *, actor: User, cycle: Cycle, stage: Stage, draw: Draw | None, reason: str = ""
+) -> dict[str, Any]:
     """The proposal (`draw` None) or the draw: detection, the solver, the rows, the event."""
     from lib import assignment as solver
 
@@ -896,7 +911,7 @@ def _make_groups(*, actor: User, cycle: Cycle, stage: Stage, draw: Draw | None) 
             action="experts.groups.draw" if draw else "experts.groups.propose",
             obj=cycle,
             after=summary,
-            reason=draw.reason if draw else "",
+            reason=draw.reason if draw else reason,
         )
         by_pk = {a.pk: a for a in applications}
         members = Expert.objects.filter(pk__in={int(e) for _, e in chosen}).select_related("user")

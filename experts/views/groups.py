@@ -154,6 +154,7 @@ def groups(request: HttpRequest) -> HttpResponse:
         )
     code = selectors.code_of_conduct(cycle)
     requests, named = selectors.recusal_requests(cycle)
+    draws = selectors.draws(cycle, stage)
     context |= {
         # A closed year: its groups are shown as they were, the reason in place of the buttons.
         "refusal": services.closed_refusal(cycle),
@@ -171,7 +172,9 @@ def groups(request: HttpRequest) -> HttpResponse:
             {"request": r, "matches": conflicts.recusal_matches(r, named)} for r in requests
         ],
         # Every random draw of the stage, with its seed, reason and pairs (A17.1).
-        "draws": selectors.draws(cycle, stage),
+        "draws": draws,
+        # After a completed draw, 优化分配 replaces drawn pairs: the form asks for a reason.
+        "drawn": any(d["draw"].completed_at for d in draws),
     }
     return render(request, "experts/groups.html", context)
 
@@ -223,7 +226,12 @@ def propose(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
         else:
-            summary = services.propose_groups(actor=actor(request), cycle=cycle, stage=stage)
+            summary = services.propose_groups(
+                actor=actor(request),
+                cycle=cycle,
+                stage=stage,
+                reason=request.POST.get("reason", ""),
+            )
     except ServiceError as exc:
         refused(request, exc)
     else:

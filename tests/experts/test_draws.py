@@ -98,6 +98,32 @@ def test_drawing_again_needs_a_reason(cycle: Cycle, office: User, board: list[Ap
 
 
 @pytest.mark.req("A17.1")
+def test_optimising_after_a_draw_needs_a_reason(
+    cycle: Cycle, office: User, board: list[Application]
+) -> None:
+    """优化分配 after a draw would replace the drawn pairs: without a reason it is refused and
+    nothing changes (else a clerk could draw, dislike the result and optimise it away unseen);
+    with one, the reason is on the proposal's event. Before any draw no reason is asked."""
+    services.propose_groups(actor=office, cycle=cycle, stage=STAGE)
+    services.draw_groups(actor=office, cycle=cycle, stage=STAGE, reason="演练后正式抽取")
+    drawn = _pairs()
+    with pytest.raises(ServiceError) as refused:
+        services.propose_groups(actor=office, cycle=cycle, stage=STAGE, reason=" ")
+    assert (refused.value.code, refused.value.article) == ("reason_required", "A17.1")
+    assert "第十七条" in refused.value.message
+    assert _pairs() == drawn
+    assert AuditEvent.objects.filter(action="experts.groups.propose").count() == 1
+    page = client_for(office).post(
+        reverse("experts:propose", args=[cycle.pk]), {"stage": STAGE}, follow=True
+    )
+    assert "须说明理由" in page.content.decode()
+    assert _pairs() == drawn
+    services.propose_groups(actor=office, cycle=cycle, stage=STAGE, reason="专家回避后重新分配")
+    last = AuditEvent.objects.filter(action="experts.groups.propose").latest("seq")
+    assert last.reason == "专家回避后重新分配"
+
+
+@pytest.mark.req("A17.1")
 def test_a_draw_that_cannot_be_made_stays_on_record_with_its_seed(
     cycle: Cycle, office: User, board: list[Application]
 ) -> None:

@@ -106,7 +106,9 @@ def test_locked_pairs_stay_through_a_draw_and_a_proposal(
         actor=office, cycle=accepted.cycle, stage="material_review", reason="一名专家出差"
     )
     assert assignment.expert.name in _members(accepted)
-    services.propose_groups(actor=office, cycle=accepted.cycle, stage="material_review")
+    services.propose_groups(
+        actor=office, cycle=accepted.cycle, stage="material_review", reason="按匹配度优化"
+    )
     assert assignment.expert.name in _members(accepted)
     assert AuditEvent.objects.filter(action="experts.groups.draw").count() == 2
 
