@@ -222,3 +222,16 @@ def test_the_supervisors_receive_each_checkpoint(
     assert "审计链检查点" in message.subject
     assert checkpoint.hash in message.body
     assert checkpoint.mac in message.body
+
+
+@pytest.mark.django_db
+def test_audit_anchor_writes_a_checkpoint_on_demand() -> None:
+    _append(3)
+    out = StringIO()
+    call_command("audit_anchor", stdout=out)
+    (checkpoint,) = anchors.read().checkpoints
+    assert (checkpoint.seq, checkpoint.count) == (3, 3)
+    assert f"已写入{checkpoint.label}：哈希 {checkpoint.hash}，共 3 条事件" in out.getvalue()
+    event = AuditEvent.objects.get(action="audit.anchor.write")
+    assert (event.seq, event.role, event.reason) == (4, "system", "manage.py audit_anchor")
+    assert "与 1 个检查点一致" in _verify()[0]
