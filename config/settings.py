@@ -63,12 +63,14 @@ SECRET_KEY = _secret_key()
 AUDIT_ANCHOR_KEY = _kept_secret(
     "AUDIT_ANCHOR_KEY", "audit_anchor_key", lambda: secrets.token_hex(32)
 )
-AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
 AUDIT_ANCHOR_AUTO = env_bool("AUDIT_ANCHOR_AUTO", True)
 
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The reverse proxies whose X-Forwarded-For names the client in audit events (audit/context.py);
+# empty: the peer address is the client.
+AUDIT_TRUSTED_PROXIES = [p for p in os.environ.get("AUDIT_TRUSTED_PROXIES", "").split(",") if p]
 # The public address, for links in emails and the certificates' QR codes.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # API bearer tokens last a working day; a client asks for a new one after.
@@ -152,6 +154,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _anchor_dir() -> Path:
+    """AUDIT_ANCHOR_DIR, else a directory under var/ of this database's own: checkpoints of
+    one chain must never be checked against another (a demo database in /tmp beside the one of
+    `make run` would read as a rewritten chain)."""
+    if where := os.environ.get("AUDIT_ANCHOR_DIR"):
+        return Path(where)
+    db = DATABASES["default"]
+    identity = f"{db['ENGINE']}|{db.get('HOST', '')}|{db.get('PORT', '')}|{db['NAME']}"
+    name = Path(str(db["NAME"])).name.replace(".", "-")
+    return VAR_DIR / "audit-anchors" / f"{name}-{hashlib.sha256(identity.encode()).hexdigest()[:8]}"
+
+
+AUDIT_ANCHOR_DIR = _anchor_dir()
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
