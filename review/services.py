@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import applicant_users, notify
 from audit.services import record
+from experts import conflicts
 from experts.models import Assignment, ReviewGroup
 from experts.selectors import openable_applications
 from intake.models import Application, Kind, State
@@ -337,11 +338,16 @@ def open_phase(
     The applications move to 材料评审中 / 现场评审中; the rubrics are fixed from now on. Side
     effects: the phase's state -> open (its first `opened_at` kept), `review.phase.open`, one
     transition per application, and every member of the stage's groups told that scoring is
-    open and until when."""
+    open and until when. Detection (`experts.conflicts.detect`) runs first and keeps what it
+    finds even when the opening is then refused."""
     stage_ = _stage(stage)
     before = phase_or_blank(cycle, stage_)
     PHASE.require(before, "open", actor)
     applications = _in_scope(cycle, stage_)
+    # A26.1: the records as they now stand (an employment entered, a registration changed since
+    # the groups were formed) end any conflicted seat before scoring opens; a group left short is
+    # then named below, and the Office refills it.
+    conflicts.detect(applications=applications, actor=actor, role=Role.OFFICE)
     groups = {
         g.application_id: g
         for g in ReviewGroup.objects.filter(application__in=applications, stage=stage_)

@@ -22,7 +22,7 @@ from programs.models import Stage
 from review import boundaries, forms, selectors, services, workflow
 from review.models import RubricItem, Scorecard
 
-from .common import _status
+from .common import _status, guard
 
 # --- the scorecard (A17.1) -------------------------------------------------------------------
 
@@ -148,6 +148,7 @@ def card(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
     window saved first: "stale") leaves the expert's page as it is and says so."""
     assignment = selectors.assignment_for(request.user, public_id, stage)
     if request.method != "POST":
+        guard(request, assignment)
         return _card_page(request, assignment)
     autosave = request.headers.get("HX-Request") == "true"
     try:
@@ -185,6 +186,7 @@ def card_submit(request: HttpRequest, public_id: Any, stage: str) -> HttpRespons
     """Save what the page shows (when posted with it), then submit and lock the card; an
     incomplete card comes back with the list of what is missing."""
     assignment = selectors.assignment_for(request.user, public_id, stage)
+    guard(request, assignment)
     if "revision" in request.POST:
         try:
             _save_card(request, assignment)

@@ -20,7 +20,7 @@ from lib.params import parse_int
 from programs.models import Stage
 from review import boundaries, forms, selectors, services
 
-from .common import _status
+from .common import _status, guard
 
 # --- the leader's consensus ------------------------------------------------------------------
 
@@ -96,6 +96,7 @@ def consensus(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
     assignment = selectors.assignment_for(request.user, public_id, stage)
     if not selectors.is_leader(assignment):
         raise PermissionDenied("只有专家组组长可以记录共识。")
+    guard(request, assignment)
     if request.method != "POST":
         return _consensus_page(request, assignment)
     rubric = selectors.rubric_of(assignment.group.application)
