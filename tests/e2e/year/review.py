@@ -193,8 +193,8 @@ def office_sets_the_code_of_conduct(page: Page, year: Year) -> None:
 
 
 def office_forms_the_groups(page: Page, year: Year) -> None:
-    """优化分配 for 材料评审: five qualified experts per application, conflicts kept out by the system;
-    each group's leader and the supervisor named, the members locked (A17.1, A27.1)."""
+    """优化分配 for 材料评审: five qualified experts per application, conflicts kept out by the
+    system; each group's leader and the supervisor named, the members locked (A17.1, A27.1)."""
     year.at("2026-05-25")
     year.sign_in(page, OFFICE)
     _groups_page(page, year, "material_review")
