@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from accounts.models import User
 from audit.models import GENESIS_HASH, AuditEvent, ChainHead
 from audit.services import record, verify_chain
+from tests.audit.tamper import tamper
 
 pytestmark = pytest.mark.req("A3.1")
 
@@ -35,9 +36,8 @@ def _append(n: int, actor: User | None = None) -> list[AuditEvent]:
 
 
 def _raw(sql: str, params: list[Any]) -> None:
-    """Tamper with the table behind the app's back, as an attacker with database access would."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    """Tamper with the tables behind the app's back, as an attacker with database access would."""
+    tamper(sql, params)
 
 
 @pytest.mark.django_db
@@ -204,3 +204,27 @@ def test_concurrent_appends_never_fork_the_chain() -> None:
     assert errors == []
     assert AuditEvent.objects.count() == 40
     assert verify_chain().ok
+
+
+@pytest.mark.req("A27.1")
+@pytest.mark.django_db
+def test_postgresql_refuses_update_and_delete_of_an_event_in_the_database() -> None:
+    """Security plan, test 39: on PostgreSQL a trigger makes the table append-only whatever SQL
+    the application (or a curious administrator without the owner's rights) sends; SQLite has no
+    such guard, the models refuse there."""
+    from django.db import DatabaseError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's")
+    (event,) = _append(1)
+    for sql in (
+        "UPDATE audit_auditevent SET reason = 'x' WHERE seq = %s",
+        "DELETE FROM audit_auditevent WHERE seq = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="审计事件只能追加"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.seq])
+    assert AuditEvent.objects.get(seq=event.seq).reason == event.reason

@@ -14,7 +14,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit import anchors
@@ -22,6 +22,7 @@ from audit.integrity import verify_state
 from audit.models import AuditEvent, ChainHead
 from audit.services import _digest, record, verify_chain
 from review.models import Evaluation, ItemScore, Scorecard
+from tests.audit.tamper import tamper
 from tests.review import conftest as review
 from tests.review.conftest import World, through_evaluation
 
@@ -34,8 +35,7 @@ pytestmark = pytest.mark.req("A3.1", "A27.1")
 
 def _raw(sql: str, params: list[Any]) -> None:
     """Tamper with the tables behind the app's back, as an attacker with database access would."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    tamper(sql, params)
 
 
 def _verify(*args: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.audited import ROLE_GRANT
@@ -22,6 +22,7 @@ from intake.audited import AWARD
 from intake.models import AwardRecord
 from review.audited import CONSENSUS, EVALUATION, SCORECARD
 from supervision.services import revoke_award
+from tests.audit.tamper import tamper
 from tests.decision import conftest as decision
 from tests.decision.conftest import ANNOUNCE_DAY, Decided
 
@@ -34,8 +35,8 @@ pytestmark = pytest.mark.req("A3.1", "A27.1")
 
 
 def _raw(sql: str, params: list[Any]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    """Tamper with the tables behind the app's back, as an attacker with database access would."""
+    tamper(sql, params)
 
 
 def _problems(names: list[str]) -> list[str]:

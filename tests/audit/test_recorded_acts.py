@@ -24,6 +24,7 @@ from audit.services import _digest, record, verify_chain
 from intake import services as intake
 from intake.models import Application
 from programs.models import Cycle
+from tests.audit.tamper import tamper
 from tests.conftest import api_call, api_client, client_for
 from tests.intake.conftest import complete_form, in_window, open_cycle, org
 
@@ -300,10 +301,7 @@ def test_the_address_is_hashed_and_an_event_without_one_hashes_as_before() -> No
 def test_rewriting_an_events_address_breaks_the_chain(personas: dict[str, User]) -> None:
     client_for(personas["expert"]).get("/audit/", REMOTE_ADDR="198.51.100.4")
     seq = AuditEvent.objects.get(client_ip="198.51.100.4").seq
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditevent SET client_ip = %s WHERE seq = %s", ["10.0.0.1", seq]
-        )
+    tamper("UPDATE audit_auditevent SET client_ip = %s WHERE seq = %s", ["10.0.0.1", seq])
     report = verify_chain()
     assert not report.ok
     assert report.broken_seq == seq

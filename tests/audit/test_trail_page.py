@@ -12,6 +12,7 @@ from accounts.models import User
 from audit.services import record
 from programs.models import AwardProgram
 from programs.services import create_cycle
+from tests.audit.tamper import tamper
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.req("A27.1", "A3.1")
@@ -151,11 +152,9 @@ def test_the_trail_page_verifies_the_chain_on_demand(
 def test_the_trail_page_names_the_broken_link(
     personas: dict[str, User], program: AwardProgram
 ) -> None:
-    from django.db import connection
 
     create_cycle(actor=personas["office"], program=program, year=2026)
-    with connection.cursor() as cursor:  # an attacker with database access
-        cursor.execute("UPDATE audit_auditevent SET reason = %s WHERE seq = %s", ["改写", 2])
+    tamper("UPDATE audit_auditevent SET reason = %s WHERE seq = %s", ["改写", 2])
     html = client_for(personas["supervisor"]).get(reverse("audit:trail"), {"verify": "1"})
     text = html.content.decode()
     assert "审计链校验未通过" in text

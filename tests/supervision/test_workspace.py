@@ -28,6 +28,7 @@ from review import services as review
 from review.models import Evaluation
 from supervision import services
 from supervision.models import Note
+from tests.audit.tamper import tamper
 from tests.conftest import client_for
 from tests.intake.conftest import CST, complete_form, to_qualification
 from tests.review.conftest import World, org, person, through_evaluation, world
@@ -385,8 +386,7 @@ def test_the_audit_export_states_the_chain_verification(
 @pytest.mark.req("A27.1", "A3.1")
 def test_the_audit_export_names_the_first_broken_link(world: World) -> None:
     seq = AuditEvent.objects.order_by("seq").values_list("seq", flat=True)[2]
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET reason = %s WHERE seq = %s", ["改写", seq])
+    tamper("UPDATE audit_auditevent SET reason = %s WHERE seq = %s", ["改写", seq])
     response = client_for(world.supervisor).get(reverse("supervision:audit_export"))
     first = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert first["A1"].value == "审计链校验未通过"
