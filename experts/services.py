@@ -80,6 +80,24 @@ def closed_refusal(cycle: Cycle) -> StateConflict | None:
     )
 
 
+def grouping_refusal(cycle: Cycle, stage: str) -> StateConflict | None:
+    """Why 优化分配 and 随机抽取 cannot run for the stage now: the year is closed, or no
+    application is in review for it (its groups, if any, are the record of a stage passed). The
+    groups page asks it to show the reason in place of the two buttons."""
+    stage_ = _group_stage(stage)
+    return closed_refusal(cycle) or (
+        None if _applications_for_stage(cycle, stage_) else _nothing_to_group(cycle, stage_)
+    )
+
+
+def _nothing_to_group(cycle: Cycle, stage: Stage) -> StateConflict:
+    return StateConflict(
+        f"{cycle.year}年度没有处于评审中的申报，{stage.label}无需生成分配方案。",
+        code="nothing_to_group",
+        article="A17.1",
+    )
+
+
 def _refuse_closed(cycle: Cycle) -> None:
     if (refusal := closed_refusal(cycle)) is not None:
         raise refusal
@@ -741,7 +759,7 @@ def draw_groups(*, actor: User, cycle: Cycle, stage: str, reason: str = "") -> d
     if len(reason) > 2000:
         raise ServiceError("理由不能超过2000字。", fields={"reason": ["过长"]})
     if not _applications_for_stage(cycle, stage):
-        raise StateConflict("本阶段没有已受理的申报。")
+        raise _nothing_to_group(cycle, stage)
     with transaction.atomic():
         draw = Draw.objects.create(
             cycle=cycle,
@@ -821,7 +839,7 @@ def _make_groups(
 
     applications = _applications_for_stage(cycle, stage)
     if not applications:
-        raise StateConflict("本阶段没有已受理的申报。")
+        raise _nothing_to_group(cycle, stage)
     on = today()
     pool = [
         e

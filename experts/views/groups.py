@@ -158,6 +158,8 @@ def groups(request: HttpRequest) -> HttpResponse:
     context |= {
         # A closed year: its groups are shown as they were, the reason in place of the buttons.
         "refusal": services.closed_refusal(cycle),
+        # Nothing in review for the stage: the proposal and the draw say why instead.
+        "grouping_refusal": services.grouping_refusal(cycle, stage),
         "rows": rows,
         "group_size": policy.expert_group_size,
         "lookback_years": policy.lookback_years,

@@ -206,7 +206,10 @@ def test_the_groups_page_shows_a_closed_year_with_the_reason_in_place_of_the_but
     Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.PUBLISHED)
     html = _board(client_for(office), cycle)
     assert "评审已结束" not in html
-    assert "优化分配</button>" in html
+    # Reopened, the year still has nothing in review: the proposal says why, the groups' own
+    # actions come back.
+    assert "材料评审无需生成分配方案" in html
+    assert "优化分配</button>" not in html
     assert "设定</button>" in html
 
 

@@ -229,3 +229,20 @@ def test_a_draw_is_audited_with_its_time_and_who(
     event = AuditEvent.objects.get(action="experts.draw.seed")
     assert event.actor_id == office.pk
     assert abs(event.created_at - draw.drawn_at) < dt.timedelta(seconds=5)
+
+
+@pytest.mark.req("A17.1")
+def test_the_board_says_why_nothing_can_be_grouped_instead_of_offering_it(
+    cycle: Cycle, office: User
+) -> None:
+    """No application in review for the stage: the page shows the service's own reason in
+    place of 优化分配 and 随机抽取 (which would be refused), and the service says the same."""
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.PUBLISHED)
+    url = reverse("experts:groups") + f"?cycle={cycle.pk}&stage={STAGE}"
+    html = client_for(office).get(url).content.decode()
+    assert "没有处于评审中的申报，材料评审无需生成分配方案" in html
+    assert "qa-propose" not in html
+    with pytest.raises(ServiceError) as refused:
+        services.draw_groups(actor=office, cycle=cycle, stage=STAGE)
+    assert refused.value.code == "nothing_to_group"
+    assert not Draw.objects.exists()
