@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -74,15 +76,49 @@ class SysadminModelAdmin(admin.ModelAdmin):
         return actions
 
 
+class UserAddForm(forms.ModelForm):
+    """A new account without a password (三员分立: the system administrator never knows one).
+
+    Its password is unusable and `must_change_password` set; the owner's first password comes
+    from a one-time flow that is not built yet (issue 15 part 2: reset by a one-time code).
+    """
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "phone"]
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        user.must_change_password = True
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(SysadminModelAdmin, BaseUserAdmin):
+    """Accounts, without their passwords: no password field, no password-setting page, no
+    password in the add form (三员分立: the system administrator cannot set, see or bypass
+    another person's password). Every add and change is audited (`SysadminModelAdmin`); a
+    password change by any other path is audited by `User.save`."""
+
     list_display = ["username", "full_name", "email", "is_active", "last_login"]
     fieldsets = [
-        (None, {"fields": ["username", "password"]}),
+        (None, {"fields": ["username"]}),
         ("个人信息", {"fields": ["full_name", "email", "phone"]}),
-        ("状态", {"fields": ["is_active", "last_login", "date_joined"]}),
+        ("状态", {"fields": ["is_active", "must_change_password", "last_login", "date_joined"]}),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    add_fieldsets = [(None, {"fields": ["username", "full_name", "email", "phone"]})]
+    add_form = UserAddForm
+    readonly_fields = ["must_change_password", "last_login", "date_joined"]
+
+    def get_urls(self) -> list[Any]:
+        # Django's UserAdmin adds <id>/password/ (set anyone's password): not here.
+        return [url for url in super().get_urls() if url.name != "auth_user_password_change"]
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        raise PermissionDenied("系统管理员不能设置他人的密码（三员分立）。")
 
 
 @admin.register(RecommendingUnit)

@@ -21,9 +21,11 @@ from lib.access import actor
 from lib.errors import ServiceError
 
 from .models import ApiToken, Individual, Organization, Role, User
+from .password_gate import API_PASSWORD_PATH, CODE, MESSAGE, must_change
 from .selectors import roles_of, scopes_of
 from .services import (
     add_contact,
+    change_own_password,
     record_login,
     record_logout,
     reveal_id_number,
@@ -47,6 +49,9 @@ class TokenAuth(HttpBearer):
         )
         if found is None or not found.user.is_active:
             return None
+        if must_change(found.user) and request.path != API_PASSWORD_PATH:
+            # An administrator-set password: changed first (accounts.password_gate).
+            raise ServiceError(MESSAGE, code=CODE, status=403)
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
         return found.user
@@ -229,3 +234,29 @@ def add_contact_api(request: HttpRequest, body: ContactIn) -> Status[dict[str, A
             "roles": [{"role": "applicant", "label": str(Role.APPLICANT.label)}],
         },
     )
+
+
+class PasswordChangeIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"old_password": "Pw#2026abc", "new_password": "Nq7!river-Rugao"}]
+        }
+    )
+
+    old_password: str = Field(..., min_length=1, max_length=1024, description="当前密码")
+    new_password: str = Field(
+        ...,
+        min_length=1,
+        max_length=1024,
+        description="新密码：至少8个字符，含大写字母、小写字母、数字、符号中的至少三类，不含用户名",
+    )
+
+
+@router.post("/auth/password", response={204: None}, summary="修改本人密码")
+def change_password(request: HttpRequest, body: PasswordChangeIn) -> Status[None]:
+    """The caller's own password; 400 with `fields` when the current password is wrong or the
+    new one breaks the rules. Audited (`accounts.password.change`, never the hash)."""
+    change_own_password(
+        user=actor(request), old_password=body.old_password, new_password=body.new_password
+    )
+    return Status(204, None)

@@ -158,3 +158,33 @@ class OrganizationProfileForm(BootstrapForm):
 
 class ContactForm(_AccountFields):
     full_name = forms.CharField(label="姓名", max_length=100)
+
+
+class PasswordChangeForm(BootstrapForm):
+    """Change one's own password (accounts.views.password_change; the rules are the service's)."""
+
+    old_password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label="新密码",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="再次输入新密码",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("new_password1"), data.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "两次输入的新密码不一致。")
+        return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -31,6 +32,9 @@ ADMIN_ROLES = (Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN)
 class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=100, blank=True)
     phone = models.CharField("手机号码", max_length=20, blank=True)
+    # Set when an administrator creates the account (its first password is not the owner's
+    # secret): the owner changes it before any other page or API call (accounts.password_gate).
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "用户"
@@ -43,6 +47,36 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A changed password of an existing account, by any path (the change page, the API,
+        the shell, a test), writes `accounts.password.change` in the same transaction: who
+        changed it (the signed-in caller of the request being served, or the system), never the
+        hash. A hash upgraded at sign-in is not a change (Django clears `_password` first)."""
+        changed = self.pk is not None and getattr(self, "_password", None) is not None
+        if not changed:
+            super().save(*args, **kwargs)
+            return
+        from django.db import transaction
+
+        from audit import context
+        from audit.services import record
+
+        current = context.current()
+        caller = getattr(self, "_qa_changed_by", None) or (
+            getattr(current.request, "user", None) if current else None
+        )
+        actor = caller if caller is not None and caller.is_authenticated else None
+        own = actor is not None and actor.pk == self.pk
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            record(
+                actor=actor,
+                role="self" if own else ("system" if actor is None else "other"),
+                action="accounts.password.change",
+                obj=self,
+                after={"own": own, "must_change_password": self.must_change_password},
+            )
 
 
 class RecommendingUnit(models.Model):
@@ -196,11 +230,27 @@ class RoleAssignment(models.Model):
         Organization, verbose_name="组织", null=True, blank=True, on_delete=models.PROTECT
     )
     granted_at = models.DateTimeField("授予时间", auto_now_add=True)
+    # None: the system (seed data, self-registration, a migration).
+    granted_by = models.ForeignKey(
+        User,
+        verbose_name="授予人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "角色授予"
         verbose_name_plural = "角色授予"
         constraints = [
+            # 三员分立: nobody grants a role to themselves (accounts.services.grant_role says so
+            # in Chinese first).
+            models.CheckConstraint(
+                condition=Q(granted_by__isnull=True) | ~Q(granted_by=models.F("user")),
+                name="role_not_self_granted",
+                violation_error_message="不得为自己授予角色。",
+            ),
             models.UniqueConstraint(
                 fields=["user"],
                 condition=Q(role__in=[r.value for r in ADMIN_ROLES]),

@@ -52,30 +52,74 @@ def create_user(
     """Create an account after checking the password rules (8+ chars, 3 classes, no username).
 
     Preconditions: the actor is the system administrator (or the system). Side effects: the
-    user row and an `accounts.user.create` audit event.
+    user row and an `accounts.user.create` audit event. An account created by an actor (not
+    the system: seed data, self-registration) must change its password at first sign-in.
     """
     _require(actor, "accounts.manage_users")
     if User.objects.filter(username=username).exists():
         raise ServiceError(
             f"用户名“{username}”已被使用。", code="duplicate", fields={"username": ["已被使用"]}
         )
-    user = User(username=username, full_name=full_name, email=email, phone=phone)
+    # An account made by someone else (the system administrator) starts with a password its
+    # owner did not choose: changed at first sign-in (accounts.password_gate).
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        must_change_password=actor is not None,
+    )
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ServiceError("；".join(exc.messages), fields={"password": exc.messages}) from exc
     user.set_password(password)
-    with transaction.atomic():
+    try:
         user.full_clean()
+    except ValidationError as exc:  # an address or a name the model refuses: a 400, never a 500
+        raise ServiceError("；".join(exc.messages), fields=exc.message_dict) from exc
+    with transaction.atomic():
         user.save()
         record(
             actor=actor,
             role=actor_role,
             action="accounts.user.create",
             obj=user,
-            after={"username": username, "full_name": full_name, "email": email},
+            after={
+                "username": username,
+                "full_name": full_name,
+                "email": email,
+                "must_change_password": user.must_change_password,
+            },
         )
     return user
+
+
+SEPARATION_RULE = (
+    "系统管理员、安全管理员、审计管理员三者不得由同一人兼任，也不得兼任任何业务角色（三员分立）。"
+)
+
+
+def separation_refusal(user: User, role: Role | str) -> str:
+    """Why `role` cannot join the roles `user` holds (三员分立), or "" when it can.
+
+    An administrator role (系统管理员, 安全管理员, 审计管理员) is the only role of its holder: no
+    second administrator role, no business role; and a business role is not granted to the
+    holder of an administrator role.
+    """
+    held = {
+        Role(r) for r in RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
+    }
+    held.discard(Role(role))
+    if not held:
+        return ""
+    admin_held = [r for r in held if r in ADMIN_ROLES]
+    if Role(role) in ADMIN_ROLES:
+        other = "、".join(str(r.label) for r in sorted(held))
+        return f"{user}已担任{other}，不能再担任{Role(role).label}：{SEPARATION_RULE}"
+    if admin_held:
+        return f"{user}已担任{admin_held[0].label}，不能再担任{Role(role).label}：{SEPARATION_RULE}"
+    return ""
 
 
 def grant_role(
@@ -91,25 +135,41 @@ def grant_role(
     """Give `user` a role, scoped where the role needs it.
 
     Preconditions: a recommending-unit reviewer names a unit, an applicant contact an
-    organization; nobody holds two of the three administrator roles (also a database
-    constraint, so a race cannot slip past this check). Side effects: the assignment and an
-    `accounts.role.grant` audit event.
+    organization; nobody grants a role to themselves (also a database constraint on
+    `granted_by`); an administrator role is its holder's only role (`separation_refusal`; two
+    administrator roles are also refused by a database constraint, so a race cannot slip past).
+    Side effects: the assignment and an `accounts.role.grant` audit event.
     """
     _require(actor, "accounts.manage_roles")
     if RoleAssignment.objects.filter(
         user=user, role=role, recommending_unit=recommending_unit, organization=organization
     ).exists():
         raise ServiceError(f"{user}已具有此角色。", code="duplicate")
-    if role in ADMIN_ROLES:
-        held = RoleAssignment.objects.filter(user=user, role__in=ADMIN_ROLES).exclude(role=role)
-        if held.exists():
-            other = Role(held.first().role).label  # type: ignore[union-attr]  # exists() above
-            raise ServiceError(
-                f"{user}已担任{other}；系统管理员、安全管理员、审计管理员三者不得由同一人兼任。",
-                code="separation_of_duties",
-            )
+    refusal = (
+        "不得为自己授予角色（三员分立：授权须由他人进行）。"
+        if actor is not None and actor.pk == user.pk
+        else separation_refusal(user, role)
+    )
+    if refusal:
+        if actor is not None:
+            # The attempt stays in the trail (a caller that rolls back its own transaction on
+            # the refusal takes the event with it; the pages and the API do not).
+            with transaction.atomic():
+                record(
+                    actor=actor,
+                    role=actor_role,
+                    action="accounts.role.grant_refused",
+                    obj=user,
+                    after={"role": Role(role).value},
+                    reason=refusal,
+                )
+        raise ServiceError(refusal, code="separation_of_duties")
     assignment = RoleAssignment(
-        user=user, role=role, recommending_unit=recommending_unit, organization=organization
+        user=user,
+        role=role,
+        recommending_unit=recommending_unit,
+        organization=organization,
+        granted_by=actor,
     )
     try:
         assignment.full_clean()
@@ -135,6 +195,33 @@ def grant_role(
         raise ServiceError("该角色已授予，或违反三员分立。", code="duplicate") from exc
     user.__dict__.pop("_qa_roles", None)
     return assignment
+
+
+def change_own_password(*, user: User, old_password: str, new_password: str) -> None:
+    """The signed-in person changes their own password (the page and `POST /api/v1/auth/password`).
+
+    Preconditions: the current password is right; the new one passes the password rules and
+    differs from the old. Side effects: the hash, `must_change_password` cleared, and the
+    `accounts.password.change` event written by `User.save` (who, never the hash). The caller
+    keeps the web session (`update_session_auth_hash`).
+    """
+    if not user.check_password(old_password):
+        raise ServiceError(
+            "当前密码不正确。", code="bad_credentials", fields={"old_password": ["当前密码不正确"]}
+        )
+    if old_password == new_password:
+        raise ServiceError(
+            "新密码不能与当前密码相同。", fields={"new_password": ["不能与当前密码相同"]}
+        )
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ServiceError("；".join(exc.messages), fields={"new_password": exc.messages}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user._qa_changed_by = user  # type: ignore[attr-defined]  # read by User.save's event
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
 
 
 def revoke_role(*, actor: User, assignment: RoleAssignment, reason: str) -> None:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,6 +24,7 @@ from .forms import (
     LoginForm,
     OrganizationProfileForm,
     OrganizationRegistrationForm,
+    PasswordChangeForm,
     ReasonForm,
     UnitForm,
 )
@@ -181,7 +182,7 @@ def unit_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 # --- self-registration (public) -----------------------------------------------------------------
 
 # ServiceError.fields names the service's arguments; the forms name two of them differently.
-_FIELD_ALIASES = {"password": "password1"}
+_FIELD_ALIASES = {"password": "password1", "new_password": "new_password1"}
 
 
 def _show_refusal(form: forms.Form, exc: ServiceError) -> None:
@@ -364,3 +365,33 @@ def organization_add_contact(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已添加联系人{data['full_name']}。")
             return redirect("accounts:organization")
     return organization_profile(request, contact_form=form)
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Every signed-in person changes their own password here (and must, first, when an
+    administrator created the account: accounts.password_gate). The session is kept."""
+    user = actor(request)
+    form = PasswordChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.change_own_password(
+                    user=user,
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password1"],
+                )
+            except ServiceError as exc:
+                _show_refusal(form, exc)
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(request, "密码已修改。")
+                return redirect("accounts:dashboard")
+        status = 400
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": user.must_change_password},
+        status=status,
+    )

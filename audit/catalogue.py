@@ -67,6 +67,8 @@ def _a(code: str, label: str, category: str, article: str = "") -> None:
 _a("accounts.user.create", "账户：创建账户", ACCOUNTS, "A3.1")
 _a("accounts.role.grant", "权限：授予角色", ACCOUNTS, "A3.1")
 _a("accounts.role.revoke", "权限：撤销角色", ACCOUNTS, "A3.1")
+_a("accounts.role.grant_refused", "权限：授予角色被拒绝（三员分立）", ACCOUNTS, "A3.1")
+_a("accounts.password.change", "账户：修改密码", ACCOUNTS, "A3.1")
 _a("accounts.unlock", "账户：解除锁定", ACCOUNTS, "A3.1")
 _a("accounts.login", "登录：登录系统", ACCOUNTS, "A3.1")
 _a("accounts.logout", "登录：退出系统", ACCOUNTS, "A3.1")

@@ -74,6 +74,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:register_individual": {"anon": 200, "default": 302},
     "accounts:inbox": {"anon": 302, "default": 200},
     "accounts:inbox_read": SIGNED_IN_POST,
+    "accounts:password_change": {"anon": 302, "default": 200},
     "audit:trail": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
     "audit:anchor": {"anon": 302, "auditadmin": 405, "default": 403},
     "intake:list": {"anon": 302, "default": 200},

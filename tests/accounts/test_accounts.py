@@ -51,12 +51,12 @@ def test_database_refuses_a_second_administrator_role(make_user: Callable[..., U
         RoleAssignment.objects.create(user=user, role=Role.AUDITADMIN)
 
 
-def test_an_administrator_may_hold_a_business_role_only_outside_the_three(
-    make_user: Callable[..., User],
-) -> None:
+def test_an_administrator_holds_no_business_role(make_user: Callable[..., User]) -> None:
+    """三员分立 (issue 15 part 3): an administrator role is its holder's only role."""
     user = make_user(Role.SYSADMIN)
-    grant_role(actor=None, actor_role="system", user=user, role=Role.COMMITTEE)
-    assert roles_of(User.objects.get(pk=user.pk)) == {Role.SYSADMIN, Role.COMMITTEE}
+    with pytest.raises(ServiceError, match="不得兼任任何业务角色"):
+        grant_role(actor=None, actor_role="system", user=user, role=Role.COMMITTEE)
+    assert roles_of(User.objects.get(pk=user.pk)) == {Role.SYSADMIN}
 
 
 def test_scoped_roles_need_their_scope(make_user: Callable[..., User], program: object) -> None:
