@@ -5,20 +5,21 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
 from ninja.security import HttpBearer
 from pydantic import ConfigDict
 
 from lib.access import actor
 from lib.errors import ServiceError
+from lib.params import MAX_ID
 
 from .models import ApiToken, Individual, Organization, Role, User
 from .password_gate import API_PASSWORD_PATH, CODE, MESSAGE, must_change
@@ -29,9 +30,10 @@ from .services import (
     record_login,
     record_logout,
     reveal_id_number,
-    token_expiry,
     update_organization,
 )
+from .tokens import revoke_token as revoke_one_token
+from .tokens import token_expiry, tokens_of
 
 router = Router(tags=["账号"])
 
@@ -98,7 +100,9 @@ def issue_token(request: HttpRequest, body: Credentials) -> dict[str, Any]:
         raise ServiceError("用户名或密码错误，或账号已被锁定。", code="bad_credentials", status=401)
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, key_hash=_hash(key), expires_at=token_expiry())
+        token = ApiToken.objects.create(
+            user=user, key_hash=_hash(key), expires_at=token_expiry(user)
+        )
         record_login(user=user, channel="api")
     return {"token": key, "expires_at": token.expires_at}
 
@@ -111,6 +115,67 @@ def revoke_token(request: HttpRequest) -> Status[None]:
         deleted, _ = ApiToken.objects.filter(key_hash=_hash(key), user=request.user.pk).delete()
         if deleted:
             record_logout(user=request.user)  # type: ignore[arg-type]  # authenticated
+    return Status(204, None)
+
+
+class ApiTokenOut(Schema):
+    """A token as its owner sees it: never the key (only its hash is stored)."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    current: bool = Field(description="是否为本次请求所用的令牌")
+
+
+def _presented_hash(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    return _hash(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else ""
+
+
+@router.get(
+    "/auth/tokens",
+    response=list[ApiTokenOut],
+    summary="令牌列表（本人；安全管理员可按用户名查看他人）",
+)
+def list_tokens(
+    request: HttpRequest, username: Annotated[str, Query(max_length=150)] = ""
+) -> list[dict[str, Any]]:
+    """Own live tokens, newest first; `username` (the security administrator only) lists
+    another user's."""
+    owner: Any = request.user
+    if username and username != request.user.get_username():
+        if not request.user.has_perm("accounts.manage_tokens"):
+            raise ServiceError("只有安全管理员可以查看他人的令牌。", code="forbidden", status=403)
+        owner = get_object_or_404(User, username=username)
+    presented = _presented_hash(request)
+    return [
+        {
+            "id": t.pk,
+            "created_at": t.created_at,
+            "expires_at": t.expires_at,
+            "last_used_at": t.last_used_at,
+            "current": t.key_hash == presented,
+        }
+        for t in tokens_of(owner)
+    ]
+
+
+@router.delete(
+    "/auth/tokens/{token_id}",
+    response={204: None},
+    summary="注销一个令牌（本人或安全管理员，留痕）",
+)
+def revoke_token_by_id(
+    request: HttpRequest,
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    reason: Annotated[str, Query(max_length=500, description="注销他人的令牌时必填")] = "",
+) -> Status[None]:
+    """404 for a token the caller may not revoke: nobody learns of another's token."""
+    token = ApiToken.objects.filter(pk=token_id).select_related("user").first()
+    if token is None or not request.user.has_perm("accounts.revoke_token", token):
+        raise ServiceError("令牌不存在。", code="not_found", status=404)
+    revoke_one_token(actor=actor(request), token=token, reason=reason)
     return Status(204, None)
 
 

@@ -34,6 +34,10 @@ class AccountsConfig(AppConfig):
             )
 
         signals.user_logged_in.connect(logged_in, dispatch_uid="audit_login", weak=False)
+        # The session remembers its sign-in time (absolute lifetime, accounts.middleware).
+        from .middleware import note_sign_in
+
+        signals.user_logged_in.connect(note_sign_in, dispatch_uid="session_sign_in", weak=False)
         signals.user_logged_out.connect(logged_out, dispatch_uid="audit_logout", weak=False)
         signals.user_login_failed.connect(
             login_failed, dispatch_uid="audit_login_failed", weak=False

@@ -75,3 +75,15 @@ rules.add_perm("accounts.use_admin", is_sysadmin)
 # (三员分立).
 rules.add_perm("accounts.manage_users", is_sysadmin)
 rules.add_perm("accounts.manage_roles", is_secadmin)
+
+
+@rules.predicate
+def owns_token(user: Any, token: Any) -> bool:
+    """The account an API token belongs to."""
+    return token is not None and token.user_id == user.pk
+
+
+# API tokens: each owner lists and revokes their own; the security administrator any user's
+# (issue 15, part 4).
+rules.add_perm("accounts.revoke_token", owns_token | is_secadmin)
+rules.add_perm("accounts.manage_tokens", is_secadmin)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
-from . import services
+from . import services, tokens
 from .forms import (
     ContactForm,
     GrantRoleForm,
@@ -28,7 +28,15 @@ from .forms import (
     ReasonForm,
     UnitForm,
 )
-from .models import Notification, Organization, RecommendingUnit, Role, RoleAssignment, User
+from .models import (
+    ApiToken,
+    Notification,
+    Organization,
+    RecommendingUnit,
+    Role,
+    RoleAssignment,
+    User,
+)
 from .selectors import registration_changes, scopes_of
 
 
@@ -141,6 +149,38 @@ def account_unlock(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, f"已解除{username}的登录锁定。")
     return redirect("accounts:roles")
+
+
+@perm_required("accounts.manage_tokens")
+def tokens_page(request: HttpRequest) -> HttpResponse:
+    """The security administrator's list of live API tokens, each revocable with a reason."""
+    query = request.GET.get("q", "").strip()
+    live = ApiToken.objects.filter(pk__in=tokens.live_tokens().values("pk")).select_related("user")
+    if query:
+        live = live.filter(Q(user__username__icontains=query) | Q(user__full_name__icontains=query))
+    page = Paginator(live.order_by("user__username", "-created_at", "-pk"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/tokens.html", {"page": page, "query": query})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one API token: its owner (from 我的工作台) or the security administrator."""
+    token = ApiToken.objects.select_related("user").filter(pk=pk).first()
+    if token is None or not tokens.may_revoke(actor(request), token):
+        raise Http404
+    own = token.user_id == request.user.pk
+    try:
+        tokens.revoke_token(
+            actor=actor(request), token=token, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "令牌已注销，持有该令牌的程序须重新登录。")
+    return redirect("accounts:dashboard" if own else "accounts:tokens")
 
 
 @perm_required("accounts.manage_units")

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store for signed-in callers, Permissions-Policy for all (static too).
+    "accounts.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # No NUL character in a path, query string or form field (PostgreSQL cannot hold one).
     "lib.params.RefuseNulMiddleware",
@@ -112,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits (after sessions, authentication and messages).
+    "accounts.middleware.SessionLifetimeMiddleware",
     # An administrator-set password is changed before any other page or API call.
     "accounts.password_gate.PasswordChangeGate",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -194,8 +198,17 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "programs:home"
 
-# Idle sessions end after 30 minutes: the cookie age restarts with every request.
-SESSION_COOKIE_AGE = 30 * 60
+# Session limits (等保三级, issue 15 part 4; accounts.middleware.SessionLifetimeMiddleware): a
+# session ends after this long without a request, and this long after sign-in however busy;
+# shorter for the three administrators.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+SESSION_IDLE_MINUTES_ADMIN = int(os.environ.get("SESSION_IDLE_MINUTES_ADMIN", "15"))
+SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "8"))
+SESSION_ABSOLUTE_HOURS_ADMIN = int(os.environ.get("SESSION_ABSOLUTE_HOURS_ADMIN", "2"))
+# The stored session outlives the idle limit by an hour, so a visitor coming back after it is
+# told why they were signed out (the middleware enforces the limit); it restarts with every
+# request.
+SESSION_COOKIE_AGE = (SESSION_IDLE_MINUTES + 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

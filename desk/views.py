@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from accounts.models import Role
 from accounts.selectors import roles_of
+from accounts.tokens import tokens_of
 
 from . import selectors
 
@@ -21,5 +22,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "roles": roles_of(request.user),
             "Role": Role,
             "todos": selectors.todos(request.user),
+            # The user's own API tokens, each revocable here (issue 15, part 4).
+            "tokens": tokens_of(request.user),  # type: ignore[arg-type]  # login_required
         },
     )

@@ -65,6 +65,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:role_grant": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:role_revoke": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:unlock": {"anon": 302, "secadmin": 405, "default": 403},
+    "accounts:tokens": {"anon": 302, "secadmin": 200, "default": 403},
+    "accounts:token_revoke": SIGNED_IN_POST,
     "accounts:units": OFFICE_PAGE,
     "accounts:organization": {"anon": 302, "applicant": 200, "default": 404},
     "accounts:add_contact": {"anon": 302, "default": 405},
@@ -323,6 +325,8 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
     if name == "accounts:role_revoke":
         return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
+    if name == "accounts:token_revoke":
+        return reverse(name, args=[1])
     if name == "manual:chapter":
         return reverse(name, args=["applicant"])
     if name == "manual:figure":
