@@ -322,6 +322,9 @@ def change_password(request: HttpRequest, body: PasswordChangeIn) -> Status[None
     """The caller's own password; 400 with `fields` when the current password is wrong or the
     new one breaks the rules. Audited (`accounts.password.change`, never the hash)."""
     change_own_password(
-        user=actor(request), old_password=body.old_password, new_password=body.new_password
+        user=actor(request),
+        old_password=body.old_password,
+        new_password=body.new_password,
+        keep_token_hash=_presented_hash(request),
     )
     return Status(204, None)

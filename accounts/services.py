@@ -197,13 +197,17 @@ def grant_role(
     return assignment
 
 
-def change_own_password(*, user: User, old_password: str, new_password: str) -> None:
+def change_own_password(
+    *, user: User, old_password: str, new_password: str, keep_token_hash: str = ""
+) -> None:
     """The signed-in person changes their own password (the page and `POST /api/v1/auth/password`).
 
     Preconditions: the current password is right; the new one passes the password rules and
-    differs from the old. Side effects: the hash, `must_change_password` cleared, and the
-    `accounts.password.change` event written by `User.save` (who, never the hash). The caller
-    keeps the web session (`update_session_auth_hash`).
+    differs from the old. Side effects: the hash, `must_change_password` cleared, the
+    `accounts.password.change` event written by `User.save` (who, never the hash), and every API
+    token of the user revoked (`accounts.token.revoke` each) but the one the change was made
+    with (`keep_token_hash`, by the API): a token stolen with the old password dies with it.
+    The caller keeps the web session (`update_session_auth_hash`).
     """
     if not user.check_password(old_password):
         raise ServiceError(
@@ -222,6 +226,9 @@ def change_own_password(*, user: User, old_password: str, new_password: str) -> 
         user._qa_changed_by = user  # type: ignore[attr-defined]  # read by User.save's event
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
+        from .tokens import revoke_tokens
+
+        revoke_tokens(actor=user, user=user, reason="修改密码", keep_hash=keep_token_hash)
 
 
 def revoke_role(*, actor: User, assignment: RoleAssignment, reason: str) -> None:

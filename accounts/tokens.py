@@ -82,15 +82,18 @@ def revoke_token(*, actor: User, token: ApiToken, reason: str = "") -> None:
         _event(actor, token, reason.strip())
 
 
-def revoke_tokens(*, actor: User | None, user: User, reason: str) -> int:
-    """Revoke every token of `user`: the security administrator, the owner, or the system (at
-    a password change, `actor=None`). Returns how many were revoked; one event each."""
+def revoke_tokens(*, actor: User | None, user: User, reason: str, keep_hash: str = "") -> int:
+    """Revoke every token of `user` (but the one whose hash is `keep_hash`: the token a password
+    change by the API was made with): the security administrator, the owner, or the system.
+    Returns how many were revoked; one event each."""
     if actor is not None and actor.pk != user.pk and not actor.has_perm("accounts.manage_tokens"):
         raise PermissionDenied()
     if actor is not None and actor.pk != user.pk and not reason.strip():
         raise ServiceError("注销他人的令牌须填写理由。", fields={"reason": ["请填写理由"]})
     with transaction.atomic():
-        tokens = list(ApiToken.objects.select_for_update().filter(user=user))
+        tokens = list(
+            ApiToken.objects.select_for_update().filter(user=user).exclude(key_hash=keep_hash)
+        )
         ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).delete()
         for token in tokens:
             _event(actor, token, reason.strip())

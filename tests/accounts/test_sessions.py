@@ -289,3 +289,37 @@ def test_public_pages_may_be_cached_and_carry_the_permissions_policy(
         content_type="application/json",
     )
     _permissions_policy(failed)
+
+
+@pytest.mark.req("A3.1")
+def test_a_password_change_revokes_the_tokens_made_with_the_old_one(
+    personas: dict[str, User],
+) -> None:
+    """A token stolen with the old password dies with it: a change on the page revokes every
+    token; a change through the API keeps only the token it was made with."""
+    from tests.conftest import PASSWORD
+
+    first, second = api_client("p_office"), api_client("p_office")
+    response = api_call(
+        second,
+        "post",
+        "/auth/password",
+        {"old_password": PASSWORD, "new_password": "Qz!9新密码-长一些"},
+    )
+    assert response.status_code == 204
+    assert api_call(first, "get", "/me").status_code == 401
+    assert api_call(second, "get", "/me").status_code == 200
+    revoked = AuditEvent.objects.filter(action="accounts.token.revoke")
+    assert [e.reason for e in revoked] == ["修改密码"]
+    page = client_for(User.objects.get(pk=personas["office"].pk))  # the new password's session
+    answer = page.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "Qz!9新密码-长一些",
+            "new_password1": "Yx#8另一个密码-也够长",
+            "new_password2": "Yx#8另一个密码-也够长",
+        },
+    )
+    assert answer.status_code == 302
+    assert api_call(second, "get", "/me").status_code == 401
+    assert not ApiToken.objects.filter(user=personas["office"]).exists()
