@@ -35,6 +35,12 @@ class User(AbstractUser):
     # Set when an administrator creates the account (its first password is not the owner's
     # secret): the owner changes it before any other page or API call (accounts.password_gate).
     must_change_password = models.BooleanField("须修改密码", default=False)
+    # When the password was last set (expiry of staff passwords, issue 15 part 2); None: before
+    # the field existed (the account's `date_joined` stands in).
+    password_changed_at = models.DateTimeField("密码设置时间", null=True, blank=True)
+    # 个人信息保护法 第十三、十四条: the privacy notice version the person agreed to, and when.
+    privacy_notice_version = models.CharField("同意的隐私声明版本", max_length=20, blank=True)
+    privacy_consent_at = models.DateTimeField("同意隐私声明时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -301,8 +307,13 @@ class RoleAssignment(models.Model):
 class ApiToken(models.Model):
     """A bearer token for /api/v1/; only its SHA-256 is stored."""
 
+    class Scope(models.TextChoices):
+        READ = "read", "只读（仅查询）"
+        FULL = "full", "读写（持有人的全部权限）"
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField("范围", max_length=8, choices=Scope.choices, default=Scope.FULL)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -358,3 +369,53 @@ class RegistrationChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization or self.individual} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordHistory(models.Model):
+    """A password hash the user held before (no reuse of the last five, issue 15 part 2)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField("密码散列", max_length=128)
+    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class OneTimeCode(models.Model):
+    """A one-time code sent to a verified email or phone (a password reset, issue 15 part 2):
+    only its hash is stored; it expires, counts wrong attempts and is used once."""
+
+    class Purpose(models.TextChoices):
+        PASSWORD_RESET = "reset", "重置密码"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "电子邮箱"
+        SMS = "sms", "手机短信"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField("用途", max_length=8, choices=Purpose.choices)
+    channel = models.CharField("发送方式", max_length=8, choices=Channel.choices)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField("发送时间", auto_now_add=True)
+    expires_at = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    # None: the owner asked; else the administrator who started the reset (the owner is told).
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "一次性验证码"
+        verbose_name_plural = "一次性验证码"
+        indexes = [models.Index(fields=["user", "purpose", "used_at"], name="otc_user_purpose_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
