@@ -41,6 +41,10 @@ class User(AbstractUser):
     # 个人信息保护法 第十三、十四条: the privacy notice version the person agreed to, and when.
     privacy_notice_version = models.CharField("同意的隐私声明版本", max_length=20, blank=True)
     privacy_consent_at = models.DateTimeField("同意隐私声明时间", null=True, blank=True)
+    # Set when the owner proved the address by a one-time code; only a verified address
+    # receives a password-reset code.
+    email_verified_at = models.DateTimeField("邮箱验证时间", null=True, blank=True)
+    phone_verified_at = models.DateTimeField("手机验证时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -393,6 +397,8 @@ class OneTimeCode(models.Model):
 
     class Purpose(models.TextChoices):
         PASSWORD_RESET = "reset", "重置密码"
+        VERIFY_EMAIL = "email", "验证邮箱"
+        VERIFY_PHONE = "phone", "验证手机"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "电子邮箱"
