@@ -27,6 +27,9 @@ class Role(models.TextChoices):
 
 # 等级保护 三员分立: no account may hold two of these.
 ADMIN_ROLES = (Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN)
+# Staff: every role that works for the award rather than applying to it. Two factors, password
+# expiry and the shorter lifecycle rules of issue 15 apply to whoever holds one of these.
+STAFF_ROLES = tuple(r for r in Role if r not in (Role.APPLICANT, Role.INDIVIDUAL))
 
 
 class User(AbstractUser):

@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from .models import (
+    STAFF_ROLES,
     Individual,
     Organization,
     RecommendingUnit,
@@ -45,6 +46,11 @@ def roles_of(user: Any) -> frozenset[Role]:
 
 def has_role(user: Any, role: Role) -> bool:
     return role in roles_of(user)
+
+
+def is_staff_member(user: Any) -> bool:
+    """Holds a staff role (`STAFF_ROLES`): two factors and password expiry apply."""
+    return any(role in STAFF_ROLES for role in roles_of(user))
 
 
 def users_with_role(role: Role) -> list[User]:
