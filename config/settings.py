@@ -64,6 +64,13 @@ AUDIT_ANCHOR_KEY = _kept_secret(
     "AUDIT_ANCHOR_KEY", "audit_anchor_key", lambda: secrets.token_hex(32)
 )
 AUDIT_ANCHOR_AUTO = env_bool("AUDIT_ANCHOR_AUTO", True)
+# Personal data encrypted at rest with SM4-GCM (lib/crypto.py; issue 15 part 5): a ring
+# "kid:<32 hex>,kid:<32 hex>" whose FIRST key encrypts and every key decrypts (rotate: put a new
+# key first, run `manage.py rotate_keys`, then drop the old one). The blind index (HMAC-SM3 for
+# uniqueness and lookups) has its own key, 64 hex; changing it needs `rotate_keys` to recompute
+# every index. Both from the environment, else generated once into var/; never in the database.
+PII_KEYS = _kept_secret("PII_KEYS", "pii_keys", lambda: f"k1:{secrets.token_hex(16)}")
+BLIND_INDEX_KEY = _kept_secret("BLIND_INDEX_KEY", "blind_index_key", lambda: secrets.token_hex(32))
 
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
