@@ -57,6 +57,15 @@ def users_with_role(role: Role) -> list[User]:
     return list(User.objects.filter(role_assignments__role=role, is_active=True).distinct())
 
 
+def individual_by_id_number(number: str) -> Individual | None:
+    """The individual applicant registered with this 身份证号码 (any case of the X, spaces and
+    full-width digits ignored), or None. The one lookup by identity number: the number is
+    stored encrypted, so it goes through the blind index (lib/crypto.py)."""
+    from lib import idcard
+
+    return Individual.objects.filter(id_number=idcard.compact(number)).first()
+
+
 # --- the history of a registration -----------------------------------------------------------
 
 
