@@ -149,6 +149,12 @@ KEY_LABELS: dict[str, str] = {
     "withdrawn": "撤回",
     "worst_affinity": "最低匹配度",
     "year": "年度",
+    "purpose": "用途",
+    "one_time_code": "验证码编号",
+    "scope": "范围",
+    "requested_by": "发起人",
+    "client_address": "来源地址",
+    "verified": "已验证的联系方式",
 }
 # Set apart from the literal: a dict entry "article" reads as a citation to tests/test_citations.
 KEY_LABELS["article"] = "依据条款"

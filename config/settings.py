@@ -279,6 +279,42 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 
+# Text messages (one-time codes to a verified phone): lib/sms.py names the backends and the
+# adapter contract of a real provider (阿里云/腾讯云 短信). The console backend prints them.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "lib.sms.ConsoleBackend")
+
+# Shared counters for throttling (lib/throttle.py): Redis, so that every worker process and
+# server counts together. The "default" cache stays per process (issue 17 moves it).
+# REDIS_URL set to empty: a per-process LocMemCache instead (a development machine without
+# Redis; the limits then hold per process only, not for production).
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("THROTTLE_KEY_PREFIX", "qa"),
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+
+# The password lifecycle (issue 15 part 2; accounts/codes.py, accounts/reset.py,
+# accounts/passwords.py, accounts/password_gate.py).
+ONE_TIME_CODE_MINUTES = int(os.environ.get("ONE_TIME_CODE_MINUTES", "15"))
+PASSWORD_EXPIRY_DAYS = int(os.environ.get("PASSWORD_EXPIRY_DAYS", "90"))  # staff only
+PASSWORD_HISTORY = int(os.environ.get("PASSWORD_HISTORY", "5"))  # the current one included
+PASSWORD_MIN_SCORE = int(os.environ.get("PASSWORD_MIN_SCORE", "3"))  # zxcvbn, 0..4
+# Failed sign-ins (page and API), reset requests and code checks from one client address: a
+# government office behind one proxy shares an address, so the limit is well above one
+# person's mistakes. Per account, django-axes locks after AXES_FAILURE_LIMIT.
+LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("LOGIN_IP_FAILURE_LIMIT", "30"))
+LOGIN_IP_WINDOW_MINUTES = int(os.environ.get("LOGIN_IP_WINDOW_MINUTES", "15"))
+# Password-reset requests per account (per hour).
+PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "3"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Organization, RecommendingUnit, Role, User
 from accounts.services import create_user, grant_role
+from lib import sms
 from programs import demo
 from programs.models import AwardProgram, Cycle, Policy, Stage
 from programs.services import create_cycle, set_cycle_dates
@@ -126,6 +128,43 @@ def _test_settings(settings, tmp_path_factory) -> None:  # type: ignore[no-untyp
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
+    settings.SMS_BACKEND = "lib.sms.LocmemBackend"
+    sms.outbox.clear()
+
+
+# Each xdist worker (and each run: several people share the machine's Redis) counts under its
+# own prefix, cleared between tests by pattern (never FLUSHDB: the database is shared).
+THROTTLE_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+
+
+@pytest.fixture(autouse=True)
+def _throttle(settings):  # type: ignore[no-untyped-def]
+    """Throttle counters (lib/throttle.py) in the real Redis, under this worker's prefix, and
+    none left from the test before."""
+    settings.CACHES = settings.CACHES | {
+        "throttle": settings.CACHES["throttle"] | {"KEY_PREFIX": THROTTLE_PREFIX}
+    }
+    _clear_throttle()
+    yield
+    _clear_throttle()
+
+
+def _clear_throttle() -> None:
+    from django.conf import settings
+    from django.core.cache import caches
+
+    if not settings.REDIS_URL:
+        caches["throttle"].clear()  # a LocMemCache of this process alone
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{THROTTLE_PREFIX}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture(autouse=True)
