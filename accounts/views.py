@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
-from . import services, tokens
+from . import registration, services, tokens
 from .forms import (
     ContactForm,
     GrantRoleForm,
@@ -252,7 +252,7 @@ def register_organization(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            org, user = services.register_organization(
+            org, user = registration.register_organization(
                 uscc_code=data["uscc"],
                 name=data["name"],
                 recommending_unit=data["recommending_unit"],
@@ -290,7 +290,7 @@ def register_individual(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person, user = services.register_individual(
+            person, user = registration.register_individual(
                 name=data["name"],
                 id_number=data["id_number"],
                 recommending_unit=data["recommending_unit"],

@@ -20,7 +20,7 @@ from django.db import transaction
 from stdnum.cn import ric
 
 from accounts.models import RecommendingUnit, User
-from accounts.services import register_individual, register_organization
+from accounts.registration import register_individual, register_organization
 from experts import services as experts
 from intake import services as intake
 from intake.demo import (

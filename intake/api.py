@@ -17,8 +17,8 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role
+from accounts.registration import register_individual, register_organization
 from accounts.selectors import scopes_of
-from accounts.services import register_individual, register_organization
 from lib.access import actor
 from lib.api import ActionOut, Page
 from lib.errors import ServiceError

@@ -12,7 +12,8 @@ from typing import Any
 from stdnum.cn import ric
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role, User
-from accounts.services import create_user, grant_role, register_individual, register_organization
+from accounts.registration import register_individual, register_organization
+from accounts.services import create_user, grant_role
 from lib import uscc
 from lib.rubrics import rubric_for
 from programs.demo import DEMO_PASSWORD, DEMO_YEAR

@@ -227,7 +227,7 @@ def test_office_refuses_citing_the_article_and_the_applicant_sees_it(
     """An industrial firm rated yellow: the Office cannot accept it, refuses citing A12.5, and
     the firm reads the decision and the article."""
     from accounts.models import RecommendingUnit, User
-    from accounts.services import register_organization
+    from accounts.registration import register_organization
     from intake import services
     from intake.models import Application
     from programs.models import Cycle

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from accounts.models import Individual, Organization, RecommendingUnit, User
-from accounts.services import register_individual
+from accounts.registration import register_individual
 from intake.schema import declarations_for
 from lib.rubrics import rubric_for
 from programs.models import Cycle

@@ -162,7 +162,7 @@ def test_list_query_count_is_constant(
     with django_assert_max_num_queries(12) as few:
         assert _call(office, "get", "/applications").json()["count"] == 1
     from accounts.models import RecommendingUnit
-    from accounts.services import register_organization
+    from accounts.registration import register_organization
     from intake import services
 
     for i in range(8):

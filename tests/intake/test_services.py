@@ -12,7 +12,7 @@ from django.core import mail
 from django.db import connection
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role, User
-from accounts.services import register_organization
+from accounts.registration import register_organization
 from audit.models import AuditEvent
 from intake import services
 from intake.models import Application, ApplicationVersion, EligibilityResult, State
@@ -630,7 +630,7 @@ def test_recorded_ban_and_award_reach_the_eligibility_report(
 
 @pytest.mark.req("A5.3")
 def test_an_individual_applicants_role_is_recorded(program: object) -> None:
-    from accounts.services import register_individual
+    from accounts.registration import register_individual
 
     unit = RecommendingUnit.objects.get(name="如城街道")
     common: dict[str, Any] = {
