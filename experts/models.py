@@ -10,6 +10,7 @@ from django.db.models import F, Q
 
 from accounts.models import Organization
 from intake.models import Application
+from lib.fields import BlindIndexField, EncryptedTextField
 from programs.models import Cycle, Stage
 
 
@@ -37,8 +38,10 @@ class Expert(models.Model):
     )
     name = models.CharField("姓名", max_length=50)
     # Masked as for individual applicants; the full number only to the Office, audited.
-    id_number = models.CharField("身份证号码", max_length=18, unique=True)
-    phone = models.CharField("手机号码", max_length=20, blank=True)
+    # Both SM4-encrypted at rest (lib/fields.py); unique and found through the blind index.
+    id_number = EncryptedTextField("身份证号码", max_length=18, kind="id_number")
+    id_number_index = BlindIndexField(source="id_number", kind="id_number", unique=True)
+    phone = EncryptedTextField("手机号码", max_length=20, blank=True, kind="phone")
     title = models.CharField("职称", max_length=100, blank=True)
     category = models.CharField("类别", max_length=16, choices=Category.choices)
     industries = models.JSONField("熟悉行业（GB/T 4754大类）", default=list)

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from intake.models import IN_REVIEW, Application, ApplicationVersion, Kind, State, StateChange
+from lib.crypto import blind_index
 from programs.models import Cycle, CycleStage, Policy, Stage
 
 from .models import (
@@ -82,6 +83,12 @@ def pool(*, status: str = "") -> QuerySet[Expert]:
 
 def expert(*, public_id: Any) -> Expert | None:
     return Expert.objects.filter(public_id=public_id).first()
+
+
+def expert_by_id_number(number: str) -> Expert | None:
+    """The expert with this 身份证号码 (case of the X, spaces, full width ignored), or None: the
+    number is stored encrypted, so the one lookup goes through its blind index."""
+    return Expert.objects.filter(id_number_index=blind_index(number, kind="id_number")).first()
 
 
 def expert_by_pk(pk: int | None) -> Expert | None:

@@ -22,11 +22,12 @@ from intake import workflow
 from intake.models import IN_REVIEW, Application, Attachment
 from lib import idcard, industries
 from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib.fields import EncryptedTextField, masked
 from programs.models import Cycle, Policy, Stage
 from programs.selectors import now, today
 from programs.windows import closed
 
-from . import conflicts
+from . import conflicts, selectors
 from .models import (
     Acknowledgement,
     Assignment,
@@ -134,6 +135,17 @@ def _clean(fields: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+def _audited(values: dict[str, Any]) -> dict[str, Any]:
+    """An expert's fields as an audit event keeps them: the encrypted ones masked (the audit
+    trail is not encrypted, so it must never hold their plaintext)."""
+    return {
+        name: masked(value, kind=field.kind)
+        if isinstance(field := Expert._meta.get_field(name), EncryptedTextField)
+        else value
+        for name, value in values.items()
+    }
+
+
 def save_expert(
     *,
     actor: User,
@@ -160,7 +172,7 @@ def save_expert(
         except idcard.InvalidIDCard as exc:
             errors["id_number"] = [str(exc)]
         else:
-            if Expert.objects.filter(id_number=id_number).exists():
+            if selectors.expert_by_id_number(id_number) is not None:
                 errors["id_number"] = ["该身份证号码已在专家库中"]
     if errors:
         raise ServiceError(next(iter(errors.values()))[0], fields=errors)
@@ -170,7 +182,7 @@ def save_expert(
             expert = Expert(id_number=id_number)
         else:
             expert = Expert.objects.select_for_update().get(pk=expert.pk)
-            before = {f: getattr(expert, f) for f in fields}
+            before = _audited({f: getattr(expert, f) for f in fields})
         for name, value in fields.items():
             setattr(expert, name, value)
         expert.full_clean(exclude=["user"])
@@ -185,7 +197,7 @@ def save_expert(
             obj=expert,
             before=before,
             after={
-                **{f: getattr(expert, f) for f in fields},
+                **_audited({f: getattr(expert, f) for f in fields}),
                 "id_number": idcard.mask(expert.id_number),
             },
         )
@@ -612,7 +624,7 @@ def _import_row(cells: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     except idcard.InvalidIDCard as exc:
         problems.append(str(exc))
     else:
-        if Expert.objects.filter(id_number=fields["id_number"]).exists():
+        if selectors.expert_by_id_number(fields["id_number"]) is not None:
             problems.append("该身份证号码已在专家库中")
     label = str(fields.get("category", "")).strip()
     fields["category"] = CATEGORY_BY_LABEL.get(label, label)
