@@ -17,11 +17,12 @@ from pydantic import ConfigDict
 from intake.selectors import applications_for
 from lib.access import actor
 from lib.api import Ok
-from lib.errors import PermissionDenied
+from lib.errors import PermissionDenied, ServiceError
 from lib.params import RowId
 from programs.models import Cycle, Policy
 
 from . import services
+from .forms import check_import_file
 from .models import Assignment, Conflict, Draw, Expert, ReviewGroup
 
 router = Router(tags=["评审专家"])
@@ -122,7 +123,10 @@ def add_expert(request: HttpRequest, body: ExpertIn) -> Status[dict[str, Any]]:
     "/experts/import", response={201: list[ExpertOut]}, summary="从Excel导入专家（办公室）"
 )
 def import_experts(request: HttpRequest, file: File[UploadedFile]) -> Status[list[dict[str, Any]]]:
-    added = services.import_experts(actor=actor(request), data=file.read())
+    data = file.read()
+    if refused := check_import_file(file.name or "", data):
+        raise ServiceError(refused, code="bad_file")
+    added = services.import_experts(actor=actor(request), data=data)
     return Status(201, [_expert_out(e) for e in added])
 
 

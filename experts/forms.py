@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 
-from lib import industries
+from lib import files, industries
+from lib import phone as phones
 from lib.forms import BootstrapForm
 
 from .models import Conflict, Expert, ExpertSanction
@@ -25,7 +26,7 @@ class ExpertForm(BootstrapForm):
 
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号码", max_length=18)
-    phone = forms.CharField(label="手机号码", max_length=20, required=False)
+    phone = forms.CharField(label="手机号码", max_length=40, required=False)
     title = forms.CharField(label="职称", max_length=100, required=False)
     category = forms.ChoiceField(label="类别", choices=Expert.Category.choices)
     industries = forms.MultipleChoiceField(
@@ -71,9 +72,40 @@ class ExpertForm(BootstrapForm):
             # The 身份证 number identifies the expert: it is not changed on this page.
             del self.fields["id_number"]
 
+    def clean_phone(self) -> str:
+        """A mobile or a landline with area code, in its written form (lib/phone.py)."""
+        value = self.cleaned_data.get("phone", "")
+        if not value:
+            return ""
+        try:
+            return phones.validate_phone(value)
+        except phones.InvalidPhone as exc:
+            raise forms.ValidationError(f"{exc}。") from exc
+
 
 class ImportForm(BootstrapForm):
     file = forms.FileField(label="专家名单（.xlsx）")
+
+    def clean_file(self) -> Any:
+        """The upload checks of every file (lib/files.py: bombs, macros, the virus scanner)."""
+        upload = self.cleaned_data["file"]
+        message = check_import_file(upload.name or "", upload.read())
+        upload.seek(0)
+        if message:
+            raise forms.ValidationError(message)
+        return upload
+
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024  # a pool of a few hundred experts is well under 1 MB
+
+
+def check_import_file(name: str, data: bytes) -> str:
+    """Why the uploaded expert list is refused (lib/files.py), or "" when it may be read."""
+    try:
+        kind = files.check_upload(name, data, max_bytes=MAX_IMPORT_BYTES)
+    except files.RejectedFile as exc:
+        return str(exc)
+    return "" if kind is files.XLSX else "请上传 Excel（.xlsx）表格。"
 
 
 class CodeForm(BootstrapForm):

@@ -5,9 +5,18 @@ accepted (PDF, PNG, JPEG, DOCX, XLSX); the content decides the kind, and the nam
 must agree with it, so an executable renamed ``.pdf`` or a page of HTML renamed ``.png`` is
 refused with a message that says what the file really is when we can tell.
 
-DOCX and XLSX are ZIP archives; only the archive's directory is read (plus a bounded read of
-``[Content_Types].xml``), never the compressed contents, so a ZIP bomb costs nothing here.
-Macro-enabled documents (.docm/.xlsm renamed .docx/.xlsx) are refused.
+DOCX and XLSX are ZIP archives; only the archive's central directory is read (plus a bounded
+read of ``[Content_Types].xml``), never the compressed contents, so a ZIP bomb costs nothing
+here, and one is refused before anything later (openpyxl, a reader's Office) inflates it: too
+many entries, too much declared uncompressed size, or one large entry compressed beyond any
+real document's ratio (`office_limits`, settings UPLOAD_ZIP_*). A size the directory declares
+falsely does not help a bomb: zipfile never returns more than the declared size of an entry
+and fails its CRC check instead. Macro-enabled documents (.docm/.xlsm renamed .docx/.xlsx, a
+vbaProject.bin or ActiveX controls anywhere) are refused; legacy OLE .doc/.xls, where a VBA
+storage would hide, are not accepted at all.
+
+An accepted file is then given to the virus scanner when one is configured (lib/scan.py:
+clamd); a hit or an unreachable scanner refuses it.
 """
 
 from __future__ import annotations
@@ -17,6 +26,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django.conf import settings
+
+from lib import scan
+
 __all__ = [
     "DOCX",
     "JPEG",
@@ -25,8 +38,10 @@ __all__ = [
     "PNG",
     "XLSX",
     "FileKind",
+    "OfficeLimits",
     "RejectedFile",
     "check_upload",
+    "office_limits",
     "sniff",
 ]
 
@@ -94,34 +109,103 @@ class RejectedFile(ValueError):
 
 
 @dataclass(frozen=True)
+class OfficeLimits:
+    """What a .docx/.xlsx's ZIP directory may declare (settings UPLOAD_ZIP_*)."""
+
+    max_entries: int
+    max_total_bytes: int
+    max_ratio: int
+    ratio_floor_bytes: int  # smaller entries are not held to the ratio
+
+
+# A 300-page report or a 10,000-row workbook declares a few hundred entries and some tens of MB;
+# real parts compress 5-30 times (a sheet of empty styled cells up to ~60). A 1 MB bomb that
+# inflates to 1 GiB declares a ratio of ~1,000. Small parts (< 1 MiB) may compress beyond 100
+# harmlessly, so the ratio is checked only on parts above the floor.
+DEFAULT_OFFICE_LIMITS = OfficeLimits(
+    max_entries=2_000,
+    max_total_bytes=200 * 1024 * 1024,
+    max_ratio=100,
+    ratio_floor_bytes=1024 * 1024,
+)
+
+
+def office_limits() -> OfficeLimits:
+    """The limits in force: settings UPLOAD_ZIP_MAX_ENTRIES, _MAX_TOTAL_BYTES, _MAX_RATIO."""
+    d = DEFAULT_OFFICE_LIMITS
+    return OfficeLimits(
+        max_entries=getattr(settings, "UPLOAD_ZIP_MAX_ENTRIES", d.max_entries),
+        max_total_bytes=getattr(settings, "UPLOAD_ZIP_MAX_TOTAL_BYTES", d.max_total_bytes),
+        max_ratio=getattr(settings, "UPLOAD_ZIP_MAX_RATIO", d.max_ratio),
+        ratio_floor_bytes=d.ratio_floor_bytes,
+    )
+
+
+_MACROS = "这是含有宏的Office文件，请另存为不含宏的.docx或.xlsx"
+_ACTIVEX = "这是含有ActiveX控件的Office文件，请删除控件后另存为.docx或.xlsx"
+
+
+def _bomb(infos: list[zipfile.ZipInfo], limits: OfficeLimits) -> str | None:
+    """Why the archive's directory is refused as a decompression bomb, or None.
+
+    Only the declared sizes of the central directory are read: nothing is inflated.
+    """
+    if len(infos) > limits.max_entries:
+        return f"压缩包内文件过多（{len(infos)}个，上限{limits.max_entries}个），疑似压缩炸弹"
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size >= limits.ratio_floor_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_ratio:
+                return (
+                    f"其中“{info.filename[:60]}”压缩比为{ratio:.0f}倍（上限{limits.max_ratio}倍），"
+                    "疑似压缩炸弹"
+                )
+    if total > limits.max_total_bytes:
+        return f"解压后大小为{_size(total)}，超过上限{_size(limits.max_total_bytes)}，疑似压缩炸弹"
+    return None
+
+
+@dataclass(frozen=True)
 class _Verdict:
     kind: FileKind | None
     looks_like: str | None = None  # what a refused file appears to be, when known
+    flaw: bool = False  # looks_like is the whole reason (broken, a bomb, macros), not a kind
 
 
-_BROKEN = _Verdict(None, "文件已损坏，无法打开")
+_BROKEN = _Verdict(None, "文件已损坏，无法打开", flaw=True)
 
 
 def _ooxml(data: bytes) -> _Verdict:
     """Classify a ZIP archive: a DOCX, an XLSX, or what else it is."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            infos = archive.infolist()  # the central directory only
+            names = {info.filename for info in infos}
             if _CONTENT_TYPES not in names:
                 if "mimetype" in names and any(n.lower() == "ofd.xml" for n in names):
                     return _Verdict(None, "这是OFD版式文件，请转换为PDF")
                 return _Verdict(None, "这是ZIP压缩包")
-            if any(name.lower().endswith("vbaproject.bin") for name in names):
-                return _Verdict(None, "这是含有宏的Office文件，请另存为不含宏的.docx或.xlsx")
+            if bomb := _bomb(infos, office_limits()):
+                return _Verdict(None, bomb, flaw=True)
+            lowered = [name.lower() for name in names]
+            if any(name.endswith("vbaproject.bin") for name in lowered):
+                return _Verdict(None, _MACROS, flaw=True)
+            if any("/activex/" in f"/{name}" for name in lowered):
+                return _Verdict(None, _ACTIVEX, flaw=True)
             info = archive.getinfo(_CONTENT_TYPES)
             if info.file_size > _CONTENT_TYPES_LIMIT:
                 return _BROKEN
             with archive.open(info) as stream:
+                # Capped read: a part whose declared size lies still yields at most this much.
                 content_types = stream.read(_CONTENT_TYPES_LIMIT + 1)
     except Exception:  # whatever a broken archive makes zipfile or zlib raise
         return _BROKEN
-    if b"macroenabled" in content_types.lower():
-        return _Verdict(None, "这是含有宏的Office文件，请另存为不含宏的.docx或.xlsx")
+    if len(content_types) > _CONTENT_TYPES_LIMIT:
+        return _BROKEN
+    if b"macroenabled" in content_types.lower() or b"vbaproject" in content_types.lower():
+        return _Verdict(None, _MACROS, flaw=True)
     for part, kind in _OOXML_PARTS:
         if part in names:
             return _Verdict(kind)
@@ -180,7 +264,11 @@ def check_upload(name: str, data: bytes, *, max_bytes: int) -> FileKind:
     """The kind of an uploaded file, or RejectedFile saying why it is refused.
 
     Checks, in order: not empty, at most ``max_bytes``, the content is one of the accepted
-    kinds, and the extension of ``name`` is one of that kind's extensions.
+    kinds (for .docx/.xlsx: no decompression bomb, no macros), the extension of ``name`` is
+    one of that kind's extensions, and the virus scanner, when configured, finds nothing
+    (lib/scan.py; a configured scanner that cannot be reached refuses the file too).
+    Every upload of the system passes here: attachments, approval files, objection evidence,
+    the expert list and the holiday arrangement.
     """
     shown = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "（无文件名）"
     prefix = f"文件“{shown}”"
@@ -194,7 +282,7 @@ def check_upload(name: str, data: bytes, *, max_bytes: int) -> FileKind:
     kind = verdict.kind
     if kind is None:
         what = verdict.looks_like or "无法识别文件内容"
-        if verdict is _BROKEN:
+        if verdict.flaw:
             raise RejectedFile(f"{prefix}不能上传：{what}")
         if claimed is not None:
             raise RejectedFile(f"{prefix}不能上传：{what}，不是{claimed.label}")
@@ -206,4 +294,10 @@ def check_upload(name: str, data: bytes, *, max_bytes: int) -> FileKind:
             f"{prefix}不能上传：文件内容是{kind.label}，但文件名没有扩展名"
             f"（应为{'或'.join(kind.extensions)}）"
         )
+    try:
+        scan.scan_bytes(data)
+    except scan.Infected as exc:
+        raise RejectedFile(f"{prefix}未通过病毒扫描（检出 {exc.signature}），未保存。") from exc
+    except scan.ScannerUnavailable as exc:
+        raise RejectedFile(f"{prefix}：{scan.UNAVAILABLE}") from exc
     return kind

@@ -23,6 +23,8 @@ from typing import Any
 
 import chinese_calendar
 
+from lib import files
+
 __all__ = [
     "LIBRARY_YEARS",
     "ArrangementDay",
@@ -177,13 +179,16 @@ _DATE_PATTERNS = (
 _COL_DATE, _COL_TYPE, _COL_NAME = "日期", "类型", "名称"
 
 
+MAX_ARRANGEMENT_BYTES = 5 * 1024 * 1024  # a year's days are a few kB
+
+
 def read_arrangement_file(data: bytes, filename: str) -> list[ArrangementDay]:
     """Read a year's arrangement from a .csv or .xlsx upload; every bad row is reported at once."""
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".csv":
         rows = _csv_rows(data)
     elif suffix == ".xlsx":
-        rows = _xlsx_rows(data)
+        rows = _xlsx_rows(data, filename)
     else:
         shown = suffix or "（无扩展名）"
         raise ArrangementFileError(
@@ -215,13 +220,17 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
         raise ArrangementFileError([f"CSV格式错误：{exc}"]) from None
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     import openpyxl  # imported here: only the xlsx path needs it
 
     if not data.startswith(b"PK\x03\x04"):
         raise ArrangementFileError(
             ["文件扩展名为.xlsx，但内容不是Excel（.xlsx）文件，请用Excel另存为.xlsx后再上传。"]
         )
+    try:  # the upload checks of every file (bombs, macros, the virus scanner)
+        files.check_upload(filename, data, max_bytes=MAX_ARRANGEMENT_BYTES)
+    except files.RejectedFile as exc:
+        raise ArrangementFileError([f"无法读取Excel文件：{exc}。"]) from None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
