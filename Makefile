@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 UV_VERSION := 0.13.8
 
-.PHONY: run test lint typecheck lint-imports traceability system-deps setup migrate clean
+.PHONY: run test deploy-check audit-deps lint typecheck lint-imports traceability system-deps setup migrate clean
 
 # The virtualenv, with uv pinned; uv then installs exactly the lock (uv.lock).
 $(BIN)/uv:
@@ -26,7 +26,7 @@ migrate: setup
 
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py seed_demo --if-empty
+	DEMO=1 $(BIN)/python manage.py seed_demo --if-empty  # prints the demo logins and TOTP secrets
 	@echo "如皋市市长质量奖评审管理系统：http://$(HOST):$(PORT)/"
 	exec $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
@@ -61,6 +61,23 @@ lint-imports: setup
 test: setup system-deps lint typecheck lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/pytest -n auto  # pytest-xdist: one worker per core, each with its own test database
+	$(MAKE) --no-print-directory deploy-check
+
+# `check --deploy` under the production environment of docs/deployment.md ("Production
+# settings"): any warning fails. Throwaway keys, a scratch var/ (nothing generated into ours);
+# the clamd socket need not exist (the check reads the settings only).
+deploy-check: setup
+	@key() { $(BIN)/python -c "import secrets; print(secrets.token_$$1)"; }; \
+	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	env VAR_DIR="$$scratch" DEBUG=0 DEMO=0 \
+		SECRET_KEY="$$(key 'urlsafe(50)')" AUDIT_ANCHOR_KEY="$$(key 'hex(32)')" \
+		PII_KEYS="k1:$$(key 'hex(16)')" BLIND_INDEX_KEY="$$(key 'hex(32)')" \
+		BACKUP_KEY="$$(key 'hex(16)')" \
+		ALLOWED_HOSTS=award.example.gov.cn CSRF_TRUSTED_ORIGINS=https://award.example.gov.cn \
+		SITE_URL=https://award.example.gov.cn SECURE_COOKIES=1 SECURE_SSL_REDIRECT=1 \
+		SECURE_HSTS_SECONDS=31536000 SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https \
+		AUDIT_TRUSTED_PROXIES=127.0.0.1 CLAMD_SOCKET=/run/clamav/clamd.ctl \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 traceability: setup
 	@$(BIN)/python scripts/traceability.py

@@ -179,6 +179,9 @@ _a("supervision.note.add", "纪律监督：记录监督意见", SUPERVISION, "A2
 
 # --- 系统与审计 ------------------------------------------------------------------------------
 _a("audit.anchor.write", "审计链：写入检查点", SYSTEM, "A27.1")
+_a("audit.backup.create", "备份：生成加密备份", SYSTEM, "A27.1")
+_a("audit.backup.restore", "备份：从备份恢复", SYSTEM, "A27.1")
+_a("audit.archive.export", "审计日志：归档导出（原记录保留）", SYSTEM, "A27.1")
 
 # --- 文件下载与导出 (audit/middleware.py records these from the response) ----------------------
 _a("intake.attachment.download", "附件：下载申报附件", FILES, "A26.1")

@@ -155,6 +155,18 @@ KEY_LABELS: dict[str, str] = {
     "requested_by": "发起人",
     "client_address": "来源地址",
     "verified": "已验证的联系方式",
+    # Backups, audit archives and the personal-data purge (audit/backup.py, issue 15 part 7).
+    "files": "文件数",
+    "backup_at": "备份时间",
+    "before_date": "归档截止日期",
+    "events": "事件数",
+    "first_seq": "首条序号",
+    "last_seq": "末条序号",
+    "first_hash": "首条哈希",
+    "last_hash": "末条哈希",
+    "retention_years": "保存期限（年）",
+    "cycle_closed_on": "年度结束日期",
+    "erased": "已删除的个人信息",
 }
 # Set apart from the literal: a dict entry "article" reads as a citation to tests/test_citations.
 KEY_LABELS["article"] = "依据条款"

@@ -26,10 +26,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# The secrets _kept_secret generated into var/ because the environment did not give them: a
+# production deployment gives every one (`check --deploy` warns otherwise, audit/checks.py).
+SECRETS_FROM_VAR: list[str] = []
+
+
 def _kept_secret(name: str, filename: str, make: Callable[[], str]) -> str:
     """A secret from the environment variable `name`, else generated once into var/ and kept."""
     if key := os.environ.get(name):
         return key
+    SECRETS_FROM_VAR.append(name)
     path = VAR_DIR / filename
     if not path.exists():
         # O_EXCL: two processes starting together must not write two different keys.
@@ -269,6 +275,40 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (docs/deployment.md): off by default so `make run` on http://127.0.0.1:8000 works; the
+# production environment turns each on and `manage.py check --deploy` (run by `make test` with
+# that environment) fails on any left off. SECURE_PROXY_SSL_HEADER names the header the reverse
+# proxy sets, "HTTP_X_FORWARDED_PROTO,https"; set it only behind a proxy that always sets it.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if _proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", ""):
+    _header, _, _value = _proxy_header.partition(",")
+    SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
+
+# Uploads (lib/files.py). A .docx/.xlsx is refused as a decompression bomb when its ZIP
+# directory declares more entries, more uncompressed bytes in all, or one large part compressed
+# more than these: a real 300-page report stays far below each (counts from the directory only,
+# nothing is inflated to decide).
+UPLOAD_ZIP_MAX_ENTRIES = int(os.environ.get("UPLOAD_ZIP_MAX_ENTRIES", "2000"))
+UPLOAD_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("UPLOAD_ZIP_MAX_TOTAL_MB", "200")) * 1024 * 1024
+UPLOAD_ZIP_MAX_RATIO = int(os.environ.get("UPLOAD_ZIP_MAX_RATIO", "100"))
+# The virus scanner (lib/scan.py): clamd by its unix socket (/run/clamav/clamd.ctl) or
+# "host:port". Unset: uploads are not scanned (`check --deploy` warns). Set but unreachable:
+# uploads are refused.
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_ADDRESS = os.environ.get("CLAMD_ADDRESS", "")
+CLAMD_TIMEOUT = float(os.environ.get("CLAMD_TIMEOUT", "10"))
+
+# Backups (audit/backup.py, `manage.py backup` / `restore` / `archive_audit`): encrypted with
+# SM4-GCM under this key (32 hex digits). Production gives it from the environment and keeps it
+# away from the backups (a backup is useless without it, and harmless to whoever holds only it).
+BACKUP_KEY = _kept_secret("BACKUP_KEY", "backup_key", lambda: secrets.token_hex(16))
+# Audit events are kept at least six months (网络安全法 第二十一条); `archive_audit` refuses a
+# date less than this many months ago, and a setting below 6 is raised to 6.
+AUDIT_RETENTION_MONTHS = max(6, int(os.environ.get("AUDIT_RETENTION_MONTHS", "6")))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "质量奖办公室 <noreply@localhost>")
