@@ -480,7 +480,7 @@ def _safe_name(name: str) -> bool:
         not path.is_absolute()
         and ".." not in path.parts
         and (
-            name in (MANIFEST, "database.pgdump", "database.sqlite3")
+            name in (MANIFEST, "database.pgdump", "database.sqlite3", "events.jsonl")
             or (path.parts[0] in ("media", "anchors") and len(path.parts) > 1)
         )
     )
