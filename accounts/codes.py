@@ -165,12 +165,14 @@ def issue_code(*, user: User, purpose: str, channel: str, requested_by: User | N
     )
 
 
-def check_code(*, user: User, purpose: str, code: str) -> None:
+def check_code(*, user: User, purpose: str, code: str, consume: bool = True) -> None:
     """Accept the latest code of `purpose` once; refuse (ServiceError, Chinese) when it is
     wrong (the attempt counts), expired, already used or voided by MAX_ATTEMPTS wrong tries.
 
     Side effects: `attempts` + 1 on a wrong code (committed even though the refusal follows);
-    `used_at` on success.
+    `used_at` on success. `consume=False` checks without using the code up (a reset checks the
+    code before the new password's rules, so that those rules answer nobody without a code,
+    then uses it with the password change).
     """
     purpose = Purpose(purpose)
     code = (code or "").strip()
@@ -195,8 +197,9 @@ def check_code(*, user: User, purpose: str, code: str) -> None:
                 f"验证码已过期（有效期{minutes()}分钟），请重新获取。", code="code_expired"
             )
         if hmac.compare_digest(row.code_hash, _digest(user, purpose, code)):
-            row.used_at = now
-            row.save(update_fields=["used_at"])
+            if consume:
+                row.used_at = now
+                row.save(update_fields=["used_at"])
             return
         row.attempts += 1
         row.save(update_fields=["attempts"])

@@ -61,17 +61,79 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        """A changed password of an existing account, by any path (the change page, the API,
-        the shell, a test), writes `accounts.password.change` in the same transaction: who
-        changed it (the signed-in caller of the request being served, or the system), never the
-        hash. A hash upgraded at sign-in is not a change (Django clears `_password` first)."""
-        changed = self.pk is not None and getattr(self, "_password", None) is not None
-        if not changed:
-            super().save(*args, **kwargs)
-            return
-        from django.db import transaction
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> User:
+        user = super().from_db(db, field_names, values)
+        # The addresses as loaded: a change of either clears its verification (User.save).
+        user._qa_loaded_contact = user._contact_state()
+        return user
 
+    def _contact_state(self) -> dict[str, Any]:
+        names = ("email", "phone", "email_verified_at", "phone_verified_at")
+        return {name: self.__dict__.get(name) for name in names}
+
+    def _unverify_changed_contact(self, update_fields: Any) -> list[str]:
+        """Clear `email_verified_at` / `phone_verified_at` when the address changed since the
+        row was loaded (the profile, the admin, a service: one home), unless the same save also
+        stamps it (a verification of the new address). Returns the fields cleared, for
+        `update_fields`."""
+        loaded = getattr(self, "_qa_loaded_contact", None)
+        if self.pk is None or loaded is None:
+            return []
+        cleared = []
+        for name, stamp in (("email", "email_verified_at"), ("phone", "phone_verified_at")):
+            if update_fields is not None and name not in update_fields:
+                continue
+            moved = name in self.__dict__ and self.__dict__[name] != loaded[name]
+            if moved and getattr(self, stamp) and self.__dict__.get(stamp) == loaded[stamp]:
+                setattr(self, stamp, None)
+                cleared.append(stamp)
+        return cleared
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The one home of what follows a save of an account:
+
+        - a changed email or phone loses its verification (`_unverify_changed_contact`);
+        - a password set (a new account with a usable password, or a changed one by any path:
+          the change page, a reset, the API, the shell, a test) stamps `password_changed_at`
+          (staff expiry, accounts.password_gate) and joins `PasswordHistory` (no reuse of the
+          last settings.PASSWORD_HISTORY, accounts.passwords), older entries pruned;
+        - a changed password of an existing account writes `accounts.password.change` in the
+          same transaction: who changed it (the signed-in caller of the request being served,
+          or the system), never the hash. A hash upgraded at sign-in is not a change (Django
+          clears `_password` first)."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        update_fields = kwargs.get("update_fields")
+        extra = self._unverify_changed_contact(update_fields)
+        password_set = getattr(self, "_password", None) is not None and self.has_usable_password()
+        if password_set:
+            self.password_changed_at = timezone.now()
+            extra.append("password_changed_at")
+        if update_fields is not None and extra:
+            kwargs["update_fields"] = {*update_fields, *extra}
+        changed = self.pk is not None and getattr(self, "_password", None) is not None
+        if not (password_set or changed):
+            super().save(*args, **kwargs)
+        else:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                if password_set:
+                    self._remember_password()
+                if changed:
+                    self._record_password_change()
+        self._qa_loaded_contact = self._contact_state()
+
+    def _remember_password(self) -> None:
+        from django.conf import settings
+
+        PasswordHistory.objects.create(user=self, password=self.password)
+        keep = max(1, int(getattr(settings, "PASSWORD_HISTORY", 5)))
+        old = PasswordHistory.objects.filter(user=self).values_list("pk", flat=True)[keep:]
+        PasswordHistory.objects.filter(pk__in=list(old)).delete()
+
+    def _record_password_change(self) -> None:
         from audit import context
         from audit.services import record
 
@@ -81,15 +143,13 @@ class User(AbstractUser):
         )
         actor = caller if caller is not None and caller.is_authenticated else None
         own = actor is not None and actor.pk == self.pk
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            record(
-                actor=actor,
-                role="self" if own else ("system" if actor is None else "other"),
-                action="accounts.password.change",
-                obj=self,
-                after={"own": own, "must_change_password": self.must_change_password},
-            )
+        record(
+            actor=actor,
+            role="self" if own else ("system" if actor is None else "other"),
+            action="accounts.password.change",
+            obj=self,
+            after={"own": own, "must_change_password": self.must_change_password},
+        )
 
 
 class RecommendingUnit(models.Model):

@@ -1,5 +1,6 @@
-"""First things first: an account whose password an administrator set changes it before anything
-else (issue 15 part 3; GB/T 22239-2019 8.1.4.1 a; OWASP ASVS 5.0 V6.2).
+"""First things first: an account whose password an administrator set, or a staff account whose
+password expired, changes it before anything else (issue 15 parts 2 and 3; GB/T 22239-2019
+8.1.4.1 a; OWASP ASVS 5.0 V6.2).
 
 `User.must_change_password` is set when an administrator creates the account (the admin's add
 form, `accounts.services.create_user` with an actor) and cleared by
@@ -11,24 +12,73 @@ form, `accounts.services.create_user` with an actor) and cleared by
 - `accounts.api.TokenAuth` answers a bearer call the same, except `POST /api/v1/auth/password`.
 
 Accounts made by the system (the demo, the test personas, self-registration) are not forced.
+
+Expiry (`password_expired`): a staff member's password (`accounts.selectors.is_staff_member`)
+older than settings.PASSWORD_EXPIRY_DAYS (90; 0 turns expiry off), counted from
+`User.password_changed_at` (stamped by `User.save` whenever a password is set) or
+`date_joined` before that field existed, is treated the same way: the page redirects to the
+change page, which says why (`expired_message()`); the API answers 403 `password_expired`.
+Applicants' passwords do not expire (they sign in a few times a year).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 CODE = "password_change_required"
 MESSAGE = "您的账号由管理员创建，须先修改初始密码，才能使用系统的其他功能。"
 API_PASSWORD_PATH = "/api/v1/auth/password"  # noqa: S105  # a URL path, not a secret
+EXPIRED_CODE = "password_expired"  # an error code, not a secret
 
 
-def refusal_body() -> dict[str, object]:
-    return {"code": CODE, "message": MESSAGE, "article": None, "fields": {}}
+def expired_message() -> str:
+    return (
+        f"您的密码已超过{settings.PASSWORD_EXPIRY_DAYS}天未更换，按等级保护要求须先修改密码，"
+        "才能继续使用系统。"
+    )
+
+
+def refusal_body(code: str = CODE) -> dict[str, object]:
+    message = MESSAGE if code == CODE else expired_message()
+    return {"code": code, "message": message, "article": None, "fields": {}}
+
+
+def password_age_start(user: Any) -> dt.datetime:
+    return user.password_changed_at or user.date_joined
+
+
+def expires_at(user: Any) -> dt.datetime | None:
+    """When a staff member's password expires (None: no expiry for this person)."""
+    days = int(getattr(settings, "PASSWORD_EXPIRY_DAYS", 0) or 0)
+    if days <= 0 or not getattr(user, "is_authenticated", False):
+        return None
+    from .selectors import is_staff_member
+
+    if not is_staff_member(user):
+        return None
+    return password_age_start(user) + dt.timedelta(days=days)
+
+
+def password_expired(user: Any) -> bool:
+    when = expires_at(user)
+    return when is not None and when <= timezone.now()
+
+
+def refusal_code(user: Any) -> str:
+    """CODE, EXPIRED_CODE, or "" when the user may go on."""
+    if must_change(user):
+        return CODE
+    if password_expired(user):
+        return EXPIRED_CODE
+    return ""
 
 
 def must_change(user: object) -> bool:
@@ -42,12 +92,14 @@ class PasswordChangeGate:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if must_change(request.user) and not self._open(request.path):
-            if request.path.startswith("/api/"):
+        if request.user.is_authenticated and not self._open(request.path):
+            code = refusal_code(request.user)
+            if code and request.path.startswith("/api/"):
                 return JsonResponse(
-                    refusal_body(), status=403, json_dumps_params={"ensure_ascii": False}
+                    refusal_body(code), status=403, json_dumps_params={"ensure_ascii": False}
                 )
-            return redirect("accounts:password_change")
+            if code:  # the change page says why (forced, or expired_message())
+                return redirect("accounts:password_change")
         return self.get_response(request)
 
     @staticmethod

@@ -85,6 +85,6 @@ def person(program: object) -> Individual:
         quality_work_years=12,
         employer_name="如皋示例机械有限公司",
         username="lina",
-        password="Quality#2026ok",
+        password="Lantern#2026ok",
     )
     return individual

@@ -35,7 +35,7 @@ def test_register_apply_recommend_accept(
                 "name": "如皋接口示例有限公司",
                 "recommending_unit": "如城街道",
                 "username": "apiorg",
-                "password": "Quality#2026api",
+                "password": "Lantern#2026api",
                 "contact_name": "周一",
                 "established_on": "2010-01-01",
                 "chief_quality_officer": "吴二",
@@ -45,7 +45,7 @@ def test_register_apply_recommend_accept(
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
-    applicant = _client("apiorg", "Quality#2026api")
+    applicant = _client("apiorg", "Lantern#2026api")
     started = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)})
     assert started.status_code == 201
     app_id = started.json()["id"]
@@ -172,7 +172,7 @@ def test_list_query_count_is_constant(
             name=f"列表示例{i}",
             recommending_unit=RecommendingUnit.objects.get(name="如城街道"),
             username=f"list{i}",
-            password="Quality#2026l",
+            password="Lantern#2026l",
             contact_name="某",
             established_on=None,
         )
@@ -244,7 +244,7 @@ def test_standing_and_organization_through_the_api(
         applicant,
         "post",
         "/organization/contacts",
-        {"username": "colleague", "password": "Quality#2026c", "full_name": "同事"},
+        {"username": "colleague", "password": "Lantern#2026c", "full_name": "同事"},
     )
     assert added.status_code == 201
     assert _call(_client("p_office"), "get", "/organization").status_code == 404

@@ -59,7 +59,7 @@ def test_contact_adds_a_colleague(org: Organization, personas: dict[str, User]) 
         actor=personas["applicant"],
         organization=org,
         username="wangli",
-        password="Quality#2026w",
+        password="Lantern#2026w",
         full_name="王丽",
     )
     assert RoleAssignment.objects.get(user=colleague).organization == org

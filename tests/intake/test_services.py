@@ -452,7 +452,7 @@ def test_registration_validates_the_code_and_refuses_duplicates(program: object)
         "name": "白蒲示例食品有限公司",
         "recommending_unit": unit,
         "contact_name": "赵六",
-        "password": "Quality#2026x",
+        "password": "Lantern#2026x",
     }
     with pytest.raises(ServiceError, match="校验位错误") as exc:
         register_organization(uscc_code="91320682MA1XYK1230", username="baipu", **common)
@@ -640,7 +640,7 @@ def test_an_individual_applicants_role_is_recorded(program: object) -> None:
         "quality_work_years": 9,
         "employer_name": "如皋示例机械有限公司",
         "username": "zhoulin",
-        "password": "Quality#2026z",
+        "password": "Lantern#2026z",
     }
     with pytest.raises(ServiceError, match="请选择身份"):
         register_individual(position="volunteer", **common)
