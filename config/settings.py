@@ -251,7 +251,8 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is m
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"  # outside the web root: files are served only by checked views
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads SM4-encrypted at rest (lib/crypto.py; issue 15 part 5), decrypted when read.
+    "default": {"BACKEND": "config.storage.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "config.storage.StaticStorage",
     },

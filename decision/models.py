@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from accounts.models import Individual, Organization
 from intake.models import Application, AwardRecord, RecordedHolder
+from lib.fields import EncryptedTextField
 from programs.models import Cycle
 
 
@@ -120,9 +121,11 @@ class Objection(models.Model):
     entry = models.ForeignKey(
         Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="objections"
     )
-    name = models.CharField("姓名", max_length=50)
-    identity = models.CharField("身份或单位", max_length=200)
-    contact = models.CharField("联系方式", max_length=100)
+    # Who objected and how to reach them: SM4-encrypted at rest (lib/fields.py), never
+    # searched; shown to the Office on the objection's page only.
+    name = EncryptedTextField("姓名", max_length=50)
+    identity = EncryptedTextField("身份或单位", max_length=200)
+    contact = EncryptedTextField("联系方式", max_length=100)
     content = models.TextField("异议内容")
     filed_at = models.DateTimeField("提出时间")
     outcome = models.CharField(

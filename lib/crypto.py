@@ -46,9 +46,11 @@ import io
 import os
 import re
 import struct
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
@@ -59,6 +61,7 @@ from django.core.exceptions import ImproperlyConfigured
 __all__ = [
     "CHUNK_SIZE",
     "MAGIC",
+    "MEDIA_PURPOSE",
     "DecryptionError",
     "KeyRing",
     "blind_index",
@@ -69,6 +72,7 @@ __all__ = [
     "encrypt_stream",
     "encrypt_text",
     "file_key_id",
+    "file_needs_rotation",
     "header_size",
     "is_encrypted",
     "is_encrypted_text",
@@ -76,9 +80,13 @@ __all__ = [
     "needs_rotation",
     "needs_rotation_bytes",
     "normalise",
+    "open_file",
     "plaintext_size",
     "reset_keys",
+    "seal_file",
+    "stored_size",
     "text_key_id",
+    "unseal_file",
 ]
 
 TEXT_VERSION = "sm4g1"
@@ -423,3 +431,86 @@ def blind_index(value: str, *, kind: str) -> str:
         return ""
     message = kind.encode() + b"\x00" + text.encode()
     return hmac.new(_blind_key(), message, "sm3").hexdigest()
+
+
+# --- files on disk (the uploaded attachments: config.storage.EncryptedFileSystemStorage) -------
+
+# The purpose bound into every stored upload (intake attachments, approval documents, objection
+# evidence). Not the file's name: Django may pick another name while saving.
+MEDIA_PURPOSE = "media"
+_SPOOL = 8 * 1024 * 1024
+
+
+def open_file(path: str | os.PathLike[str], *, purpose: str = MEDIA_PURPOSE) -> BinaryIO:
+    """The plaintext of an encrypted file on disk, as a readable binary file positioned at 0.
+
+    Every chunk is verified before the file is returned (so a caller never serves part of a
+    tampered file); large files spill to a temporary file. A plaintext file raises
+    DecryptionError too: after the migration every stored upload is encrypted."""
+    out = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - returned open
+    try:
+        with Path(path).open("rb") as source:
+            for piece in decrypt_stream(source, purpose=purpose):
+                out.write(piece)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out  # type: ignore[return-value]
+
+
+def _replace(path: str | os.PathLike[str], pieces: Iterator[bytes]) -> None:
+    """Write `pieces` next to `path`, then swap it in atomically (a crash leaves either)."""
+    target = Path(path)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=".qa-seal-")
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for piece in pieces:
+                out.write(piece)
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.chmod(target.stat().st_mode & 0o777)
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _head(path: str | os.PathLike[str]) -> bytes:
+    with Path(path).open("rb") as f:
+        return f.read(len(MAGIC) + 1 + 255 + _FILE_NONCE_PREFIX)
+
+
+def seal_file(path: str | os.PathLike[str], *, purpose: str = MEDIA_PURPOSE) -> bool:
+    """Encrypt a file in place under the current key unless it already is under it; a file under
+    an older key is re-encrypted (key rotation). Whether it changed (idempotent)."""
+    head = _head(path)
+    if not needs_rotation_bytes(head):
+        return False
+    if is_encrypted(head):
+        with open_file(path, purpose=purpose) as plain:
+            _replace(path, encrypt_stream(plain, purpose=purpose))
+    else:
+        with Path(path).open("rb") as plain_file:
+            _replace(path, encrypt_stream(plain_file, purpose=purpose))
+    return True
+
+
+def unseal_file(path: str | os.PathLike[str], *, purpose: str = MEDIA_PURPOSE) -> bool:
+    """Decrypt a file in place (the reverse migration). Whether it changed."""
+    if not is_encrypted(_head(path)):
+        return False
+    with open_file(path, purpose=purpose) as plain:
+        _replace(path, iter(lambda: plain.read(CHUNK_SIZE), b""))
+    return True
+
+
+def file_needs_rotation(path: str | os.PathLike[str]) -> bool:
+    """Whether a stored file is plaintext or under an older key (`rotate_keys --dry-run`)."""
+    return needs_rotation_bytes(_head(path))
+
+
+def stored_size(path: str | os.PathLike[str]) -> int:
+    """The plaintext size of an encrypted file on disk."""
+    return plaintext_size(Path(path).stat().st_size, header_size(_head(path)))

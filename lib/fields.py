@@ -21,9 +21,12 @@ Caveats a developer must know: ``QuerySet.update(<name>=...)`` and ``bulk_update
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact
@@ -249,5 +252,33 @@ def encrypt_existing(label: str, fields: list[tuple[str, str, str | None]]) -> t
                     changes[index] = ""
             if changes:
                 model._base_manager.filter(pk=pk).update(**changes)
+
+    return forward, reverse
+
+
+def encrypt_stored_files(label: str, field: str) -> tuple[Any, Any]:
+    """RunPython (forward, reverse) that encrypts in place the stored file of every row of
+    ``"app.Model"`` (its FileField `field`, under MEDIA_ROOT), when the uploads move to
+    `config.storage.EncryptedFileSystemStorage`. Idempotent (the magic header says which files
+    are done); a missing file is skipped. Reverse decrypts them."""
+    app_label, model_name = label.split(".")
+
+    def paths(apps: Any) -> Iterator[Path]:
+        model = apps.get_model(app_label, model_name)
+        root = Path(settings.MEDIA_ROOT)
+        for name in model._base_manager.values_list(field, flat=True).iterator(1000):
+            if name and (path := root / name).is_file():
+                yield path
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        for path in paths(apps):
+            with path.open("rb") as f:
+                done = crypto.is_encrypted(f.read(len(crypto.MAGIC)))
+            if not done:  # a file already encrypted stays under its key (rotate_keys moves it)
+                crypto.seal_file(path)
+
+    def reverse(apps: Any, schema_editor: Any) -> None:
+        for path in paths(apps):
+            crypto.unseal_file(path)
 
     return forward, reverse
