@@ -87,6 +87,18 @@ class UserAddForm(forms.ModelForm):
         model = User
         fields = ["username", "full_name", "email", "phone"]
 
+    def clean_username(self) -> str:
+        from .validators import validate_username
+
+        username: str = self.cleaned_data["username"]
+        validate_username(username)  # the rule of every new account, in Chinese
+        return username
+
+    def clean_phone(self) -> str:
+        from .forms import clean_phone_value
+
+        return clean_phone_value(self.cleaned_data.get("phone", ""))
+
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=False)
         user.set_unusable_password()

@@ -6,9 +6,12 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from lib import industries
+from lib import phone as phones
 from lib.forms import BootstrapForm
 
+from . import privacy
 from .models import Individual, Organization, RecommendingUnit, Role, User
+from .validators import USERNAME_MAX, USERNAME_RULE, validate_username
 
 
 class LoginForm(AuthenticationForm):
@@ -58,21 +61,79 @@ class UnitForm(forms.Form):
     active = forms.BooleanField(label="启用", required=False, initial=True)
 
 
-class _AccountFields(BootstrapForm):
-    """The contact's account, shared by both registrations (the service checks the password
-    rules and that the username is free)."""
+PHONE_HELP = "手机号码，或带区号的固定电话（如0513-87654321）；填写手机号码可用短信找回密码"
 
-    username = forms.CharField(label="用户名", max_length=150)
-    password1 = forms.CharField(label="密码", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput, strip=False)
-    phone = forms.CharField(label="手机号码", max_length=20, required=False)
+
+def clean_phone_value(value: str) -> str:
+    """The phone's written form (lib.phone) or a form error in Chinese; "" stays "" ."""
+    if not value:
+        return ""
+    try:
+        return phones.validate_phone(value)
+    except phones.InvalidPhone as exc:
+        raise forms.ValidationError(f"{exc}。", code="invalid_phone") from exc
+
+
+def username_field() -> forms.CharField:
+    """The username of a new account: the rule (accounts.validators) checked and stated."""
+    return forms.CharField(
+        label="用户名",
+        help_text=USERNAME_RULE,
+        validators=[validate_username],
+        widget=forms.TextInput(
+            attrs={
+                "maxlength": USERNAME_MAX,
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class _AccountFields(BootstrapForm):
+    """The contact's account, shared by both registrations and a contact added later (the
+    username rule and the phone's format here; the service checks the password rules)."""
+
+    username = username_field()
+    password1 = forms.CharField(
+        label="密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        max_length=1024,
+    )
+    password2 = forms.CharField(
+        label="再次输入密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        max_length=1024,
+    )
+    phone = forms.CharField(label="联系电话", max_length=40, required=False, help_text=PHONE_HELP)
     email = forms.EmailField(label="电子邮箱", required=False)
+
+    def clean_phone(self) -> str:
+        return clean_phone_value(self.cleaned_data.get("phone", ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", "两次输入的密码不一致。")
         return data
+
+
+class _RegistrationFields(_AccountFields):
+    """What both self-registrations add: a required email (the verification code goes there)
+    and the consent to the privacy notice (个人信息保护法 第十四条)."""
+
+    email = forms.EmailField(
+        label="电子邮箱",
+        help_text="注册验证码和申报进展的通知会发到此邮箱",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": "请填写电子邮箱：注册验证码将发到此邮箱。"},
+    )
+    privacy_consent = forms.BooleanField(
+        label=privacy.CONSENT_LABEL, error_messages={"required": privacy.CONSENT_REQUIRED}
+    )
 
 
 def _industry_choices() -> list[tuple[str, str]]:
@@ -90,7 +151,7 @@ def _territorial_units() -> Any:
     ).order_by("kind", "name")
 
 
-class OrganizationRegistrationForm(_AccountFields):
+class OrganizationRegistrationForm(_RegistrationFields):
     uscc = forms.CharField(label="统一社会信用代码", max_length=24)
     name = forms.CharField(label="组织名称", max_length=200)
     registered_address = forms.CharField(label="注册地址", max_length=300, required=False)
@@ -117,7 +178,7 @@ class OrganizationRegistrationForm(_AccountFields):
     contact_name = forms.CharField(label="联系人姓名", max_length=100)
 
 
-class IndividualRegistrationForm(_AccountFields):
+class IndividualRegistrationForm(_RegistrationFields):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号码", max_length=24)
     position = forms.ChoiceField(
@@ -131,6 +192,10 @@ class IndividualRegistrationForm(_AccountFields):
         label="推荐单位",
         queryset=RecommendingUnit.objects.filter(active=True).order_by("kind", "name"),
         empty_label="请选择",
+    )
+    sensitive_consent = forms.BooleanField(
+        label=privacy.SENSITIVE_CONSENT_LABEL,
+        error_messages={"required": privacy.SENSITIVE_CONSENT_REQUIRED},
     )
 
 
@@ -188,3 +253,21 @@ class PasswordChangeForm(BootstrapForm):
         if first and second and first != second:
             self.add_error("new_password2", "两次输入的新密码不一致。")
         return data
+
+
+class VerifyCodeForm(BootstrapForm):
+    """The six digits sent to the registration's email."""
+
+    code = forms.CharField(
+        label="邮箱验证码",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "maxlength": 6,
+                "pattern": "[0-9]*",
+            }
+        ),
+        error_messages={"required": "请填写邮件中的6位验证码。"},
+    )

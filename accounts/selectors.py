@@ -66,6 +66,12 @@ def individual_by_id_number(number: str) -> Individual | None:
     return Individual.objects.filter(id_number=idcard.compact(number)).first()
 
 
+def organization_by_uscc(code: str) -> Organization | None:
+    """The organization registered with this 统一社会信用代码 (upper-cased, spaces ignored), or
+    None: the one lookup by code (registration's clash check)."""
+    return Organization.objects.filter(uscc="".join(code.split()).upper()).first()
+
+
 # --- the history of a registration -----------------------------------------------------------
 
 

@@ -39,6 +39,26 @@ def _require(actor: User | None, perm: str, obj: Any = None) -> None:
         raise PermissionDenied()
 
 
+def _checked_identity(username: str, phone: str) -> tuple[str, str]:
+    """The username rule (accounts.validators) and the phone's written form (lib.phone), or a
+    ServiceError naming the field: the same checks as the forms, for every other caller."""
+    from lib import phone as phones
+
+    from .validators import username_problem
+
+    problem = username_problem(username)
+    if problem:
+        raise ServiceError(problem, code="invalid_username", fields={"username": [problem]})
+    if not phone:
+        return username, ""
+    try:
+        return username, phones.validate_phone(phone)
+    except phones.InvalidPhone as exc:
+        raise ServiceError(
+            f"{exc}。", code="invalid_phone", fields={"phone": [f"{exc}。"]}
+        ) from exc
+
+
 def create_user(
     *,
     actor: User | None,
@@ -56,6 +76,7 @@ def create_user(
     the system: seed data, self-registration) must change its password at first sign-in.
     """
     _require(actor, "accounts.manage_users")
+    username, phone = _checked_identity(username, phone)
     if User.objects.filter(username=username).exists():
         raise ServiceError(
             f"用户名“{username}”已被使用。", code="duplicate", fields={"username": ["已被使用"]}

@@ -23,6 +23,7 @@ urlpatterns = [
     path("units/<id:pk>/", views.unit_save, name="unit_change"),
     path("register/organization/", views.register_organization, name="register_organization"),
     path("register/individual/", views.register_individual, name="register_individual"),
+    path("register/verify/", views.register_verify, name="register_verify"),
     path("password/", views.password_change, name="password_change"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),

@@ -13,10 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.context import client_ip
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
-from . import registration, services, tokens
+from . import codes, privacy, registration, services, tokens
 from .forms import (
     ContactForm,
     GrantRoleForm,
@@ -27,6 +28,7 @@ from .forms import (
     PasswordChangeForm,
     ReasonForm,
     UnitForm,
+    VerifyCodeForm,
 )
 from .models import (
     ApiToken,
@@ -238,79 +240,160 @@ def _show_refusal(form: forms.Form, exc: ServiceError) -> None:
         form.add_error(None, exc.message)
 
 
-def _signed_up(request: HttpRequest, user: User, message: str) -> HttpResponse:
-    login(request, user, backend="accounts.backends.PasswordBackend")
-    messages.success(request, message)
-    return redirect("intake:list")
+_PENDING = "registration"  # the session key of a registration waiting for its email code
 
 
-def register_organization(request: HttpRequest) -> HttpResponse:
-    """An organization signs itself up with its first contact (A2.1)."""
+def _throttled(request: HttpRequest, form: forms.Form, template: str) -> HttpResponse | None:
+    """429 with the form as typed once this address registered too often (registration.allowed)."""
+    if registration.allowed(client_ip(request)):
+        return None
+    form.add_error(None, registration.THROTTLED)
+    return render(request, template, _registration_context(form), status=429)
+
+
+def _registration_context(form: forms.Form) -> dict[str, Any]:
+    return {"form": form, "privacy_version": privacy.PRIVACY_NOTICE_VERSION}
+
+
+def _await_code(request: HttpRequest, submitted: registration.Submitted) -> HttpResponse:
+    """The same next step whatever the registration met (accounts.registration)."""
+    request.session.cycle_key()
+    request.session[_PENDING] = registration.new_state(submitted)
+    return redirect("accounts:register_verify")
+
+
+def _registration_page(
+    request: HttpRequest, form: forms.Form, template: str, submit: Any
+) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("intake:list")
-    form = OrganizationRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        refused = _throttled(request, form, template)
+        if refused is not None:
+            return refused
         try:
-            org, user = registration.register_organization(
-                uscc_code=data["uscc"],
-                name=data["name"],
-                recommending_unit=data["recommending_unit"],
-                username=data["username"],
-                password=data["password1"],
-                contact_name=data["contact_name"],
-                email=data["email"],
-                phone=data["phone"],
-                registered_address=data["registered_address"],
-                industry_code=data["industry_code"],
-                established_on=data["established_on"],
-                legal_representative=data["legal_representative"],
-                is_construction=data["is_construction"],
-                is_industrial=data["is_industrial"],
-                environmental_rating=data["environmental_rating"],
-                chief_quality_officer=data["chief_quality_officer"],
-            )
+            submitted = submit(form.cleaned_data)
         except ServiceError as exc:
             _show_refusal(form, exc)
         else:
-            return _signed_up(request, user, f"“{org.name}”已注册，您现在可以开始申报。")
+            return _await_code(request, submitted)
     return render(
-        request,
-        "accounts/register_organization.html",
-        {"form": form},
-        status=400 if form.is_bound else 200,
+        request, template, _registration_context(form), status=400 if form.is_bound else 200
     )
 
 
+def register_organization(request: HttpRequest) -> HttpResponse:
+    """An organization signs itself up with its first contact (A2.1); the account works once
+    the code sent to the email is entered (register_verify)."""
+
+    def submit(data: dict[str, Any]) -> registration.Submitted:
+        return registration.request_organization(
+            consent=registration.Consent(version=privacy.PRIVACY_NOTICE_VERSION),
+            uscc_code=data["uscc"],
+            name=data["name"],
+            recommending_unit=data["recommending_unit"],
+            username=data["username"],
+            password=data["password1"],
+            contact_name=data["contact_name"],
+            email=data["email"],
+            phone=data["phone"],
+            registered_address=data["registered_address"],
+            industry_code=data["industry_code"],
+            established_on=data["established_on"],
+            legal_representative=data["legal_representative"],
+            is_construction=data["is_construction"],
+            is_industrial=data["is_industrial"],
+            environmental_rating=data["environmental_rating"],
+            chief_quality_officer=data["chief_quality_officer"],
+        )
+
+    form = OrganizationRegistrationForm(request.POST or None)
+    return _registration_page(request, form, "accounts/register_organization.html", submit)
+
+
 def register_individual(request: HttpRequest) -> HttpResponse:
-    """A person signs up to apply for the individual award (A5.3, A14.1)."""
+    """A person signs up to apply for the individual award (A5.3, A14.1), with the separate
+    consent for the 身份证 number (个人信息保护法 第二十九条)."""
+
+    def submit(data: dict[str, Any]) -> registration.Submitted:
+        return registration.request_individual(
+            consent=registration.Consent(
+                version=privacy.PRIVACY_NOTICE_VERSION, sensitive=data["sensitive_consent"]
+            ),
+            name=data["name"],
+            id_number=data["id_number"],
+            recommending_unit=data["recommending_unit"],
+            position=data["position"],
+            quality_work_years=data["quality_work_years"],
+            employer_name=data["employer_name"],
+            username=data["username"],
+            password=data["password1"],
+            email=data["email"],
+            phone=data["phone"],
+        )
+
+    form = IndividualRegistrationForm(request.POST or None)
+    return _registration_page(request, form, "accounts/register_individual.html", submit)
+
+
+def register_verify(request: HttpRequest) -> HttpResponse:
+    """Enter the code sent to the registration's email: the account starts working and its
+    owner is signed in. After a clash the page is the same and no code matches."""
     if request.user.is_authenticated:
         return redirect("intake:list")
-    form = IndividualRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    state = request.session.get(_PENDING)
+    form = VerifyCodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if state is None:
+        return render(request, "accounts/register_verify.html", {"form": None}, status=200)
+    if request.method == "POST" and "resend" in request.POST:
         try:
-            person, user = registration.register_individual(
-                name=data["name"],
-                id_number=data["id_number"],
-                recommending_unit=data["recommending_unit"],
-                position=data["position"],
-                quality_work_years=data["quality_work_years"],
-                employer_name=data["employer_name"],
-                username=data["username"],
-                password=data["password1"],
-                email=data["email"],
-                phone=data["phone"],
-            )
+            registration.resend(state=state)
         except ServiceError as exc:
-            _show_refusal(form, exc)
+            messages.error(request, exc.message)
         else:
-            return _signed_up(request, user, f"{person.name}，您已完成个人注册，现在可以开始申报。")
+            messages.success(request, "已重新发送验证码，请查收邮件（之前的验证码已失效）。")
+        request.session[_PENDING] = state
+        return redirect("accounts:register_verify")
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = registration.confirm(state=state, code=form.cleaned_data["code"])
+            except ServiceError as exc:
+                form.add_error("code", exc.message)
+            else:
+                del request.session[_PENDING]
+                login(request, user, backend="accounts.backends.PasswordBackend")
+                messages.success(request, "邮箱已验证，注册完成。您现在可以开始申报。")
+                return redirect("intake:list")
+            request.session[_PENDING] = state
+        status = 400
     return render(
         request,
-        "accounts/register_individual.html",
-        {"form": form},
-        status=400 if form.is_bound else 200,
+        "accounts/register_verify.html",
+        {
+            "form": form,
+            "sent": registration.sent_message(),
+            "email": _masked_email(state),
+            "minutes": codes.minutes(),
+        },
+        status=status,
+    )
+
+
+def _masked_email(state: dict[str, Any]) -> str:
+    """z***@example.com: enough for the person to know where to look, nothing for a passer-by."""
+    email = str(state.get("email") or "")
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else ""
+
+
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (个人信息保护声明), public: 个人信息保护法 第七、十四、十七条."""
+    return render(
+        request,
+        "accounts/privacy.html",
+        {"version": privacy.PRIVACY_NOTICE_VERSION, "date": privacy.PRIVACY_NOTICE_DATE},
     )
 
 

@@ -87,6 +87,8 @@ _a("accounts.organization.update", "申报组织：修改登记信息", ACCOUNTS
 _a("accounts.organization.add_contact", "申报组织：增加联系人", ACCOUNTS, "A15.2")
 _a("accounts.organization.seed", "申报组织：初始化", ACCOUNTS, "A15.2")
 _a("accounts.individual.register", "个人申报人：注册", ACCOUNTS, "A14.1")
+_a("accounts.registration.clash", "注册：与已注册账号冲突（已通知办公室）", ACCOUNTS, "A3.1")
+_a("accounts.registration.confirm", "注册：验证邮箱，账户启用", ACCOUNTS, "A3.1")
 _a("accounts.individual.update", "个人申报人：修改登记信息", ACCOUNTS, "A14.1")
 _a("accounts.individual.reveal_id", "个人申报人：查看完整身份证号", ACCOUNTS, "A26.1")
 # The system administrator's Django admin (accounts/admin.py: admin.<model>.<add|change|delete>);

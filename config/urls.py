@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from accounts import urls as accounts_urls
+from accounts.views import privacy_notice
 from desk import urls as desk_urls
 
 from .api import api
@@ -33,6 +34,7 @@ urlpatterns = [
     path("", include("decision.urls")),
     path("", include("supervision.urls")),
     path("help/", include("manual.urls")),
+    path("privacy/", privacy_notice, name="privacy"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from lib import files
+from lib import phone as phones
 from lib.forms import BootstrapForm
 
 from .models import Entry
@@ -39,7 +40,7 @@ class ObjectionForm(BootstrapForm):
 
     name = _text("真实姓名", 50, autocomplete="name")
     identity = _text("身份或工作单位", 200, autocomplete="organization")
-    contact = _text("联系方式（电话或电子邮箱）", 100, autocomplete="tel")
+    contact = _text("联系方式（手机、带区号的固定电话或电子邮箱）", 100, autocomplete="tel")
     entry = forms.ChoiceField(label="异议针对的拟奖对象", required=False)
     content = forms.CharField(
         label="异议内容",
@@ -62,6 +63,17 @@ class ObjectionForm(BootstrapForm):
         field.choices = [("", "不指定（针对名单整体或其他事项）")] + [  # type: ignore[attr-defined]
             (str(entry.position), label) for entry, label in entries
         ]
+
+    def clean_contact(self) -> str:
+        """A mobile, a landline with area code or an e-mail address (lib/phone.py), in its
+        written form; a blank one is the service's to refuse, in the Measures' terms."""
+        value = self.cleaned_data.get("contact", "")
+        if not value.strip():
+            return value
+        try:
+            return phones.validate_contact(value)
+        except phones.InvalidPhone as exc:
+            raise forms.ValidationError(f"{exc}。") from exc
 
     def chosen_entry(self) -> Entry | None:
         return self.entries.get(self.cleaned_data.get("entry") or "")

@@ -21,6 +21,7 @@ from audit.services import record
 from intake import workflow
 from intake.models import IN_REVIEW, Application, Attachment
 from lib import idcard, industries
+from lib import phone as phones
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from lib.fields import EncryptedTextField, masked
 from programs.models import Cycle, Policy, Stage
@@ -619,6 +620,11 @@ def _import_row(cells: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         fields[key] = str(fields.get(key, "")).strip()
     if not fields["name"]:
         problems.append("缺少姓名")
+    if fields["phone"]:
+        try:
+            fields["phone"] = phones.validate_phone(fields["phone"])
+        except phones.InvalidPhone as exc:
+            problems.append(str(exc))
     try:
         fields["id_number"] = idcard.validate(str(fields.get("id_number", "")))
     except idcard.InvalidIDCard as exc:

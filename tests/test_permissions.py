@@ -74,6 +74,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:unit_change": OFFICE_POST,
     "accounts:register_organization": {"anon": 200, "default": 302},
     "accounts:register_individual": {"anon": 200, "default": 302},
+    # No registration waiting in the session: the page says so (200); signed in: sent on.
+    "accounts:register_verify": {"anon": 200, "default": 302},
     "accounts:inbox": {"anon": 302, "default": 200},
     "accounts:inbox_read": SIGNED_IN_POST,
     "accounts:password_change": {"anon": 302, "default": 200},
@@ -205,6 +207,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "decision:verify": {"default": 200},
     "decision:verified": {"default": 404},
     "healthz": {"default": 200},
+    "privacy": {"default": 200},  # 个人信息保护声明: public
     # The manual: public, no confidential data (tests/manual serves a real figure).
     "manual:index": {"default": 200},
     "manual:chapter": {"default": 200},

@@ -114,11 +114,22 @@ ORG_FORM = {
     "chief_quality_officer": "吴敏",
     "contact_name": "孙丽",
     "username": "reg_org",
-    "password1": "Regist#2026ok",
-    "password2": "Regist#2026ok",
+    "password1": "Lantern#Grove7Quay",
+    "password2": "Lantern#Grove7Quay",
     "phone": "13800000001",
     "email": "reg@example.com",
+    "privacy_consent": "on",
 }
+
+
+def _enter_emailed_code(client: Client, email: str) -> Any:
+    """Registration ends on the code sent to the email (accounts.registration): enter it."""
+    from django.core import mail
+
+    body = next(str(m.body) for m in reversed(mail.outbox) if email in m.to)
+    code = re.search(r"验证码为(\d{6})", body)
+    assert code is not None
+    return client.post(reverse("accounts:register_verify"), {"code": code[1]}, follow=True)
 
 
 def _code(body: str = "91320682MA1RG0001") -> str:
@@ -135,10 +146,11 @@ def test_organization_registers_and_is_signed_in(program: object) -> None:
     response = client.post(
         reverse("accounts:register_organization"),
         ORG_FORM | {"uscc": _code(), "recommending_unit": unit.pk},
-        follow=True,
     )
+    assert response["Location"] == reverse("accounts:register_verify")
+    response = _enter_emailed_code(client, ORG_FORM["email"])
     assert response.redirect_chain[-1][0] == reverse("intake:list")
-    assert "“如皋注册示例有限公司”已注册" in response.content.decode()
+    assert "邮箱已验证，注册完成" in response.content.decode()
     assert response.context["user"].username == "reg_org"
     org = Organization.objects.get(uscc=_code())
     assert (org.recommending_unit, org.is_industrial, org.environmental_rating) == (
@@ -173,14 +185,15 @@ def test_registration_errors_stand_next_to_their_fields(program: object) -> None
     assert not Organization.objects.filter(name=ORG_FORM["name"]).exists()
 
 
-def test_duplicate_code_is_refused_at_the_field(organization: Organization) -> None:
+def test_a_registered_code_is_not_told_on_the_page(organization: Organization) -> None:
+    """Enumeration resistance (tests/accounts/test_registration.py): the same next page as a
+    free code, nothing created, the email typed is told instead."""
     unit = RecommendingUnit.objects.get(name="如城街道")
     response = Client().post(
         reverse("accounts:register_organization"),
         ORG_FORM | {"uscc": organization.uscc, "recommending_unit": unit.pk},
     )
-    assert response.status_code == 400
-    assert re.search(r'id="uscc-errors">.*已注册', response.content.decode(), re.S)
+    assert response["Location"] == reverse("accounts:register_verify")
     assert not User.objects.filter(username="reg_org").exists()
 
 
@@ -198,11 +211,15 @@ def test_individual_registers_and_sees_the_number_masked(open_cycle: Cycle) -> N
             "quality_work_years": "8",
             "recommending_unit": unit.pk,
             "username": "zhaomin",
-            "password1": "Person#2026ok",
-            "password2": "Person#2026ok",
+            "password1": "Lantern#Grove7Quay",
+            "password2": "Lantern#Grove7Quay",
+            "email": "zhaomin@example.com",
+            "privacy_consent": "on",
+            "sensitive_consent": "on",
         },
     )
-    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:register_verify")
+    _enter_emailed_code(client, "zhaomin@example.com")
     person = Individual.objects.get(name="赵敏")
     list_page = client.get(reverse("intake:list")).content.decode()
     assert "以“赵敏”名义申报2026年度" in list_page
