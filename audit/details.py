@@ -182,6 +182,11 @@ KEY_LABELS: dict[str, str] = {
     "retention_years": "保存期限（年）",
     "cycle_closed_on": "年度结束日期",
     "erased": "已删除的个人信息",
+    # Key rotation (accounts rotate_keys, issue 15 part 5): the key id and counts, never a key.
+    "key_id": "当前密钥编号",
+    "rows": "重新加密的行数",
+    "encrypted_values": "重新加密的字段值数",
+    "blind_indexes": "重算的盲索引数",
 }
 # Set apart from the literal: a dict entry "article" reads as a citation to tests/test_citations.
 KEY_LABELS["article"] = "依据条款"

@@ -45,6 +45,8 @@ class EncryptedFileSystemStorage(FileSystemStorage):
     answers the plaintext size. Existing plaintext files are encrypted by the data migrations
     (intake 0009, decision 0005) and re-encrypted under a new key by `manage.py rotate_keys`."""
 
+    encrypts_at_rest = True  # how `rotate_keys` finds the FileFields to re-encrypt
+
     def _save(self, name: str, content: File) -> str:
         return super()._save(name, _Sealed(content))  # type: ignore[misc]
 
