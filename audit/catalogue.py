@@ -91,6 +91,7 @@ _a("accounts.registration.clash", "注册：与已注册账号冲突（已通知
 _a("accounts.registration.confirm", "注册：验证邮箱，账户启用", ACCOUNTS, "A3.1")
 _a("accounts.individual.update", "个人申报人：修改登记信息", ACCOUNTS, "A14.1")
 _a("accounts.individual.reveal_id", "个人申报人：查看完整身份证号", ACCOUNTS, "A26.1")
+_a("accounts.personal_data.purge", "个人信息：保存期限届满删除", ACCOUNTS, "A3.1")
 # The system administrator's Django admin (accounts/admin.py: admin.<model>.<add|change|delete>);
 # tests/audit/test_catalogue.py checks that every model on the admin site has its three codes.
 for _model, _name in (("user", "用户"), ("recommendingunit", "推荐单位"), ("organization", "组织")):
@@ -184,7 +185,6 @@ _a("audit.anchor.write", "审计链：写入检查点", SYSTEM, "A27.1")
 _a("audit.backup.create", "备份：生成加密备份", SYSTEM, "A27.1")
 _a("audit.backup.restore", "备份：从备份恢复", SYSTEM, "A27.1")
 _a("audit.archive.export", "审计日志：归档导出（原记录保留）", SYSTEM, "A27.1")
-_a("accounts.keys.rotate", "密钥：个人信息加密密钥轮换（重新加密、重算盲索引）", SYSTEM, "A26.1")
 
 # --- 文件下载与导出 (audit/middleware.py records these from the response) ----------------------
 _a("intake.attachment.download", "附件：下载申报附件", FILES, "A26.1")

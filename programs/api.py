@@ -60,6 +60,7 @@ class PolicyOut(Schema):
     report_duty_years: int
     fraud_ban_years: int
     credit_list_years: int
+    personal_data_retention_years: int
     nomination_waits: bool
     min_environmental_rating: str
 

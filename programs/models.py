@@ -87,6 +87,13 @@ class Policy(models.Model):
     # A29.1 names no period for the published credit entry; the 2021 practice publishes it as
     # long as the ban runs (3 years).
     credit_list_years = models.PositiveSmallIntegerField("信用管理公布期（年）", default=3)
+    # 个人信息保护法 第十九条/第四十七条: personal data is kept no longer than its purpose needs.
+    # The Measures name no period; the Office keeps an applicant's who won nothing this many
+    # years after the cycle closed (the reapplication gap and the lookback stay answerable), then
+    # `manage.py purge_personal_data` erases it. Winners' data is never purged (A23.1, A29.1).
+    personal_data_retention_years = models.PositiveSmallIntegerField(
+        "未获奖申报人个人信息保存期限（年）", default=3
+    )
     # A24.1 makes winners of the 市长质量奖 wait; off (the Measures as written) a 提名奖 winner
     # may apply the next year, on (a stricter local practice) it waits as long.
     nomination_waits = models.BooleanField("提名奖获奖组织同样须满重新申报间隔", default=False)

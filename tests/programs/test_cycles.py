@@ -40,6 +40,7 @@ def test_policy_2021_holds_every_number_of_the_measures(policy: Policy) -> None:
         "report_duty_years": 3,
         "fraud_ban_years": 3,
         "credit_list_years": 3,
+        "personal_data_retention_years": 3,
         "nomination_waits": False,
         "min_environmental_rating": "blue",
     }
