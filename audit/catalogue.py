@@ -185,6 +185,7 @@ _a("audit.anchor.write", "审计链：写入检查点", SYSTEM, "A27.1")
 _a("audit.backup.create", "备份：生成加密备份", SYSTEM, "A27.1")
 _a("audit.backup.restore", "备份：从备份恢复", SYSTEM, "A27.1")
 _a("audit.archive.export", "审计日志：归档导出（原记录保留）", SYSTEM, "A27.1")
+_a("accounts.keys.rotate", "密钥：个人信息加密密钥轮换（重新加密、重算盲索引）", SYSTEM, "A26.1")
 
 # --- 文件下载与导出 (audit/middleware.py records these from the response) ----------------------
 _a("intake.attachment.download", "附件：下载申报附件", FILES, "A26.1")
