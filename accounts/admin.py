@@ -10,6 +10,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from audit.services import jsonable, record
 
@@ -80,7 +82,8 @@ class UserAddForm(forms.ModelForm):
     """A new account without a password (三员分立: the system administrator never knows one).
 
     Its password is unusable and `must_change_password` set; the owner's first password comes
-    from a one-time flow that is not built yet (issue 15 part 2: reset by a one-time code).
+    from a reset by a one-time code to their verified address (accounts.reset.start_reset; an
+    address not yet verified is verified in person at the Office).
     """
 
     class Meta:
@@ -119,11 +122,41 @@ class UserAdmin(SysadminModelAdmin, BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["username"]}),
         ("个人信息", {"fields": ["full_name", "email", "phone"]}),
-        ("状态", {"fields": ["is_active", "must_change_password", "last_login", "date_joined"]}),
+        ("个人信息验证", {"fields": ["email_verified_at", "phone_verified_at"]}),
+        (
+            "状态",
+            {
+                "fields": [
+                    "is_active",
+                    "must_change_password",
+                    "password_reset",
+                    "last_login",
+                    "date_joined",
+                ]
+            },
+        ),
     ]
     add_fieldsets = [(None, {"fields": ["username", "full_name", "email", "phone"]})]
     add_form = UserAddForm
-    readonly_fields = ["must_change_password", "last_login", "date_joined"]
+    readonly_fields = [
+        "must_change_password",
+        "last_login",
+        "date_joined",
+        "email_verified_at",
+        "phone_verified_at",
+        "password_reset",
+    ]
+
+    @admin.display(description="密码")
+    def password_reset(self, obj: User) -> str:
+        """No password here: a reset by a one-time code to the owner's verified address
+        (accounts.reset.start_reset), which the system administrator starts and never sees."""
+        if obj.pk is None:
+            return "—"
+        url = reverse("accounts:admin_reset", args=[obj.pk])
+        return format_html(
+            '<a href="{}">发起密码重置</a>（验证码只发给本人已验证的邮箱或手机）', url
+        )
 
     def get_urls(self) -> list[Any]:
         # Django's UserAdmin adds <id>/password/ (set anyone's password): not here.

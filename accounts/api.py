@@ -5,7 +5,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -21,8 +21,9 @@ from lib.access import actor
 from lib.errors import ServiceError
 from lib.params import MAX_ID
 
+from . import throttling
 from .models import ApiToken, Individual, Organization, Role, User
-from .password_gate import API_PASSWORD_PATH, CODE, MESSAGE, must_change
+from .password_gate import API_PASSWORD_PATH, refusal_body, refusal_code
 from .selectors import roles_of, scopes_of
 from .services import (
     add_contact,
@@ -38,6 +39,13 @@ from .tokens import token_expiry, tokens_of
 router = Router(tags=["账号"])
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105  # a URL path, not a secret
+SCOPE_MESSAGE = (
+    '此令牌为只读令牌，只能查询，不能修改数据。如需修改，请以 scope="full" 重新申请令牌。'
+)
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -51,9 +59,16 @@ class TokenAuth(HttpBearer):
         )
         if found is None or not found.user.is_active:
             return None
-        if must_change(found.user) and request.path != API_PASSWORD_PATH:
-            # An administrator-set password: changed first (accounts.password_gate).
-            raise ServiceError(MESSAGE, code=CODE, status=403)
+        gate = refusal_code(found.user)
+        if gate and request.path != API_PASSWORD_PATH:
+            # An administrator-set or expired password: changed first (accounts.password_gate).
+            body = refusal_body(gate)
+            raise ServiceError(str(body["message"]), code=gate, status=403)
+        # A read token reads (least privilege); it may still end itself.
+        ends_itself = request.method == "DELETE" and request.path == TOKEN_PATH
+        writes = request.method not in SAFE_METHODS and not ends_itself
+        if found.scope != ApiToken.Scope.FULL and writes:
+            raise ServiceError(SCOPE_MESSAGE, code="token_scope", status=403)
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         request.user = found.user
         return found.user
@@ -66,7 +81,9 @@ def anonymous(request: HttpRequest) -> bool:
 
 class Credentials(Schema):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"username": "office", "password": "Pw#2026abc"}]}
+        json_schema_extra={
+            "examples": [{"username": "office", "password": "Pw#2026abc", "scope": "read"}]
+        }
     )
 
     # Bounded lengths: a bad body is a 422, never a server error. (A NUL character, which the
@@ -74,11 +91,15 @@ class Credentials(Schema):
     # parser, config.api.NoNulParser.)
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=1024)
+    scope: Literal["read", "full"] = Field(
+        "read", description="令牌范围：read 只读（默认，最小权限），full 持有人的全部权限"
+    )
 
 
 class TokenOut(Schema):
     token: str
     expires_at: datetime
+    scope: str
 
 
 class RoleOut(Schema):
@@ -94,17 +115,21 @@ class MeOut(Schema):
 
 @router.post("/auth/token", auth=None, response=TokenOut, summary="用用户名和密码换取令牌")
 def issue_token(request: HttpRequest, body: Credentials) -> dict[str, Any]:
-    """The lockout of django-axes applies here as on the login page (5 failures, 30 minutes)."""
+    """The lockout of django-axes applies here as on the login page (5 failures, 30 minutes),
+    and the limit per client address (accounts.throttling: 429). `scope` "read" (the default)
+    gives a token that only reads; "full" one with all the holder's rights."""
+    if throttling.blocked(request):
+        raise ServiceError(throttling.message(), code=throttling.CODE, status=429)
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         raise ServiceError("用户名或密码错误，或账号已被锁定。", code="bad_credentials", status=401)
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, key_hash=_hash(key), expires_at=token_expiry(user)
+            user=user, key_hash=_hash(key), expires_at=token_expiry(user), scope=body.scope
         )
         record_login(user=user, channel="api")
-    return {"token": key, "expires_at": token.expires_at}
+    return {"token": key, "expires_at": token.expires_at, "scope": token.scope}
 
 
 @router.delete("/auth/token", response={204: None}, summary="注销当前令牌")
@@ -125,6 +150,7 @@ class ApiTokenOut(Schema):
     created_at: datetime
     expires_at: datetime
     last_used_at: datetime | None
+    scope: str = Field(description="read 只读；full 全部权限")
     current: bool = Field(description="是否为本次请求所用的令牌")
 
 
@@ -155,6 +181,7 @@ def list_tokens(
             "created_at": t.created_at,
             "expires_at": t.expires_at,
             "last_used_at": t.last_used_at,
+            "scope": t.scope,
             "current": t.key_hash == presented,
         }
         for t in tokens_of(owner)

@@ -17,6 +17,7 @@ class AccountsConfig(AppConfig):
         from . import (
             audited,  # noqa: F401  # registers the role grants and checkpoint mail
             services,
+            throttling,
         )
 
         def logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -32,6 +33,7 @@ class AccountsConfig(AppConfig):
             services.record_login_failure(
                 username=str(credentials.get("username", "")), channel=channel
             )
+            throttling.note_failure(request)  # per client address (credential stuffing)
 
         signals.user_logged_in.connect(logged_in, dispatch_uid="audit_login", weak=False)
         # The session remembers its sign-in time (absolute lifetime, accounts.middleware).

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -341,10 +340,6 @@ def record_login_failure(*, username: str, channel: str) -> None:
         )
 
 
-def token_expiry() -> dt.datetime:
-    return timezone.now() + dt.timedelta(hours=settings.API_TOKEN_HOURS)
-
-
 UNIT_FIELDS = ("name", "kind", "also_known_as", "active")
 
 
@@ -476,31 +471,13 @@ def update_organization(*, actor: User, organization: Organization, **changes: A
         raise ServiceError("请选择GB/T 4754-2017的行业大类。", fields={"industry_code": ["无效"]})
     if changes.get("established_on") and changes["established_on"] > timezone.localdate():
         raise ServiceError("成立日期不能晚于今天。", fields={"established_on": ["晚于今天"]})
-    with transaction.atomic():
-        org = Organization.objects.select_for_update().get(pk=organization.pk)
-        before = {f: getattr(org, f) for f in changes if getattr(org, f) != changes[f]}
-        for name, value in changes.items():
-            setattr(org, name, value.strip() if isinstance(value, str) else value)
-        try:
-            org.full_clean()
-        except ValidationError as exc:
-            raise ServiceError("；".join(exc.messages), fields=exc.message_dict) from exc
-        if not before:
-            return org
-        org.save(update_fields=list(before))
-        after = {f: getattr(org, f) for f in before}
-        note_registration_change(
-            actor=actor, role=Role.APPLICANT, organization=org, before=before, after=after
-        )
-        record(
-            actor=actor,
-            role=Role.APPLICANT,
-            action="accounts.organization.update",
-            obj=org,
-            before=before,
-            after=after,
-        )
-    return org
+    return _update_registration(
+        actor=actor,
+        role=Role.APPLICANT,
+        action="accounts.organization.update",
+        subject=organization,
+        changes=changes,
+    )
 
 
 INDIVIDUAL_PROFILE = ("name", "employer_name", "position", "quality_work_years")
@@ -523,32 +500,49 @@ def update_individual(*, actor: User, individual: Individual, **changes: Any) ->
     years = changes.get("quality_work_years")
     if years is not None and not 0 <= years <= 70:
         raise ServiceError("年限应在0至70之间。", fields={"quality_work_years": ["超出范围"]})
+    return _update_registration(
+        actor=actor,
+        role=Role.INDIVIDUAL,
+        action="accounts.individual.update",
+        subject=individual,
+        changes=changes,
+    )
+
+
+_Registration = TypeVar("_Registration", Organization, Individual)
+
+
+def _update_registration(
+    *, actor: User, role: str, action: str, subject: _Registration, changes: dict[str, Any]
+) -> _Registration:
+    """The one way a registration (an organization's or a person's) changes: the row locked,
+    text trimmed, only the fields whose value differs saved, validated by the model, its
+    `RegistrationChange` kept and the audit event `action` written, all in one transaction.
+    Nothing is written when nothing differs."""
     with transaction.atomic():
-        person = Individual.objects.select_for_update().get(pk=individual.pk)
+        row = type(subject).objects.select_for_update().get(pk=subject.pk)
         cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
-        before = {f: getattr(person, f) for f in cleaned if getattr(person, f) != cleaned[f]}
+        before = {f: getattr(row, f) for f in cleaned if getattr(row, f) != cleaned[f]}
         if not before:
-            return person
+            return row
         for name in before:
-            setattr(person, name, cleaned[name])
+            setattr(row, name, cleaned[name])
         try:
-            person.full_clean()
+            row.full_clean()
         except ValidationError as exc:
             raise ServiceError("；".join(exc.messages), fields=exc.message_dict) from exc
-        person.save(update_fields=list(before))
-        after = {f: getattr(person, f) for f in before}
+        row.save(update_fields=list(before))
+        after = {f: getattr(row, f) for f in before}
         note_registration_change(
-            actor=actor, role=Role.INDIVIDUAL, individual=person, before=before, after=after
-        )
-        record(
             actor=actor,
-            role=Role.INDIVIDUAL,
-            action="accounts.individual.update",
-            obj=person,
+            role=role,
             before=before,
             after=after,
+            organization=row if isinstance(row, Organization) else None,
+            individual=row if isinstance(row, Individual) else None,
         )
-    return person
+        record(actor=actor, role=role, action=action, obj=row, before=before, after=after)
+    return row
 
 
 def note_registration_change(
@@ -590,7 +584,10 @@ def add_contact(
     email: str = "",
     phone: str = "",
 ) -> User:
-    """A contact of an organization adds a colleague as another contact (申报联系人)."""
+    """A contact of an organization adds a colleague as another contact (申报联系人).
+
+    The colleague's first password was typed by someone else (the contact): it is changed at
+    the colleague's first sign-in (`must_change_password`, accounts.password_gate)."""
     _require(actor, "accounts.edit_organization", organization)
     with transaction.atomic():
         user = create_user(
@@ -602,6 +599,8 @@ def add_contact(
             email=email,
             phone=phone,
         )
+        User.objects.filter(pk=user.pk).update(must_change_password=True)
+        user.must_change_password = True
         assignment = RoleAssignment.objects.create(
             user=user, role=Role.APPLICANT, organization=organization
         )
@@ -617,6 +616,7 @@ def add_contact(
                 "assignment": assignment.pk,
                 "user": user.pk,
                 "role": Role.APPLICANT.value,
+                "must_change_password": True,
             },
         )
     return user

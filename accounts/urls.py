@@ -4,7 +4,7 @@ from django.urls import path
 
 from lib import params  # noqa: F401  # registers the bounded <id:…> and <year:…> converters
 
-from . import views
+from . import reset, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -25,6 +25,12 @@ urlpatterns = [
     path("register/individual/", views.register_individual, name="register_individual"),
     path("register/verify/", views.register_verify, name="register_verify"),
     path("password/", views.password_change, name="password_change"),
+    path("password/reset/", reset.password_reset, name="password_reset"),
+    path("password/reset/confirm/", reset.password_reset_confirm, name="password_reset_confirm"),
+    path("security/", reset.security, name="security"),
+    path("security/send/", reset.security_send, name="security_send"),
+    path("security/confirm/", reset.security_confirm, name="security_confirm"),
+    path("users/<id:pk>/reset/", reset.admin_reset, name="admin_reset"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
 ]

@@ -17,7 +17,7 @@ from audit.context import client_ip
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
-from . import codes, privacy, registration, services, tokens
+from . import codes, privacy, registration, services, throttling, tokens
 from .forms import (
     ContactForm,
     GrantRoleForm,
@@ -39,6 +39,7 @@ from .models import (
     RoleAssignment,
     User,
 )
+from .password_gate import expired_message, password_expired
 from .selectors import registration_changes, scopes_of
 
 
@@ -62,6 +63,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Too many failures from this address (credential stuffing): 429 (accounts.throttling).
+        if throttling.blocked(request):
+            return throttling.refusal(request)
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -515,6 +522,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/password_change.html",
-        {"form": form, "forced": user.must_change_password},
+        {
+            "form": form,
+            "forced": user.must_change_password,
+            "expired": expired_message() if password_expired(user) else "",
+        },
         status=status,
     )

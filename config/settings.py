@@ -195,17 +195,18 @@ AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "accounts.backends.PasswordBackend",
 ]
+# One home per rule (accounts/passwords.py): length and classes (等保 wording), never the
+# username, the zxcvbn estimate with the person's and the program's words (it replaces Django's
+# similarity and common-password validators), no reuse of the last PASSWORD_HISTORY.
 AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-    },
     {
         "NAME": "accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "accounts.passwords.CharacterClassValidator"},
     {"NAME": "accounts.passwords.NoUsernameValidator"},
+    {"NAME": "accounts.passwords.StrengthValidator"},
+    {"NAME": "accounts.passwords.HistoryValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"

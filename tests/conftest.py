@@ -181,7 +181,7 @@ def api_client(username: str, password: str = PASSWORD) -> ApiUser:
     client = Client()
     token = client.post(
         "/api/v1/auth/token",
-        json.dumps({"username": username, "password": password}),
+        json.dumps({"username": username, "password": password, "scope": "full"}),
         content_type="application/json",
     ).json()["token"]
     return client, {"Authorization": f"Bearer {token}"}

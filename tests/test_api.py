@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD, STAGES_2026
 def _token(client: Client, user: User) -> str:
     response = client.post(
         "/api/v1/auth/token",
-        json.dumps({"username": user.username, "password": PASSWORD}),
+        json.dumps({"username": user.username, "password": PASSWORD, "scope": "full"}),
         content_type="application/json",
     )
     assert response.status_code == 200, response.content

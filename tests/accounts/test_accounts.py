@@ -110,9 +110,9 @@ def test_password_rules(password: str, message: str) -> None:
 @pytest.mark.django_db
 def test_password_with_three_classes_is_accepted() -> None:
     user = create_user(
-        actor=None, actor_role="system", username="zhangwei", password="Quality#2026"
+        actor=None, actor_role="system", username="zhangwei", password="Mulberry#Kite7"
     )
-    assert user.check_password("Quality#2026")
+    assert user.check_password("Mulberry#Kite7")
 
 
 def _login(client: Client, username: str, password: str, ip: str = "10.0.0.1") -> int:

@@ -144,7 +144,7 @@ def test_the_owner_lists_their_tokens_without_the_keys(personas: dict[str, User]
     rows = response.json()
     assert len(rows) == 2
     assert [row["current"] for row in rows] == [True, False]
-    assert set(rows[0]) == {"id", "created_at", "expires_at", "last_used_at", "current"}
+    assert set(rows[0]) == {"id", "created_at", "expires_at", "last_used_at", "scope", "current"}
     text = response.content.decode()
     for who in (first, second):
         assert _token_of(who) not in text

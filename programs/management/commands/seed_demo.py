@@ -8,6 +8,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.test.utils import override_settings
 
+from accounts.passwords import seeding
 from programs import demo
 from programs.models import AwardProgram
 
@@ -28,7 +29,10 @@ class Command(BaseCommand):
         else:
             # The demo's messages land in the demo users' inboxes; their e-mails go nowhere (the
             # addresses are made up, and a console backend would print hundreds of MIME bodies).
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            with (
+                override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+                seeding(),  # the documented demo password is weak by design (README)
+            ):
                 for module in demo_modules():
                     module.seed()
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
