@@ -33,7 +33,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
 
 OFFICE_USERNAME = "office"
-OFFICE_PASSWORD = "Rugao#Award26"
+OFFICE_PASSWORD = "Heron#Lantern26"
 
 
 @pytest.fixture(scope="session")

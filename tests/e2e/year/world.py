@@ -30,7 +30,7 @@ from lib import uscc
 from tests.e2e.conftest import RESULTS, both_widths
 
 CST = dt.timezone(dt.timedelta(hours=8))
-PASSWORD = "Year#Rugao2026"  # every account of the scenario, staff and applicants alike
+PASSWORD = "Year#Heron-Kite26"  # every account of the scenario, staff and applicants alike
 SHOTS = RESULTS / "year"
 FIGURES = Path(__file__).resolve().parents[3] / "docs" / "manual" / "figures"
 
