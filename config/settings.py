@@ -286,6 +286,8 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# The health check answers over plain HTTP too (a local monitor, the load balancer).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if _proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", ""):
     _header, _, _value = _proxy_header.partition(",")
     SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
