@@ -21,7 +21,7 @@ from lib.access import actor
 from lib.errors import ServiceError
 from lib.params import MAX_ID
 
-from . import throttling
+from . import throttling, two_factor
 from .models import ApiToken, Individual, Organization, Role, User
 from .password_gate import API_PASSWORD_PATH, refusal_body, refusal_code
 from .selectors import roles_of, scopes_of
@@ -82,7 +82,9 @@ def anonymous(request: HttpRequest) -> bool:
 class Credentials(Schema):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"username": "office", "password": "Pw#2026abc", "scope": "read"}]
+            "examples": [
+                {"username": "office", "password": "Pw#2026abc", "otp": "123456", "scope": "read"}
+            ]
         }
     )
 
@@ -93,6 +95,9 @@ class Credentials(Schema):
     password: str = Field(..., min_length=1, max_length=1024)
     scope: Literal["read", "full"] = Field(
         "read", description="令牌范围：read 只读（默认，最小权限），full 持有人的全部权限"
+    )
+    otp: str = Field(
+        "", max_length=64, description="动态口令的6位验证码或一个恢复码（工作人员必填）"
     )
 
 
@@ -123,6 +128,10 @@ def issue_token(request: HttpRequest, body: Credentials) -> dict[str, Any]:
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         raise ServiceError("用户名或密码错误，或账号已被锁定。", code="bad_credentials", status=401)
+    if two_factor.required(user):  # staff, and whoever enrolled: the token counts as verified
+        if not body.otp or not two_factor.enrolled(user):
+            raise ServiceError(two_factor.api_refusal(user), code=two_factor.CODE, status=403)
+        two_factor.check_code(user=user, code=body.otp, channel="api")
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -234,7 +243,9 @@ class RevealIn(Schema):
     summary="查看完整身份证号码（办公室，留痕）",
 )
 def reveal(request: HttpRequest, individual_id: uuid.UUID, body: RevealIn) -> dict[str, str]:
-    """Office staff only; every view of a full number is an audit event."""
+    """Office staff only; every view of a full number is an audit event. A code no older than
+    REAUTH_MINUTES, else one in the X-OTP header (accounts.two_factor)."""
+    two_factor.require_fresh_otp(request)
     individual = get_object_or_404(Individual, public_id=individual_id)
     number = reveal_id_number(actor=actor(request), individual=individual, reason=body.reason)
     return {"id_number": number}

@@ -18,6 +18,7 @@ class AccountsConfig(AppConfig):
             audited,  # noqa: F401  # registers the role grants and checkpoint mail
             services,
             throttling,
+            two_factor,  # noqa: F401  # registers the deployment check of the demo's secrets
         )
 
         def logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -4,7 +4,7 @@ from django.urls import path
 
 from lib import params  # noqa: F401  # registers the bounded <id:…> and <year:…> converters
 
-from . import reset, views
+from . import reset, two_factor, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -31,6 +31,13 @@ urlpatterns = [
     path("security/send/", reset.security_send, name="security_send"),
     path("security/confirm/", reset.security_confirm, name="security_confirm"),
     path("users/<id:pk>/reset/", reset.admin_reset, name="admin_reset"),
+    path("two-factor/", two_factor.settings_page, name="otp_settings"),
+    path("two-factor/enrol/", two_factor.enrol, name="otp_enrol"),
+    path("two-factor/verify/", two_factor.verify, name="otp_verify"),
+    path("two-factor/confirm/", two_factor.reauth, name="otp_reauth"),
+    path("two-factor/recovery/", two_factor.recovery, name="otp_recovery"),
+    path("two-factor/recovery/new/", two_factor.recovery_regenerate, name="otp_recovery_new"),
+    path("roles/<id:pk>/two-factor-reset/", two_factor.reset_page, name="otp_reset"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
 ]

@@ -17,7 +17,7 @@ from audit.context import client_ip
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 
-from . import codes, privacy, registration, services, throttling, tokens
+from . import codes, privacy, registration, services, throttling, tokens, two_factor
 from .forms import (
     ContactForm,
     GrantRoleForm,
@@ -70,6 +70,11 @@ class LoginView(auth_views.LoginView):
             return throttling.refusal(request)
         return super().post(request, *args, **kwargs)
 
+    def get_success_url(self) -> str:
+        """Staff (and whoever enrolled) present their second factor next (accounts.two_factor)."""
+        url = super().get_success_url()
+        return two_factor.pending_url(self.request, url) or url
+
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django 5): a link cannot sign anyone out."""
@@ -105,6 +110,7 @@ def roles_page(
 
 @perm_required("accounts.manage_roles")
 @require_POST
+@two_factor.fresh_otp_required
 def role_grant(request: HttpRequest) -> HttpResponse:
     form = GrantRoleForm(request.POST)
     if form.is_valid():
@@ -128,6 +134,7 @@ def role_grant(request: HttpRequest) -> HttpResponse:
 
 @perm_required("accounts.manage_roles")
 @require_POST
+@two_factor.fresh_otp_required
 def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_object_or_404(RoleAssignment.objects.select_related("user"), pk=pk)
     form = ReasonForm(request.POST)
@@ -147,6 +154,7 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perm_required("accounts.manage_roles")
 @require_POST
+@two_factor.fresh_otp_required
 def account_unlock(request: HttpRequest) -> HttpResponse:
     form = ReasonForm(request.POST)
     username = request.POST.get("username", "")
@@ -181,6 +189,8 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if token is None or not tokens.may_revoke(actor(request), token):
         raise Http404
     own = token.user_id == request.user.pk
+    if not own and (stale := two_factor.reauth_redirect(request)):
+        return stale  # another's token: a fresh code first
     try:
         tokens.revoke_token(
             actor=actor(request), token=token, reason=request.POST.get("reason", "")

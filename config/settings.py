@@ -101,6 +101,10 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    # Two factors (issue 15 part 1, accounts.two_factor): TOTP devices and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "audit",
     "accounts",
     "programs",
@@ -125,10 +129,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session's second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits (after sessions, authentication and messages).
     "accounts.middleware.SessionLifetimeMiddleware",
+    # Staff present their second factor before any other page or API call (enrol first).
+    "accounts.two_factor.TwoFactorGate",
     # An administrator-set password is changed before any other page or API call.
     "accounts.password_gate.PasswordChangeGate",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -228,6 +236,18 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+
+# Two factors (issue 15 part 1, accounts.two_factor): TOTP for every staff role, optional for
+# applicants. A wrong code locks the device for 1, 2, 4… seconds (doubling per failure); the
+# issuer is the name authenticator apps show. Role grants, approvals, revocations and exports of
+# personal data ask for a fresh code when the last one is older than REAUTH_MINUTES.
+OTP_TOTP_ISSUER = "如皋市市长质量奖"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", "5"))
+# The demo's fixed TOTP secrets (programs.demo) load only with DEBUG or DEMO on; no production
+# setting sets either, and `check --deploy` fails on a database holding them.
+DEMO = env_bool("DEMO", DEBUG)
 
 # Lockout after 5 failures for 30 minutes, keyed by the account: the Office sits behind one
 # government proxy, so an IP-keyed lockout would lock out every clerk at once.

@@ -12,11 +12,14 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Organization, RecommendingUnit, Role, User
+from accounts.models import STAFF_ROLES, Organization, RecommendingUnit, Role, User
 from accounts.registration import register_individual
 from accounts.services import create_user, grant_role
+from accounts.two_factor import demo_key, demo_secret
 from audit.services import record
 from lib import uscc
 
@@ -201,3 +204,34 @@ def seed() -> None:
     with seeding():  # the documented demo password is weak by design (README)
         users = seed_users()
     seed_cycle(program, users["office"])
+
+
+def seed_two_factor() -> list[tuple[str, str]]:
+    """Every staff demo account gets a confirmed TOTP device with its fixed, documented secret
+    (`accounts.two_factor.demo_secret`: any authenticator app, or `oathtool --totp -b SECRET`,
+    signs in). Refused unless DEMO or DEBUG is on; `check --deploy` fails on a database holding
+    such a device. Returns (username, secret) of every staff account with a demo secret."""
+    if not settings.DEMO:
+        raise ImproperlyConfigured(
+            "演示账号的动态口令密钥是公开的，只能在开发或演示环境载入：请设置 DEMO=1 或 DEBUG=1。"
+        )
+    staff = User.objects.filter(role_assignments__role__in=STAFF_ROLES).distinct()
+    with transaction.atomic():
+        for user in staff.exclude(totpdevice__confirmed=True).order_by("username"):
+            TOTPDevice.objects.create(
+                user=user, name="演示验证器", key=demo_key(user.username), confirmed=True
+            )
+            record(
+                actor=None,
+                role="system",
+                action="accounts.otp.enrol",
+                obj=user,
+                reason="演示数据（公开的演示密钥）",
+            )
+    return [
+        (username, demo_secret(username))
+        for username, key in TOTPDevice.objects.filter(user__in=staff)
+        .order_by("user__username")
+        .values_list("user__username", "key")
+        if key == demo_key(username)
+    ]

@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
-from accounts.models import Organization, RecommendingUnit, Role, User
+from accounts import two_factor
+from accounts.models import STAFF_ROLES, Organization, RecommendingUnit, Role, RoleAssignment, User
 from accounts.services import create_user, grant_role
 from lib import sms
 from programs import demo
@@ -64,6 +69,8 @@ def make_user(db: None) -> Callable[..., User]:
                 recommending_unit=unit,
                 organization=organization,
             )
+            if role in STAFF_ROLES:
+                otp_device(user)  # staff sign in with two factors (accounts.two_factor)
         return user
 
     return make
@@ -110,10 +117,61 @@ def cycle(program: AwardProgram, office: User) -> Cycle:
 
 
 def client_for(user: User | None) -> Client:
+    """A signed-in client; a staff member's session has also presented a code just now."""
     client = Client()
     if user is not None:
         client.force_login(user, backend="accounts.backends.PasswordBackend")
+        if needs_otp(user):
+            otp_verified(client, user)
     return client
+
+
+# --- two factors (issue 15 part 1): staff hold a TOTP device with a known key ------------------
+
+# RFC 6238's test key ("12345678901234567890"), hex as django-otp stores it.
+TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def needs_otp(user: User) -> bool:
+    """`accounts.two_factor.required`, read afresh (no roles cached on the test's user object)."""
+    return (
+        RoleAssignment.objects.filter(user=user, role__in=STAFF_ROLES).exists()
+        or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def otp_device(user: User) -> TOTPDevice:
+    """The user's confirmed TOTP device, made with TOTP_KEY when there is none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", key=TOTP_KEY, confirmed=True)
+    return device
+
+
+def otp_code(user: User) -> str:
+    """A code the server accepts now. The device's replay guard (a code's time step is used
+    once) and its throttling are cleared first, so a test may sign in often within 30 s; the
+    guard itself is tested in tests/accounts/test_two_factor.py."""
+    device = otp_device(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def pass_otp(client: Client, user: User) -> Any:
+    """The second step of a sign-in through the pages: the current code on the verify page."""
+    return client.post("/accounts/two-factor/verify/", {"otp": otp_code(user)})
+
+
+def otp_verified(client: Client, user: User) -> None:
+    """Mark the client's session as having presented a code now (django_otp.login's key)."""
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = otp_device(user).persistent_id
+    session[two_factor.VERIFIED_AT] = time.time()
+    session.save()
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +226,12 @@ def _clear_throttle() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _demo_allowed(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests may load the demo (its public TOTP secrets need DEMO on, programs.demo)."""
+    settings.DEMO = True
+
+
+@pytest.fixture(autouse=True)
 def _chinese() -> None:
     """Services called directly speak Chinese, as they do inside a request (LocaleMiddleware)."""
     translation.activate("zh-hans")
@@ -179,10 +243,12 @@ ApiUser = tuple[Client, dict[str, str]]
 def api_client(username: str, password: str = PASSWORD) -> ApiUser:
     """A client with a bearer token for /api/v1/, as an integration would hold one."""
     client = Client()
+    body = {"username": username, "password": password, "scope": "full"}
+    user = User.objects.filter(username=username).first()
+    if user is not None and needs_otp(user):
+        body["otp"] = otp_code(user)
     token = client.post(
-        "/api/v1/auth/token",
-        json.dumps({"username": username, "password": password, "scope": "full"}),
-        content_type="application/json",
+        "/api/v1/auth/token", json.dumps(body), content_type="application/json"
     ).json()["token"]
     return client, {"Authorization": f"Bearer {token}"}
 

@@ -13,15 +13,14 @@ from accounts.models import User
 from audit.models import AuditEvent
 from programs.models import Announcement, AwardProgram, Cycle, HolidayArrangement
 from programs.services import publish_call
-from tests.conftest import PASSWORD, STAGES_2026
+from tests.conftest import PASSWORD, STAGES_2026, needs_otp, otp_code
 
 
 def _token(client: Client, user: User) -> str:
-    response = client.post(
-        "/api/v1/auth/token",
-        json.dumps({"username": user.username, "password": PASSWORD, "scope": "full"}),
-        content_type="application/json",
-    )
+    body = {"username": user.username, "password": PASSWORD, "scope": "full"}
+    if needs_otp(user):
+        body["otp"] = otp_code(user)  # staff: two factors (accounts.two_factor)
+    response = client.post("/api/v1/auth/token", json.dumps(body), content_type="application/json")
     assert response.status_code == 200, response.content
     return str(response.json()["token"])
 

@@ -7,7 +7,6 @@ pytest 9.)
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from config.api import api
 from config.wsgi import application
 from experts.models import ExpertSanction
 from programs.models import Cycle
-from tests.conftest import PASSWORD, ApiUser, api_call, api_client
+from tests.conftest import ApiUser, api_call, api_client
 
 
 @contextmanager
@@ -48,15 +47,8 @@ def connection_kept() -> Iterator[None]:
 
 
 def test_api_never_answers_with_a_server_error(personas: dict[str, User]) -> None:
-    token = (
-        Client()
-        .post(
-            "/api/v1/auth/token",
-            json.dumps({"username": "p_office", "password": PASSWORD}),
-            content_type="application/json",
-        )
-        .json()["token"]
-    )
+    _, headers = api_client("p_office")
+    token = headers["Authorization"].removeprefix("Bearer ")
     with connection_kept():
         schema = from_wsgi("/api/v1/openapi.json", application)
         operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]  # an invalid schema fails here, as it should

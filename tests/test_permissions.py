@@ -79,6 +79,27 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:inbox": {"anon": 302, "default": 200},
     "accounts:inbox_read": SIGNED_IN_POST,
     "accounts:password_change": {"anon": 302, "default": 200},
+    # Two factors: staff are enrolled and verified (the enrol and verify pages send them on);
+    # applicants and individuals may enrol; the confirm page asks only those who hold a device.
+    "accounts:otp_settings": {"anon": 302, "default": 200},
+    "accounts:otp_enrol": {
+        "anon": 302,
+        "outsider": 200,
+        "applicant": 200,
+        "individual": 200,
+        "default": 302,
+    },
+    "accounts:otp_verify": {"default": 302},
+    "accounts:otp_reauth": {
+        "anon": 302,
+        "outsider": 302,
+        "applicant": 302,
+        "individual": 302,
+        "default": 200,
+    },
+    "accounts:otp_recovery": {"default": 302},
+    "accounts:otp_recovery_new": SIGNED_IN_POST,
+    "accounts:otp_reset": {"anon": 302, "secadmin": 405, "default": 403},
     "audit:trail": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
     "audit:anchor": {"anon": 302, "auditadmin": 405, "default": 403},
     "intake:list": {"anon": 302, "default": 200},
@@ -328,7 +349,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
     if name == "accounts:role_revoke":
         return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
-    if name == "accounts:token_revoke":
+    if name in {"accounts:token_revoke", "accounts:otp_reset"}:
         return reverse(name, args=[1])
     if name == "manual:chapter":
         return reverse(name, args=["applicant"])

@@ -15,7 +15,7 @@ from accounts.selectors import roles_of
 from accounts.services import create_user, grant_role
 from audit.models import AuditEvent
 from lib.errors import ServiceError
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_otp
 
 
 def test_every_role_of_the_measures_exists() -> None:
@@ -126,6 +126,7 @@ def test_login_and_logout(make_user: Callable[..., User]) -> None:
     user = make_user(Role.OFFICE)
     client = Client()
     assert _login(client, user.username, PASSWORD) == 302
+    assert pass_otp(client, user).status_code == 302  # staff: the second factor
     assert client.get(reverse("accounts:dashboard")).status_code == 200
     assert client.get(reverse("accounts:logout")).status_code == 405  # a link cannot log out
     assert client.post(reverse("accounts:logout")).status_code == 302
@@ -173,6 +174,7 @@ def test_idle_session_expires_after_thirty_minutes(
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False)
     client = Client()
     assert _login(client, user.username, PASSWORD) == 302
+    assert pass_otp(client, user).status_code == 302
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 29, tzinfo=dt.UTC), tick=False)
     assert client.get(reverse("accounts:dashboard")).status_code == 200  # activity renews it
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 58, tzinfo=dt.UTC), tick=False)
@@ -212,4 +214,5 @@ def test_admin_login_sends_everyone_to_the_one_login_page(make_user: Callable[..
     sysadmin = make_user(Role.SYSADMIN)
     client = Client()
     assert _login(client, sysadmin.username, PASSWORD) == 302
+    assert pass_otp(client, sysadmin).status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200

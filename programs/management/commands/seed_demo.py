@@ -5,7 +5,8 @@ from importlib.util import find_spec
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
 from accounts.passwords import seeding
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="数据库已有奖项时什么也不做")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO:
+            raise CommandError(
+                "演示数据含公开的密码和动态口令密钥，只能在开发或演示环境载入："
+                "请设置 DEMO=1 或 DEBUG=1（生产环境两者都不得设置）。"
+            )
         if options["if_empty"] and AwardProgram.objects.exists():
             self.stdout.write("数据库已有数据，未写入演示数据。")
         else:
@@ -35,6 +41,7 @@ class Command(BaseCommand):
             ):
                 for module in demo_modules():
                     module.seed()
+                demo.seed_two_factor()
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, _, role, _ in demo.DEMO_USERS:
@@ -43,6 +50,12 @@ class Command(BaseCommand):
             "  另有各镇（街道）审核人 town_<拼音>、申报组织 org01…org12 和 org2025_1…org2025_4、"
             "评审专家 expert01…expert29，见 README。"
         )
+        self.stdout.write(
+            "工作人员登录须两步验证。演示账号的动态口令密钥（在验证器应用中手动添加“基于时间”的"
+            "账户，或 oathtool --totp -b 密钥）："
+        )
+        for username, secret in demo.seed_two_factor():
+            self.stdout.write(f"  {username:<16} {secret}")
 
 
 def demo_modules() -> list[Any]:
