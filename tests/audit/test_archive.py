@@ -71,6 +71,7 @@ def test_old_events_are_exported_encrypted_and_kept(
     event = AuditEvent.objects.order_by("-seq").first()
     assert event is not None
     assert event.action == "audit.archive.export"
+    assert event.after is not None
     assert event.after["events"] == len(old)
     assert event.after["last_hash"] == old[-1].hash
     assert verify_chain().ok

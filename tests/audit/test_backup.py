@@ -93,6 +93,7 @@ def test_backup_is_one_encrypted_archive_with_an_sm3_manifest(
     event = AuditEvent.objects.order_by("-seq").first()
     assert event is not None
     assert event.action == "audit.backup.create"
+    assert event.after is not None
     assert event.after["file"] == archive.name
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.req("A3.1")
 
 
 def _ids(settings: Any) -> list[str]:
-    return [message.id for message in production_settings()]
+    return [str(message.id) for message in production_settings()]
 
 
 def test_the_documented_production_settings_pass(settings: Any) -> None:

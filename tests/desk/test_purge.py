@@ -197,6 +197,7 @@ def test_apply_erases_personal_fields_keeps_records_and_audits(world: dict[str, 
     assert {e.reason for e in events} == {"保存期限届满（个人信息保护法第四十七条）"}
     person_event = next(e for e in events if e.object_type == "accounts.individual")
     assert person_event.object_repr == "已删除"  # the event names nobody
+    assert person_event.after is not None
     assert person_event.after["retention_years"] == 3
     assert person_event.after["cycle_closed_on"] == "2021-12-31"
     assert "身份证号码" in person_event.after["erased"]
