@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
+from tests.e2e.conftest import log_in
 from tests.e2e.year.world import STAGES  # the 2026 cycle as Rugao lays it out
 
 # A first attempt with the notice across National Day: 2026-09-30..10-09 is ten calendar days
@@ -54,9 +55,7 @@ def test_office_publishes_call_and_public_reads_it(
 
     # --- Office staff sign in and open 年度管理 through the navigation.
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", office_site["username"])
-    page.fill("#id_password", office_site["password"])
-    page.get_by_role("button", name="登录").click()
+    log_in(page, office_site["username"], office_site["password"])
     expect(page.get_by_role("heading", name="我的工作台")).to_be_visible()
     nav = page.get_by_role("navigation", name="主导航")
     nav.get_by_role("button", name="设置").click()  # the Office's settings menu

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from accounts.services import create_user, grant_role
 from programs import demo
+from tests.e2e.conftest import log_in
 
 PASSWORD = "Pages#2026ok"
 ROLES = [Role.OFFICE, Role.SECADMIN, Role.AUDITADMIN, Role.SUPERVISOR, Role.SYSADMIN, Role.EXPERT]
@@ -42,9 +43,7 @@ def test_each_role_walks_its_navigation(
 ) -> None:  # type: ignore[no-untyped-def]
     page = e2e_page
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", f"walk_{role.value}")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, f"walk_{role.value}", PASSWORD)
     expect(page.get_by_role("heading", name="我的工作台")).to_be_visible()
     # Every link, in menus too (the Office's 专家 and 设置 menus).
     links = page.locator("#nav a.nav-link, #nav a.dropdown-item")

@@ -27,7 +27,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from lib import uscc
-from tests.e2e.conftest import RESULTS, both_widths
+from tests.e2e.conftest import RESULTS, both_widths, log_in
 
 CST = dt.timezone(dt.timedelta(hours=8))
 PASSWORD = "Year#Heron-Kite26"  # every account of the scenario, staff and applicants alike
@@ -136,9 +136,7 @@ class Year:
         """Whoever was signed in leaves; `login` signs in through the login page."""
         page.context.clear_cookies()
         page.goto(f"{self.base}/accounts/login/")
-        page.fill("#id_username", login.username)
-        page.fill("#id_password", login.password)
-        page.get_by_role("button", name="登录").click()
+        log_in(page, login.username, login.password)
         expect(page.get_by_role("heading", name="我的工作台")).to_be_visible()
 
     def visit(self, page: Page) -> None:
