@@ -45,6 +45,28 @@ def test_pages_have_no_inline_script_or_style(cycle: Cycle, office: User) -> Non
         assert not re.search(r"\sstyle=", html), url
 
 
+@pytest.mark.req("A3.1")
+def test_the_public_pages_include_the_privacy_notice(program: object) -> None:
+    """个人信息保护法 第十七条: the notice is public (no sign-in), linked from every page's footer,
+    strict like every page (no inline code), and names its version."""
+    from accounts.privacy import PRIVACY_NOTICE_VERSION
+
+    anonymous = Client()
+    for url in [
+        reverse("privacy"),
+        reverse("accounts:register_organization"),
+        reverse("accounts:register_individual"),
+        reverse("accounts:register_verify"),
+    ]:
+        response = anonymous.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert f'href="{reverse("privacy")}"' in html, url  # the footer
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert not re.search(r"\sstyle=", html), url
+    assert f"版本 {PRIVACY_NOTICE_VERSION}" in anonymous.get(reverse("privacy")).content.decode()
+
+
 def test_no_template_or_asset_loads_from_another_host() -> None:
     root = Path(settings.BASE_DIR)
     offenders = [

@@ -93,6 +93,21 @@ def visitor_reads_the_call(page: Page, year: Year) -> None:
     year.shot(page, "04-public-call")
 
 
+def enter_emailed_code(page: Page, address: str) -> None:
+    """Registration ends on the page asking for the code sent to the email: read the email
+    (Django's locmem outbox: the live server runs in this process) and enter the code."""
+    from django.core import mail
+
+    expect(page.get_by_role("heading", name="验证邮箱，完成注册")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("我们已向您填写的邮箱发送验证码")
+    body = next(str(m.body) for m in reversed(mail.outbox) if address in m.to)
+    code = re.search(r"验证码为(\d{6})", body)
+    assert code is not None
+    page.fill("#id_code", code[1])
+    page.get_by_role("button", name="完成注册").click()
+    expect(page.get_by_role("alert").filter(has_text="邮箱已验证，注册完成")).to_be_visible()
+
+
 def _register_organization(page: Page, year: Year, a: Applicant, *, shot: bool) -> None:
     year.visit(page)
     page.goto(f"{year.base}/")
@@ -113,10 +128,11 @@ def _register_organization(page: Page, year: Year, a: Applicant, *, shot: bool) 
     page.fill("#id_password1", a.login.password)
     page.fill("#id_password2", a.login.password)
     page.fill("#id_email", f"{a.login.username}@year.rugao.example")
+    page.check("#id_privacy_consent")
     if shot:
         year.shot(page, "05-org-register")
-    page.get_by_role("button", name="注册并登录").click()
-    expect(page.get_by_role("alert").filter(has_text=f"“{a.name}”已注册")).to_be_visible()
+    page.get_by_role("button", name="提交注册").click()
+    enter_emailed_code(page, f"{a.login.username}@year.rugao.example")
 
 
 def _fill_common(page: Page, a: Applicant) -> None:
@@ -209,8 +225,11 @@ def individual_applies(page: Page, year: Year) -> None:
     page.fill("#id_password1", GU.login.password)
     page.fill("#id_password2", GU.login.password)
     page.fill("#id_email", f"{GU.login.username}@year.rugao.example")
+    page.check("#id_privacy_consent")
+    page.check("#id_sensitive_consent")
     year.shot(page, "10-individual-register")
-    page.get_by_role("button", name="注册并登录").click()
+    page.get_by_role("button", name="提交注册").click()
+    enter_emailed_code(page, f"{GU.login.username}@year.rugao.example")
     expect(page.get_by_role("heading", name="我的申报")).to_be_visible()
     page.get_by_role("button", name=re.compile("申报2026年度")).click()
     expect(page.get_by_role("alert").filter(has_text="已创建2026年度申报草稿")).to_be_visible()
