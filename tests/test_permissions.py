@@ -79,6 +79,14 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:inbox": {"anon": 302, "default": 200},
     "accounts:inbox_read": SIGNED_IN_POST,
     "accounts:password_change": {"anon": 302, "default": 200},
+    # 忘记密码 is open to everyone; 账号安全 to the signed-in; the reset an administrator starts
+    # is the system administrator's alone.
+    "accounts:password_reset": {"default": 200},
+    "accounts:password_reset_confirm": {"default": 200},
+    "accounts:security": {"anon": 302, "default": 200},
+    "accounts:security_send": SIGNED_IN_POST,
+    "accounts:security_confirm": SIGNED_IN_POST,
+    "accounts:admin_reset": {"anon": 302, "sysadmin": 200, "default": 403},
     # Two factors: staff are enrolled and verified (the enrol and verify pages send them on);
     # applicants and individuals may enrol; the confirm page asks only those who hold a device.
     "accounts:otp_settings": {"anon": 302, "default": 200},
@@ -347,6 +355,8 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[application.public_id, application.attachments.get().public_id])
     if name == "accounts:unit_change":
         return reverse(name, args=[RecommendingUnit.objects.first().pk])  # type: ignore[union-attr]
+    if name == "accounts:admin_reset":
+        return reverse(name, args=[User.objects.get(username="p_office").pk])
     if name == "accounts:role_revoke":
         return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
     if name in {"accounts:token_revoke", "accounts:otp_reset"}:
