@@ -286,6 +286,10 @@ def confirm_enrolment(*, user: User, device: TOTPDevice, code: str) -> list[str]
     """A first code confirms the device; returns the 10 recovery codes (shown once)."""
     if device.user_id != user.pk or device.confirmed:
         raise PermissionDenied
+    if not device.verify_is_allowed()[0]:
+        raise ServiceError(
+            "验证码错误次数过多，已暂时锁定，请稍等几秒再试。", fields={"otp": ["请稍后再试"]}
+        )
     if not device.verify_token(_clean(code)):
         raise ServiceError(
             "验证码不正确：请核对手机时间，并输入应用中当前显示的6位数字。",

@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from accounts import two_factor
 from intake.models import Application, AwardRecord
 from lib.access import actor
 from lib.api import ActionOut
@@ -200,6 +201,8 @@ class ApprovalIn(Schema):
     summary="记录委员会审定或市政府批准（办公室）",
 )
 def approve(request: HttpRequest, cycle_id: uuid.UUID, body: ApprovalIn) -> Status[Any]:
+    """After a recent second factor, else one in the X-OTP header (accounts.two_factor)."""
+    two_factor.require_fresh_otp(request)
     proposal = _proposal(cycle_id)
     services.record_approval(actor=actor(request), proposal=proposal, **body.model_dump())
     proposal.refresh_from_db()

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from accounts import two_factor
 from intake.models import AwardRecord
 from intake.selectors import applications_for
 from lib.access import actor
@@ -198,7 +199,10 @@ class DecisionIn(Schema):
 
 @router.post("/cases/{case_id}/decide", response=CaseOut, summary="记录委员会处理决定（办公室）")
 def decide(request: HttpRequest, case_id: uuid.UUID, body: DecisionIn) -> Any:
+    """A revocation of the title needs a recent second factor, else one in X-OTP."""
     _may_act_on_cases(request)
+    if body.outcome == "revocation":
+        two_factor.require_fresh_otp(request)
     case = get_object_or_404(Case.objects.select_related("award"), public_id=case_id)
     return services.decide_case(actor=actor(request), case=case, **body.dict())
 

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import two_factor
 from accounts.models import Role, RoleAssignment, User
 from intake import standing
 from intake.eligibility import reference_date
@@ -189,8 +190,13 @@ def case_report(request: HttpRequest, case_id: Any) -> HttpResponse:
 @perm_required(MANAGE)
 @require_POST
 def case_decide(request: HttpRequest, case_id: Any) -> HttpResponse:
-    """The committee's decision as the Office records it; revocation revokes the title."""
+    """The committee's decision as the Office records it; revocation revokes the title (after
+    a fresh second factor: accounts.two_factor)."""
     found = _case(case_id)
+    if request.POST.get("outcome") == Case.Outcome.REVOCATION and (
+        stale := two_factor.reauth_redirect(request)
+    ):
+        return stale
     form = forms.DecideForm(request.POST, withheld=services.outcome_refusals(found))
     if form.is_valid():
         data = form.cleaned_data

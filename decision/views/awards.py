@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import two_factor
 from decision import forms, selectors, services
 from decision.models import BonusEntry
 from intake import standing
@@ -165,6 +166,7 @@ LEDGER_HEADERS = [
 
 
 @perm_required(VIEW)
+@two_factor.fresh_otp_required  # winners' names and bonuses: personal data
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     """The ledger as Excel: one row per entry, then the totals per kind and what is still to pay."""
     awards: list[Any] = list(selectors.ledger().prefetch_related(None))

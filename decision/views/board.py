@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import two_factor
 from decision import forms, selectors, services
 from decision.models import Approval, Objection, Proposal
 from decision.workflow import PROPOSAL, refusals
@@ -303,6 +304,7 @@ def proposal(request: HttpRequest, cycle_id: int) -> HttpResponse:
 
 @perm_required(MANAGE)
 @require_POST
+@two_factor.fresh_otp_required
 def approval(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """Record the committee's 审定, then the city government's approval with its 文号."""
     cycle = cycle_or_404(cycle_id)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import two_factor
 from accounts.models import Role
 from accounts.selectors import users_with_role
 from experts import conflicts, forms, selectors, services
@@ -73,6 +74,7 @@ GROUP_EXPORT_HEADERS = [
 
 
 @perm_required(MANAGE)
+@two_factor.fresh_otp_required  # experts' names, employers and contacts: personal data
 def export_groups(request: HttpRequest) -> HttpResponse:
     """The groups of a cycle and stage as Excel, one row per member (for the Office's files)."""
     _, cycle, stage = _board(request)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import two_factor
 from accounts.models import Role
 from accounts.selectors import scopes_of
 from intake import documents, forms, selectors, services, workflow
@@ -56,6 +57,7 @@ def _filtered(rows: Any, filters: forms.ListFilterForm) -> Any:
 
 
 @login_required
+@two_factor.fresh_otp_required  # applicants' names and contacts: personal data
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     """The list as Excel, with the list's filters (no 身份证 numbers)."""
     visible = selectors.applications_for(request.user)
