@@ -432,9 +432,27 @@ def register_individual(
 # --- registration by the public pages: one answer whatever exists --------------------------------
 
 
-def request_organization(*, consent: Consent, **fields: Any) -> Submitted:
+def _require_consent_and_email(consent: Consent | None, email: str, *, sensitive: bool) -> Consent:
+    """The privacy consent (and, for an 身份证 number, the separate one) and an email for the
+    code: refused before anything else, whoever calls (the pages' forms check them too)."""
+    from . import privacy
+
+    fields: dict[str, list[str]] = {}
+    if consent is None or not consent.version:
+        fields["privacy_consent"] = [privacy.CONSENT_REQUIRED]
+    elif sensitive and not consent.sensitive:
+        fields["sensitive_consent"] = [privacy.SENSITIVE_CONSENT_REQUIRED]
+    if not (email or "").strip():
+        fields["email"] = ["请填写电子邮箱：注册验证码将发到此邮箱。"]
+    _fail(fields)
+    assert consent is not None  # _fail raised otherwise
+    return consent
+
+
+def request_organization(*, consent: Consent | None, **fields: Any) -> Submitted:
     """The organization page's registration (module docstring). ServiceError only for what
     was typed; a clash answers like a success."""
+    consent = _require_consent_and_email(consent, fields.get("email", ""), sensitive=False)
     code, problems = _organization_problems(
         uscc_code=fields["uscc_code"],
         recommending_unit=fields["recommending_unit"],
@@ -491,13 +509,9 @@ def request_organization(*, consent: Consent, **fields: Any) -> Submitted:
     )
 
 
-def request_individual(*, consent: Consent, **fields: Any) -> Submitted:
+def request_individual(*, consent: Consent | None, **fields: Any) -> Submitted:
     """The individual page's registration (module docstring)."""
-    if not consent.sensitive:
-        raise ServiceError(
-            "身份证号码属于敏感个人信息，须经您单独同意（《个人信息保护法》第二十九条）。",
-            fields={"sensitive_consent": ["须单独同意"]},
-        )
+    consent = _require_consent_and_email(consent, fields.get("email", ""), sensitive=True)
     number, problems = _individual_problems(
         id_number=fields["id_number"],
         position=fields["position"],
@@ -668,6 +682,28 @@ def confirm(*, state: dict[str, Any], code: str) -> User:
     if user is None:
         _refuse_like_a_wrong_code(state, code)
     codes.check_code(user=user, purpose=OneTimeCode.Purpose.VERIFY_EMAIL, code=code)
+    return _activate(user)
+
+
+def confirm_by_username(*, username: str, code: str) -> User:
+    """The API's `confirm`: no session, so the registration is named by its username. A name
+    that is not a pending registration (free, or an account already in use) never matches,
+    with the messages of a wrong code, its attempts counted per name like a real code's."""
+    user = User.objects.filter(
+        username=username, is_active=False, email_verified_at__isnull=True
+    ).first()
+    if user is None:
+        tries = throttle.count(
+            "register-confirm", username or "-", window_seconds=codes.minutes() * 60
+        )
+        state = {"attempts": min(max(tries - 1, 0), codes.MAX_ATTEMPTS), "issued": None}
+        _refuse_like_a_wrong_code(state, code)
+    codes.check_code(user=user, purpose=OneTimeCode.Purpose.VERIFY_EMAIL, code=code)
+    return _activate(user)
+
+
+def _activate(user: User) -> User:
+    """The code matched: the account works from now on, its email proved."""
     now = timezone.now()
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

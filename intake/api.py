@@ -16,9 +16,11 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from accounts import registration
 from accounts.models import Individual, Organization, RecommendingUnit, Role
-from accounts.registration import register_individual, register_organization
+from accounts.privacy import PRIVACY_NOTICE_VERSION
 from accounts.selectors import scopes_of
+from audit.context import client_ip
 from lib.access import actor
 from lib.api import ActionOut, Page
 from lib.errors import ServiceError
@@ -130,6 +132,7 @@ class OrganizationRegistration(Schema):
                     "is_industrial": True,
                     "environmental_rating": "green",
                     "chief_quality_officer": "李明",
+                    "privacy_consent": True,
                 }
             ]
         }
@@ -151,6 +154,8 @@ class OrganizationRegistration(Schema):
     is_industrial: bool = False
     environmental_rating: str = "none"
     chief_quality_officer: str = ""
+    # 个人信息保护法 第十四条: the person read and agreed to /privacy/ (accounts.privacy).
+    privacy_consent: bool = False
 
 
 class IndividualRegistration(Schema):
@@ -167,6 +172,8 @@ class IndividualRegistration(Schema):
                     "username": "chen_ping",
                     "password": "Pw#2026abc",
                     "email": "chenping@example.com",
+                    "privacy_consent": True,
+                    "sensitive_consent": True,
                 }
             ]
         }
@@ -182,10 +189,36 @@ class IndividualRegistration(Schema):
     password: str
     email: str = ""
     phone: str = ""
+    privacy_consent: bool = False
+    # 第二十九条: the separate consent for the 身份证 number (sensitive personal information).
+    sensitive_consent: bool = False
 
 
 class RegisteredOut(Schema):
     username: str
+
+
+class RegistrationSent(Schema):
+    message: str
+
+
+class RegistrationConfirm(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "sample_electronics", "code": "123456"}]}
+    )
+
+    username: str
+    code: str
+
+
+def _consent(fields: dict[str, Any]) -> registration.Consent | None:
+    agreed, sensitive = fields.pop("privacy_consent"), fields.pop("sensitive_consent", False)
+    return registration.Consent(PRIVACY_NOTICE_VERSION, sensitive=sensitive) if agreed else None
+
+
+def _not_too_often(request: HttpRequest) -> None:
+    if not registration.allowed(client_ip(request)):
+        raise ServiceError(registration.THROTTLED, code="throttled", status=429)
 
 
 def _unit(name: str) -> RecommendingUnit:
@@ -195,27 +228,42 @@ def _unit(name: str) -> RecommendingUnit:
     return unit
 
 
-@router.post(
-    "/registrations/organization", auth=None, response={201: RegisteredOut}, summary="组织注册"
-)
-def register_org(request: HttpRequest, body: OrganizationRegistration) -> Status[dict[str, str]]:
+# Registration answers the same whatever is registered (accounts.registration): the account
+# works once the code emailed to it is confirmed (/registrations/confirm).
+SENT = {200: RegistrationSent}
+
+
+@router.post("/registrations/organization", auth=None, response=SENT, summary="组织注册")
+def register_org(request: HttpRequest, body: OrganizationRegistration) -> dict[str, str]:
+    _not_too_often(request)
     fields = body.model_dump()
-    _, user = register_organization(
+    registration.request_organization(
+        consent=_consent(fields),
         uscc_code=fields.pop("uscc"),
         recommending_unit=_unit(fields.pop("recommending_unit")),
         **fields,
     )
-    return Status(201, {"username": user.username})
+    return {"message": registration.sent_message()}
+
+
+@router.post("/registrations/individual", auth=None, response=SENT, summary="个人注册")
+def register_person(request: HttpRequest, body: IndividualRegistration) -> dict[str, str]:
+    _not_too_often(request)
+    fields = body.model_dump()
+    registration.request_individual(
+        consent=_consent(fields), recommending_unit=_unit(fields.pop("recommending_unit")), **fields
+    )
+    return {"message": registration.sent_message()}
 
 
 @router.post(
-    "/registrations/individual", auth=None, response={201: RegisteredOut}, summary="个人注册"
+    "/registrations/confirm",
+    auth=None,
+    response={201: RegisteredOut},
+    summary="输入邮箱验证码，完成注册",
 )
-def register_person(request: HttpRequest, body: IndividualRegistration) -> Status[dict[str, str]]:
-    fields = body.model_dump()
-    _, user = register_individual(
-        recommending_unit=_unit(fields.pop("recommending_unit")), **fields
-    )
+def register_confirm(request: HttpRequest, body: RegistrationConfirm) -> Status[dict[str, str]]:
+    user = registration.confirm_by_username(username=body.username, code=body.code)
     return Status(201, {"username": user.username})
 
 

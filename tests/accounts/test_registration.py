@@ -183,25 +183,81 @@ def test_every_other_way_of_making_a_username_keeps_the_rule(
         call_command("create_account", "sec admin", "--role", "secadmin", stdout=None)
 
 
-def test_the_api_registration_refuses_a_bad_username_in_chinese(program: object) -> None:
-    unit = RecommendingUnit.objects.get(name="白蒲镇")
-    response = Client().post(
-        "/api/v1/registrations/organization",
-        {
-            "uscc": _uscc(40),
-            "name": "接口注册示例有限公司",
-            "recommending_unit": unit.name,
-            "username": "api user!",
-            "password": PASSWORD,
-            "contact_name": "李明",
-            "email": "api@example.com",
-        },
-        content_type="application/json",
+def _api(path: str, body: dict[str, Any], address: str = "127.0.0.1") -> Any:
+    return Client(REMOTE_ADDR=address).post(
+        f"/api/v1/registrations/{path}", body, content_type="application/json"
     )
+
+
+def api_org(n: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "uscc": _uscc(n),
+        "name": f"接口注册示例{n}号有限公司",
+        "recommending_unit": "白蒲镇",
+        "username": f"api_org{n}",
+        "password": PASSWORD,
+        "contact_name": "李明",
+        "email": f"api{n}@example.com",
+        "privacy_consent": True,
+    } | changes
+
+
+def test_the_api_registration_refuses_a_bad_username_in_chinese(program: object) -> None:
+    response = _api("organization", api_org(40, username="api user!"))
     assert response.status_code == 400
     body = response.json()
     assert "用户名不能包含空格" in body["message"]
     assert "username" in body["fields"]
+
+
+def test_the_api_registration_needs_the_consent(program: object) -> None:
+    response = _api("organization", api_org(41, privacy_consent=False))
+    assert response.status_code == 400
+    assert response.json()["fields"]["privacy_consent"] == [privacy.CONSENT_REQUIRED]
+    person = {
+        "name": "陈平",
+        "id_number": _id_number(789),
+        "recommending_unit": "如城街道",
+        "position": "cqo",
+        "quality_work_years": 15,
+        "employer_name": "如皋示例机械有限公司",
+        "username": "chen_ping",
+        "password": PASSWORD,
+        "email": "chenping@example.com",
+        "privacy_consent": True,
+    }
+    response = _api("individual", person)
+    assert response.json()["fields"]["sensitive_consent"] == [privacy.SENSITIVE_CONSENT_REQUIRED]
+    assert not User.objects.filter(username__in=["api_org41", "chen_ping"]).exists()
+
+
+def test_the_api_answers_a_clash_like_a_registration_and_confirms_by_code(
+    program: object,
+) -> None:
+    first = _api("organization", api_org(42), "198.51.100.20")
+    clash = _api("organization", api_org(43, uscc=_uscc(42)), "198.51.100.21")
+    assert first.status_code == clash.status_code == 200
+    assert first.json() == clash.json() == {"message": registration.sent_message()}
+    assert not User.objects.filter(username="api_org43").exists()
+    code = _code_sent_to("api42@example.com")
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(2):  # a name that waits for no code answers like a wrong code
+        a = _api("confirm", {"username": "api_org42", "code": wrong})
+        b = _api("confirm", {"username": "api_org43", "code": wrong})
+        assert a.status_code == b.status_code == 400
+        assert a.json()["message"] == b.json()["message"]
+    assert not _signs_in("api_org42")
+    done = _api("confirm", {"username": "api_org42", "code": code})
+    assert done.status_code == 201
+    assert done.json() == {"username": "api_org42"}
+    assert _signs_in("api_org42")
+
+
+def test_the_api_registration_is_throttled_too(program: object) -> None:
+    answers = [_api("organization", api_org(n), "203.0.113.30").status_code for n in range(50, 57)]
+    assert answers == [200] * registration.REGISTER_LIMIT + [429, 429]
+    refused = _api("organization", api_org(60), "203.0.113.30").json()
+    assert refused["message"] == registration.THROTTLED
 
 
 # --- 2. phones ----------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from accounts.models import User
@@ -40,11 +42,23 @@ def test_register_apply_recommend_accept(
                 "established_on": "2010-01-01",
                 "chief_quality_officer": "吴二",
                 "industry_code": "34",
+                "email": "apiorg@example.com",
+                "privacy_consent": True,
             }
         ),
         content_type="application/json",
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 200, response.content
+    assert "我们已向您填写的邮箱发送验证码" in response.json()["message"]
+    body = next(str(m.body) for m in mail.outbox if m.to == ["apiorg@example.com"])
+    code = re.search(r"验证码为(\d{6})", body)
+    assert code is not None
+    confirmed = Client().post(
+        "/api/v1/registrations/confirm",
+        json.dumps({"username": "apiorg", "code": code[1]}),
+        content_type="application/json",
+    )
+    assert confirmed.status_code == 201, confirmed.content
     applicant = _client("apiorg", "Lantern#2026api")
     started = _call(applicant, "post", "/applications", {"cycle": str(open_cycle.public_id)})
     assert started.status_code == 201
