@@ -3,10 +3,12 @@
 Two ways in:
 
 - `register_organization` / `register_individual` create the registration and its account at
-  once, refusing a taken 统一社会信用代码, 身份证号码 or username in words. The system's own
-  callers use them: the demo seed, tests, the API (see the report of issue 15 on the API).
-- `request_organization` / `request_individual` are the public pages' way, built so that the
-  page tells nobody what is registered (OWASP ASVS 5.0 V6.3.2/V6.4; GB/T 22239-2019 8.1.4.1):
+  once, refusing a taken 统一社会信用代码, 身份证号码 or username in words. Only the system's
+  own callers use them: the demo seed and tests.
+- `request_organization` / `request_individual` are the way of the public pages and of the API
+  (POST /api/v1/registrations/…, then /registrations/confirm: `confirm_by_username`), built so
+  that the answer tells nobody what is registered (OWASP ASVS 5.0 V6.3.2/V6.4; GB/T
+  22239-2019 8.1.4.1):
 
   1. What was typed is checked first, all of it, without looking at what exists: the code's
      check character (GB 32100), the 身份证 number's check digit and birth date (GB 11643), the
