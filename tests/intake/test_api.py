@@ -51,11 +51,11 @@ def test_register_apply_recommend_accept(
     assert response.status_code == 200, response.content
     assert "我们已向您填写的邮箱发送验证码" in response.json()["message"]
     body = next(str(m.body) for m in mail.outbox if m.to == ["apiorg@example.com"])
-    code = re.search(r"验证码为(\d{6})", body)
-    assert code is not None
+    sent = re.search(r"验证码为(\d{6})", body)
+    assert sent is not None
     confirmed = Client().post(
         "/api/v1/registrations/confirm",
-        json.dumps({"username": "apiorg", "code": code[1]}),
+        json.dumps({"username": "apiorg", "code": sent[1]}),
         content_type="application/json",
     )
     assert confirmed.status_code == 201, confirmed.content
