@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from audit.services import jsonable, record
+from lib.fields import BlindIndexField, EncryptedTextField
 
 from .models import Organization, RecommendingUnit, Role, User
 from .services import ORGANIZATION_PROFILE, note_registration_change
@@ -41,10 +42,16 @@ class SysadminModelAdmin(admin.ModelAdmin):
         return self._allowed(request)
 
     def _fields(self, obj: Model) -> dict[str, Any]:
+        # The audit trail is not encrypted: an encrypted value goes in masked, its blind index
+        # not at all (lib/fields.py).
         return {
-            f.attname: jsonable(getattr(obj, f.attname))
+            f.attname: (
+                f.mask(getattr(obj, f.attname))
+                if isinstance(f, EncryptedTextField)
+                else jsonable(getattr(obj, f.attname))
+            )
             for f in obj._meta.concrete_fields
-            if f.attname not in {"password"}
+            if f.attname not in {"password"} and not isinstance(f, BlindIndexField)
         }
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
@@ -119,6 +126,8 @@ class UserAdmin(SysadminModelAdmin, BaseUserAdmin):
     password change by any other path is audited by `User.save`."""
 
     list_display = ["username", "full_name", "email", "is_active", "last_login"]
+    # Not Django's (username, names, email): the email is stored encrypted and cannot be searched.
+    search_fields = ["username", "full_name"]
     fieldsets = [
         (None, {"fields": ["username"]}),
         ("个人信息", {"fields": ["full_name", "email", "phone"]}),

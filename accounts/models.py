@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from lib import uscc
+from lib.fields import BlindIndexField, EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -34,7 +35,10 @@ STAFF_ROLES = tuple(r for r in Role if r not in (Role.APPLICANT, Role.INDIVIDUAL
 
 class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=100, blank=True)
-    phone = models.CharField("手机号码", max_length=20, blank=True)
+    # SM4-encrypted at rest (lib/fields.py; issue 15 part 5): never searched, so no blind index
+    # (a password reset finds the account by its username).
+    email = EncryptedTextField("电子邮箱", max_length=254, blank=True, kind="email")
+    phone = EncryptedTextField("手机号码", max_length=20, blank=True, kind="phone")
     # Set when an administrator creates the account (its first password is not the owner's
     # secret): the owner changes it before any other page or API call (accounts.password_gate).
     must_change_password = models.BooleanField("须修改密码", default=False)
@@ -248,7 +252,10 @@ class Individual(models.Model):
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="individual")
     name = models.CharField("姓名", max_length=50)
     # Shown masked everywhere but to Office staff allowed to see it; each unmasked view audited.
-    id_number = models.CharField("身份证号码", max_length=18, unique=True)
+    # SM4-encrypted at rest; unique and found through its blind index
+    # (`selectors.individual_by_id_number`).
+    id_number = EncryptedTextField("身份证号码", max_length=18, kind="id_number")
+    id_number_index = BlindIndexField(source="id_number", kind="id_number", unique=True)
     employer = models.ForeignKey(
         Organization, verbose_name="所在组织", null=True, blank=True, on_delete=models.PROTECT
     )

@@ -61,9 +61,10 @@ def individual_by_id_number(number: str) -> Individual | None:
     """The individual applicant registered with this 身份证号码 (any case of the X, spaces and
     full-width digits ignored), or None. The one lookup by identity number: the number is
     stored encrypted, so it goes through the blind index (lib/crypto.py)."""
-    from lib import idcard
+    from lib.crypto import blind_index
 
-    return Individual.objects.filter(id_number=idcard.compact(number)).first()
+    index = blind_index(number, kind="id_number")
+    return Individual.objects.filter(id_number_index=index).first() if index else None
 
 
 def organization_by_uscc(code: str) -> Organization | None:

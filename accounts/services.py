@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit.services import record
 from lib.errors import PermissionDenied, ServiceError
+from lib.fields import masked
 
 from .models import (
     ADMIN_ROLES,
@@ -108,7 +109,7 @@ def create_user(
             after={
                 "username": username,
                 "full_name": full_name,
-                "email": email,
+                "email": masked(email, kind="email"),  # encrypted at rest: never whole here
                 "must_change_password": user.must_change_password,
             },
         )

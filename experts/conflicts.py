@@ -30,11 +30,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from accounts.models import Individual, User
+from accounts.models import User
 from audit.services import record
 from intake.eligibility import reference_date, years_before
 from intake.models import Application, State
-from lib.crypto import blind_index
 from programs.models import Cycle
 from programs.selectors import now
 
@@ -91,11 +90,6 @@ def recusal_matches(request: RecusalRequest, experts: Iterable[Expert]) -> list[
     return found
 
 
-def _id_index(person: Individual) -> str:
-    """The blind index of an applicant's 身份证号码 (lib/crypto.py), as the experts' is kept."""
-    return blind_index(person.id_number, kind="id_number")
-
-
 class _Index:
     """The experts by what an application is matched on, built once per detection."""
 
@@ -143,7 +137,8 @@ def _findings(
             org_ids.add(person.employer_id)
             names.add(_key(person.employer.name if person.employer else ""))
         names.add(_key(person.employer_name))
-        if (me := index.by_id_number.get(_id_index(person))) is not None:
+        me = index.by_id_number.get(person.id_number_index) if person.id_number_index else None
+        if me is not None:
             add(me, Conflict.Source.DETECTED, Conflict.Reason.SELF, "身份证号码与申报人相同", "")
     names.discard("")
     jobs = [pair for org in org_ids for pair in index.by_org.get(org, [])]

@@ -81,7 +81,7 @@ def test_a_password_posted_with_the_change_form_is_ignored_and_the_change_audite
     assert event.after is not None
     assert event.before["is_active"] is True
     assert event.after["is_active"] is False
-    assert event.after["email"] == "audit@example.cn"
+    assert event.after["email"] == "a***@example.cn"  # masked: encrypted at rest (issue 15)
     assert "password" not in event.before
     assert "password" not in event.after
 
