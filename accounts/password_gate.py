@@ -67,6 +67,25 @@ def expires_at(user: Any) -> dt.datetime | None:
     return password_age_start(user) + dt.timedelta(days=days)
 
 
+NOTICE_DAYS = 7
+
+
+def expiry_notice(user: Any) -> str:
+    """A line for the workbench in the last NOTICE_DAYS days before a staff password expires
+    ("" otherwise, and once it has expired: the gate then speaks)."""
+    when = expires_at(user)
+    if when is None:
+        return ""
+    left = when - timezone.now()
+    if left <= dt.timedelta(0) or left > dt.timedelta(days=NOTICE_DAYS):
+        return ""
+    days = max(1, left.days + (1 if left.seconds else 0))
+    return (
+        f"您的密码将在{days}天内（{timezone.localtime(when):%Y-%m-%d %H:%M}）到期，"
+        "到期后须先修改密码才能继续使用系统。"
+    )
+
+
 def password_expired(user: Any) -> bool:
     when = expires_at(user)
     return when is not None and when <= timezone.now()

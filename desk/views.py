@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Role
+from accounts.password_gate import expiry_notice
 from accounts.selectors import roles_of
 from accounts.tokens import tokens_of
 
@@ -24,5 +25,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "todos": selectors.todos(request.user),
             # The user's own API tokens, each revocable here (issue 15, part 4).
             "tokens": tokens_of(request.user),  # type: ignore[arg-type]  # login_required
+            # Staff: the last week before the password expires (issue 15, part 2).
+            "password_notice": expiry_notice(request.user),
         },
     )

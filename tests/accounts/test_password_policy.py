@@ -175,3 +175,20 @@ def test_validators_replaced_by_zxcvbn_are_gone(settings: Any) -> None:
     assert "django.contrib.auth.password_validation.UserAttributeSimilarityValidator" not in names
     with pytest.raises(ValidationError):
         validate_password("Passw0rd!")
+
+
+def test_the_workbench_warns_a_week_before_expiry(personas: dict[str, User]) -> None:
+    office, applicant = personas["office"], personas["applicant"]
+    _age(office, 80)
+    assert (
+        "您的密码将在" not in client_for(office).get(reverse("accounts:dashboard")).content.decode()
+    )
+    _age(office, 85)
+    page = client_for(office).get(reverse("accounts:dashboard")).content.decode()
+    assert "您的密码将在5天内" in page
+    assert 'href="/accounts/password/"' in page
+    _age(applicant, 400)
+    assert (
+        "您的密码将在"
+        not in client_for(applicant).get(reverse("accounts:dashboard")).content.decode()
+    )
