@@ -40,8 +40,8 @@ def owner(transactional_db: None) -> User:
     return user
 
 
-def _code(text: str) -> str:
-    found = re.search(r"验证码为(\d{6})", text)
+def _code(text: object) -> str:
+    found = re.search(r"验证码为(\d{6})", str(text))
     assert found, text
     return found[1]
 
