@@ -49,7 +49,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import segno
 from django.conf import settings
@@ -57,7 +57,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import checks
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -134,7 +141,7 @@ def _with_next(url: str, next_url: str) -> str:
 
 def _safe_next(request: HttpRequest, default: str = "") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -411,7 +418,8 @@ def reauth_redirect(request: HttpRequest) -> HttpResponse | None:
     else:
         referer = request.headers.get("Referer", "")
         allowed = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()})
-        back = referer if allowed else ""
+        parts = urlsplit(referer)
+        back = (parts.path + (f"?{parts.query}" if parts.query else "")) if allowed else ""
         messages.warning(
             request,
             f"此操作需要重新验证动态口令（距上次验证已超过{settings.REAUTH_MINUTES}分钟），"
@@ -443,7 +451,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     next_url = _safe_next(request)
     if enrolled(user):
-        return redirect(pending_url(request, next_url) or next_url)
+        return HttpResponseRedirect(pending_url(request, next_url) or next_url)
     device = totp_device(user, confirmed=False)
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="验证器", confirmed=False)
@@ -480,7 +488,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     next_url = _safe_next(request)
     if not required(user) or session_verified(request):
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     if not enrolled(user):
         return redirect(_with_next(reverse("accounts:otp_enrol"), next_url))
     error = ""
@@ -498,7 +506,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                     f"您使用了一个恢复码（已作废），还剩{recovery_left(user)}个。"
                     "恢复码用完前请在“两步验证”页重新生成。",
                 )
-            return redirect(next_url)
+            return HttpResponseRedirect(next_url)
     return render(
         request,
         "accounts/otp_verify.html",
@@ -513,7 +521,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     next_url = _safe_next(request)
     if not required(user):
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     error = ""
     status = 200
     if request.method == "POST":
@@ -523,7 +531,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
             error, status = exc.message, 400
         else:
             mark_verified(request, user=user)
-            return redirect(next_url)
+            return HttpResponseRedirect(next_url)
     return render(
         request,
         "accounts/otp_verify.html",

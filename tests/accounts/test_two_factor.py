@@ -276,7 +276,7 @@ def test_a_role_grant_asks_for_a_fresh_code_after_reauth_minutes(
         headers={"Referer": "http://testserver/accounts/roles/"},
     )
     assert stale.status_code == 302
-    assert stale["Location"] == f"{CONFIRM}?next=http%3A%2F%2Ftestserver%2Faccounts%2Froles%2F"
+    assert stale["Location"] == f"{CONFIRM}?next=%2Faccounts%2Froles%2F"
     assert not RoleAssignment.objects.filter(user__username="outsider", role="supervisor").exists()
     confirm = client.get(stale["Location"])
     assert "本次提交未执行" in confirm.content.decode()
