@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from accounts import registration
+from accounts import registration, two_factor
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.privacy import PRIVACY_NOTICE_VERSION
 from accounts.selectors import scopes_of
@@ -280,6 +280,8 @@ def list_applications(request: HttpRequest, state: str = "", cycle: Year | None 
 
 @router.get("/applications/export.xlsx", summary="导出申报汇总（Excel）", response={200: None})
 def export(request: HttpRequest, state: str = "", cycle: Year | None = None) -> HttpResponse:
+    """Personal data: after a recent second factor, else one in X-OTP (accounts.two_factor)."""
+    two_factor.require_fresh_otp(request)
     qs = applications_for(request.user)
     if state:
         qs = qs.filter(state=state)
