@@ -11,8 +11,9 @@ from typing import Any
 
 from stdnum.cn import ric
 
-from accounts.models import Individual, Organization, RecommendingUnit, Role, User
+from accounts.models import Organization, RecommendingUnit, Role, User
 from accounts.registration import register_individual, register_organization
+from accounts.selectors import individual_by_id_number
 from accounts.services import create_user, grant_role
 from lib import uscc
 from lib.rubrics import rubric_for
@@ -460,7 +461,7 @@ def seed() -> None:
         _advance(application, user, final, office, twist)
     for name, id_body, town, position, years, employer, final in INDIVIDUALS:
         number = id_body + ric.calc_check_digit(id_body + "0")  # the last character is ignored
-        person = Individual.objects.filter(id_number=number).select_related("user").first()
+        person = individual_by_id_number(number)  # the number is stored encrypted
         if person is not None:  # 李娜, the `individual` demo login (programs.demo)
             user = person.user
         else:
