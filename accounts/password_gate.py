@@ -126,5 +126,10 @@ class PasswordChangeGate:
         return path in {
             reverse("accounts:password_change"),
             reverse("accounts:logout"),
+            # The second factor comes first (accounts.two_factor.TwoFactorGate, before this
+            # gate): its pages must open, or the two gates would send each other round.
+            reverse("accounts:otp_enrol"),
+            reverse("accounts:otp_verify"),
+            reverse("accounts:otp_recovery"),
             API_PASSWORD_PATH,
         } or path.startswith(settings.STATIC_URL or "/static/")

@@ -463,3 +463,17 @@ def test_the_demo_gives_staff_a_documented_secret(db: None, settings: Any) -> No
     key = base64.b32decode(listed["office"])
     assert _code_for(device) == f"{TOTP(key).token():06d}"
     assert not TOTPDevice.objects.filter(user__username="applicant").exists()
+
+
+def test_the_second_factor_comes_before_a_forced_password_change(
+    personas: dict[str, User],
+) -> None:
+    """The two gates never send each other round: code first, then the password change."""
+    office = personas["office"]
+    User.objects.filter(pk=office.pk).update(must_change_password=True)
+    client = Client()
+    assert _password(client, "p_office")["Location"].startswith(VERIFY)
+    assert client.get(VERIFY).status_code == 200
+    verified = client.post(VERIFY, {"otp": otp_code(office)}, follow=True)
+    assert verified.redirect_chain[-1][0] == "/accounts/password/"
+    assert verified.status_code == 200
