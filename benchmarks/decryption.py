@@ -20,10 +20,11 @@ script measures the plain-column code instead (one mode, "plain columns").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -150,13 +151,14 @@ def main() -> None:
         out()
         out(machine(db))
         out()
-        out("| page | mode | queries | median ms | p95 ms |")
-        out("|---|---|---|---|---|")
+        out("| page | mode | queries | decryptions | median ms | p95 ms |")
+        out("|---|---|---|---|---|---|")
         for name, url in urls:
             timed = args.n if "Excel" not in name else max(args.n // 10, 10)
             # The modes take turns request by request, so a busy machine slows both alike.
             samples: dict[str, list[float]] = {mode: [] for mode, _ in modes}
             counts: dict[str, set[int]] = {mode: set() for mode, _ in modes}
+            decrypts: dict[str, int] = {}
             for mode, switch in modes:
                 with switch():
                     for _ in range(WARMUP):
@@ -165,6 +167,9 @@ def main() -> None:
                         with CaptureQueriesContext(connections["default"]) as ctx:
                             get(url)
                         counts[mode].add(len(ctx.captured_queries))
+                    with _counting() as counted:
+                        get(url)
+                    decrypts[mode] = counted[0]
             for _ in range(timed):
                 for mode, switch in modes:
                     with switch():
@@ -176,7 +181,59 @@ def main() -> None:
                 median = statistics.median(ordered)
                 p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
                 queries = "/".join(map(str, sorted(counts[mode])))
-                out(f"| {name} | {mode} | {queries} | {median * 1e3:.2f} | {p95 * 1e3:.2f} |")
+                out(
+                    f"| {name} | {mode} | {queries} | {decrypts[mode]} | {median * 1e3:.2f} "
+                    f"| {p95 * 1e3:.2f} |"
+                )
+        _per_decryption()
+
+
+@contextlib.contextmanager
+def _counting() -> Iterator[list[int]]:
+    """How many values one request decrypts (lib.crypto.decrypt_text calls); 0 on old code."""
+    counted = [0]
+    try:
+        from lib import crypto
+    except ImportError:
+        yield counted
+        return
+    original = crypto.decrypt_text
+
+    def counting(token: str, *, purpose: str) -> str:
+        counted[0] += 1
+        return original(token, purpose=purpose)
+
+    crypto.decrypt_text = counting  # type: ignore[assignment]
+    try:
+        yield counted
+    finally:
+        crypto.decrypt_text = original  # type: ignore[assignment]
+
+
+def _per_decryption() -> None:
+    """The cost of one decryption and one blind index, alone (median of 20 runs of 1,000)."""
+    try:
+        from lib import crypto
+    except ImportError:
+        return
+    token = crypto.encrypt_text("32068219850315107X", purpose="bench")
+    runs = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        for _ in range(1000):
+            crypto.decrypt_text(token, purpose="bench")
+        runs.append((time.perf_counter() - t0) / 1000)
+    index = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        for _ in range(1000):
+            crypto.blind_index("32068219850315107X", kind="id_number")
+        index.append((time.perf_counter() - t0) / 1000)
+    out()
+    out(
+        f"One `decrypt_text`: {statistics.median(runs) * 1e6:.1f} µs (median of 20 × 1,000); "
+        f"one `blind_index`: {statistics.median(index) * 1e6:.1f} µs."
+    )
 
 
 def _pass_second_factor(client: object, user: object) -> None:

@@ -195,13 +195,15 @@ def test_experts_are_unique_and_found_by_the_index(program: Any, office: User) -
 
 @pytest.mark.req("A26.1")
 def test_a_lookup_by_the_encrypted_value_is_refused_with_the_index_to_use(program: Any) -> None:
+    # (The lookups are spelled as **{...}: the mypy Django plugin asks the field too, and it
+    # refuses there as well.)
     _person()
     with pytest.raises(FieldError, match="id_number_index"):
-        Individual.objects.filter(id_number=PERSON_ID).exists()
+        Individual.objects.filter(**{"id_number": PERSON_ID}).exists()
     with pytest.raises(FieldError, match="加密存储"):
-        User.objects.filter(email__icontains="zhang").exists()
+        User.objects.filter(**{"email__icontains": "zhang"}).exists()
     with pytest.raises(FieldError, match="加密存储"):
-        Expert.objects.filter(phone__startswith="139").exists()
+        Expert.objects.filter(**{"phone__startswith": "139"}).exists()
     # Empty is stored empty, so "has no phone" still works.
     assert not Expert.objects.filter(phone="").exists()
 
