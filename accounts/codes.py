@@ -72,6 +72,20 @@ def verified_channels(user: User) -> list[str]:
     return [c for c in (Channel.EMAIL, Channel.SMS) if verified(user, c)]
 
 
+def activation_channels(user: User) -> list[str]:
+    """The channels a never-used account may receive its first code on: the addresses recorded
+    when an administrator created it (no usable password, never signed in); else none."""
+    if user.last_login is not None or user.has_usable_password() or not user.is_active:
+        return []
+    return [c for c, present in ((Channel.EMAIL, user.email), (Channel.SMS, user.phone)) if present]
+
+
+def reset_channels(user: User) -> list[str]:
+    """Where an administrator-started code may go: the verified addresses, or for a never-used
+    account its recorded ones (`activation_channels`)."""
+    return verified_channels(user) or activation_channels(user)
+
+
 def _text(purpose: str, code: str, requested_by: User | None) -> str:
     what = {
         Purpose.PASSWORD_RESET: "重置登录密码",
@@ -125,7 +139,7 @@ def issue_code(*, user: User, purpose: str, channel: str, requested_by: User | N
             "该账号没有登记电子邮箱。" if channel == Channel.EMAIL else "该账号没有登记手机号码。",
             code="no_address",
         )
-    if purpose == Purpose.PASSWORD_RESET and not verified(user, channel):
+    if purpose == Purpose.PASSWORD_RESET and channel not in reset_channels(user):
         raise ServiceError(
             "该账号的此联系方式尚未验证，不能接收重置密码的验证码。", code="not_verified"
         )

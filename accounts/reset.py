@@ -31,11 +31,16 @@ never knows a password): `start_reset` (page /accounts/users/<id>/reset/, linked
 account's page in the Django admin) takes a reason and sends the code to the owner's verified
 channel; the administrator never sees it; the owner is told in the message and in the inbox.
 Nobody starts it for their own account (the owner uses 忘记密码). An owner with no verified
-channel is refused: they verify their identity in person at the Office. Decision on the three
-administrators as each other's attackers: the system administrator may start a reset of the
-security or audit administrator's account, because the code goes only to that person's own
-verified address; it gives the system administrator nothing but an audit event and a warning
-to the owner. The security and audit administrators cannot start resets at all.
+channel is refused: they verify their identity in person at the Office. One exception is the
+account's first password (activation): an account an administrator created has no usable
+password and has never signed in, so nobody has verified its address yet; its first code goes
+to the email or phone recorded when it was made (`activation_channels`), and using the code
+proves the address, which is stamped verified. The account holds nothing until the security
+administrator grants it a role, and its owner enrols the second factor at the first sign-in.
+Decision on the three administrators as each other's attackers: the system administrator may
+start a reset of the security or audit administrator's account, because the code goes only to
+that person's own verified address; it gives the system administrator nothing but an audit
+event and a warning to the owner. The security and audit administrators cannot start resets at all.
 """
 
 from __future__ import annotations
@@ -66,7 +71,16 @@ from lib.forms import BootstrapForm
 from lib.sms import masked
 
 from . import throttling
-from .codes import Channel, Purpose, check_code, deliver, issue_code, minutes, verified_channels
+from .codes import (
+    Channel,
+    Purpose,
+    check_code,
+    deliver,
+    issue_code,
+    minutes,
+    reset_channels,
+    verified_channels,
+)
 from .models import Notification, OneTimeCode, Role, User
 
 logger = logging.getLogger(__name__)
@@ -167,8 +181,14 @@ def reset_password(
         row = OneTimeCode.objects.filter(user=user, purpose=Purpose.PASSWORD_RESET).first()
         user.set_password(new_password)
         user.must_change_password = False
+        fields = ["password", "must_change_password"]
+        if row is not None and row.channel not in verified_channels(user):
+            # An activation code (see the docstring) proves the address it reached.
+            stamp = "email_verified_at" if row.channel == Channel.EMAIL else "phone_verified_at"
+            setattr(user, stamp, timezone.now())
+            fields.append(stamp)
         user._qa_changed_by = user  # type: ignore[attr-defined]  # read by User.save's event
-        user.save(update_fields=["password", "must_change_password"])
+        user.save(update_fields=fields)
         revoke_tokens(actor=user, user=user, reason="重置密码")
         removed = axes_reset(username=user.username)
         record(
@@ -225,7 +245,7 @@ def start_reset(*, actor: User, user: User, reason: str, channel: str = "") -> s
         raise ServiceError("发起密码重置须填写理由。", fields={"reason": ["请填写理由"]})
     if not user.is_active:
         raise ServiceError("该账号已停用。", code="state_conflict", status=409)
-    channels = verified_channels(user)
+    channels = reset_channels(user)
     if not channels:
         raise ServiceError(NO_VERIFIED_CHANNEL, code="not_verified")
     chosen = Channel(channel) if channel in channels else Channel(channels[0])
@@ -249,7 +269,7 @@ def start_reset(*, actor: User, user: User, reason: str, channel: str = "") -> s
             subject="管理员为您的账号发起了密码重置",
             body=(
                 f"系统管理员{actor}为您的账号发起了密码重置（理由：{reason.strip()}），验证码已发送到"
-                f"您已验证的{chosen.label}，管理员看不到验证码。请在登录页“忘记密码”中输入验证码"
+                f"您的{chosen.label}，管理员看不到验证码。请在登录页“忘记密码”中输入验证码"
                 "设置新密码；如非您本人申请，请联系委员会办公室。"
             ),
             url=reverse("accounts:password_reset_confirm"),
@@ -498,7 +518,7 @@ def security_confirm(request: HttpRequest) -> HttpResponse:
 def admin_reset(request: HttpRequest, pk: int) -> HttpResponse:
     """The system administrator starts a reset of another account (reason required)."""
     user = get_object_or_404(User, pk=pk)
-    channels = verified_channels(user)
+    channels = reset_channels(user)
     form = StartResetForm(
         request.POST or None, initial={"channel": channels[0] if channels else ""}
     )
@@ -526,12 +546,18 @@ def admin_reset(request: HttpRequest, pk: int) -> HttpResponse:
                 where = "邮箱" if used == Channel.EMAIL else "手机"
                 messages.success(
                     request,
-                    f"已向{user}已验证的{where}发送重置验证码（您看不到验证码），并通知了本人。",
+                    f"已向{user}的{where}发送重置验证码（您看不到验证码），并通知了本人。",
                 )
                 return redirect("admin:accounts_user_change", user.pk)
     return render(
         request,
         "accounts/admin_reset.html",
-        {"form": form, "owner": user, "channels": channels, "own": user.pk == request.user.pk},
+        {
+            "form": form,
+            "owner": user,
+            "channels": channels,
+            "activation": not verified_channels(user) and bool(channels),
+            "own": user.pk == request.user.pk,
+        },
         status=status,
     )

@@ -426,3 +426,41 @@ def test_the_admin_user_page_links_to_the_reset_and_has_no_password_form(
     page = client.get(f"/admin/accounts/user/{admins['auditadmin'].pk}/change/").content.decode()
     assert f"/accounts/users/{admins['auditadmin'].pk}/reset/" in page
     assert "发起密码重置" in page
+
+
+@pytest.mark.req("A3.1")
+def test_an_account_made_in_the_admin_gets_its_first_password_by_an_activation_code(
+    admins: dict[str, User],
+) -> None:
+    """An account the system administrator creates has no usable password and no verified
+    address; its first code goes to the address recorded at creation, the owner sets the
+    password, and the address counts as verified from then on. Once used, the exception ends."""
+    sysadmin = admins["sysadmin"]
+    client = client_for(sysadmin)
+    added = client.post(
+        "/admin/accounts/user/add/",
+        {"username": "newclerk", "full_name": "新办事员", "email": "newclerk@example.com"},
+    )
+    assert added.status_code == 302, added.content.decode()[:2000]
+    newclerk = User.objects.get(username="newclerk")
+    assert not newclerk.has_usable_password()
+    assert newclerk.email_verified_at is None
+    url = f"/accounts/users/{newclerk.pk}/reset/"
+    assert "尚未设置过密码" in client.get(url).content.decode()
+    sent = client.post(url, {"channel": "email", "reason": "新入职，初始开通"}, follow=True)
+    assert sent.status_code == 200, sent.content.decode()
+    [message] = mail.outbox
+    assert message.to == ["newclerk@example.com"]
+    code = code_in(message.body)
+    assert code not in sent.content.decode()
+    assert _confirm(Client(), "newclerk", code).status_code == 302
+    newclerk.refresh_from_db()
+    assert newclerk.has_usable_password()
+    assert not newclerk.must_change_password
+    assert newclerk.email_verified_at is not None
+    # Signed in once, the account is no longer new: a later reset needs a verified address.
+    newclerk.email_verified_at = None
+    newclerk.last_login = timezone.now()
+    newclerk.save()
+    with pytest.raises(ServiceError, match="当面核验身份"):
+        start_reset(actor=sysadmin, user=newclerk, reason="再次申请")
