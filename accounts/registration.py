@@ -60,6 +60,7 @@ from django.utils import timezone
 from audit.services import record
 from lib import throttle
 from lib.errors import ServiceError
+from lib.fields import masked
 
 from . import codes, selectors
 from .models import Individual, OneTimeCode, Organization, RecommendingUnit, Role, User
@@ -649,7 +650,7 @@ def _clash(
                 "kind": kind,
                 "clash": [w for w, _, _ in clashes],
                 "identifier": identifiers,
-                "email": email,
+                "email": masked(email, kind="email"),  # emails are encrypted at rest
                 "privacy_notice_version": consent.version,
             },
         )
