@@ -208,3 +208,18 @@ def table(rows: Sequence[Row], *, extra: Sequence[str] = ()) -> None:
         out("| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) + " |")
         if i == 0:
             out("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def pass_second_factor(client: Any, user: Any) -> None:
+    """Staff present a second factor before any page (issue 15 part 1): a confirmed TOTP device
+    and the session marked as verified now, as tests/conftest.py does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import two_factor
+
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[two_factor.VERIFIED_AT] = time.time()
+    session.save()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
 
-from benchmarks._common import bench_database, machine, out
+from benchmarks._common import bench_database, machine, out, pass_second_factor
 
 WARMUP = 10
 COUNTED = 3
@@ -133,7 +133,7 @@ def main() -> None:
 
         office = Client()
         office.force_login(office_user, backend="accounts.backends.PasswordBackend")
-        _pass_second_factor(office, office_user)
+        pass_second_factor(office, office_user)
         listed = reverse("intake:list") + f"?year={year}"
         urls = [
             ("申报列表（第1页，20行）", listed),
@@ -234,23 +234,6 @@ def _per_decryption() -> None:
         f"One `decrypt_text`: {statistics.median(runs) * 1e6:.1f} µs (median of 20 × 1,000); "
         f"one `blind_index`: {statistics.median(index) * 1e6:.1f} µs."
     )
-
-
-def _pass_second_factor(client: object, user: object) -> None:
-    """Staff present a second factor before any page (issue 15 part 1): a confirmed TOTP device
-    and the session marked as verified, as tests/conftest.py does. Nothing on older code."""
-    try:
-        from accounts import two_factor
-    except ImportError:
-        return
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-    session = client.session  # type: ignore[attr-defined]
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[two_factor.VERIFIED_AT] = time.time()
-    session.save()
 
 
 def _modes() -> list[tuple[str, Callable[[], AbstractContextManager[object]]]]:

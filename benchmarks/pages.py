@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
 
-from benchmarks._common import Row, bench_database, machine, out, table
+from benchmarks._common import Row, bench_database, machine, out, pass_second_factor, table
 
 WARMUP = 10
 COUNTED = 5
@@ -49,8 +49,10 @@ def main() -> None:
         anonymous = Client()
         office = Client()
         office.force_login(User.objects.get(username="office"), backend=backend)
+        pass_second_factor(office, User.objects.get(username="office"))
         auditor = Client()
         auditor.force_login(User.objects.get(username="auditadmin"), backend=backend)
+        pass_second_factor(auditor, User.objects.get(username="auditadmin"))
         call = Announcement.objects.get()
         cycle = selectors.current_cycle(selectors.default_program())  # type: ignore[arg-type]
         stage = selectors.current_stage(cycle) if cycle else None
