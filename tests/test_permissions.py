@@ -377,12 +377,12 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
 
 def _an_expert() -> Any:
     from experts.models import Expert
+    from experts.selectors import expert_by_id_number
 
-    expert, _ = Expert.objects.get_or_create(
-        id_number="320682197501010017",
-        defaults={"name": "赵强", "category": "industry", "practice_years": 12},
+    number = "320682197501010017"
+    return expert_by_id_number(number) or Expert.objects.create(
+        id_number=number, name="赵强", category="industry", practice_years=12
     )
-    return expert
 
 
 def _submitted(cycle: Cycle, applicant: User) -> Application:

@@ -30,6 +30,12 @@ def _change(client: Any, old: str, new: str) -> Any:
     return client.post(CHANGE, {"old_password": old, "new_password1": new, "new_password2": new})
 
 
+@pytest.fixture(autouse=True)
+def _expiry_as_in_production(settings: Any) -> None:
+    """tests/conftest.py turns expiry off for the year-long scenarios; here it is the default."""
+    settings.PASSWORD_EXPIRY_DAYS = 90
+
+
 @pytest.mark.parametrize("weak", ["Rugao@2026", "Award2024", "Passw0rd!"])
 def test_the_three_weak_passwords_of_the_finding_are_refused_in_chinese(
     personas: dict[str, User], weak: str

@@ -435,8 +435,9 @@ def test_the_matrix_page_keeps_its_query_count(
     client = client_for(world.users[0])
     small = _url("consensus", world.individual, MATERIAL)
     client.get(small)
-    # 25: the page's 20 and detection's 5 (the leader's conflicts checked on opening, A26.1).
-    with django_assert_max_num_queries(25) as few:
+    # 26: the page's 20, detection's 5 (the leader's conflicts checked on opening, A26.1) and
+    # the session's second-factor device (two_factor.TwoFactorGate).
+    with django_assert_max_num_queries(26) as few:
         client.get(small)
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(_url("consensus", world.organization, MATERIAL))
