@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -489,26 +490,12 @@ def request_organization(*, consent: Consent | None, **fields: Any) -> Submitted
         ),
     )
     _fail(problems)
-    clashes: list[tuple[str, str, Any]] = []
-    existing_org = selectors.organization_by_uscc(code)
-    if existing_org is not None:
-        clashes.append(("uscc", code, existing_org))
-    clashes += _username_clash(fields["username"])
-    if not clashes:
-        try:
-            _, user = register_organization(consent=consent, pending=True, **fields)
-        except ServiceError as exc:
-            if exc.code != "duplicate":
-                raise
-            clashes = [("uscc", code, None)]  # a registration of the same moment won
-        else:
-            return _code_sent(user)
-    return _clash(
+    return _register_unless_taken(
         kind="organization",
-        clashes=clashes,
-        email=fields["email"],
-        password=fields["password"],
+        key=("uscc", code, selectors.organization_by_uscc(code)),
+        register=register_organization,
         consent=consent,
+        fields=fields,
     )
 
 
@@ -532,22 +519,39 @@ def request_individual(*, consent: Consent | None, **fields: Any) -> Submitted:
         ),
     )
     _fail(problems)
-    clashes: list[tuple[str, str, Any]] = []
-    existing = selectors.individual_by_id_number(number)
-    if existing is not None:
-        clashes.append(("id_number", number, existing))
+    return _register_unless_taken(
+        kind="individual",
+        key=("id_number", number, selectors.individual_by_id_number(number)),
+        register=register_individual,
+        consent=consent,
+        fields=fields,
+    )
+
+
+def _register_unless_taken(
+    *,
+    kind: str,
+    key: tuple[str, str, Any],
+    register: Callable[..., tuple[Any, User]],
+    consent: Consent,
+    fields: dict[str, Any],
+) -> Submitted:
+    """Register (pending its e-mail code) unless the identifying `key` (what, value, the holder
+    or None) or the username is taken; either way the same answer (module docstring)."""
+    what, value, holder = key
+    clashes: list[tuple[str, str, Any]] = [key] if holder is not None else []
     clashes += _username_clash(fields["username"])
     if not clashes:
         try:
-            _, user = register_individual(consent=consent, pending=True, **fields)
+            _, user = register(consent=consent, pending=True, **fields)
         except ServiceError as exc:
             if exc.code != "duplicate":
                 raise
-            clashes = [("id_number", number, None)]
+            clashes = [(what, value, None)]  # a registration of the same moment won
         else:
             return _code_sent(user)
     return _clash(
-        kind="individual",
+        kind=kind,
         clashes=clashes,
         email=fields["email"],
         password=fields["password"],
