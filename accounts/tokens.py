@@ -1,7 +1,7 @@
 """API tokens: listed and revoked by their owner and by the security administrator (issue 15,
 part 4; GB/T 22239-2019 8.1.4.1; OWASP ASVS 5.0 V7.4 session termination).
 
-A token is its own credential: signing out of the web pages leaves it alone; `DELETE
+Signing out of the web pages revokes all of the user's tokens (reason 退出登录); `DELETE
 /api/v1/auth/token` ends the one presented. Revoking deletes the row (only its SHA-256 was
 stored) and writes an `accounts.token.revoke` event naming the token, never its key.
 """

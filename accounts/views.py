@@ -77,7 +77,15 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """POST only (Django 5): a link cannot sign anyone out."""
+    """POST only (Django 5): a link cannot sign anyone out. Signing out also revokes the
+    user's API tokens (issue 15 part 4: a token must not outlive its owner's sign-out)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            from .tokens import revoke_tokens
+
+            revoke_tokens(actor=actor(request), user=actor(request), reason="退出登录")
+        return super().post(request, *args, **kwargs)
 
 
 @perm_required("accounts.manage_roles")

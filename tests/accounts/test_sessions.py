@@ -250,6 +250,20 @@ def test_signing_out_with_a_token_revokes_it(personas: dict[str, User]) -> None:
     assert not ApiToken.objects.exists()
 
 
+@pytest.mark.req("A3.1")
+def test_signing_out_of_the_pages_revokes_the_users_tokens(personas: dict[str, User]) -> None:
+    """The finding: tokens survived logout. Signing out of the web session ends them, audited."""
+    office = personas["office"]
+    who = api_client("p_office")
+    assert api_call(who, "get", "/me").status_code == 200
+    client = client_for(office)
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert api_call(who, "get", "/me").status_code == 401
+    assert not ApiToken.objects.filter(user=office).exists()
+    event = AuditEvent.objects.filter(action="accounts.token.revoke").latest("pk")
+    assert event.reason == "退出登录"
+
+
 # --- headers ----------------------------------------------------------------------------------
 
 
