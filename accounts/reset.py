@@ -293,6 +293,54 @@ def send_verification(*, user: User, channel: str) -> None:
     issue_code(user=user, purpose=purpose, channel=channel)
 
 
+def verify_in_person(*, actor: User, user: User, channel: str, reason: str) -> None:
+    """The security administrator records that the owner proved, in person at the Office with an
+    identity document, the address of `channel` already on the account (the way back for an
+    owner with no verified address; the system administrator, who edits addresses, cannot also
+    vouch for them: 三员分立). Audited as `accounts.contact.verify`; the owner is told.
+
+    Refusals: 403 for anyone but the security administrator; one's own account; no reason; no
+    such address on the account."""
+    if not actor.has_perm("accounts.manage_roles"):
+        raise PermissionDenied("只有安全管理员可以登记当面核验。")
+    if actor.pk == user.pk:
+        raise ServiceError(
+            "不能为自己的账号登记当面核验（三员分立）。", code="separation_of_duties"
+        )
+    if not reason.strip():
+        raise ServiceError("登记当面核验须填写理由。", fields={"reason": ["请填写理由"]})
+    channel = Channel(channel)
+    address = user.email if channel == Channel.EMAIL else user.phone
+    what = "电子邮箱" if channel == Channel.EMAIL else "手机号码"
+    if not address:
+        raise ServiceError(
+            f"该账号没有登记{what}，请先由系统管理员在后台登记本人提供的{what}。",
+            code="no_address",
+        )
+    stamp = "email_verified_at" if channel == Channel.EMAIL else "phone_verified_at"
+    with transaction.atomic():
+        setattr(user, stamp, timezone.now())
+        user.save(update_fields=[stamp])
+        record(
+            actor=actor,
+            role=Role.SECADMIN,
+            action="accounts.contact.verify",
+            obj=user,
+            after={"channel": channel.value, "verified": True, "in_person": True},
+            reason=reason.strip(),
+        )
+        Notification.objects.create(
+            user=user,
+            subject=f"您的{what}已经当面核验",
+            body=(
+                f"安全管理员{actor}根据您在委员会办公室的当面核验，登记您的{what}为已验证"
+                f"（理由：{reason.strip()}）。忘记密码时，验证码将发送到这里；如非您本人办理，"
+                "请立即联系委员会办公室。"
+            ),
+            url=reverse("accounts:security"),
+        )
+
+
 def confirm_verification(
     *, user: User, channel: str, code: str, request: HttpRequest | None = None
 ) -> None:
@@ -512,6 +560,25 @@ def security_confirm(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('accounts:security')}?code={channel}")
     messages.success(request, "已验证。忘记密码时，可以用它接收验证码。")
     return redirect("accounts:security")
+
+
+@perm_required("accounts.manage_roles")
+@require_POST
+def in_person_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """角色与锁定: the security administrator records an in-person verification."""
+    user = get_object_or_404(User, pk=pk)
+    try:
+        verify_in_person(
+            actor=actor(request),
+            user=user,
+            channel=request.POST.get("channel", Channel.EMAIL),
+            reason=request.POST.get("reason", ""),
+        )
+    except (ServiceError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "请选择邮箱或手机。"))
+    else:
+        messages.success(request, f"已登记{user.username}的当面核验；本人可用“忘记密码”重置密码。")
+    return redirect("accounts:roles")
 
 
 @perm_required("accounts.manage_users")

@@ -38,6 +38,7 @@ urlpatterns = [
     path("two-factor/recovery/", two_factor.recovery, name="otp_recovery"),
     path("two-factor/recovery/new/", two_factor.recovery_regenerate, name="otp_recovery_new"),
     path("roles/<id:pk>/two-factor-reset/", two_factor.reset_page, name="otp_reset"),
+    path("roles/<id:pk>/verify-in-person/", reset.in_person_page, name="verify_in_person"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox_read"),
 ]

@@ -158,6 +158,7 @@ KEY_LABELS: dict[str, str] = {
     "requested_by": "发起人",
     "client_address": "来源地址",
     "verified": "已验证的联系方式",
+    "in_person": "当面核验",
     "delivered": "已发送验证码",
     "what": "环节",
     "failures": "失败次数",

@@ -108,6 +108,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:otp_recovery": {"default": 302},
     "accounts:otp_recovery_new": SIGNED_IN_POST,
     "accounts:otp_reset": {"anon": 302, "secadmin": 405, "default": 403},
+    "accounts:verify_in_person": {"anon": 302, "secadmin": 405, "default": 403},
     "audit:trail": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
     "audit:anchor": {"anon": 302, "auditadmin": 405, "default": 403},
     "intake:list": {"anon": 302, "default": 200},
@@ -359,7 +360,7 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[User.objects.get(username="p_office").pk])
     if name == "accounts:role_revoke":
         return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
-    if name in {"accounts:token_revoke", "accounts:otp_reset"}:
+    if name in {"accounts:token_revoke", "accounts:otp_reset", "accounts:verify_in_person"}:
         return reverse(name, args=[1])
     if name == "manual:chapter":
         return reverse(name, args=["applicant"])

@@ -464,3 +464,47 @@ def test_an_account_made_in_the_admin_gets_its_first_password_by_an_activation_c
     newclerk.save()
     with pytest.raises(ServiceError, match="当面核验身份"):
         start_reset(actor=sysadmin, user=newclerk, reason="再次申请")
+
+
+@pytest.mark.req("A3.1")
+def test_an_owner_verified_in_person_by_the_security_administrator_can_be_reset(
+    admins: dict[str, User], make_user: Callable[..., User]
+) -> None:
+    """The way back for an owner with no verified address: the system administrator records the
+    address the owner gives, the security administrator records the in-person check (never for
+    themselves), and the reset code then goes to that address."""
+    plain = make_user(None, username="plain")
+    plain.email = "plain@example.com"
+    plain.save()
+    secadmin, sysadmin = admins["secadmin"], admins["sysadmin"]
+    for who in (sysadmin, admins["auditadmin"]):
+        refused = client_for(who).post(
+            f"/accounts/roles/{plain.pk}/verify-in-person/", {"channel": "email", "reason": "x"}
+        )
+        assert refused.status_code == 403
+    own = client_for(secadmin).post(
+        f"/accounts/roles/{secadmin.pk}/verify-in-person/",
+        {"channel": "email", "reason": "x"},
+        follow=True,
+    )
+    assert "不能为自己的账号登记当面核验" in own.content.decode()
+    no_phone = client_for(secadmin).post(
+        f"/accounts/roles/{plain.pk}/verify-in-person/",
+        {"channel": "sms", "reason": "本人持身份证当面核验"},
+        follow=True,
+    )
+    assert "没有登记手机号码" in no_phone.content.decode()
+    done = client_for(secadmin).post(
+        f"/accounts/roles/{plain.pk}/verify-in-person/",
+        {"channel": "email", "reason": "本人持身份证当面核验"},
+    )
+    assert done.status_code == 302
+    plain.refresh_from_db()
+    assert plain.email_verified_at is not None
+    event = AuditEvent.objects.filter(action="accounts.contact.verify").latest("pk")
+    assert event.reason == "本人持身份证当面核验"
+    assert event.after["in_person"] is True
+    assert "当面核验" in plain.notifications.latest("pk").subject
+    assert start_reset(actor=sysadmin, user=plain, reason="本人申请") == "email"
+    [message] = mail.outbox
+    assert message.to == ["plain@example.com"]
