@@ -503,7 +503,8 @@ def test_an_owner_verified_in_person_by_the_security_administrator_can_be_reset(
     assert plain.email_verified_at is not None
     event = AuditEvent.objects.filter(action="accounts.contact.verify").latest("pk")
     assert event.reason == "本人持身份证当面核验"
-    assert event.after is not None and event.after["in_person"] is True
+    assert event.after is not None
+    assert event.after["in_person"] is True
     assert "当面核验" in plain.notifications.latest("pk").subject
     assert start_reset(actor=sysadmin, user=plain, reason="本人申请") == "email"
     [message] = mail.outbox
