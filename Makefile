@@ -32,10 +32,11 @@ run: migrate
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
 # Browser tests need Debian's chromium (with its translations: file inputs read 选择文件 as on
-# users' machines), and pages and documents need CJK fonts.
+# users' machines), pages and documents need CJK fonts, and the document tests render every Word,
+# Excel and PDF file to images as a clerk would print them (LibreOffice headless, pdftoppm).
 system-deps:
 	@missing=""; \
-	for pkg in chromium chromium-l10n fonts-noto-cjk; do \
+	for pkg in chromium chromium-l10n fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils; do \
 		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \
