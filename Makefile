@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails and the certificates' QR codes lead here (a deployment sets its public https address).
+SITE_URL ?= http://$(HOST):$(PORT)
 WORKERS ?= 2
 UV_VERSION := 0.13.8
 
@@ -26,9 +28,9 @@ migrate: setup
 
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	DEMO=1 $(BIN)/python manage.py seed_demo --if-empty  # prints the demo logins and TOTP secrets
+	DEMO=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo --if-empty  # prints the demo logins and TOTP secrets
 	@echo "如皋市市长质量奖评审管理系统：http://$(HOST):$(PORT)/"
-	exec $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	exec env SITE_URL=$(SITE_URL) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
 # Browser tests need Debian's chromium (with its translations: file inputs read 选择文件 as on

@@ -84,7 +84,8 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 # The reverse proxies whose X-Forwarded-For names the client in audit events (audit/context.py);
 # empty: the peer address is the client.
 AUDIT_TRUSTED_PROXIES = [p for p in os.environ.get("AUDIT_TRUSTED_PROXIES", "").split(",") if p]
-# The public address, for links in emails and the certificates' QR codes.
+# The public address, for links in emails and the certificates' QR codes (`make run` derives it
+# from its HOST and PORT).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # API bearer tokens last a working day; a client asks for a new one after.
 API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "8"))
@@ -334,7 +335,11 @@ BACKUP_KEY = _kept_secret("BACKUP_KEY", "backup_key", lambda: secrets.token_hex(
 # date less than this many months ago, and a setting below 6 is raised to 6.
 AUDIT_RETENTION_MONTHS = max(6, int(os.environ.get("AUDIT_RETENTION_MONTHS", "6")))
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Unset (development, `make run`): each e-mail is written as a file under var/mail/ instead of
+# being printed among the server's log lines; production sets the SMTP backend
+# (docs/deployment.md).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "质量奖办公室 <noreply@localhost>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
