@@ -331,6 +331,16 @@ CLAMD_TIMEOUT = float(os.environ.get("CLAMD_TIMEOUT", "10"))
 # SM4-GCM under this key (32 hex digits). Production gives it from the environment and keeps it
 # away from the backups (a backup is useless without it, and harmless to whoever holds only it).
 BACKUP_KEY = _kept_secret("BACKUP_KEY", "backup_key", lambda: secrets.token_hex(16))
+# The certificates' digital signature (电子证照, lib/signing.py; docs/decisions/0018): the issuing
+# office's private key and its certificate (PEM files; the certificate file may carry the chain
+# after it), and the key's passphrase if it has one. Unset in the demo and development (DEMO or
+# DEBUG): a self-signed certificate is generated once into var/; unset in production:
+# certificates are refused rather than issued unsigned, and `check --deploy` warns (deploy.W004).
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_SIGNING_CERT = os.environ.get("CERTIFICATE_SIGNING_CERT", "")
+CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_PASSPHRASE", "")
+# The office's 电子印章 (programs: uploaded on the seal page), a PNG of at most this size.
+SEAL_MAX_BYTES = int(os.environ.get("SEAL_MAX_KB", "1024")) * 1024
 # Audit events are kept at least six months (网络安全法 第二十一条); `archive_audit` refuses a
 # date less than this many months ago, and a setting below 6 is raised to 6.
 AUDIT_RETENTION_MONTHS = max(6, int(os.environ.get("AUDIT_RETENTION_MONTHS", "6")))
@@ -389,7 +399,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools tells each glyph subset of every certificate PDF at INFO: not for the server log.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
