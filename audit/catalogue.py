@@ -192,6 +192,7 @@ _a("audit.backup.create", "备份：生成加密备份", SYSTEM, "A27.1")
 _a("audit.backup.restore", "备份：从备份恢复", SYSTEM, "A27.1")
 _a("audit.archive.export", "审计日志：归档导出（原记录保留）", SYSTEM, "A27.1")
 _a("accounts.keys.rotate", "密钥：个人信息加密密钥轮换（重新加密、重算盲索引）", SYSTEM, "A26.1")
+_a("desk.archive.create", "年度归档：生成（清单的SM3记入本事件）", SYSTEM, "A3.1")
 
 # --- 文件下载与导出 (audit/middleware.py records these from the response) ----------------------
 _a("intake.attachment.download", "附件：下载申报附件", FILES, "A26.1")
@@ -207,6 +208,7 @@ _a("download.ledger", "奖金台账：导出", FILES, "A22.1")
 _a("download.approval_attachment", "审定附件：下载", FILES, "A19.1")
 _a("download.objection_evidence", "异议证据：下载", FILES, "A20.2")
 _a("download.audit_export", "审计日志：导出", FILES, "A3.1")
+_a("desk.archive.download", "年度归档：下载", FILES, "A3.1")
 _a("download.file", "文件：下载", FILES, "A26.1")
 
 # --- 访问 ---------------------------------------------------------------------------------
