@@ -320,6 +320,12 @@ if _proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", ""):
 UPLOAD_ZIP_MAX_ENTRIES = int(os.environ.get("UPLOAD_ZIP_MAX_ENTRIES", "2000"))
 UPLOAD_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("UPLOAD_ZIP_MAX_TOTAL_MB", "200")) * 1024 * 1024
 UPLOAD_ZIP_MAX_RATIO = int(os.environ.get("UPLOAD_ZIP_MAX_RATIO", "100"))
+# Upload limits that hold before the body is read (lib/uploads.py, issue 16), then Django's own.
+FILE_UPLOAD_HANDLERS = [
+    "lib.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # The virus scanner (lib/scan.py): clamd by its unix socket (/run/clamav/clamd.ctl) or
 # "host:port". Unset: uploads are not scanned (`check --deploy` warns). Set but unreachable:
 # uploads are refused.
