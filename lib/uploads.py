@@ -102,7 +102,7 @@ class LimitedUploadHandler(FileUploadHandler):
         input_data: Any,
         META: dict[str, Any],  # Django's name
         content_length: int,
-        boundary: bytes,
+        boundary: str,
         encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
         if self.limit is not None and content_length > self.limit + ENVELOPE:
