@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lib.access import perm_required
-from lib.excel import neutralize
+from lib.excel import neutralize, print_setup
 from lib.http import file_response
 
 from .selectors import Row, rows_in_chunks, trail
@@ -115,16 +115,9 @@ def workbook(form: TrailFilterForm) -> bytes:
     for i, (_, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = "9"  # A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    # A4 landscape, one page wide, the header row on every page: the exports' one layout.
+    print_setup(sheet, header_row=HEADER_ROW)
     sheet.print_options.gridLines = True
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
     title = f"{TITLE}（筛选条件：{scope}；导出时间：{verified_at:%Y-%m-%d %H:%M}）"
     sheet.append(_cells(sheet, [title], {"font": Font(bold=True, size=13)}))

@@ -5,6 +5,10 @@ Every text cell is stored as text, never as a formula: a value typed by an appli
 formula injection, which also protects the text when someone copies it into another sheet or a
 CSV file) and the cell type is forced to string. Dates are real Excel dates, so the Office can
 sort and filter them; column widths count CJK characters as two.
+
+Every sheet is also laid out for paper (issue 16): a title row, the header row repeated on each
+printed page, A4 landscape fitted to one page wide, number formats per column (`SCORE` 0.00,
+`YUAN` #,##0), and totals that stay together on one page.
 """
 
 from __future__ import annotations
@@ -12,17 +16,27 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["neutralize", "workbook_bytes"]
+__all__ = ["INTEGER", "SCORE", "YUAN", "neutralize", "print_setup", "workbook_bytes"]
+
+# Number formats for `workbook_bytes(formats=...)`: a score always with its two decimals
+# (650.00, not 650), an amount in yuan with thousands separators, a whole number as it is.
+SCORE = "0.00"
+YUAN = "#,##0"
+INTEGER = "0"
 
 _TRIGGERS = ("=", "+", "-", "@")
 _CONTROL_TRIGGERS = ("\t", "\r")
@@ -93,9 +107,14 @@ def _text_width(text: str) -> int:
     )
 
 
-def _width(value: object) -> int:
+def _width(value: object, number_format: str | None = None) -> int:
     if value is None:
         return 0
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if number_format == SCORE:
+            return len(f"{value:.2f}")
+        if number_format == YUAN:
+            return len(f"{value:,.0f}")
     if isinstance(value, datetime):
         return len("2026-01-01 00:00:00")
     if isinstance(value, date):
@@ -111,49 +130,170 @@ def _sheet_title(name: str) -> str:
     return title or "Sheet1"
 
 
+# --- printing -----------------------------------------------------------------------------------
+# A4 landscape in points, the margins in inches (openpyxl's unit), and the row heights the sheet
+# sets explicitly so that Excel, WPS and LibreOffice break pages at the same rows and
+# `_keep_together` can tell where a page ends.
+_A4_LANDSCAPE = (842.0, 595.0)
+_MARGIN_SIDE = 0.4
+_MARGIN_TOP_BOTTOM = 0.6
+_MARGIN_HEADER_FOOTER = 0.3
+_TITLE_HEIGHT = 26.0
+_ROW_HEIGHT = 18.0
+_SAFETY_ROWS = 2  # applications round the fitted scale differently: keep this much clear
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="E7ECF3")
+
+
+def print_setup(sheet: Worksheet | WriteOnlyWorksheet, *, header_row: int) -> None:
+    """A4 landscape, one page wide and as many down as it takes, the header row repeated on
+    every printed page and the page number in the footer: how the Office's exports print.
+
+    The one home of the print layout: :func:`workbook_bytes` calls it for every export, and the
+    audit trail (written row by row, `audit/export.py`) calls it for its own sheet.
+    """
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_margins.left = sheet.page_margins.right = _MARGIN_SIDE
+    sheet.page_margins.top = sheet.page_margins.bottom = _MARGIN_TOP_BOTTOM
+    sheet.page_margins.header = sheet.page_margins.footer = _MARGIN_HEADER_FOOTER
+    sheet.print_options.horizontalCentered = True
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _points(width: float) -> float:
+    """A column width in characters as printed points (Excel: 7 pixels a character + 5)."""
+    return (width * 7 + 5) * 0.75
+
+
+def _page_of_rows(heights: list[float], widths: list[float], header_row: int) -> list[int]:
+    """The printed page (0, 1, ...) of each row, as a fit-to-width sheet paginates: every row's
+    height scaled by the fitted scale, the header row repeated on top of every later page."""
+    page_width, page_height = _A4_LANDSCAPE
+    usable_width = page_width - 2 * 72 * _MARGIN_SIDE
+    usable_height = page_height - 2 * 72 * _MARGIN_TOP_BOTTOM
+    scale = min(1.0, usable_width / max(sum(_points(w) for w in widths), 1.0))
+    repeated = heights[header_row - 1] * scale
+    pages, page, used = [], 0, 0.0
+    for height in heights:
+        scaled = height * scale
+        if used + scaled > usable_height:
+            page, used = page + 1, repeated
+        pages.append(page)
+        used += scaled
+    return pages
+
+
+def _keep_together(sheet: Worksheet, first: int, last: int, header_row: int) -> None:
+    """A manual page break before rows first..last (the totals) if, by the estimate of
+    `_page_of_rows`, they would straddle a page or end within `_SAFETY_ROWS` of its foot."""
+    heights = [
+        sheet.row_dimensions[r].height or _ROW_HEIGHT for r in range(1, last + _SAFETY_ROWS + 1)
+    ]
+    widths = [
+        sheet.column_dimensions[get_column_letter(c)].width or _MIN_WIDTH
+        for c in range(1, sheet.max_column + 1)
+    ]
+    pages = _page_of_rows(heights, widths, header_row)
+    if pages[first - 1] != pages[-1]:
+        sheet.row_breaks.append(Break(id=first - 1))  # the break falls after row first - 1
+
+
 def workbook_bytes(
     *,
     title: str,
     headers: Sequence[str],
     rows: Iterable[Sequence[object]],
     sheet_name: str = "Sheet1",
+    formats: Mapping[str, str] | None = None,
+    totals: Sequence[Sequence[object]] = (),
+    title_row: bool = True,
 ) -> bytes:
-    """One sheet with a bold, frozen header row and fitted columns, as .xlsx bytes.
+    """One sheet laid out to be read on screen and printed, as .xlsx bytes.
 
-    ``title`` goes into the workbook properties (shown by Explorer and the Office's file info).
-    Text passes through :func:`neutralize`; characters that XML cannot hold (control
-    characters other than tab and line breaks) are dropped; dates get the format yyyy-mm-dd.
+    Row 1 holds ``title`` (merged across the columns, bold and larger; also the workbook's
+    title property), row 2 the bold header row (frozen on screen, repeated on every printed
+    page), then ``rows``, then, after an empty row, the bold ``totals`` rows, which never start
+    on one printed page and end on the next. The sheet prints A4 landscape, one page wide (see
+    :func:`print_setup`). ``formats`` gives a column's number format by its header (`SCORE`,
+    `YUAN`...); dates get yyyy-mm-dd. ``title_row=False`` leaves the title row out, for a sheet
+    that is read back by a program expecting its headers in row 1 (the experts' import template).
+
+    Text passes through :func:`neutralize`; characters that XML cannot hold (control characters
+    other than tab and line breaks) are dropped.
     """
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook always has one sheet
     sheet.title = _sheet_title(sheet_name)
     workbook.properties.title = title
+    header_row = 2 if title_row else 1
+    by_column = {
+        column: (formats or {}).get(header) for column, header in enumerate(headers, start=1)
+    }
 
     widths: dict[int, int] = {}
     bold = Font(bold=True)
 
-    def put(row: int, column: int, raw: object) -> None:
+    def put(row: int, column: int, raw: object, *, font: Font | None = None) -> int:
         value = _cell_value(raw)
         cell = sheet.cell(row=row, column=column, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # never a formula, never an error code such as #N/A
-        number_format = _number_format(value)
+        number_format = _number_format(value) or (
+            by_column.get(column) if isinstance(value, int | float | Decimal) else None
+        )
         if number_format:
             cell.number_format = number_format
-        widths[column] = max(widths.get(column, 0), _width(value))
+        lines = value.count("\n") + 1 if isinstance(value, str) else 1
+        cell.alignment = (
+            Alignment(vertical="center")
+            if lines == 1
+            else Alignment(vertical="top", wrap_text=True)
+        )
+        cell.border = _BORDER
+        if font is not None:
+            cell.font = font
+        widths[column] = max(widths.get(column, 0), _width(value, number_format))
+        return lines
 
-    for column, header in enumerate(headers, start=1):
-        put(1, column, header)
-        sheet.cell(row=1, column=column).font = bold
-    for row, values in enumerate(rows, start=2):
-        for column, raw in enumerate(values, start=1):
-            put(row, column, raw)
+    def put_row(row: int, values: Sequence[object], *, font: Font | None = None) -> None:
+        lines = max((put(row, c, v, font=font) for c, v in enumerate(values, start=1)), default=1)
+        sheet.row_dimensions[row].height = _ROW_HEIGHT * lines
 
-    sheet.freeze_panes = "A2"
+    put_row(header_row, headers, font=bold)
+    for column in range(1, len(headers) + 1):
+        sheet.cell(row=header_row, column=column).fill = _HEADER_FILL
+    last = header_row
+    for last, values in enumerate(rows, start=header_row + 1):
+        put_row(last, values)
+    if totals:
+        first_total = last + 2  # one empty row between the entries and their totals
+        for row, values in enumerate(totals, start=first_total):
+            put_row(row, values, font=bold)
+        last = first_total + len(totals) - 1
+
+    if title_row:
+        sheet.row_dimensions[1].height = _TITLE_HEIGHT
+        heading = sheet.cell(row=1, column=1, value=neutralize(title))
+        heading.data_type = "s"
+        heading.font = Font(bold=True, size=14)
+        heading.alignment = Alignment(horizontal="center", vertical="center")
+        if len(headers) > 1:
+            sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+
+    sheet.freeze_panes = f"A{header_row + 1}"
     for column, width in widths.items():
         fitted = min(max(width + _PADDING, _MIN_WIDTH), _MAX_WIDTH)
         sheet.column_dimensions[get_column_letter(column)].width = fitted
+    print_setup(sheet, header_row=header_row)
+    if totals:
+        _keep_together(sheet, last - len(totals) + 1, last, header_row)
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -191,15 +191,18 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
                 e.recorded_at,
             ]
         )
-    summary: list[list[object]] = [[]]
+    # Each total's label (合计, its kind) and amount in one row; the block kept on one page.
+    summary: list[list[object]] = []
     for kind, label in BonusEntry.Kind.choices:
         summary.append(["合计", "", "", "", label, totals[kind], None, "", "", "", None])
     outstanding = sum(max(a.due - a.paid, 0) for a in awards)
     summary.append(["合计", "", "", "", "应发未发", outstanding, None, "", "", "", None])
     data = excel.workbook_bytes(
-        title="市长质量奖奖金台账",
+        title=f"市长质量奖奖金台账（{today():%Y-%m-%d}）",
         headers=LEDGER_HEADERS,
-        rows=rows + summary,
+        rows=rows,
+        totals=summary,
         sheet_name="奖金台账",
+        formats={"金额（元）": excel.YUAN},
     )
     return file_response(data, f"市长质量奖奖金台账（{today():%Y-%m-%d}）.xlsx", XLSX)

@@ -181,11 +181,13 @@ def import_experts(request: HttpRequest) -> HttpResponse:
 
 @perm_required(MANAGE)
 def import_template(request: HttpRequest) -> HttpResponse:
-    """An empty sheet with the headers `services.import_experts` reads."""
+    """An empty sheet with the headers `services.import_experts` reads: in row 1, where the
+    import looks for them, so no title row above them (the sheet is filled in, not printed)."""
     data = excel.workbook_bytes(
         title="评审专家导入模板",
         headers=list(services.IMPORT_COLUMNS),
         rows=[],
         sheet_name="专家名单",
+        title_row=False,
     )
     return file_response(data, "评审专家导入模板.xlsx", XLSX)

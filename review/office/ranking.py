@@ -122,6 +122,13 @@ def ranking_xlsx(request: HttpRequest, cycle_id: int) -> HttpResponse:
         headers=RANKING_HEADERS,
         rows=rows,
         sheet_name="综合评价排名",
+        formats={
+            "材料评审得分": excel.SCORE,
+            "现场评审得分": excel.SCORE,
+            "综合得分": excel.SCORE,
+            "材料评审权重（%）": excel.INTEGER,
+            "现场评审权重（%）": excel.INTEGER,
+        },
     )
     return file_response(data, name, XLSX)
 

@@ -529,8 +529,9 @@ def test_the_ledger_records_payments_and_exports_excel(
     assert "300,000元" in page  # still to pay
     workbook = openpyxl.load_workbook(io.BytesIO(office.get(_url("ledger_xlsx")).content))
     rows = list(workbook.active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert rows[0][:6] == ("获奖年度", "获奖者", "奖项", "首次或再次获奖", "类型", "金额（元）")
-    entries = [r for r in rows[1:] if r[0] == 2026]
+    assert str(rows[0][0]).startswith("市长质量奖奖金台账")  # the title row
+    assert rows[1][:6] == ("获奖年度", "获奖者", "奖项", "首次或再次获奖", "类型", "金额（元）")
+    entries = [r for r in rows[2:] if r[0] == 2026]
     assert len(entries) == BonusEntry.objects.count() == 4  # three due, one payment
     assert ("已拨付", 200000) in {(r[4], r[5]) for r in entries}
     summary = {r[4]: r[5] for r in rows if r[0] == "合计"}

@@ -430,8 +430,9 @@ def test_the_office_exports_the_groups_to_excel(
     sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:6] == ("年度", "阶段", "申报人", "类别", "专家", "组内角色")
-    body = rows[1:]
+    assert rows[0][0] == "2026年度材料评审专家组"  # the title row
+    assert rows[1][:6] == ("年度", "阶段", "申报人", "类别", "专家", "组内角色")
+    body = rows[2:]
     assert len(body) == 2  # the policy's group size in this fixture
     assert {r[2] for r in body} == {accepted.applicant_name}
     assert sorted(r[5] for r in body) == ["成员", "组长"]

@@ -61,8 +61,9 @@ def test_excel_export_neutralizes_formulas(
     data = applications_xlsx(applications_for(personas["office"]))
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet is not None
-    assert [c.value for c in sheet[1]][:3] == ["年度", "类别", "申报主体"]
-    name = sheet.cell(row=2, column=3)
+    assert sheet["A1"].value == "市长质量奖申报汇总"  # the title row
+    assert [c.value for c in sheet[2]][:3] == ["年度", "类别", "申报主体"]
+    name = sheet.cell(row=3, column=3)
     assert name.data_type == "s"
     assert str(name.value).startswith("'=")
     assert Application.objects.count() == 1
@@ -88,9 +89,10 @@ def test_pages_offer_the_word_form_and_the_filtered_excel(
     )
     assert "如皋市市长质量奖申报表" in _text(word.content)
     office = client_for(personas["office"])
-    for state, rows in (("submitted", 2), ("accepted", 1)):
+    for state, rows in (("submitted", 3), ("accepted", 2)):
         book = openpyxl.load_workbook(
             io.BytesIO(office.get(reverse("intake:export"), {"state": state}).content)
         )
         assert book.active is not None
-        assert book.active.max_row == rows  # the header, and the application when it matches
+        # The title and the header, and the application when it matches.
+        assert book.active.max_row == rows

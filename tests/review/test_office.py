@@ -304,13 +304,14 @@ def test_the_ranking_downloads_as_one_excel_sheet(
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["综合评价排名"]
     rows = list(book.active.iter_rows(values_only=True))  # type: ignore[union-attr]
-    assert list(rows[0]) == RANKING_HEADERS
-    organizations = [r for r in rows[1:] if r[0] == "组织"]
+    assert rows[0][0] == f"{world.cycle.year}年度综合评价排名"  # the title row
+    assert list(rows[1]) == RANKING_HEADERS
+    organizations = [r for r in rows[2:] if r[0] == "组织"]
     assert {r[3] for r in organizations} == {world.organization.applicant_name, tied.applicant_name}
     for row in organizations:
         assert row[1:3] == (1, "并列")
         assert [float(v) for v in row[4:]] == [600, 30, 650, 70, 635]  # type: ignore[arg-type]
-    person = next(r for r in rows[1:] if r[0] == "个人")
+    person = next(r for r in rows[2:] if r[0] == "个人")
     assert person[1:4] == (1, None, "李娜")
     assert person[6:8] == (None, None)  # no on-site review for individuals
     assert float(person[8]) == 750  # type: ignore[arg-type]
