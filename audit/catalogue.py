@@ -113,6 +113,8 @@ _a("programs.cycle.set_dates", "评审年度：设定各阶段日期", INTAKE, "
 _a("programs.cycle.publish", "评审年度：发布申报通知", INTAKE, "A15.1")
 _a("programs.cycle.close", "评审年度：结束", INTAKE, "A5.1")
 _a("programs.calendar.enter", "工作日历：登记节假日", INTAKE, "A20.1")
+_a("programs.seal.upload", "电子印章：上传", AWARDS, "A21.1")
+_a("programs.seal.remove", "电子印章：撤下", AWARDS, "A21.1")
 _a("intake.application.start", "申报：开始填写申报表", INTAKE, "A15.2")
 _a("intake.attachment.add", "申报：上传附件", INTAKE, "A15.2")
 _a("intake.attachment.remove", "申报：删除附件", INTAKE, "A15.2")

@@ -23,12 +23,13 @@ with a ToUnicode map, so the page displays without CJK fonts and its text can be
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import secrets
 import unicodedata
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -62,6 +63,14 @@ ARTICLE_25 = (
 )
 VERIFY_HINT = "扫码或访问核验页面验证证书真伪"
 PT = 25.4 / 72  # one point in millimetres
+REVOKED = "已撤销"
+SPECIMEN = "样张"
+REVOKED_RED = (210, 0, 0)
+SEAL_SIZE = 42.0  # millimetres: the usual round seal of a government office
+# An uploaded seal image: at least this many pixels across (42 mm at 240 dpi, sharp in print),
+# at most SEAL_MAX_PIXELS on a side, roughly square (round or oval seals).
+SEAL_MIN_PIXELS = 400
+SEAL_MAX_PIXELS = 4000
 
 
 def _check_char(payload: str) -> str:
@@ -209,15 +218,25 @@ def certificate_pdf(
     issued_on: datetime.date,
     issuer: str,
     holder_note: str = "",
+    seal: bytes | None = None,
+    revoked_on: datetime.date | None = None,
+    revoked_reason: str = "",
+    specimen: bool = False,
 ) -> bytes:
     """One A4 landscape page: 荣誉证书, the holder large, under it `holder_note` in small type
     (统一社会信用代码 of an organization, the employer of a person: who the holder was when the
     award was decided, whatever it is called later), 「荣获{year}年度{level}。特发此证。」, the
     issuer and the date, the number, a QR code to `verify_url` and the reminder of article 25.
 
+    `seal` (the office's 电子印章, a PNG with transparency) is drawn over the issuer and the
+    date, as a seal is stamped; without one nothing is drawn there. A certificate with
+    `revoked_on` carries 已撤销 across the page in large red letters, and a red band at the top
+    with the date and `revoked_reason`: whoever prints it sees it is no longer valid.
+
     `number` must be well formed (it is printed in its canonical form). The same arguments give
     the same bytes (the creation date is the day of issue), so a stored certificate can be
-    reproduced. Raises RuntimeError when the Chinese font is missing, ValueError on bad input."""
+    reproduced. The PDF is not signed here (lib/signing.py signs it, after any stamp). Raises
+    RuntimeError when the Chinese font is missing, ValueError on bad input."""
     from fpdf import FPDF
 
     printed = canonical(number)
@@ -284,6 +303,8 @@ def certificate_pdf(
     _put(pdf, issuer, x=axis, y=150, align="C")
     pdf.set_font(_FONT, "", 18)
     _put(pdf, chinese_date(issued_on), x=axis, y=162, align="C")
+    if seal:
+        _seal(pdf, seal, x=axis, y=153)
 
     # Verification block at the bottom left: the QR code, the number, the hint and the address.
     qr_size = 30.0
@@ -303,4 +324,104 @@ def certificate_pdf(
     # Article 25, in small type along the bottom.
     pdf.set_font(_FONT, "", _fit_size(pdf, ARTICLE_25, style="", size=8.5, width=PAGE_W - 40))
     _put(pdf, ARTICLE_25, x=PAGE_W / 2, y=PAGE_H - 19, align="C")
+    if revoked_on is not None:
+        _revoked(pdf, revoked_on, revoked_reason)
+    elif specimen:
+        _diagonal(pdf, SPECIMEN)
     return bytes(pdf.output())
+
+
+class BadSeal(ValueError):
+    """The image cannot serve as the office's seal; the message says why, in Chinese."""
+
+
+def check_seal(data: bytes) -> tuple[int, int]:
+    """The width and height in pixels of `data` as the office's seal, or BadSeal: a PNG (the
+    caller has checked the content with lib/files.py too), between SEAL_MIN_PIXELS and
+    SEAL_MAX_PIXELS on each side, no more than twice as wide as high or the reverse, with
+    transparent pixels (a seal on a white rectangle would hide the issuer and the date) and
+    some ink. The header is read before any pixel, so a huge image costs nothing."""
+    from PIL import Image, UnidentifiedImageError
+
+    opaque = "印章图片没有透明背景：请上传背景透明的PNG图片，否则会遮住落款和日期。"
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise BadSeal("印章图片须为PNG格式。")
+            width, height = image.size
+            if min(width, height) < SEAL_MIN_PIXELS or max(width, height) > SEAL_MAX_PIXELS:
+                raise BadSeal(
+                    f"印章图片为{width}×{height}像素：每边须在{SEAL_MIN_PIXELS}至"
+                    f"{SEAL_MAX_PIXELS}像素之间（打印清晰，又不过大）。"
+                )
+            if max(width, height) > 2 * min(width, height):
+                raise BadSeal(
+                    f"印章图片为{width}×{height}像素：印章应为圆形或椭圆形，请裁去多余的边。"
+                )
+            if image.mode not in {"RGBA", "LA", "PA"} and "transparency" not in image.info:
+                raise BadSeal(opaque)
+            alpha = image.convert("RGBA").getchannel("A")
+            low, high = cast("tuple[int, int]", alpha.getextrema())  # one band: (min, max)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise BadSeal("无法读取印章图片，请重新导出为PNG后上传。") from exc
+    if low > 0:
+        raise BadSeal(opaque)
+    if high == 0:
+        raise BadSeal("印章图片完全透明，没有印章图案。")
+    return width, height
+
+
+def _seal(pdf: FPDF, seal: bytes, *, x: float, y: float) -> None:
+    """The seal image centred on (x, y), SEAL_SIZE wide (its proportions kept), over the text
+    drawn before it: its transparent parts let the issuer and the date show through."""
+    pdf.image(
+        io.BytesIO(seal),
+        x=x - SEAL_SIZE / 2,
+        y=y - SEAL_SIZE / 2,
+        w=SEAL_SIZE,
+        h=SEAL_SIZE,
+        keep_aspect_ratio=True,
+        alt_text="电子印章",
+    )
+
+
+def _diagonal(pdf: FPDF, word: str) -> None:
+    """`word` across the page, diagonally, large and translucent red: the certificate stays
+    legible under it, and no copy of it can be passed off without it."""
+    size, spacing = 150.0, 20.0
+    with pdf.local_context(fill_opacity=0.45, stroke_opacity=0.45):
+        pdf.set_text_color(*REVOKED_RED)
+        pdf.set_font(_FONT, "B", size)
+        pdf.set_char_spacing(spacing)
+        with pdf.rotation(angle=18, x=PAGE_W / 2, y=PAGE_H / 2):
+            # Centred on the inked part (the spacing follows the last character too), the
+            # baseline a third of the size below the centre.
+            _put(
+                pdf,
+                word,
+                x=PAGE_W / 2 + spacing * PT / 2,
+                y=PAGE_H / 2 + size * PT * 0.35,
+                align="C",
+            )
+        pdf.set_char_spacing(0)
+
+
+def _revoked(pdf: FPDF, on: datetime.date, reason: str) -> None:
+    """已撤销 across the page, and a solid red band at the top saying when and why."""
+    _diagonal(pdf, REVOKED)
+    band_top, band_left, band_w = 16.0, 16.0, PAGE_W - 32.0
+    reason = " ".join(reason.split()) or "（未填写）"
+    text = f"本证书已于{chinese_date(on)}撤销，不再有效。撤销原因：{reason}"
+    pdf.set_font(_FONT, "B", 11)
+    lines = _wrap(pdf, text, band_w - 8)
+    if len(lines) > 2:  # the reason in full stays on the verification page and in the record
+        lines = lines[:2]
+        lines[1] = lines[1][:-1] + "…"
+    band_h = 5.0 + 6.0 * len(lines)
+    pdf.set_fill_color(*REVOKED_RED)
+    pdf.rect(band_left, band_top, band_w, band_h, style="F")
+    pdf.set_text_color(255, 255, 255)
+    y = band_top + 7.0
+    for line in lines:
+        _put(pdf, line, x=PAGE_W / 2, y=y, align="C")
+        y += 6.0

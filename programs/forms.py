@@ -90,3 +90,22 @@ class ArrangementForm(forms.Form):
         if not data.get("days", "").strip() and not data.get("file"):
             raise forms.ValidationError("请逐行填写日期，或上传安排文件。")
         return data
+
+
+class SealForm(forms.Form):
+    """The office's 电子印章: a PNG with a transparent background (checked by the service)."""
+
+    image = forms.FileField(
+        label="印章图片（PNG，透明背景）",
+        help_text="请上传本单位公章经扫描、去除背景后的PNG图片：圆形或椭圆形，每边400至4000像素，"
+        "背景透明。证书将把印章盖在落款和日期上。",
+    )
+
+
+class SealRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label="撤下原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="撤下后，新下载的证书不再加盖电子印章。",
+    )

@@ -32,6 +32,30 @@ class AwardProgram(models.Model):
         return self.name
 
 
+class Seal(models.Model):
+    """The office's 电子印章 (issue 16): a PNG with transparency that every certificate printed
+    from now on carries over the issuer and the date. One per program; no row, no seal printed
+    (never a drawn imitation). Its own table, so that the program, read on every page, does not
+    carry the image; each upload and removal is audited with the image's digest."""
+
+    program = models.OneToOneField(AwardProgram, on_delete=models.PROTECT, related_name="seal")
+    image = models.BinaryField("印章图片（PNG）")
+    width = models.PositiveIntegerField("宽（像素）")
+    height = models.PositiveIntegerField("高（像素）")
+    sha256 = models.CharField("图片摘要（SHA-256）", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        verbose_name = "电子印章"
+        verbose_name_plural = "电子印章"
+
+    def __str__(self) -> str:
+        return f"{self.program}电子印章"
+
+
 class Policy(models.Model):
     """Every number of the Measures, versioned by document and effective date.
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.services import record
+from lib.certificates import BadSeal, check_seal
 from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib.files import PNG, RejectedFile, check_upload
 from lib.workdays import ArrangementDay, UnknownCalendarYear
 
 from .models import (
@@ -21,6 +25,7 @@ from .models import (
     HolidayArrangement,
     HolidayDay,
     Policy,
+    Seal,
     Stage,
 )
 from .selectors import now, work_calendar
@@ -300,3 +305,76 @@ def enter_holiday_arrangement(
             },
         )
     return arrangement
+
+
+def _seal_facts(seal: Seal) -> dict[str, object]:
+    return {"sha256": seal.sha256, "size": len(seal.image)}
+
+
+def upload_seal(*, actor: User, program: AwardProgram, name: str, data: bytes) -> Seal:
+    """Set (or replace) the office's 电子印章, printed on every certificate from now on.
+
+    Preconditions: Office staff; a PNG (content checked, lib/files.py; virus scanner when
+    configured) of at most SEAL_MAX_KB, of a seal's size and shape, with a transparent
+    background (`lib.certificates.seal_problem`). Side effects: the seal replaces any earlier
+    one, `programs.seal.upload` audit event with the digests of the old and new images.
+    """
+    _require(actor, "programs.manage_cycle")
+    try:
+        kind = check_upload(name, data, max_bytes=settings.SEAL_MAX_BYTES)
+    except RejectedFile as exc:
+        raise ServiceError(str(exc), fields={"image": [str(exc)]}) from exc
+    try:
+        if kind is not PNG:
+            raise BadSeal(f"“{name}”是{kind.label}：印章图片须为背景透明的PNG图片。")
+        width, height = check_seal(data)
+    except BadSeal as exc:
+        raise ServiceError(str(exc), fields={"image": [str(exc)]}) from exc
+    with transaction.atomic():
+        old = Seal.objects.select_for_update().filter(program=program).first()
+        before = _seal_facts(old) if old else None
+        seal, _ = Seal.objects.update_or_create(
+            program=program,
+            defaults={
+                "image": data,
+                "width": width,
+                "height": height,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "uploaded_by": actor,
+                "uploaded_at": timezone.now(),
+            },
+        )
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="programs.seal.upload",
+            obj=program,
+            before=before,
+            after={**_seal_facts(seal), "name": name[:200]},
+        )
+    return seal
+
+
+def remove_seal(*, actor: User, program: AwardProgram, reason: str) -> None:
+    """Take the seal off: certificates print without one from now on (as before any upload).
+
+    Preconditions: Office staff; a seal to remove; a reason. Side effects: the seal is deleted,
+    `programs.seal.remove` audit event with its digest and the reason.
+    """
+    _require(actor, "programs.manage_cycle")
+    if not reason.strip():
+        raise ServiceError("请填写撤下印章的原因。", fields={"reason": ["请填写原因。"]})
+    with transaction.atomic():
+        seal = Seal.objects.select_for_update().filter(program=program).first()
+        if seal is None:
+            raise StateConflict("尚未上传电子印章。")
+        before = _seal_facts(seal)
+        seal.delete()
+        record(
+            actor=actor,
+            role=Role.OFFICE,
+            action="programs.seal.remove",
+            obj=program,
+            before=before,
+            reason=reason.strip(),
+        )

@@ -17,4 +17,8 @@ urlpatterns = [
     path("office/cycles/<id:pk>/publish/", views.cycle_publish, name="cycle_publish"),
     path("office/calendar/", views.calendar, name="calendar"),
     path("office/calendar/enter/", views.calendar_enter, name="calendar_enter"),
+    path("office/seal/", views.seal, name="seal"),
+    path("office/seal/upload/", views.seal_upload, name="seal_upload"),
+    path("office/seal/remove/", views.seal_remove, name="seal_remove"),
+    path("office/seal/specimen.pdf", views.seal_specimen, name="seal_specimen"),
 ]

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+import base64
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lib.access import actor, perm_required
+from lib import certificates
+from lib.access import actor, perm_required, refused_on_form
 from lib.errors import ServiceError
+from lib.http import file_response
 from lib.workdays import ArrangementFileError, read_arrangement_file
 
 from . import selectors, services, workflow
-from .forms import ArrangementForm, CycleCreateForm, CycleDatesForm
-from .models import Announcement, Cycle, HolidayArrangement
+from .forms import ArrangementForm, CycleCreateForm, CycleDatesForm, SealForm, SealRemoveForm
+from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Seal
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -197,3 +202,107 @@ def calendar_enter(request: HttpRequest) -> HttpResponse:
             )
             return redirect("programs:calendar")
     return _calendar_page(request, form, status=400)
+
+
+# --- the office's 电子印章 (issue 16) ------------------------------------------------------------
+
+
+def _program() -> AwardProgram:
+    program = selectors.default_program()
+    if program is None:
+        raise Http404
+    return program
+
+
+def _seal_page(
+    request: HttpRequest,
+    *,
+    form: SealForm | None = None,
+    remove_form: SealRemoveForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    program = _program()
+    current = Seal.objects.select_related("uploaded_by").filter(program=program).first()
+    return render(
+        request,
+        "programs/seal.html",
+        {
+            "program": program,
+            "seal": current,
+            # Shown inline (CSP allows data: images): the image never gets a URL of its own.
+            "seal_src": (
+                "data:image/png;base64," + base64.b64encode(bytes(current.image)).decode()
+                if current
+                else ""
+            ),
+            "form": form or SealForm(),
+            "remove_form": remove_form or SealRemoveForm(),
+            "max_kb": settings.SEAL_MAX_BYTES // 1024,
+        },
+        status=status,
+    )
+
+
+@perm_required("programs.manage_cycle")
+def seal(request: HttpRequest) -> HttpResponse:
+    """The office's 电子印章: what certificates carry now, upload or replace it, take it off."""
+    return _seal_page(request)
+
+
+@perm_required("programs.manage_cycle")
+@require_POST
+def seal_upload(request: HttpRequest) -> HttpResponse:
+    form = SealForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["image"]
+        # One byte over the limit is enough to refuse; never read an unbounded upload whole.
+        data = upload.read(settings.SEAL_MAX_BYTES + 1)
+        try:
+            services.upload_seal(
+                actor=actor(request), program=_program(), name=upload.name, data=data
+            )
+        except ServiceError as exc:
+            refused_on_form(form, exc)
+        else:
+            messages.success(request, "电子印章已保存：此后下载的证书将加盖此印章。")
+            return redirect("programs:seal")
+    return _seal_page(request, form=form, status=400)
+
+
+@perm_required("programs.manage_cycle")
+@require_POST
+def seal_remove(request: HttpRequest) -> HttpResponse:
+    form = SealRemoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.remove_seal(
+                actor=actor(request), program=_program(), reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            refused_on_form(form, exc)
+        else:
+            messages.success(request, "电子印章已撤下：此后下载的证书不再加盖印章。")
+            return redirect("programs:seal")
+    return _seal_page(request, remove_form=form, status=400)
+
+
+@perm_required("programs.manage_cycle")
+def seal_specimen(request: HttpRequest) -> HttpResponse:
+    """A specimen certificate (样张 across it, an example holder, unsigned) carrying the
+    current seal, to see where it lands before any certificate is downloaded."""
+    program = _program()
+    current = Seal.objects.filter(program=program).values_list("image", flat=True).first()
+    number = certificates.new_number(selectors.today().year)
+    data = certificates.certificate_pdf(
+        holder="（样张）某某有限公司",
+        holder_note="统一社会信用代码：（样张）",
+        level=f"{program.name}",
+        year=selectors.today().year,
+        number=number,
+        verify_url=f"{settings.SITE_URL}/",
+        issued_on=selectors.today(),
+        issuer=program.government,
+        seal=bytes(current) if current else None,
+        specimen=True,
+    )
+    return file_response(data, "荣誉证书样张.pdf", "application/pdf")

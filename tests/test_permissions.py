@@ -58,9 +58,17 @@ MATRIX: dict[str, dict[str, int]] = {
     "programs:cycle_publish": OFFICE_POST,
     "programs:calendar": OFFICE_PAGE,
     "programs:calendar_enter": OFFICE_POST,
+    "programs:seal": OFFICE_PAGE,
+    "programs:seal_upload": OFFICE_POST,
+    "programs:seal_remove": OFFICE_POST,
+    "programs:seal_specimen": OFFICE_PAGE,
     "accounts:login": {"anon": 200, "default": 302},
     "accounts:logout": {"default": 405},
     "accounts:dashboard": {"anon": 302, "default": 200},
+    # 年度归档 (desk/archive_views.py): the Office's; no archive with id 1 (404).
+    "accounts:archives": OFFICE_PAGE,
+    "accounts:archive_make": OFFICE_POST,
+    "accounts:archive_download": {"anon": 302, "office": 404, "default": 403},
     "accounts:roles": {"anon": 302, "secadmin": 200, "default": 403},
     "accounts:role_grant": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:role_revoke": {"anon": 302, "secadmin": 405, "default": 403},
@@ -360,6 +368,10 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=[User.objects.get(username="p_office").pk])
     if name == "accounts:role_revoke":
         return reverse(name, args=[RoleAssignment.objects.first().pk])  # type: ignore[union-attr]
+    if name == "accounts:archive_make":
+        return reverse(name, args=[cycle.pk])
+    if name == "accounts:archive_download":
+        return reverse(name, args=[1])
     if name in {"accounts:token_revoke", "accounts:otp_reset", "accounts:verify_in_person"}:
         return reverse(name, args=[1])
     if name == "manual:chapter":
