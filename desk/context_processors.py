@@ -85,6 +85,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         settings += [
             ("年度管理", reverse("programs:cycle_list")),
             ("工作日历", reverse("programs:calendar")),
+            ("电子印章", reverse("programs:seal")),
         ]
     if user.has_perm("accounts.manage_units"):
         settings.append(("推荐单位", reverse("accounts:units")))
