@@ -352,13 +352,16 @@ class ObjectionIn(Schema):
 class ReceiptOut(Schema):
     receipt: str
     filed_at: dt.datetime
+    # True when the same objection (entry, name, contact, content) was filed before: its
+    # receipt is returned and nothing new is filed (status 200 instead of 201).
+    repeated: bool = False
 
 
 @router.post(
     "/notices/{year}/objections",
     auth=None,
-    response={201: ReceiptOut},
-    summary="对公示提出异议（公开；须实名，公示期内；证据材料请通过网页上传）",
+    response={200: ReceiptOut, 201: ReceiptOut},
+    summary="对公示提出异议（公开；须实名，公示期内；证据材料请通过网页上传；相同异议只受理一次）",
 )
 def object_to(request: HttpRequest, year: Year, body: ObjectionIn) -> Status[Any]:
     proposal = _published(year)
@@ -374,7 +377,8 @@ def object_to(request: HttpRequest, year: Year, body: ObjectionIn) -> Status[Any
         entry=entry,
         actor=actor(request) if request.user.is_authenticated else None,
     )
-    return Status(201, {"receipt": filed.receipt, "filed_at": filed.filed_at})
+    out = {"receipt": filed.receipt, "filed_at": filed.filed_at, "repeated": filed.repeated}
+    return Status(200 if filed.repeated else 201, out)
 
 
 class ObjectionOut(Schema):

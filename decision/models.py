@@ -137,11 +137,28 @@ class Objection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The same objection sent again (Back and resubmit, a fresh form, a double click) is
+    # recognized by this keyed HMAC (lib.crypto.blind_index) of the list entry, the normalised
+    # name, contact and content (`services.objection_fingerprint`); unique per notice, so two
+    # requests in flight at once cannot both file it. Blank on a row filed before it existed
+    # that repeated an earlier one.
+    fingerprint = models.CharField("重复识别码", max_length=64, blank=True, editable=False)
+
+    # Set by `services.file_objection` on the first objection when the same one is sent again
+    # (nothing new filed); never stored.
+    repeated: bool = False
 
     class Meta:
         ordering = ["filed_at"]
         verbose_name = "公示异议"
         verbose_name_plural = "公示异议"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "fingerprint"],
+                condition=~Q(fingerprint=""),
+                name="decision_objection_once_per_notice",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"异议{self.receipt}"

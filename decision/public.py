@@ -25,6 +25,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from intake.models import AwardRecord, Kind
@@ -327,8 +328,20 @@ def object_to(request: HttpRequest, year: int) -> HttpResponse:
     tokens = dict(request.session.get(TOKENS, {}))
     tokens[token] = objection.receipt
     request.session[TOKENS] = tokens
-    messages.success(request, f"异议已提交。受理回执号：{objection.receipt}，请妥善保存。")
+    if objection.repeated:  # the same objection, sent before on another form
+        messages.info(
+            request,
+            f"您已于{_moment(objection.filed_at)}提交过相同的异议，不会重复受理。"
+            f"受理回执号：{objection.receipt}。如需补充证明材料，请与{program.office_name}联系。",
+        )
+    else:
+        messages.success(request, f"异议已提交。受理回执号：{objection.receipt}，请妥善保存。")
     return redirect("decision:receipt", receipt=objection.receipt)
+
+
+def _moment(at: dt.datetime) -> str:
+    local = timezone.localtime(at)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def receipt(request: HttpRequest, receipt: str) -> HttpResponse:

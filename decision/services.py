@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -32,6 +33,8 @@ from intake import standing
 from intake.models import Application, AwardRecord, Kind, State
 from intake.services import recorded_holders, transition, transition_all
 from lib import files
+from lib import phone as phones
+from lib.crypto import blind_index
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from lib.workdays import UnknownCalendarYear
 from programs.models import Cycle, Policy
@@ -356,6 +359,38 @@ def _receipt() -> str:
     return f"YY{today():%Y}" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+_SPACES = re.compile(r"\s+")
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def _plain(text: str) -> str:
+    """Half-width, case folded, without white space (Chinese text has none between words):
+    what a person retypes the same."""
+    return _SPACES.sub("", (text or "").translate(_HALF_WIDTH)).casefold()
+
+
+def objection_fingerprint(
+    proposal: Proposal, entry: Entry | None, name: str, contact: str, content: str
+) -> str:
+    """The keyed HMAC (lib.crypto.blind_index) that recognizes the same objection sent again:
+    the notice, the entry objected to, the name, the contact in its written form
+    (lib.phone.validate_contact) and the content, each without white space, half-width and
+    case folded. The identity and the files are not part of it: the same person's same
+    objection is one objection."""
+    try:
+        written = phones.validate_contact(contact)
+    except phones.InvalidPhone:
+        written = contact  # a row filed before contacts were checked
+    parts = [
+        str(proposal.pk),
+        str(entry.position) if entry is not None else "",
+        _plain(name),
+        _plain(written),
+        _plain(content),
+    ]
+    return blind_index("\x1f".join(parts), kind="objection")
+
+
 def file_objection(
     *,
     proposal: Proposal,
@@ -368,43 +403,75 @@ def file_objection(
     actor: User | None = None,
 ) -> Objection:
     """Anyone may object during the notice (A20.2), under their real name with their identity
-    or organization and a contact; anonymous objections are refused with the reason, early or
-    late ones with the notice's dates (`object`). Evidence files are typed from their content.
-    Returns the objection with its receipt number. Side effect: `decision.objection.file` (the
-    objector's contact is not copied into the audit)."""
+    or organization and a contact the Office can answer (a mobile, a landline with area code
+    or an e-mail address: lib.phone.validate_contact); anonymous objections are refused with
+    the reason, early or late ones with the notice's dates (`object`). Evidence files are typed
+    from their content. Returns the objection with its receipt number.
+
+    The same objection sent again (the same entry, name, contact and content, however often
+    and by whatever way: Back and resubmit, a fresh form, the API, two requests at once) files
+    nothing: the first objection is returned with `repeated` set (its fingerprint is unique per
+    notice, so a race ends in one row). Side effect: `decision.objection.file` for a new one
+    (the objector's contact is not copied into the audit); none for a repeat, which changes
+    nothing."""
     PROPOSAL.require(proposal, "object", None)  # anyone may: the notice's dates decide
     errors: dict[str, list[str]] = {}
     name = _text(name, "真实姓名（不受理匿名异议）", errors, "name", required=True)[:50]
     identity = _text(identity, "身份或工作单位", errors, "identity", required=True)[:200]
     contact = _text(contact, "联系方式", errors, "contact", required=True)[:100]
     content = _text(content, "异议内容", errors, "content", required=True)
+    if contact:
+        try:
+            contact = phones.validate_contact(contact)
+        except phones.InvalidPhone as exc:
+            errors.setdefault("contact", []).append(
+                f"{exc}。本办公室须通过联系方式答复异议人（第二十条）。"
+            )
     if name in {"匿名", "无名", "不愿透露"}:
         errors.setdefault("name", []).append("请填写真实姓名，本办公室不受理匿名异议。")
     if entry is not None and entry.proposal_id != proposal.pk:
         errors.setdefault("entry", []).append("所选对象不在公示名单中。")
     kinds = _typed(evidence, errors, "evidence")
     _raise("异议未提交", errors, "A20.2")
-    with transaction.atomic():
-        objection = Objection.objects.create(
-            proposal=proposal,
-            receipt=_receipt(),
-            entry=entry,
-            name=name,
-            identity=identity,
-            contact=contact,
-            content=content,
-            filed_at=now(),
-        )
-        for (filename, data), kind in zip(evidence, kinds, strict=True):
-            _store(ObjectionEvidence(objection=objection), filename, data, kind)
-        record(
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            role="public",
-            action="decision.objection.file",
-            obj=objection,
-            after={"receipt": objection.receipt, "entry": entry.pk if entry else None},
-        )
+    fingerprint = objection_fingerprint(proposal, entry, name, contact, content)
+    if (first := _same_objection(proposal, fingerprint)) is not None:
+        return first
+    try:
+        with transaction.atomic():
+            objection = Objection.objects.create(
+                proposal=proposal,
+                receipt=_receipt(),
+                entry=entry,
+                name=name,
+                identity=identity,
+                contact=contact,
+                content=content,
+                filed_at=now(),
+                fingerprint=fingerprint,
+            )
+            for (filename, data), kind in zip(evidence, kinds, strict=True):
+                _store(ObjectionEvidence(objection=objection), filename, data, kind)
+            record(
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                role="public",
+                action="decision.objection.file",
+                obj=objection,
+                after={"receipt": objection.receipt, "entry": entry.pk if entry else None},
+            )
+    except IntegrityError:
+        # Another request filed the same objection between our look and our insert: the
+        # unique fingerprint refused this one, whose transaction (files too) was rolled back.
+        if (first := _same_objection(proposal, fingerprint)) is not None:
+            return first
+        raise
     return objection
+
+
+def _same_objection(proposal: Proposal, fingerprint: str) -> Objection | None:
+    first = Objection.objects.filter(proposal=proposal, fingerprint=fingerprint).first()
+    if first is not None:
+        first.repeated = True
+    return first
 
 
 def decide_objection(
