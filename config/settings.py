@@ -81,6 +81,8 @@ BLIND_INDEX_KEY = _kept_secret("BLIND_INDEX_KEY", "blind_index_key", lambda: sec
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# A refused form (missing or stale CSRF token) gets a page in Chinese with a way back (issue 16).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 # The reverse proxies whose X-Forwarded-For names the client in audit events (audit/context.py);
 # empty: the peer address is the client.
 AUDIT_TRUSTED_PROXIES = [p for p in os.environ.get("AUDIT_TRUSTED_PROXIES", "").split(",") if p]
