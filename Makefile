@@ -68,12 +68,14 @@ test: setup system-deps lint typecheck lint-imports
 	$(MAKE) --no-print-directory audit-deps
 
 # `check --deploy` under the production environment of docs/deployment.md ("Production
-# settings"): any warning fails. Throwaway keys, a scratch var/ (nothing generated into ours);
+# settings"): any warning fails. Throwaway keys and certificate-signing pair, a scratch var/ (nothing generated into ours);
 # the clamd socket need not exist (the check reads the settings only).
 deploy-check: setup
 	@key() { $(BIN)/python -c "import secrets; print(secrets.token_$$1)"; }; \
 	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	$(BIN)/python scripts/throwaway_signing_cert.py "$$scratch/signing.key" "$$scratch/signing.crt"; \
 	env VAR_DIR="$$scratch" DEBUG=0 DEMO=0 \
+		CERTIFICATE_SIGNING_KEY="$$scratch/signing.key" CERTIFICATE_SIGNING_CERT="$$scratch/signing.crt" \
 		SECRET_KEY="$$(key 'urlsafe(50)')" AUDIT_ANCHOR_KEY="$$(key 'hex(32)')" \
 		PII_KEYS="k1:$$(key 'hex(16)')" BLIND_INDEX_KEY="$$(key 'hex(32)')" \
 		BACKUP_KEY="$$(key 'hex(16)')" \
