@@ -1,27 +1,35 @@
 """Documents of 申报推荐: the submitted 申报表 as Word for the archive, the list as Excel.
 
 The Word file is built from the frozen version (what was submitted, not the draft), so the
-archive copy and the reviewers' screen always agree.
+archive copy and the reviewers' screen always agree. It is set as the paper form is filed (issue
+16): A4 with a government form's margins, 宋体 text and 黑体 headings, times in China Standard
+Time, and at its end the blocks signed and sealed in ink: the applicant's signature (and seal),
+then the recommending unit's opinion (推荐意见, article 15) with its seal.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.utils import timezone
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.run import Run
 
 from accounts.models import Individual, Organization
 from lib import industries
 from lib.excel import workbook_bytes
 from lib.rubrics import rubric_for
 
-from .models import Application, ApplicationVersion, State
+from .models import Application, ApplicationVersion, Recommendation, State
 from .schema import declarations_for, parse
 
 FONT = "宋体"
@@ -63,6 +71,49 @@ def _font(document: DocxDocument) -> None:
         style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
 
 
+def _a4(document: DocxDocument) -> None:
+    """A4 portrait with the margins of a government form (2.54 cm top and bottom, 3.17 cm left
+    and right), the page number centred in the footer."""
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin = section.bottom_margin = Cm(2.54)
+    section.left_margin = section.right_margin = Cm(3.17)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("第 ")
+    _field(footer.add_run(), "PAGE")
+    footer.add_run(" 页，共 ")
+    _field(footer.add_run(), "NUMPAGES")
+    footer.add_run(" 页")
+
+
+def _field(run: Run, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) in ``run``: Word and LibreOffice fill it in on printing."""
+    element = run._r
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), ("end", None)):
+        if kind is None:
+            node = OxmlElement("w:instrText")
+            node.set(qn("xml:space"), "preserve")
+            node.text = f" {text} "
+        else:
+            node = OxmlElement("w:fldChar")
+            node.set(qn("w:fldCharType"), kind)
+        element.append(node)
+
+
+def _local(moment: datetime) -> str:
+    """A stored (UTC) time as the applicant saw it: China Standard Time, 2026年03月15日 10:00."""
+    return f"{timezone.localtime(moment):%Y年%m月%d日 %H:%M}"
+
+
+def _keep_rows_whole(table: Table) -> None:
+    """No row of ``table`` is split across two pages (w:cantSplit)."""
+    for row in table.rows:
+        properties = row._tr.get_or_add_trPr()
+        cant_split = OxmlElement("w:cantSplit")
+        properties.append(cant_split)
+
+
 def _caption(document: DocxDocument, text: str) -> None:
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.space_before = Pt(8)
@@ -81,6 +132,92 @@ def _table(document: DocxDocument, headers: list[str], rows: Iterable[list[str]]
             cell.text = text
 
 
+BLANK_DATE = "日期：        年    月    日"
+WRITE_IN = "_" * 50  # a line to write on
+SIGN_HERE = "_" * 16
+
+
+def _recommendation(version: ApplicationVersion) -> Recommendation | None:
+    """The recommending unit's opinion on this version (article 15), if it has given it."""
+    return (
+        Recommendation.objects.filter(
+            application=version.application,
+            version=version.number,
+            outcome=Recommendation.Outcome.RECOMMENDED,
+        )
+        .order_by("-decided_at")
+        .first()
+    )
+
+
+def _signatures(document: DocxDocument, version: ApplicationVersion) -> None:
+    """The blocks a paper form is signed and sealed in: the applicant's (for an organization its
+    seal and its legal representative's signature, for an individual the applicant's own), then
+    the recommending unit's opinion with its seal (article 15), each with its date.
+
+    A recorded opinion is printed with the unit and the day it was given (local time); without
+    one the block has blank lines for the unit to write in.
+    """
+    application = version.application
+    document.add_heading("签字盖章", level=1).paragraph_format.keep_with_next = True
+    table = document.add_table(rows=2, cols=2)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    label_width, body_width = Cm(3.2), Cm(11.4)
+
+    def label(cell: _Cell, text: str) -> None:
+        paragraph = cell.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.add_run(text).bold = True
+
+    def right(cell: _Cell, text: str, *, before: float = 0) -> None:
+        paragraph = cell.add_paragraph(text)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.space_before = Pt(before)
+
+    applicant, recommender = table.rows[0].cells, table.rows[1].cells
+    if application.kind == "organization":
+        label(applicant[0], "申报单位意见")
+        applicant[1].paragraphs[
+            0
+        ].text = "本单位承诺：以上填报内容及所附材料真实、准确、完整，并对其真实性负责。"
+        right(applicant[1], "申报单位（盖章）", before=30)
+        right(applicant[1], f"法定代表人（签字）：{SIGN_HERE}", before=12)
+        right(applicant[1], BLANK_DATE, before=6)
+    else:
+        label(applicant[0], "申报人承诺")
+        applicant[1].paragraphs[
+            0
+        ].text = "本人承诺：以上填报内容及所附材料真实、准确、完整，并对其真实性负责。"
+        right(applicant[1], f"申报人（签字）：{SIGN_HERE}", before=30)
+        right(applicant[1], BLANK_DATE, before=6)
+
+    label(recommender[0], "推荐单位意见")
+    opinion = _recommendation(version)
+    body = recommender[1]
+    if opinion is not None:
+        body.paragraphs[0].text = opinion.opinion
+        body.add_paragraph(
+            f"（{opinion.get_outcome_display()}，系统记录于{_local(opinion.decided_at)}）"
+        )
+        right(body, f"推荐单位（盖章）：{opinion.unit}", before=24)
+        decided = timezone.localtime(opinion.decided_at)
+        right(body, f"日期：{decided.year}年{decided.month}月{decided.day}日", before=6)
+    else:
+        body.paragraphs[0].text = "推荐意见："
+        for _ in range(3):  # lines for the unit to write its opinion in ink
+            body.add_paragraph(WRITE_IN)
+        right(body, f"推荐单位（盖章）：{application.recommending_unit}", before=24)
+        right(body, BLANK_DATE, before=6)
+    # Word reads a cell's width, LibreOffice the table grid's: set both.
+    table.autofit = False
+    for column, width in zip(table.columns, (label_width, body_width), strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+    _keep_rows_whole(table)
+
+
 def application_form_docx(version: ApplicationVersion) -> bytes:
     """《如皋市市长质量奖申报表》 of one submitted version, as an editable .docx."""
     application = version.application
@@ -88,11 +225,12 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
     kind = application.kind
     document = Document()
     _font(document)
+    _a4(document)
     title = document.add_heading(f"{application.cycle.program.name}申报表", level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta = document.add_paragraph(
         f"{application.cycle.year}年度 · {'组织' if kind == 'organization' else '个人'}类 · "
-        f"第{version.number}版 · 提交于{version.submitted_at:%Y年%m月%d日 %H:%M}"
+        f"第{version.number}版 · 提交于{_local(version.submitted_at)}"
     )
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -216,6 +354,7 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
             for a in version.attachments
         ],
     )
+    _signatures(document, version)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
