@@ -69,6 +69,18 @@ def self_signed_allowed() -> bool:
     return bool(getattr(settings, "DEMO", False) or getattr(settings, "DEBUG", False))
 
 
+def _name_part(text: str) -> str:
+    """`text` fit for a certificate's name (at most 64 bytes of UTF-8, RFC 5280's upper bound
+    as the cryptography package counts it): without a parenthesised note, e.g. the office's
+    "（设在市市场监督管理局）", and cut short if still too long."""
+    for bracket in ("（", "("):
+        text = text.split(bracket, 1)[0]
+    text = text.strip() or "颁发单位"
+    while len(text.encode()) > 64:
+        text = text[:-1]
+    return text
+
+
 def _self_signed_pem(identity: Identity) -> bytes:
     """A new RSA-3072 key and a self-signed certificate for it, both PEM, key first."""
     from cryptography import x509
@@ -80,8 +92,8 @@ def _self_signed_pem(identity: Identity) -> bytes:
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.government[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, identity.office[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _name_part(identity.government)),
+            x509.NameAttribute(NameOID.COMMON_NAME, _name_part(identity.office)),
         ]
     )
     now = datetime.datetime.now(datetime.UTC)

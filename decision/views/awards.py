@@ -18,20 +18,24 @@ from decision import forms, selectors, services
 from decision.models import BonusEntry
 from intake import standing
 from intake.rules import is_own_application
-from lib import excel
+from lib import excel, signing
 from lib.access import actor, perm_required, refused_on_form
 from lib.certificates import canonical
 from lib.certificates import certificate_pdf as render_certificate
 from lib.errors import ServiceError
 from lib.http import file_response
+from programs.models import Seal
 from programs.selectors import default_program, today
 
 from .common import MANAGE, REWINNER_NOTE, VIEW, XLSX
 
 
 def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    """The certificate as an A4 PDF (A21.1, A25.1), for the Office, supervisors and committee
-    and for the winner itself; anyone else learns nothing of it (404)."""
+    """The certificate as an A4 PDF (A21.1, A25.1), signed by the issuing office (PAdES,
+    lib/signing.py), for the Office, supervisors and committee and for the winner itself;
+    anyone else learns nothing of it (404). A revoked certificate is no longer the winner's to
+    download; the Office's copy carries 已撤销 across the page, with the date and the reason,
+    under the signature. The office's 电子印章, once uploaded, is stamped over the issuer."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     printed = canonical(number)
@@ -49,6 +53,8 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
         note = f"统一社会信用代码：{certificate.holder_uscc}"
     else:
         note = f"工作单位：{certificate.holder_employer}" if certificate.holder_employer else ""
+    seal = Seal.objects.filter(program=program).values_list("image", flat=True).first()
+    issuer = program.government if program else ""
     data = render_certificate(
         holder=certificate.holder_name,
         holder_note=note,
@@ -58,8 +64,20 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
         # The public address, whatever host the clerk used: the QR code is printed for good.
         verify_url=settings.SITE_URL + reverse("decision:verified", args=[certificate.number]),
         issued_on=certificate.issued_on,
-        issuer=program.government if program else "",
+        issuer=issuer,
+        seal=bytes(seal) if seal else None,
+        revoked_on=award.revoked_on,
+        revoked_reason=certificate.revoked_reason,
     )
+    identity = signing.Identity(
+        office=program.office_name if program else issuer, government=issuer
+    )
+    try:
+        data = signing.sign_pdf(
+            data, identity=identity, reason=f"{issuer}颁发荣誉证书 {certificate.number}"
+        )
+    except signing.SigningUnavailable as exc:  # production without a key: never unsigned
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     return file_response(data, f"荣誉证书{certificate.number}.pdf", "application/pdf")
 
 
