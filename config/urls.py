@@ -39,3 +39,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+# The error pages in Chinese, with a way back and a reference number (config/errors.py); the
+# API under /api/v1/ gets JSON from the same views.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
