@@ -91,6 +91,10 @@ def username_field() -> forms.CharField:
     )
 
 
+# Django's own Chinese says "输入一个有效的 Email 地址。": the site says it in Chinese only.
+EMAIL_INVALID = "电子邮箱地址格式不正确，如 name@example.com。"
+
+
 class _AccountFields(BootstrapForm):
     """The contact's account, shared by both registrations and a contact added later (the
     username rule and the phone's format here; the service checks the password rules)."""
@@ -109,7 +113,9 @@ class _AccountFields(BootstrapForm):
         max_length=1024,
     )
     phone = forms.CharField(label="联系电话", max_length=40, required=False, help_text=PHONE_HELP)
-    email = forms.EmailField(label="电子邮箱", required=False)
+    email = forms.EmailField(
+        label="电子邮箱", required=False, error_messages={"invalid": EMAIL_INVALID}
+    )
 
     def clean_phone(self) -> str:
         return clean_phone_value(self.cleaned_data.get("phone", ""))
@@ -129,7 +135,10 @@ class _RegistrationFields(_AccountFields):
         label="电子邮箱",
         help_text="注册验证码和申报进展的通知会发到此邮箱",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"required": "请填写电子邮箱：注册验证码将发到此邮箱。"},
+        error_messages={
+            "required": "请填写电子邮箱：注册验证码将发到此邮箱。",
+            "invalid": EMAIL_INVALID,
+        },
     )
     privacy_consent = forms.BooleanField(
         label=privacy.CONSENT_LABEL, error_messages={"required": privacy.CONSENT_REQUIRED}
