@@ -21,6 +21,7 @@ from decision import services
 from decision.models import Objection, Proposal
 from lib.errors import ServiceError
 from tests.decision.conftest import CST, Decided, in_notice
+from tests.test_stock_english import _stock_english
 
 IN_NOTICE = dt.datetime(2026, 11, 26, 10, tzinfo=CST)
 
@@ -104,6 +105,10 @@ def test_the_form_and_the_api_refuse_abc_with_the_reason(
     assert response.status_code == 400
     html = response.content.decode()
     assert "请填写手机号码，或带区号的固定电话（如0513-87654321）" in html
+    assert _stock_english(response) == []
+    wrong = _post(client, _form(client), contact="zhang@", entry="99", name="", content="")
+    assert "电子邮箱地址格式不正确" in wrong.content.decode()
+    assert _stock_english(wrong) == []  # no "Select a valid choice", no "Email"
     assert "该公司2025年发生质量事故未如实申报。" in html  # kept
     api = Client().post(
         "/api/v1/notices/2026/objections",
