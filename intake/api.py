@@ -14,13 +14,14 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from accounts import registration, two_factor
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.privacy import PRIVACY_NOTICE_VERSION
 from accounts.selectors import scopes_of
 from audit.context import client_ip
+from lib import uploads
 from lib.access import actor
 from lib.api import ActionOut, Page
 from lib.errors import ServiceError
@@ -53,6 +54,20 @@ class ApplicationOut(Schema):
 
 class ApplicationDetail(ApplicationOut):
     data: dict[str, Any]
+    # A draft's refused fields by place, with their reasons (issue 16): the valid part is in
+    # `data`; the fields here are kept as typed and block submitting until put right.
+    draft_errors: dict[str, list[str]] = {}
+
+
+class DraftIn(BaseModel):  # not ninja's Schema, which drops the extra (every) field
+    """The 申报表 as typed: the fields of `ApplicationForm` (intake/schema.py). Each field is
+    saved on its own: a refused one does not keep the others from saving; it comes back in
+    `draft_errors` (by place, with the reason in Chinese) and blocks submitting."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"examples": [schema.FORM_EXAMPLE]},
+    )
 
 
 class FindingOut(Schema):
@@ -334,7 +349,9 @@ def detail(request: HttpRequest, application_id: uuid.UUID) -> Any:
 @router.put(
     "/applications/{application_id}/form", response=ApplicationDetail, summary="保存申报表草稿"
 )
-def save_form(request: HttpRequest, application_id: uuid.UUID, body: schema.ApplicationForm) -> Any:
+def save_form(request: HttpRequest, application_id: uuid.UUID, body: DraftIn) -> Any:
+    """Saves what the rules accept and keeps the rest as typed: 200 with the refused fields in
+    `draft_errors` (empty when the whole form is valid), as the pages' autosave does."""
     application = get_application_for_user(request.user, application_id)
     return services.save_draft(
         actor=actor(request),
@@ -361,22 +378,39 @@ def eligibility(request: HttpRequest, application_id: uuid.UUID) -> Any:
     "/applications/{application_id}/attachments", response={201: AttachmentOut}, summary="上传附件"
 )
 def add_attachment(
-    request: HttpRequest, application_id: uuid.UUID, section: Form[str], file: File[UploadedFile]
+    request: HttpRequest,
+    application_id: uuid.UUID,
+    section: Form[str] = "",
+    file: File[UploadedFile | None] = None,
+    same_file_ok: Form[str] = "",
 ) -> Status[Any]:
+    """One file to one section (`section`: general, figures, records, A12.3, declarations,
+    self). Over the size limit: 413 before the body is read (by its Content-Length, or cut off
+    while counting). The same file (same SHA-256) already attached: 409 `same_file`, with the
+    hash in `fields.same_file`; send it again with `same_file_ok` set to that hash to keep both."""
     application = get_application_for_user(request.user, application_id)
+    if (too_large := uploads.refusal(request)) is not None:
+        raise ServiceError(uploads.too_large_message(too_large), code="too_large", status=413)
+    if file is None or not section:
+        missing = {"file": ["请选择要上传的文件"]} if file is None else {}
+        missing |= {} if section else {"section": ["请选择附件所属栏目"]}
+        raise ServiceError("请选择附件所属栏目和要上传的文件。", fields=missing, status=422)
     if file.size and file.size > services.MAX_ATTACHMENT_BYTES:
-        raise ServiceError(
-            f"文件超过{services.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB上限。",
-            code="rejected_file",
-        )
+        refused = uploads.UploadRefused(services.MAX_ATTACHMENT_BYTES, file.size)
+        message = uploads.too_large_message(refused, file.name or "")
+        raise ServiceError(message, code="too_large", status=413)
     attachment = services.add_attachment(
         actor=actor(request),
         application=application,
-        section=section,  # type: ignore[arg-type]
+        section=section,
         name=file.name or "",
         data=file.read(),
+        same_file_ok=same_file_ok,
     )
     return Status(201, attachment)
+
+
+uploads.limit_uploads("api:add_attachment", lambda: services.MAX_ATTACHMENT_BYTES)
 
 
 @router.get("/attachments/{attachment_id}", summary="下载附件", response={200: None})

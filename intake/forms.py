@@ -370,9 +370,10 @@ def _place_errors(sheet: Sheet, errors: dict[str, list[str]], data: dict[str, An
 # --- POST -> the schema's document ----------------------------------------------------------
 
 
-def _rows(post: QueryDict, key: str, cols: tuple[Col, ...]) -> list[dict[str, Any]]:
-    """The non-blank rows of a repeatable table, in order; a blank cell is left out, so the
-    schema applies its default or says the cell is required."""
+def _kept_rows(
+    post: QueryDict, key: str, cols: tuple[Col, ...]
+) -> list[tuple[int, dict[str, Any]]]:
+    """The non-blank rows of a repeatable table, in order, each with its index on the page."""
     pattern = re.compile(rf"{re.escape(key)}\.(\d{{1,3}})\.(\w+)")
     names = {c.key for c in cols}
     found: dict[int, dict[str, str]] = {}
@@ -384,8 +385,46 @@ def _rows(post: QueryDict, key: str, cols: tuple[Col, ...]) -> list[dict[str, An
     for i in sorted(found)[: MAX_ROWS + 1]:
         row = {k: v for k, v in found[i].items() if v}
         if row:
-            rows.append(row)
+            rows.append((i, row))
     return rows
+
+
+def _rows(post: QueryDict, key: str, cols: tuple[Col, ...]) -> list[dict[str, Any]]:
+    """The non-blank rows of a repeatable table, in order; a blank cell is left out, so the
+    schema applies its default or says the cell is required."""
+    return [row for _, row in _kept_rows(post, key, cols)]
+
+
+def _figure_rows(post: QueryDict) -> list[tuple[int, dict[str, Any]]]:
+    # The year is a hidden input: a row with only its year is an empty row.
+    rows = _kept_rows(post, "figures", (Col("year", "", ""), *FIGURE_COLS))
+    return [(i, f) for i, f in rows if set(f) - {"year"}]
+
+
+def input_errors(
+    post: QueryDict, errors: dict[str, list[str]], *, kind: str
+) -> tuple[dict[str, list[str]], list[str]]:
+    """`save_draft`'s errors (places in the saved document) by the name of the input on the
+    page that was posted (blank rows are not saved, so a record's place in the document is not
+    its row on the page), and those that stand at no input, named in Chinese."""
+    pages = {
+        key: [i for i, _ in _kept_rows(post, key, RECORD_TABLES[key][1])] for key in RECORD_TABLES
+    }
+    pages["figures"] = [i for i, _ in _figure_rows(post)]
+    by_input: dict[str, list[str]] = {}
+    elsewhere: list[str] = []
+    for place, reasons in errors.items():
+        parts = place.split(".")
+        if parts[0] in pages and len(parts) == 3 and parts[1].isdigit():
+            rows = pages[parts[0]]
+            if int(parts[1]) < len(rows):
+                parts[1] = str(rows[int(parts[1])])
+        name = ".".join(parts)
+        if name in post or (parts[0] in pages and len(parts) == 3):
+            by_input.setdefault(name, []).extend(reasons)
+        else:
+            elsewhere += [f"{label_for(place, kind)}：{m}" for m in reasons]
+    return by_input, elsewhere
 
 
 def _or_none(value: str | None) -> str | None:
@@ -407,9 +446,7 @@ def data_from_post(post: QueryDict, *, kind: str) -> dict[str, Any]:
         data["employees"] = _or_none(post.get("employees"))
         data["gbt19580_since"] = _or_none(post.get("gbt19580_since"))
         data["awards"] = _rows(post, "awards", RECORD_TABLES["awards"][1])
-        figures = _rows(post, "figures", (Col("year", "", ""), *FIGURE_COLS))
-        # The year is a hidden input: a row with only its year is an empty row.
-        data["figures"] = [f for f in figures if set(f) - {"year"}]
+        data["figures"] = [f for _, f in _figure_rows(post)]
     data["declarations"] = {
         key: {
             "holds": _or_none(post.get(f"declarations.{key}.holds")),

@@ -63,6 +63,13 @@ class Application(models.Model):
     )
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.DRAFT)
     data = models.JSONField("申报表（草稿）", default=dict, blank=True)
+    # A draft keeps every field as typed (issue 16): `data` holds what the form's rules accept
+    # (what the eligibility rules read and a submission freezes); while some field is refused,
+    # `draft_typed` holds the whole form as last typed and `draft_errors` the reasons by place
+    # (`employees`, `figures.0.revenue`), so a reload shows exactly what was typed. Both are
+    # empty once every field is valid; submitting is refused while `draft_errors` is not.
+    draft_typed = models.JSONField("申报表（按填写保留）", default=dict, blank=True)
+    draft_errors = models.JSONField("未通过校验的栏目", default=dict, blank=True)
     version = models.PositiveSmallIntegerField("已提交版本", default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -6,9 +6,10 @@ what must be filled before it can be submitted. The eligibility rules read the s
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -86,22 +87,19 @@ class SelfEvaluation(_Doc):
         return value
 
 
+FORM_EXAMPLE: dict[str, Any] = {
+    "contact_name": "李明",
+    "contact_phone": "0513-87000001",
+    "summary": "公司主营精密机械零部件，建立了卓越绩效管理模式。",
+    "employees": 320,
+    "gbt19580_since": "2018-01-01",
+}
+
+
 class ApplicationForm(_Doc):
     """The form of both kinds; the fields an individual does not fill stay empty."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "contact_name": "李明",
-                    "contact_phone": "0513-87000001",
-                    "summary": "公司主营精密机械零部件，建立了卓越绩效管理模式。",
-                    "employees": 320,
-                    "gbt19580_since": "2018-01-01",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [FORM_EXAMPLE]})
 
     contact_name: Short = ""
     contact_phone: Short = ""
@@ -146,6 +144,72 @@ def declarations_for(kind: str) -> dict[str, str]:
 
 def parse(data: dict[str, object]) -> ApplicationForm:
     return ApplicationForm.model_validate(data)
+
+
+_GONE = object()  # a place `_prune` took out of the document
+
+
+def split_valid(data: object) -> tuple[ApplicationForm, dict[str, list[str]]]:
+    """The part of a typed form that the rules accept, and the reasons for the rest.
+
+    Each field stands on its own: a refused value is taken out (its default applies), a row
+    of a record table whose required cell is refused or missing is taken out whole (a record
+    without its date is not a record), a list over its limit is cut to the limit; whatever else
+    was typed is kept. The reasons are those of the form as typed (`chinese_errors`), by place.
+    """
+    try:
+        return ApplicationForm.model_validate(data), {}
+    except ValidationError as exc:
+        errors = chinese_errors(exc)
+    doc = copy.deepcopy(data) if isinstance(data, dict) else {}
+    for _ in range(8):  # each pass takes out at least one place; records nest 3 deep
+        try:
+            return ApplicationForm.model_validate(doc), errors
+        except ValidationError as exc:
+            for err in exc.errors():
+                _prune(doc, tuple(err["loc"]), err["type"], err.get("ctx") or {})
+            doc = _swept(doc)
+    return ApplicationForm(), errors  # not reached by any form a page or the API sends
+
+
+def _prune(doc: dict[str, Any], loc: tuple[Any, ...], kind: str, ctx: dict[str, Any]) -> None:
+    """Take the refused place `loc` out of `doc` (marking it `_GONE`); a missing value takes
+    out the row or entry that lacks it."""
+    if not loc:
+        doc.clear()
+        return
+    parent: Any = doc
+    for step in loc[:-1]:
+        try:
+            parent = parent[step]
+        except (KeyError, IndexError, TypeError):
+            return  # already taken out with its parent
+    last = loc[-1]
+    if kind == "too_long" and isinstance(_get(parent, last), list):
+        del parent[last][int(ctx.get("max_length", 0)) :]
+    elif kind == "missing" or _get(parent, last) is _GONE:
+        if len(loc) > 1:
+            _prune(doc, loc[:-1], "", {})
+    elif isinstance(parent, (dict, list)):
+        try:
+            parent[last] = _GONE
+        except (IndexError, TypeError):
+            return
+
+
+def _get(container: Any, key: Any) -> Any:
+    try:
+        return container[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _swept(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _swept(v) for k, v in value.items() if v is not _GONE}
+    if isinstance(value, list):
+        return [_swept(v) for v in value if v is not _GONE]
+    return value
 
 
 def missing_for_submission(form: ApplicationForm, *, kind: str, reference: dt.date) -> list[str]:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from pydantic import ValidationError as SchemaError
+from django.utils import timezone
 
 from accounts.models import Individual, Organization, Role, User
 from audit.services import record
@@ -120,38 +120,71 @@ def _applicant_role(kind: str) -> str:
 
 
 def save_draft(*, actor: User, application: Application, data: dict[str, Any]) -> Application:
-    """Save the form as typed (autosave). Drafts are the applicant's working copy: saving is not
-    audited; what is submitted is frozen and audited (`submit_application`).
+    """Save the form as typed (autosave), each field on its own. Drafts are the applicant's
+    working copy: saving is not audited; what is submitted is frozen and audited
+    (`submit_application`).
 
-    Refused: a form that breaks the schema (a percentage not a multiple of 5, a date that is not
-    a date), with every problem listed; an application that is not a draft or returned.
+    What the schema accepts is saved in `data`; a field it refuses (从业人数 −5, a percentage
+    not a multiple of 5, a date that is not a date) does not keep the others from saving: it is
+    kept as typed in `draft_typed` with its reasons, by place, in `draft_errors` (read them on
+    the returned application), and `submit_application` refuses until it is put right.
+    Refused: an application that is not a draft or returned.
     """
     _check(application, "edit", actor)
-    try:
-        form = schema.parse(data)
-    except SchemaError as exc:
-        fields = schema.chinese_errors(exc)
-        raise ServiceError("申报表有填写错误，请按提示修改。", fields=fields) from exc
+    form, errors = schema.split_valid(data)
     cleaned = form.model_dump(mode="json", exclude_defaults=False)
+    typed = _jsonable(data) if errors else {}
     updated = Application.objects.filter(
         pk=application.pk, state__in=[State.DRAFT, State.RETURNED]
-    ).update(data=cleaned, updated_at=now())
+    ).update(data=cleaned, draft_typed=typed, draft_errors=errors, updated_at=now())
     if not updated:
         raise StateConflict("该申报已提交，不能再修改。")
-    application.data = cleaned
+    application.data, application.draft_typed, application.draft_errors = cleaned, typed, errors
     return application
 
 
+def invalid_fields_message(errors: dict[str, list[str]], kind: str) -> str:
+    """The refused fields of a draft, named in Chinese, for the refusal to submit."""
+    from .forms import label_for
+
+    listed = [f"{label_for(place, kind)}（{'；'.join(why)}）" for place, why in errors.items()]
+    return (
+        f"申报表有{len(listed)}处填写错误，改正后才能提交："
+        + "；".join(listed[:5])
+        + ("……" if len(listed) > 5 else "")
+    )
+
+
 def add_attachment(
-    *, actor: User, application: Application, section: str, name: str, data: bytes
+    *,
+    actor: User,
+    application: Application,
+    section: str,
+    name: str,
+    data: bytes,
+    same_file_ok: str = "",
 ) -> Attachment:
     """Attach evidence to a draft. The type is read from the content, not the name (an .exe
-    renamed .pdf is refused); size limited; stored outside the web root under an opaque path."""
+    renamed .pdf is refused); size limited; stored outside the web root under an opaque path.
+
+    The same file (same SHA-256) already among the draft's attachments is refused with a
+    question (code `same_file`, the hash in `fields["same_file"]`): uploading it again is
+    meant only when `same_file_ok` repeats that hash (the person answered 仍要上传)."""
     _check(application, "edit", actor)
     try:
         kind = files.check_upload(name, data, max_bytes=MAX_ATTACHMENT_BYTES)
     except files.RejectedFile as exc:
         raise ServiceError(str(exc), code="rejected_file", fields={"file": [str(exc)]}) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    same = application.attachments.filter(removed_at__isnull=True, sha256=digest).first()
+    if same is not None and same_file_ok != digest:
+        when = timezone.localtime(same.uploaded_at).strftime("%Y-%m-%d %H:%M")
+        raise ServiceError(
+            f"已上传过相同文件“{same.original_name}”（{when}上传），仍要上传吗？",
+            code="same_file",
+            fields={"same_file": [digest]},
+            status=409,
+        )
     with transaction.atomic():
         attachment = Attachment(
             application=application,
@@ -160,7 +193,7 @@ def add_attachment(
             kind=kind.key,
             content_type=kind.content_type,
             size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=digest,
             uploaded_by=actor,
         )
         attachment.file.save(attachment.public_id.hex, ContentFile(data), save=False)
@@ -261,7 +294,15 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
     """
     _check(application, "submit", actor)
     # Freeze what is stored, not what this (possibly stale) object holds.
-    application.data = Application.objects.values_list("data", flat=True).get(pk=application.pk)
+    application.data, application.draft_errors = Application.objects.values_list(
+        "data", "draft_errors"
+    ).get(pk=application.pk)
+    if application.draft_errors:
+        raise ServiceError(
+            invalid_fields_message(application.draft_errors, application.kind),
+            code="invalid_fields",
+            fields=application.draft_errors,
+        )
     form = schema.parse(application.data)
     reference = eligibility.reference_date(application.cycle)
     missing = schema.missing_for_submission(form, kind=application.kind, reference=reference)

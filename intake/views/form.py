@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from intake import eligibility, forms, schema, selectors, services
@@ -21,7 +23,7 @@ from intake.models import (
     Recommendation,
     State,
 )
-from lib import files
+from lib import files, uploads
 from lib.access import actor, refused
 from lib.errors import ServiceError
 from lib.http import file_response
@@ -64,13 +66,12 @@ def _edit_page(
     data: dict[str, Any],
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
+    notice: dict[str, str] | None = None,
 ) -> HttpResponse:
     reference_year = _reference_year(application)
     sheet = forms.build_sheet(
         application.kind, data, reference_year=reference_year, errors=errors, blank_rows=3
     )
-    sections = forms.attachment_sections(application.kind)
-    attachments = list(application.attachments.filter(removed_at__isnull=True))
     returned = application.recommendations.filter(outcome=Recommendation.Outcome.RETURNED).order_by(
         "-decided_at"
     )
@@ -80,18 +81,28 @@ def _edit_page(
         {
             "application": application,
             "sheet": sheet,
-            "sections": [
-                (key, label, [a for a in attachments if a.section == key])
-                for key, label in sections.items()
-            ],
+            **_attachments(application),
+            "notice": notice,
             "returned": returned.first() if application.state == State.RETURNED else None,
-            "max_mb": services.MAX_ATTACHMENT_BYTES // (1024 * 1024),
-            "accept": ",".join(e for k in files.KINDS for e in k.extensions),
             "preview": _preview(application),
             "is_org": application.kind == Kind.ORGANIZATION,
         },
         status=status,
     )
+
+
+def _attachments(application: Application) -> dict[str, Any]:
+    """The attachments section's context (the edit page's, and the section alone for htmx)."""
+    attachments = list(application.attachments.filter(removed_at__isnull=True))
+    return {
+        "sections": [
+            (key, label, [a for a in attachments if a.section == key])
+            for key, label in forms.attachment_sections(application.kind).items()
+        ],
+        "max_mb": services.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "max_bytes": services.MAX_ATTACHMENT_BYTES,
+        "accept": ",".join(e for k in files.KINDS for e in k.extensions),
+    }
 
 
 @login_required
@@ -100,14 +111,22 @@ def edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     if application.state not in EDITABLE:
         messages.info(request, f"该申报{application.get_state_display()}，不能再修改。")
         return _to_detail(application)
-    return _edit_page(request, application, data=application.data)
+    return _edit_page(
+        request,
+        application,
+        data=application.draft_typed or application.data,
+        errors=application.draft_errors,
+        notice=request.session.pop(NOTICE, None),
+    )
 
 
 @login_required
 @require_POST
 def save(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """Save the draft. For htmx (autosave) the answer is the small status line plus the
-    refreshed eligibility preview; otherwise the page, with errors at their fields."""
+    """Save the draft, each field on its own (`services.save_draft`): a refused field is kept
+    as typed, with its reason. For htmx (autosave) the answer is the small status line, the
+    reasons by input for draft.js to place next to their fields, and the refreshed eligibility
+    preview; otherwise back to the page, which shows the refused fields as typed."""
     application = _editable(request, public_id)
     data = forms.data_from_post(request.POST, kind=application.kind)
     autosave = request.headers.get("HX-Request") == "true"
@@ -117,23 +136,31 @@ def save(request: HttpRequest, public_id: Any) -> HttpResponse:
         if exc.status == 403:
             raise PermissionDenied(exc.message) from exc
         if autosave:
-            return render(
-                request,
-                "intake/_autosave.html",
-                {"error": exc.message, "count": sum(len(v) for v in exc.fields.values())},
-            )
-        if exc.status == 409:
-            refused(request, exc)
-            return _to_detail(application)
-        messages.error(request, exc.message)
-        return _edit_page(request, application, data=data, errors=exc.fields, status=400)
+            return render(request, "intake/_autosave.html", {"error": exc.message})
+        refused(request, exc)
+        return _to_detail(application)
+    invalid = application.draft_errors
     if autosave:
+        by_input, elsewhere = forms.input_errors(request.POST, invalid, kind=application.kind)
         return render(
             request,
             "intake/_autosave.html",
-            {"saved_at": timezone.localtime(), "preview": _preview(application)},
+            {
+                "saved_at": timezone.localtime(),
+                "preview": _preview(application),
+                "invalid": sum(len(v) for v in invalid.values()),
+                "by_input": json.dumps(by_input, ensure_ascii=False),
+                "elsewhere": elsewhere,
+            },
         )
-    messages.success(request, "申报表已保存。")
+    if invalid:
+        messages.warning(
+            request,
+            f"草稿已保存；有{sum(len(v) for v in invalid.values())}处填写错误，"
+            "已按填写保留并在各栏旁标出原因，改正后才能提交。",
+        )
+    else:
+        messages.success(request, "申报表已保存。")
     return _to_edit(application)
 
 
@@ -171,25 +198,79 @@ def withdraw(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 # --- attachments ------------------------------------------------------------------------------
 
+# A notice for one attachment box, kept in the session across the redirect of a plain post.
+NOTICE = "intake.attachment_notice"
 
+uploads.limit_uploads("intake:attachment_add", lambda: services.MAX_ATTACHMENT_BYTES)
+
+
+def _notice(section: str, level: str, text: str, same_file: str = "") -> dict[str, str]:
+    """What the box of `section` says: level is success, danger or warning (a question)."""
+    return {"section": section, "level": level, "text": text, "same_file": same_file}
+
+
+def _answer(
+    request: HttpRequest, application: Application, notice: dict[str, str], status: int = 200
+) -> HttpResponse:
+    """The upload's answer beside its box: for htmx the attachments section alone (swapped in
+    place, the page does not move); for a plain post, a refusal is the page with the notice in
+    the box (the form's action carries the box's anchor), a success goes back to the page at
+    the box."""
+    if request.headers.get("HX-Request") == "true":
+        context = {
+            "application": application,
+            **_attachments(application),
+            "notice": notice,
+            "htmx": True,
+        }
+        return render(request, "intake/_attachments.html", context, status=status)
+    if status >= 400:
+        return _edit_page(
+            request,
+            application,
+            data=application.draft_typed or application.data,
+            errors=application.draft_errors,
+            status=status,
+            notice=notice,
+        )
+    request.session[NOTICE] = notice
+    return _to_edit(application, f"#att-{notice['section']}")
+
+
+@csrf_exempt  # a refused body is never read, its CSRF token with it; CSRF is checked below
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Upload one file to one box. Too large (lib.uploads: by Content-Length, before the body
+    is read, or while counting it) is answered 413 without CSRF check, since nothing changes;
+    everything else goes through `_attachment_add`, CSRF checked."""
     application = _editable(request, public_id)
+    too_large = uploads.refusal(request)
+    if too_large is not None:
+        section = request.GET.get("section", "")
+        if section not in forms.attachment_sections(application.kind):
+            section = "general"
+        text = uploads.too_large_message(too_large)
+        return _answer(request, application, _notice(section, "danger", text), status=413)
+    return _attachment_add(request, application)
+
+
+@csrf_protect
+def _attachment_add(request: HttpRequest, application: Application) -> HttpResponse:
     form = forms.AttachmentForm(request.POST)
     upload = request.FILES.get("file")
+    section = request.POST.get("section") or request.GET.get("section", "")
+    if section not in forms.attachment_sections(application.kind):
+        section = "general"
     if not form.is_valid() or upload is None:
-        messages.error(request, "请选择附件所属栏目和要上传的文件。")
-        return _to_edit(application, "#attachments")
+        text = "请选择附件所属栏目和要上传的文件。"
+        return _answer(request, application, _notice(section, "danger", text), status=400)
     limit = services.MAX_ATTACHMENT_BYTES
     # Checked before reading: an oversized upload is never loaded into memory.
     if upload.size is not None and upload.size > limit:
-        messages.error(
-            request,
-            f"文件“{upload.name}”大小为{upload.size / 1048576:.1f} MB，"
-            f"超过上限{limit // 1048576} MB。",
-        )
-        return _to_edit(application, "#attachments")
+        refused_upload = uploads.UploadRefused(limit, upload.size)
+        text = uploads.too_large_message(refused_upload, upload.name or "")
+        return _answer(request, application, _notice(section, "danger", text), status=413)
     try:
         attachment = services.add_attachment(
             actor=actor(request),
@@ -197,12 +278,19 @@ def attachment_add(request: HttpRequest, public_id: Any) -> HttpResponse:
             section=form.cleaned_data["section"],
             name=upload.name or "",
             data=upload.read(),
+            same_file_ok=request.POST.get("same_file", ""),
         )
     except ServiceError as exc:
-        refused(request, exc)
-    else:
-        messages.success(request, f"已上传“{attachment.original_name}”。")
-    return _to_edit(application, "#attachments")
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from exc
+        if exc.code == "same_file":
+            same = exc.fields["same_file"][0]
+            notice = _notice(section, "warning", exc.message, same_file=same)
+            return _answer(request, application, notice, status=409)
+        notice = _notice(section, "danger", exc.display)
+        return _answer(request, application, notice, status=exc.status)
+    text = f"已上传“{attachment.original_name}”。"
+    return _answer(request, application, _notice(section, "success", text))
 
 
 @login_required
@@ -218,9 +306,9 @@ def attachment_remove(request: HttpRequest, public_id: Any, attachment_id: Any) 
         services.remove_attachment(actor=actor(request), attachment=attachment)
     except ServiceError as exc:
         refused(request, exc)
-    else:
-        messages.success(request, f"已删除“{attachment.original_name}”。")
-    return _to_edit(application, "#attachments")
+        return _to_edit(application, "#attachments")
+    text = f"已删除“{attachment.original_name}”。"
+    return _answer(request, application, _notice(attachment.section, "success", text))
 
 
 @login_required

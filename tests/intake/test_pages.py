@@ -357,7 +357,7 @@ def test_edit_form_has_every_section(draft: Application, applicant: User) -> Non
         assert f'name="figures.{[2023, 2024, 2025].index(year)}.year" value="{year}"' in html
     assert html.count('name="self_evaluation.') == 46  # 23 items: text and percent
     assert "质量发展工作在行业中处于领先地位" in html
-    assert 'hx-trigger="change delay:1s"' in html
+    assert 'hx-trigger="change delay:1s, input delay:3s"' in html
     assert 'name="spot_checks.2.date"' in html  # three empty rows to add records
     assert "申报表各项已填写完整，可以提交。" in html
     assert "第十二条第（一）项" in html  # cited as the Measures number it, not as A12.1
@@ -404,13 +404,55 @@ def test_autosave_answers_with_the_status_and_the_preview(
     assert "自2025-01-01推行GB/T 19580，至申报日不满2年" in html
 
 
-def test_autosave_with_an_error_says_so_without_saving(draft: Application, applicant: User) -> None:
-    post = as_post(complete_form()) | {"employees": "-5"}
+@pytest.mark.req("A15.2")
+def test_autosave_saves_the_rest_and_says_what_it_did_not_at_the_field(
+    draft: Application, applicant: User
+) -> None:
+    """Issue 16: 从业人数 −5 does not keep a long 自我评价 from saving; the answer carries the
+    reason by input name (draft.js puts it next to the field) and counts it in the status."""
+    long_text = "坚持质量第一，" * 600  # 4,200 characters
+    post = as_post(complete_form()) | {
+        "employees": "-5",
+        "self_evaluation.4.1.2.text": long_text,
+    }
     response = client_for(applicant).post(_url("save", draft), post, headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert "未能自动保存" in response.content.decode()
+    html = response.content.decode()
+    assert html.startswith("已自动保存 10:00")
+    assert "1处填写有误：已按填写保留，原因见各栏旁，改正后才能提交" in html
+    assert 'data-errors="{&quot;employees&quot;: [&quot;不能小于0&quot;]}"' in html
     draft.refresh_from_db()
-    assert draft.data["employees"] == 420
+    assert draft.data["self_evaluation"]["4.1.2"]["text"] == long_text
+    assert draft.data["employees"] is None
+    assert draft.draft_typed["employees"] == "-5"
+
+    # A reload shows both: the text, and −5 as typed with its reason beside it.
+    page = client_for(applicant).get(_url("edit", draft)).content.decode()
+    assert long_text in page
+    assert 'id="f-employees" value="-5" aria-describedby="f-employees-err">' in page
+    assert re.search(r'id="f-employees-err"><div>不能小于0</div>', page)
+    assert '<a href="#f-employees">从业人数</a>：不能小于0' in page
+
+    # Submitting is refused, naming the field.
+    response = client_for(applicant).post(_url("submit", draft), follow=True)
+    assert "申报表有1处填写错误，改正后才能提交：从业人数（不能小于0）" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT
+
+
+def test_autosave_places_a_record_error_on_the_row_it_was_typed_in(
+    draft: Application, applicant: User
+) -> None:
+    """Blank rows are not saved, so the second row on the page is the first record: the
+    reason goes back to the inputs of the row on the page."""
+    post = as_post(complete_form()) | {"spot_checks.1.level": "city"}
+    html = (
+        client_for(applicant)
+        .post(_url("save", draft), post, headers={"HX-Request": "true"})
+        .content.decode()
+    )
+    assert "&quot;spot_checks.1.date&quot;: [&quot;必填&quot;]" in html
+    assert "&quot;spot_checks.1.passed&quot;: [&quot;必填&quot;]" in html
 
 
 def test_save_errors_stand_next_to_their_fields(draft: Application, applicant: User) -> None:
@@ -420,9 +462,10 @@ def test_save_errors_stand_next_to_their_fields(draft: Application, applicant: U
         "self_evaluation.4.1.2.percent": "7",
         "figures.1.revenue": "1.234",
     }
-    response = client_for(applicant).post(_url("save", draft), post)
-    assert response.status_code == 400
+    response = client_for(applicant).post(_url("save", draft), post, follow=True)
+    assert response.redirect_chain[-1][0] == _url("edit", draft)
     html = response.content.decode()
+    assert "草稿已保存；有5处填写错误，已按填写保留并在各栏旁标出原因，改正后才能提交。" in html
     assert re.search(r'id="f-employees-err"><div>不能小于0</div>', html)
     assert re.search(r'id="f-spot_checks-0-date-err"><div>必填</div>', html)
     assert re.search(r'id="f-spot_checks-0-passed-err"><div>必填</div>', html)
@@ -431,7 +474,9 @@ def test_save_errors_stand_next_to_their_fields(draft: Application, applicant: U
     assert 'value="-5"' in html  # what was typed stays for correction
     assert "申报表有5处填写错误" in html
     draft.refresh_from_db()
-    assert draft.data["employees"] == 420
+    assert draft.data["employees"] is None
+    assert draft.data["figures"][1]["revenue"] is None  # the other two of 2024 are kept
+    assert draft.data["figures"][1]["profit"] is not None
 
 
 def test_figure_errors_land_on_their_year(draft: Application, applicant: User) -> None:
@@ -439,9 +484,12 @@ def test_figure_errors_land_on_their_year(draft: Application, applicant: User) -
     for col in ("revenue", "profit", "tax"):
         post.pop(f"figures.0.{col}")
     post["figures.1.tax"] = "abc"
-    html = client_for(applicant).post(_url("save", draft), post).content.decode()
+    client = client_for(applicant)
+    html = client.post(_url("save", draft), post, follow=True).content.decode()
     # 2023 left empty, so 2024 is the first posted row; its error shows in the 2024 row.
     assert re.search(r'id="f-figures-1-tax-err"><div>请填写数字', html)
+    autosave = client.post(_url("save", draft), post, headers={"HX-Request": "true"})
+    assert "&quot;figures.1.tax&quot;: [&quot;请填写数字&quot;]" in autosave.content.decode()
 
 
 @pytest.mark.req("A15.2")
@@ -745,7 +793,7 @@ def test_upload_list_and_remove(draft: Application, applicant: User) -> None:
     response = client.post(
         _url("attachment_add", draft), {"section": "self", "file": _upload("自评报告.pdf", PDF)}
     )
-    assert response["Location"] == _url("edit", draft) + "#attachments"
+    assert response["Location"] == _url("edit", draft) + "#att-self"
     attachment = Attachment.objects.get()
     assert (attachment.section, attachment.kind) == ("self", "pdf")
     html = client.get(_url("edit", draft)).content.decode()

@@ -126,15 +126,19 @@ def test_incomplete_form_is_refused_listing_what_is_missing(
     assert exc.value.fields["missing"] == ["自我评价 4.7.7 领导方面的结果"]
 
 
-def test_draft_with_a_bad_percentage_is_refused_at_the_field(
+def test_a_bad_percentage_is_kept_as_typed_and_the_rest_saved(
     draft: Application, personas: dict[str, User]
 ) -> None:
     form = complete_form()
     form["self_evaluation"]["4.1.2"]["percent"] = 62
-    with pytest.raises(ServiceError) as exc:
-        services.save_draft(actor=personas["applicant"], application=draft, data=form)
-    assert exc.value.fields == {"self_evaluation.4.1.2.percent": ["自评得分率须为5的倍数"]}
-    assert Application.objects.get().data["self_evaluation"]["4.1.2"]["percent"] == 60
+    form["self_evaluation"]["4.1.2"]["text"] = "新的说明"
+    saved = services.save_draft(actor=personas["applicant"], application=draft, data=form)
+    assert saved.draft_errors == {"self_evaluation.4.1.2.percent": ["自评得分率须为5的倍数"]}
+    stored = Application.objects.get()
+    # The refused percentage is not in the valid part; its own text beside it is.
+    assert stored.data["self_evaluation"]["4.1.2"] == {"text": "新的说明", "percent": None}
+    assert stored.draft_typed["self_evaluation"]["4.1.2"]["percent"] == 62
+    assert stored.draft_errors == saved.draft_errors
 
 
 @pytest.mark.req("A15.2", "A3.1")
@@ -500,13 +504,64 @@ def test_only_the_office_sees_a_full_id_number_and_each_view_is_audited(
 def test_draft_errors_are_in_chinese(draft: Application, personas: dict[str, User]) -> None:
     form = complete_form(employees=-3, gbt19580_since="2019-13-40")
     form["figures"][0]["revenue"] = "很多"
-    with pytest.raises(ServiceError) as exc:
-        services.save_draft(actor=personas["applicant"], application=draft, data=form)
-    assert exc.value.fields == {
+    saved = services.save_draft(actor=personas["applicant"], application=draft, data=form)
+    assert saved.draft_errors == {
         "employees": ["不能小于0"],
         "figures.0.revenue": ["请填写数字"],
         "gbt19580_since": ["请填写有效的日期（年-月-日）"],
     }
+
+
+@pytest.mark.req("A15.2")
+def test_one_bad_number_keeps_nothing_else_from_saving_and_blocks_submission(
+    draft: Application, personas: dict[str, User]
+) -> None:
+    """Issue 16: 从业人数 −5 kept as typed with its reason; the long 自我评价 saved; submitting
+    refused naming the field; put right, the draft is whole again and submits."""
+    long_text = "我们推行卓越绩效模式，" * 400  # 4,400 characters
+    form = complete_form(employees=-5)
+    form["self_evaluation"]["4.1.2"]["text"] = long_text
+    form["spot_checks"] = [{"level": "city", "product": "阀门"}]  # a record without its date
+    applicant = personas["applicant"]
+    services.save_draft(actor=applicant, application=draft, data=form)
+    stored = Application.objects.get()
+    assert stored.data["self_evaluation"]["4.1.2"]["text"] == long_text
+    assert stored.data["employees"] is None  # refused: not in what the rules read
+    assert stored.data["spot_checks"] == []
+    assert stored.draft_typed["employees"] == -5
+    assert stored.draft_typed["spot_checks"] == [{"level": "city", "product": "阀门"}]
+    assert stored.draft_errors == {
+        "employees": ["不能小于0"],
+        "spot_checks.0.date": ["必填"],
+        "spot_checks.0.passed": ["必填"],
+    }
+    with pytest.raises(ServiceError) as exc:
+        services.submit_application(actor=applicant, application=stored)
+    assert exc.value.code == "invalid_fields"
+    assert exc.value.message.startswith(
+        "申报表有3处填写错误，改正后才能提交：从业人数（不能小于0）"
+    )
+    assert "产品质量监督抽查第1行 · 抽查日期（必填）" in exc.value.message
+    assert exc.value.fields == stored.draft_errors
+    assert Application.objects.get().state == State.DRAFT
+
+    form = complete_form(employees=5)
+    form["self_evaluation"]["4.1.2"]["text"] = long_text
+    services.save_draft(actor=applicant, application=stored, data=form)
+    fixed = Application.objects.get()
+    assert (fixed.draft_typed, fixed.draft_errors, fixed.data["employees"]) == ({}, {}, 5)
+    services.submit_application(actor=applicant, application=fixed)
+    assert Application.objects.get().state == State.SUBMITTED
+
+
+def test_a_list_over_its_limit_keeps_its_first_rows(
+    draft: Application, personas: dict[str, User]
+) -> None:
+    row = {"date": "2024-06-01", "level": "city", "passed": True}
+    form = complete_form(spot_checks=[row] * 101)
+    saved = services.save_draft(actor=personas["applicant"], application=draft, data=form)
+    assert saved.draft_errors == {"spot_checks": ["最多填写100行"]}
+    assert len(Application.objects.get().data["spot_checks"]) == 100
 
 
 @pytest.mark.req("A16.1")
