@@ -6,3 +6,13 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Buttons with data-print (打印) open the browser's print dialog; the page's print stylesheet
+// (static/app/app.css, @media print) leaves out the navigation, buttons and forms.
+document.addEventListener("click", function (event) {
+  var target = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+  if (target) {
+    event.preventDefault();
+    window.print();
+  }
+});
