@@ -105,6 +105,7 @@ def workbook(form: TrailFilterForm) -> bytes:
     # First the verdict (what a reader wants first), then the trail.
     check = book.create_sheet("链校验")
     check.column_dimensions["A"].width = 100
+    print_setup(check, header_row=None)  # printed with the trail: A4 landscape too
     check.append(_cells(check, ["审计链校验通过" if report.ok else "审计链校验未通过"],
                         {"font": Font(bold=True)}))  # fmt: skip
     check.append(_cells(check, [str(report)], {}))

@@ -146,14 +146,16 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="E7ECF3")
 
 
-def print_setup(sheet: Worksheet | WriteOnlyWorksheet, *, header_row: int) -> None:
+def print_setup(sheet: Worksheet | WriteOnlyWorksheet, *, header_row: int | None) -> None:
     """A4 landscape, one page wide and as many down as it takes, the header row repeated on
-    every printed page and the page number in the footer: how the Office's exports print.
+    every printed page (``header_row``, if the sheet has one) and the page number in the
+    footer: how the Office's exports print.
 
     The one home of the print layout: :func:`workbook_bytes` calls it for every export, and the
     audit trail (written row by row, `audit/export.py`) calls it for its own sheet.
     """
-    sheet.print_title_rows = f"{header_row}:{header_row}"
+    if header_row is not None:
+        sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = "9"  # A4
     sheet.page_setup.fitToWidth = 1
