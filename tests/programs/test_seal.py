@@ -46,7 +46,11 @@ def test_the_office_uploads_its_seal_and_sees_it(office: User, program: AwardPro
     assert seal.uploaded_by == office
     event = AuditEvent.objects.get(action="programs.seal.upload")
     assert event.actor_id == office.pk
-    assert event.after["sha256"] == hashlib.sha256(data).hexdigest()
+    assert event.after == {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "name": "公章.png",
+    }
     assert event.before is None
     html = client.get(reverse("programs:seal")).content.decode()
     assert 'src="data:image/png;base64,' in html
@@ -113,7 +117,7 @@ def test_the_office_removes_the_seal_with_a_reason(office: User, program: AwardP
     assert not Seal.objects.exists()
     event = AuditEvent.objects.get(action="programs.seal.remove")
     assert event.reason == "印章更换，旧章停用"
-    assert event.before["sha256"] == hashlib.sha256(data).hexdigest()
+    assert event.before == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     again = client.post(reverse("programs:seal_remove"), {"reason": "再撤一次"})
     assert again.status_code == 400
     assert "尚未上传电子印章" in again.content.decode()
