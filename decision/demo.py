@@ -33,9 +33,8 @@ from intake.demo import (
 from intake.models import Application, EligibilityResult, Kind, State
 from lib import uscc
 from programs import services as programs
-from programs.demo import DEMO_PASSWORD, DEMO_YEAR
+from programs.demo import DEMO_PASSWORD, DEMO_YEAR, as_of
 from programs.models import AwardProgram, Cycle, Stage
-from programs.selectors import as_of
 from review import services as review
 from review.demo import _groups, _lead, _score_and_agree
 from review.models import Evaluation

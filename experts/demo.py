@@ -9,9 +9,8 @@ import datetime as dt
 from stdnum.cn import ric
 
 from accounts.models import Organization, User
-from programs.demo import DEMO_YEAR
+from programs.demo import DEMO_YEAR, as_of
 from programs.models import Cycle
-from programs.selectors import as_of
 
 from . import services
 from .models import Expert

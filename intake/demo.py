@@ -17,9 +17,8 @@ from accounts.selectors import individual_by_id_number
 from accounts.services import create_user, grant_role
 from lib import uscc
 from lib.rubrics import rubric_for
-from programs.demo import DEMO_PASSWORD, DEMO_YEAR
+from programs.demo import DEMO_PASSWORD, DEMO_YEAR, as_of
 from programs.models import Cycle
-from programs.selectors import as_of
 
 from . import services
 from .models import Application, EligibilityResult
@@ -265,6 +264,7 @@ INDIVIDUALS: list[tuple[str, str, str, str, int, str, str]] = [
 ]
 
 WINDOW_DAY = dt.date(DEMO_YEAR, 4, 20)  # submissions
+WITHDRAW_DAY = dt.date(DEMO_YEAR, 4, 23)  # an applicant withdraws before its town decides
 RECOMMEND_DAY = dt.date(DEMO_YEAR, 4, 28)  # towns recommend or return
 DECIDE_DAY = dt.date(DEMO_YEAR, 5, 12)  # the Office decides during 资格审查
 
@@ -352,9 +352,10 @@ def _advance(
     if final == "submitted":
         return
     if final == "withdrawn":
-        services.withdraw_application(
-            actor=applicant, application=application, reason="经研究，本年度暂不参评。"
-        )
+        with as_of(WITHDRAW_DAY):
+            services.withdraw_application(
+                actor=applicant, application=application, reason="经研究，本年度暂不参评。"
+            )
         return
     with as_of(RECOMMEND_DAY):
         if final == "returned":

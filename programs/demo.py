@@ -7,6 +7,8 @@ what exists first. Later issues add their own `demo.py` and the command calls th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +18,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import STAFF_ROLES, Organization, RecommendingUnit, Role, User
+from accounts.models import STAFF_ROLES, Notification, Organization, RecommendingUnit, Role, User
 from accounts.registration import register_individual
 from accounts.services import create_user, grant_role
 from accounts.two_factor import demo_key, demo_secret
 from audit.services import record
 from lib import uscc
 
+from . import selectors
 from .models import AwardProgram, Cycle, Policy, Stage
 from .services import create_cycle, publish_call, set_cycle_dates
 
@@ -56,6 +59,41 @@ DEMO_STAGES: dict[Stage, tuple[dt.date, dt.date]] = {
     Stage.NOTICE: (dt.date(2026, 11, 25), dt.date(2026, 12, 1)),
     Stage.APPROVAL: (dt.date(2026, 12, 2), dt.date(2026, 12, 31)),
 }
+
+
+# The call goes out before its window opens (A15.1), as the Office would publish it.
+CALL_DAY = dt.date(DEMO_YEAR, 2, 20)
+
+# The pk ranges of inbox messages already dated by an inner `as_of`, one list per open block.
+_dated: list[list[tuple[int, int]]] = []
+
+
+def _last_message() -> int:
+    return Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+@contextmanager
+def as_of(day: dt.date) -> Iterator[None]:
+    """`programs.selectors.as_of` for the demo, and the inbox messages written meanwhile dated
+    that day (decision 0008): `Notification.created_at` is filled by the database with the real
+    time, so a demo built in December showed every message of its year as sent that day. Each
+    demo module steps through its year with this; blocks may nest (the innermost day wins)."""
+    first = _last_message()
+    _dated.append([])
+    try:
+        with selectors.as_of(day):
+            yield
+            when = selectors.now()
+    finally:
+        inner = _dated.pop()
+    last = _last_message()
+    if last > first:
+        messages = Notification.objects.filter(pk__gt=first, pk__lte=last)
+        for low, high in inner:
+            messages = messages.exclude(pk__gt=low, pk__lte=high)
+        messages.update(created_at=when)
+    if _dated:
+        _dated[-1].append((first, last))
 
 
 def _load(name: str) -> Any:
@@ -191,7 +229,8 @@ def seed_cycle(program: AwardProgram, office: User) -> Cycle:
         )
         set_cycle_dates(actor=office, cycle=cycle, dates=DEMO_STAGES)
     if cycle.status == Cycle.Status.DRAFT:
-        publish_call(actor=office, cycle=cycle)
+        with as_of(CALL_DAY):  # the call's date is the day it went out, not the demo's build
+            publish_call(actor=office, cycle=cycle)
     return cycle
 
 

@@ -14,9 +14,8 @@ from accounts.services import create_user, grant_role
 from experts import services as experts
 from experts.models import Acknowledgement, Expert, NoConflictConfirmation, ReviewGroup
 from intake.models import Application, Kind, State
-from programs.demo import DEMO_PASSWORD, DEMO_YEAR
+from programs.demo import DEMO_PASSWORD, DEMO_YEAR, as_of
 from programs.models import Cycle, Stage
-from programs.selectors import as_of
 
 from . import services
 from .models import ReviewPhase, Rubric

@@ -24,7 +24,7 @@ FRAUD_DECIDED = dt.date(2026, 2, 26)
 
 
 def seed() -> None:
-    from programs.selectors import as_of
+    from programs.demo import as_of
 
     if Case.objects.exists():
         return

@@ -3,6 +3,7 @@ from __future__ import annotations
 from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
+from unicodedata import east_asian_width
 
 from django.apps import apps
 from django.conf import settings
@@ -43,19 +44,27 @@ class Command(BaseCommand):
                     module.seed()
                 demo.seed_two_factor()
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
-        self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
+        secrets = dict(demo.seed_two_factor())
+        self.stdout.write(f"地址：{settings.SITE_URL}/    演示账号的密码均为 {demo.DEMO_PASSWORD}")
+        self.stdout.write(f"  {'账号':<10}{_pad('角色', 20)}动态口令密钥（工作人员登录的第二步）")
         for username, _, role, _ in demo.DEMO_USERS:
-            self.stdout.write(f"  {username:<12} {role.label}")
+            secret = secrets.get(username, "（无需动态口令）")
+            self.stdout.write(f"  {username:<12}{_pad(role.label, 20)}{secret}")
         self.stdout.write(
-            "  另有各镇（街道）审核人 town_<拼音>、申报组织 org01…org12 和 org2025_1…org2025_4、"
-            "评审专家 expert01…expert29，见 README。"
+            "另有各镇（街道）审核人 town_<拼音>、评审专家 expert01…expert29、"
+            "申报组织 org01…org12 和 org2025_1…org2025_4（见 README）。"
         )
         self.stdout.write(
-            "工作人员登录须两步验证。演示账号的动态口令密钥（在验证器应用中手动添加“基于时间”的"
-            "账户，或 oathtool --totp -b 密钥）："
+            "动态口令：在验证器应用中手动添加“基于时间”的账户并填入密钥，"
+            "或 oathtool --totp -b 密钥；其他工作人员账号的密钥为 "
+            'base32(sha256("qa-demo-totp:" + 账号)[:20])。'
         )
-        for username, secret in demo.seed_two_factor():
-            self.stdout.write(f"  {username:<16} {secret}")
+
+
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 1)
 
 
 def demo_modules() -> list[Any]:
