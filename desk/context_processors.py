@@ -86,6 +86,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("年度管理", reverse("programs:cycle_list")),
             ("工作日历", reverse("programs:calendar")),
             ("电子印章", reverse("programs:seal")),
+            ("年度归档", reverse("accounts:archives")),
         ]
     if user.has_perm("accounts.manage_units"):
         settings.append(("推荐单位", reverse("accounts:units")))
