@@ -182,3 +182,51 @@ def test_a_visitor_on_a_phone_objects_and_verifies_a_certificate(
     expect(page.locator(".qa-winners")).to_contain_text("皋政发〔2026〕120号")
     expect(page.locator(".qa-winners")).not_to_contain_text(o[1].applicant_name)
     _phone_shot(screenshot, page, "public-winners")
+
+
+@pytest.mark.req("A20.2")
+def test_an_objection_sent_again_with_back_is_filed_once(
+    live_server: Any,
+    phone: Page,
+    decided: Decided,
+    time_machine: Any,
+    screenshot: Callable[[Page, str], None],
+) -> None:
+    """A contact the Office cannot answer is refused on the form; the objection filed, the
+    browser's Back and a second 提交异议 show the same receipt, and one objection exists."""
+    from decision.models import Objection
+
+    _publish(decided, time_machine)
+    page, base = phone, live_server.url
+    page.goto(f"{base}/notices/2026/objection/")
+    expect(page.get_by_role("heading", name="提出异议")).to_be_visible()
+
+    def fill(contact: str) -> None:
+        page.get_by_label("真实姓名").fill("张三")
+        page.get_by_label("身份或工作单位").fill("如皋某公司员工")
+        page.get_by_label("联系方式").fill(contact)
+        page.get_by_label("异议内容").fill("该公司2026年3月因虚假宣传受到行政处罚，未如实申报。")
+
+    fill("abc")
+    page.get_by_role("button", name="提交异议").click()
+    expect(page.locator("#contact-errors")).to_contain_text(
+        "请填写手机号码，或带区号的固定电话（如0513-87654321）"
+    )
+    _phone_shot(screenshot, page, "public-objection-contact-refused")
+    page.get_by_label("联系方式").fill("139 1234 5678")
+    page.get_by_role("button", name="提交异议").click()
+    expect(page.get_by_role("heading", name="异议受理回执")).to_be_visible()
+    first = page.locator(".qa-pub-receipt-number").inner_text()
+    expect(page.get_by_role("button", name="打印")).to_be_visible()
+
+    page.go_back()  # the filled form again (from the cache, or a fresh one)
+    expect(page.get_by_role("heading", name="提出异议")).to_be_visible()
+    if page.get_by_label("异议内容").input_value() == "":
+        fill("13912345678")
+    page.get_by_role("button", name="提交异议").click()
+    expect(page.get_by_role("heading", name="异议受理回执")).to_be_visible()
+    expect(page.locator(".qa-pub-receipt-number")).to_have_text(first)
+    expect(page.get_by_role("alert")).to_contain_text("不会重复受理")
+    _phone_shot(screenshot, page, "public-receipt-again")
+    assert Objection.objects.count() == 1
+    assert Objection.objects.get().receipt == first
