@@ -20,6 +20,7 @@ from audit.models import AuditEvent
 from decision import services
 from decision.models import Objection, Proposal
 from lib.errors import ServiceError
+from tests.conftest import client_for
 from tests.decision.conftest import CST, Decided, in_notice
 from tests.test_stock_english import _stock_english
 
@@ -170,6 +171,11 @@ def test_a_fresh_form_with_the_same_objection_shows_the_first_receipt(
     assert Objection.objects.get().receipt in html
     assert "data-print>打印</button>" in html
     assert Objection.objects.count() == 1
+    # The Office's board lists it once.
+    receipt = Objection.objects.get().receipt
+    board = client_for(decided.office).get(reverse("decision:board")).content.decode()
+    assert "异议（1件，1件待核查）" in board
+    assert board.count(reverse("decision:objection", args=[receipt])) == 1
 
 
 @pytest.mark.req("A20.2")
