@@ -168,18 +168,28 @@ def print_setup(sheet: Worksheet | WriteOnlyWorksheet, *, header_row: int | None
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
-def _points(width: float) -> float:
-    """A column width in characters as printed points (Excel: 7 pixels a character + 5)."""
-    return (width * 7 + 5) * 0.75
+# A column's width counts characters of the workbook's default font: Excel and WPS (Calibri)
+# draw one in 7 pixels, LibreOffice without Calibri or Carlito in about 9.4 (measured on its
+# PDF). Each scales a fit-to-width sheet by its own reckoning, so pages end at different rows.
+_CHARACTER_PIXELS = (7.0, 9.4)
 
 
-def _page_of_rows(heights: list[float], widths: list[float], header_row: int) -> list[int]:
+def _points(width: float, pixels: float) -> float:
+    """A column width in characters as printed points (a character's pixels, 5 of padding)."""
+    return (width * pixels + 5) * 0.75
+
+
+def _page_of_rows(
+    heights: list[float], widths: list[float], header_row: int, pixels: float
+) -> list[int]:
     """The printed page (0, 1, ...) of each row, as a fit-to-width sheet paginates: every row's
-    height scaled by the fitted scale, the header row repeated on top of every later page."""
+    height scaled by the fitted scale (a whole percent, rounded down as the applications do),
+    the header row repeated on top of every later page."""
     page_width, page_height = _A4_LANDSCAPE
     usable_width = page_width - 2 * 72 * _MARGIN_SIDE
     usable_height = page_height - 2 * 72 * _MARGIN_TOP_BOTTOM
-    scale = min(1.0, usable_width / max(sum(_points(w) for w in widths), 1.0))
+    total = max(sum(_points(w, pixels) for w in widths), 1.0)
+    scale = min(1.0, math.floor(usable_width / total * 100) / 100)
     repeated = heights[header_row - 1] * scale
     pages, page, used = [], 0, 0.0
     for height in heights:
@@ -193,7 +203,9 @@ def _page_of_rows(heights: list[float], widths: list[float], header_row: int) ->
 
 def _keep_together(sheet: Worksheet, first: int, last: int, header_row: int) -> None:
     """A manual page break before rows first..last (the totals) if, by the estimate of
-    `_page_of_rows`, they would straddle a page or end within `_SAFETY_ROWS` of its foot."""
+    `_page_of_rows` for Excel or for LibreOffice, they would straddle a page or end within
+    `_SAFETY_ROWS` of its foot. A break before the totals is always safe (they start a page);
+    it costs paper only where one application did not need it."""
     heights = [
         sheet.row_dimensions[r].height or _ROW_HEIGHT for r in range(1, last + _SAFETY_ROWS + 1)
     ]
@@ -201,9 +213,11 @@ def _keep_together(sheet: Worksheet, first: int, last: int, header_row: int) -> 
         sheet.column_dimensions[get_column_letter(c)].width or _MIN_WIDTH
         for c in range(1, sheet.max_column + 1)
     ]
-    pages = _page_of_rows(heights, widths, header_row)
-    if pages[first - 1] != pages[-1]:
-        sheet.row_breaks.append(Break(id=first - 1))  # the break falls after row first - 1
+    for pixels in _CHARACTER_PIXELS:
+        pages = _page_of_rows(heights, widths, header_row, pixels)
+        if pages[first - 1] != pages[-1]:
+            sheet.row_breaks.append(Break(id=first - 1))  # the break falls after row first - 1
+            return
 
 
 def workbook_bytes(
@@ -276,6 +290,7 @@ def workbook_bytes(
         put_row(last, values)
     if totals:
         first_total = last + 2  # one empty row between the entries and their totals
+        sheet.row_dimensions[last + 1].height = _ROW_HEIGHT
         for row, values in enumerate(totals, start=first_total):
             put_row(row, values, font=bold)
         last = first_total + len(totals) - 1
