@@ -4,6 +4,7 @@ manifest and names it; an open year is refused; the queries do not grow with the
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
@@ -17,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -26,6 +28,7 @@ from desk import archive
 from intake.models import Application, ApplicationVersion, Attachment
 from lib.errors import ServiceError
 from programs.models import Cycle
+from tests.conftest import client_for
 from tests.decision.conftest import Decided, announced, decided, in_window, open_cycle
 from tests.intake.conftest import complete_form
 
@@ -211,3 +214,45 @@ def test_queries_do_not_grow_with_the_attachments(closed: Decided) -> None:
         made = archive.create(actor=closed.office, cycle=closed.cycle)
     assert made.files > 15
     assert len(many) == len(few)
+
+
+def test_the_office_makes_and_downloads_it_from_its_page(
+    closed: Decided, time_machine: Any, settings: Any
+) -> None:
+    settings.REAUTH_MINUTES = 5
+    client = client_for(closed.office)
+    page = client.get(reverse("accounts:archives")).content.decode()
+    assert "2026年度" in page
+    assert "生成归档" in page
+    made = client.post(reverse("accounts:archive_make", args=[closed.cycle.pk]))
+    assert made.status_code == 302
+    event = AuditEvent.objects.get(action="desk.archive.create")
+    assert event.after is not None
+    link = reverse("accounts:archive_download", args=[event.pk])
+    assert link in client.get(reverse("accounts:archives")).content.decode()
+    # A stale code: the confirm page first, the file after it (A3.1: every applicant's files).
+    time_machine.shift(dt.timedelta(minutes=10))
+    stale = client.get(link)
+    assert stale.status_code == 302
+    assert stale["Location"].startswith(reverse("accounts:otp_reauth"))
+    fresh = client_for(closed.office)
+    response = fresh.get(link)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.sm3(zf.read("manifest.json")) == event.after["hash"]
+    downloads = AuditEvent.objects.filter(action__in=["desk.archive.download", "download.file"])
+    assert list(downloads.values_list("action", flat=True)) == ["desk.archive.download"]
+
+
+def test_the_page_refuses_an_open_year(decided: Decided) -> None:
+    client = client_for(decided.office)
+    page = client.get(reverse("accounts:archives")).content.decode()
+    assert "尚未结束" in page
+    assert reverse("accounts:archive_make", args=[decided.cycle.pk]) not in page
+    refused = client.post(
+        reverse("accounts:archive_make", args=[decided.cycle.pk]), follow=True
+    ).content.decode()
+    assert "尚未结束" in refused
+    assert not AuditEvent.objects.filter(action="desk.archive.create").exists()
