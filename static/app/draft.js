@@ -109,6 +109,12 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.target !== sheet()) return;
     if (event.detail.successful && !typedSince) dirty = false;
+    // Typed while this save was on its way (htmx drops a second request meanwhile): save again.
+    if (event.detail.successful && typedSince) {
+      window.setTimeout(function () {
+        if (window.htmx) window.htmx.trigger(sheet(), "change");
+      }, 300);
+    }
     if (!event.detail.successful) status("未能自动保存：网络或服务器出错，请点击“保存草稿”。");
   });
 
@@ -134,7 +140,7 @@
     if (!box) return;
     var alert = document.createElement("div");
     alert.className = "alert alert-" + level + " py-2 mb-2 small";
-    alert.setAttribute("role", level === "success" ? "status" : "alert");
+    alert.setAttribute("role", "alert");
     alert.textContent = text;
     box.replaceChildren(alert);
     alert.scrollIntoView({ block: "nearest" });

@@ -175,7 +175,7 @@ def test_a_success_is_answered_in_its_box_and_listed(draft: Application, applica
     assert response.status_code == 200
     box = _box(response.content.decode(), "self")
     assert "已上传“自评报告.pdf”。" in box
-    assert 'role="status"' in box
+    assert 'role="alert"' in box
     assert ">自评报告.pdf</a>" in box
 
 
