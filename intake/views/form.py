@@ -56,6 +56,11 @@ def _preview(application: Application) -> dict[str, Any]:
         "missing": schema.missing_for_submission(
             schema.parse(application.data), kind=application.kind, reference=reference
         ),
+        # Refused fields kept as typed: they block submitting as much as missing ones.
+        "invalid": [
+            f"{forms.label_for(place, application.kind)}：{'；'.join(reasons)}"
+            for place, reasons in application.draft_errors.items()
+        ],
     }
 
 

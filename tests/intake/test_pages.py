@@ -421,6 +421,10 @@ def test_autosave_saves_the_rest_and_says_what_it_did_not_at_the_field(
     assert html.startswith("已自动保存 10:00")
     assert "1处填写有误：已按填写保留，原因见各栏旁，改正后才能提交" in html
     assert 'data-errors="{&quot;employees&quot;: [&quot;不能小于0&quot;]}"' in html
+    # The preview does not call the form complete while a field is refused.
+    assert "有1处填写错误，改正后才能提交：" in html
+    assert "<li>从业人数：不能小于0</li>" in html
+    assert "可以提交" not in html
     draft.refresh_from_db()
     assert draft.data["self_evaluation"]["4.1.2"]["text"] == long_text
     assert draft.data["employees"] is None
