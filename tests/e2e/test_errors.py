@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.template import engines
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
@@ -65,6 +66,27 @@ def test_a_server_error_in_the_browser(live_server: Any, e2e_page: Page, setting
     _error_page(page, "系统出错", 500)
     expect(page.locator("main")).not_to_contain_text("simulated failure")
     both_widths(page, RESULTS, "errors-500")
+
+
+@pytest.mark.usefixtures("program")
+def test_the_500_page_without_its_layout_in_the_browser(
+    live_server: Any, e2e_page: Page, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database down: the context processors fail, the self-contained page is served."""
+
+    def broken(request: Any) -> dict[str, Any]:
+        raise RuntimeError("database unavailable")
+
+    settings.ROOT_URLCONF = "tests.test_error_pages"
+    engine = engines["django"].engine  # type: ignore[attr-defined]
+    monkeypatch.setattr(engine, "template_context_processors", (broken,))
+    page, base = e2e_page, live_server.url
+    response = page.goto(f"{base}/test-errors/boom/")
+    assert response is not None
+    assert response.status == 500
+    _error_page(page, "系统出错", 500)
+    expect(page.get_by_role("link", name="登录")).to_have_count(0)  # no user, no navigation
+    both_widths(page, RESULTS, "errors-500-plain")
 
 
 @pytest.mark.usefixtures("program")
