@@ -221,6 +221,15 @@ def test_the_api_answers_json_not_pages() -> None:
     assert response.status_code == 500
     assert response.json()["code"] == "server_error"
     assert "simulated failure" not in response.content.decode()
+    # An operation's own 404 (get_object_or_404) in the API's format, in Chinese.
+    response = Client().get("/api/v1/notices/2031")
+    assert response.status_code == 404
+    assert response.json() == {
+        "code": "not_found",
+        "message": "请求的对象不存在。",
+        "article": None,
+        "fields": {},
+    }
     # ninja's own refusals stay as they were.
     response = Client().get("/api/v1/applications")
     assert response.status_code in (401, 403)
