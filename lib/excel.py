@@ -48,7 +48,7 @@ _TIME_FORMAT = "hh:mm:ss"
 # its last digits, so it is written as text.
 _EXACT_INTEGER = 10**15
 _MIN_WIDTH = 6
-_MAX_WIDTH = 60
+_MAX_WIDTH = 40  # longer text wraps in its cell, so a page holds more columns legibly
 _PADDING = 2
 _SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 _SHEET_NAME_LENGTH = 31
@@ -140,6 +140,7 @@ _MARGIN_TOP_BOTTOM = 0.6
 _MARGIN_HEADER_FOOTER = 0.3
 _TITLE_HEIGHT = 26.0
 _ROW_HEIGHT = 18.0
+_LINE_HEIGHT = 14.5  # each further line of wrapped text
 _SAFETY_ROWS = 2  # applications round the fitted scale differently: keep this much clear
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -220,6 +221,29 @@ def _keep_together(sheet: Worksheet, first: int, last: int, header_row: int) -> 
             return
 
 
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a column ``width`` characters wide (CJK counting two)."""
+    capacity = max(width - 1, 1)
+    return sum(max(1, math.ceil(_text_width(line) / capacity)) for line in text.split("\n"))
+
+
+def _wrap(sheet: Worksheet, rows: range, widths: dict[int, int]) -> None:
+    """Text longer than its column (or on several lines) wraps, top-aligned; each row is as
+    tall as its longest cell, set explicitly so that every application paginates alike."""
+    for row in rows:
+        tallest = 1
+        for cell in sheet[row]:
+            lines = 1
+            if isinstance(cell.value, str) and cell.column in widths:
+                lines = _lines(cell.value, widths[cell.column])  # type: ignore[index]
+            if lines > 1:
+                cell.alignment = Alignment(vertical="top", wrap_text=True)
+            else:
+                cell.alignment = Alignment(vertical="center")
+            tallest = max(tallest, lines)
+        sheet.row_dimensions[row].height = _ROW_HEIGHT + _LINE_HEIGHT * (tallest - 1)
+
+
 def workbook_bytes(
     *,
     title: str,
@@ -256,7 +280,7 @@ def workbook_bytes(
     widths: dict[int, int] = {}
     bold = Font(bold=True)
 
-    def put(row: int, column: int, raw: object, *, font: Font | None = None) -> int:
+    def put(row: int, column: int, raw: object, *, font: Font | None = None) -> None:
         value = _cell_value(raw)
         cell = sheet.cell(row=row, column=column, value=value)
         if isinstance(value, str):
@@ -266,21 +290,14 @@ def workbook_bytes(
         )
         if number_format:
             cell.number_format = number_format
-        lines = value.count("\n") + 1 if isinstance(value, str) else 1
-        cell.alignment = (
-            Alignment(vertical="center")
-            if lines == 1
-            else Alignment(vertical="top", wrap_text=True)
-        )
         cell.border = _BORDER
         if font is not None:
             cell.font = font
         widths[column] = max(widths.get(column, 0), _width(value, number_format))
-        return lines
 
     def put_row(row: int, values: Sequence[object], *, font: Font | None = None) -> None:
-        lines = max((put(row, c, v, font=font) for c, v in enumerate(values, start=1)), default=1)
-        sheet.row_dimensions[row].height = _ROW_HEIGHT * lines
+        for column, value in enumerate(values, start=1):
+            put(row, column, value, font=font)
 
     put_row(header_row, headers, font=bold)
     for column in range(1, len(headers) + 1):
@@ -305,9 +322,13 @@ def workbook_bytes(
             sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
 
     sheet.freeze_panes = f"A{header_row + 1}"
-    for column, width in widths.items():
-        fitted = min(max(width + _PADDING, _MIN_WIDTH), _MAX_WIDTH)
-        sheet.column_dimensions[get_column_letter(column)].width = fitted
+    fitted = {
+        column: min(max(width + _PADDING, _MIN_WIDTH), _MAX_WIDTH)
+        for column, width in widths.items()
+    }
+    for column, width in fitted.items():
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    _wrap(sheet, range(header_row, last + 1), fitted)
     print_setup(sheet, header_row=header_row)
     if totals:
         _keep_together(sheet, last - len(totals) + 1, last, header_row)

@@ -209,9 +209,21 @@ def test_widths_count_chinese_characters_double() -> None:
 
 def test_width_is_capped_and_uses_the_longest_line() -> None:
     sheet = export([["长" * 100], ["短\n" + "x" * 20]], headers=["a"])
-    assert sheet.column_dimensions["A"].width == 60
+    assert sheet.column_dimensions["A"].width == 40
     sheet = export([["短\n" + "x" * 20]], headers=["a"])
     assert sheet.column_dimensions["A"].width == 22
+
+
+def test_long_text_wraps_and_its_row_grows() -> None:
+    sheet = export([["长" * 100], ["短"], ["一行\n二行\n三行"]], headers=["a"])
+    long, short, three = sheet["A3"], sheet["A4"], sheet["A5"]
+    assert long.alignment.wrap_text
+    assert long.alignment.vertical == "top"
+    assert not short.alignment.wrap_text
+    assert three.alignment.wrap_text
+    # 200 columns of text in a 40 wide column (39 a line): 6 lines; each row set explicitly.
+    heights = [sheet.row_dimensions[r].height for r in (3, 4, 5)]
+    assert heights == [18 + 14.5 * 5, 18, 18 + 14.5 * 2]
 
 
 def test_headers_are_measured_too() -> None:
