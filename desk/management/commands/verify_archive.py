@@ -10,6 +10,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.services import verify_chain
 from desk import archive
 
 
@@ -38,7 +39,12 @@ class Command(BaseCommand):
             reports = [archive.verify_stored(target)]
         else:
             raise CommandError(f"找不到归档文件 {target}。")
+        # The events that hold the manifests' hashes are only as good as the chain around them.
+        chain = verify_chain()
         failed = 0
+        if not chain.ok:
+            failed += 1
+            self.stderr.write(f"审计链校验未通过，归档的生成记录不可信：{chain}")
         for report in reports:
             if report.ok:
                 seq = f"审计事件第 {report.event.seq} 号" if report.event else "审计事件"
@@ -53,4 +59,4 @@ class Command(BaseCommand):
             for problem in report.problems:
                 self.stderr.write(f"  {problem}")
         if failed:
-            raise CommandError(f"{failed} 个归档校验未通过。")
+            raise CommandError(f"校验未通过：{failed} 处问题（见上）。")
