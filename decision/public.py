@@ -179,7 +179,9 @@ def notice(request: HttpRequest, year: int) -> HttpResponse:
 # and is claimed in the cache with `add`, which is atomic, so two requests of one double click
 # in flight at once cannot both file: the second waits for the first's receipt. Production
 # shares the cache between instances (DESIGN.md); the session alone still stops every repeat
-# that is not simultaneous.
+# that is not simultaneous. The same objection sent on another form (a fresh page, another
+# browser) is the service's to recognize: its fingerprint gives the first receipt
+# (`services.file_objection`, decision 0016).
 TOKENS = "decision.objection_forms"
 KEEP_TOKENS = 20
 CLAIM_SECONDS = 24 * 3600
