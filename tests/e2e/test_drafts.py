@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from lib import uscc
 from tests.e2e.conftest import DESKTOP, PHONE, RESULTS, sign_in
@@ -180,3 +180,66 @@ def test_an_upload_answers_beside_its_box_in_the_viewport(
     page.locator("#att-general").get_by_role("button", name="仍要上传").click()
     expect(notice).to_contain_text("已上传“营业执照.pdf”。")
     expect(page.locator("#att-general").get_by_role("link", name="营业执照.pdf")).to_have_count(2)
+
+
+def test_a_large_upload_shows_its_progress(
+    e2e_page: Page, live_server: Any, draft_url: str
+) -> None:
+    page = e2e_page
+    sign_in(page, live_server.url, USER["username"], USER["password"])
+    page.goto(draft_url + "#attachments")
+    # A slow line (256 KB/s up), so the progress is seen while a 1.5 MB file goes.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 20,
+            "downloadThroughput": -1,
+            "uploadThroughput": 256 * 1024,
+        },
+    )
+    form = page.locator("#att-self form.qa-upload")
+    form.locator('input[type="file"]').set_input_files(
+        {"name": "自评报告.pdf", "mimeType": "application/pdf", "buffer": PDF + bytes(1536 * 1024)}
+    )
+    form.get_by_role("button", name="上传").click()
+    bar = form.get_by_role("progressbar")
+    expect(bar).to_be_visible()
+    expect(bar).not_to_have_attribute("aria-valuenow", "0", timeout=10_000)
+    expect(page.locator("#att-self-notice .alert")).to_contain_text(
+        "已上传“自评报告.pdf”。", timeout=20_000
+    )
+
+
+def test_without_javascript_the_refusal_is_shown_at_the_box(
+    chromium_browser: Browser, live_server: Any, draft_url: str
+) -> None:
+    """No script: the plain form post answers the page itself, the message in the box, and
+    the form's anchor brings the box into view."""
+    context = chromium_browser.new_context(
+        viewport=DESKTOP, locale="zh-CN", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, USER["username"], USER["password"])
+        page.goto(draft_url)
+        form = page.locator("#att-records form.qa-upload")
+        form.locator('input[type="file"]').set_input_files(
+            {"name": "记录.pdf", "mimeType": "application/pdf", "buffer": b"MZ" + b"\0" * 64}
+        )
+        form.get_by_role("button", name="上传").click()
+        notice = page.locator("#att-records-notice .alert")
+        expect(notice).to_contain_text("文件“记录.pdf”不能上传：这是可执行程序")
+        expect(notice).to_be_in_viewport()
+        _shots(page, "upload-refused-nojs", notice, ("desktop",))
+        form = page.locator("#att-records form.qa-upload")
+        form.locator('input[type="file"]').set_input_files(
+            {"name": "记录.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        form.get_by_role("button", name="上传").click()
+        expect(page.locator("#att-records-notice .alert")).to_contain_text("已上传“记录.pdf”。")
+        expect(page.locator("#att-records-notice .alert")).to_be_in_viewport()
+    finally:
+        context.close()
