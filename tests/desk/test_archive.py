@@ -100,7 +100,11 @@ def _zip(name: str) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(handle.read()))
 
 
-def test_archive_of_a_closed_year_lists_every_file_with_its_sm3(closed: Decided) -> None:
+def test_archive_of_a_closed_year_lists_every_file_with_its_sm3(
+    closed: Decided, tmp_path: Path
+) -> None:
+    """One archive (each costs seconds: reports with charts, signed certificates) for the
+    listing, the command's verification and the two tamperings."""
     out = io.StringIO()
     call_command("archive_cycle", str(closed.cycle.year), "--user", "p_office", stdout=out)
     assert "已生成2026年度归档" in out.getvalue()
@@ -150,6 +154,8 @@ def test_archive_of_a_closed_year_lists_every_file_with_its_sm3(closed: Decided)
     out = io.StringIO()
     call_command("verify_archive", str(closed.cycle.year), stdout=out)
     assert "与清单一致" in out.getvalue()
+    made = archive.Archive(made.name, "", 0, 0, event)
+    _verify_names_a_changed_file_or_manifest(made, closed, tmp_path)
 
 
 def _tampered(made: archive.Archive, tmp_path: Path, member: str, how: Any) -> Path:
@@ -166,8 +172,10 @@ def _flip(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 1])
 
 
-def test_verify_archive_names_a_changed_file_or_manifest(closed: Decided, tmp_path: Path) -> None:
-    made = archive.create(actor=closed.office, cycle=closed.cycle)
+def _verify_names_a_changed_file_or_manifest(
+    made: archive.Archive, closed: Decided, tmp_path: Path
+) -> None:
+    """verify_archive passes a downloaded copy, and names a changed file or manifest."""
     member = next(n for n in _zip(made.name).namelist() if n.endswith("证明材料0.pdf"))
     intact = tmp_path / "intact.zip"
     with intact.open("wb") as handle, default_storage.open(made.name, "rb") as source:
