@@ -134,8 +134,8 @@ def _font_faces() -> dict[str, tuple[Path, int]]:
                 f"未找到中文字体 {name}（{FONT_DIR}）：证书无法显示中文。"
                 "请安装 Debian 软件包 fonts-noto-cjk（make system-deps）。"
             )
-        collection = TTCollection(found[0], lazy=True)
-        families = [font["name"].getBestFamilyName() for font in collection.fonts]
+        with TTCollection(found[0], lazy=True) as collection:  # closes the file it reads
+            families = [font["name"].getBestFamilyName() for font in collection.fonts]
         if FONT_FAMILY not in families:
             raise RuntimeError(f"字体文件 {found[0]} 中没有 {FONT_FAMILY} 字形。")
         faces[style] = (found[0], families.index(FONT_FAMILY))
