@@ -163,6 +163,29 @@ class Objection(models.Model):
     def __str__(self) -> str:
         return f"异议{self.receipt}"
 
+    @classmethod
+    def refresh_fingerprints(cls, *, dry_run: bool = False) -> int:
+        """Recompute every fingerprint under the current BLIND_INDEX_KEY (`manage.py
+        rotate_keys` calls this on every model that has it); returns how many were stale. A
+        blank one (a repeat filed before fingerprints existed) stays blank."""
+        from .services import objection_fingerprint  # the one formula, beside the filing
+
+        stale = 0
+        rows = cls._base_manager.exclude(fingerprint="").select_related("proposal", "entry")
+        for objection in rows.order_by("pk").iterator(500):
+            fresh = objection_fingerprint(
+                objection.proposal,
+                objection.entry,
+                objection.name,
+                objection.contact,
+                objection.content,
+            )
+            if fresh != objection.fingerprint:
+                stale += 1
+                if not dry_run:
+                    cls._base_manager.filter(pk=objection.pk).update(fingerprint=fresh)
+        return stale
+
 
 def approval_path(instance: ApprovalAttachment, filename: str) -> str:
     return f"approvals/{instance.approval.proposal.cycle.year}/{instance.sha256[:16]}"

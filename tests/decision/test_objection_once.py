@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import re
 import threading
 from typing import Any
@@ -283,3 +284,21 @@ def test_two_racing_submissions_file_one_objection(
     assert sorted(r.repeated for r in results) == [False, True]
     assert results[0].receipt == results[1].receipt
     assert AuditEvent.objects.filter(action="decision.objection.file").count() == 1
+
+
+@pytest.mark.req("A20.2")
+def test_a_new_blind_index_key_still_recognizes_the_same_objection(
+    decided: Decided, time_machine: Any, settings: Any
+) -> None:
+    """After BLIND_INDEX_KEY changes, `rotate_keys` recomputes the fingerprints: the same
+    objection sent again is still recognized (it would be filed twice with stale ones)."""
+    from django.core.management import call_command
+
+    proposal = _in_notice(decided, time_machine)
+    first = _file(proposal)
+    settings.BLIND_INDEX_KEY = "77" * 32
+    call_command("rotate_keys", stdout=io.StringIO())
+    again = _file(proposal)
+    assert again.repeated
+    assert again.receipt == first.receipt
+    assert Objection.objects.filter(proposal=proposal).count() == 1

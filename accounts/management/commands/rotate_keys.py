@@ -134,6 +134,17 @@ def rotate(*, dry_run: bool = False, batch: int = 500) -> Report:
         total.indexes += part.indexes
         if part.rows:
             total.by_model[model._meta.label] = part.rows
+    # Keyed fingerprints derived from several columns (decision.Objection's) are recomputed by
+    # their model's own `refresh_fingerprints`, found through the registry (no import upward).
+    for model in apps.get_models():
+        if (refresh := getattr(model, "refresh_fingerprints", None)) is not None:
+            with transaction.atomic():
+                if stale := refresh(dry_run=dry_run):
+                    total.indexes += stale
+                    total.rows += stale
+                    total.by_model[model._meta.label] = (
+                        total.by_model.get(model._meta.label, 0) + stale
+                    )
     files = _rotate_files(dry_run=dry_run)
     total.files, total.missing_files = files.files, files.missing_files
     if not dry_run and (total.rows or total.files):
