@@ -6,6 +6,7 @@ appears beside its box, in the viewport."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +36,15 @@ def _shots(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name}: {overflow}px of horizontal overflow at {label} width"
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(e2e_page: Page) -> Iterator[None]:
+    """No script error and no CSP violation on the page while the test runs."""
+    errors: list[str] = []
+    e2e_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield
+    assert [e for e in errors if "Failed to load resource" not in e] == []
 
 
 @pytest.fixture
@@ -136,6 +146,8 @@ def test_an_upload_answers_beside_its_box_in_the_viewport(
     page.set_viewport_size(PHONE if width == "phone" else DESKTOP)
     sign_in(page, live_server.url, USER["username"], USER["password"])
     page.goto(draft_url + "#attachments")
+    # A full-page screenshot leaves style="" on the inputs; htmx must not copy it back (CSP).
+    page.screenshot(path=SHOTS / f"upload-before-{width}.png", full_page=True)
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url) if "/attachments/" in r.url else None)
     box = page.locator("#att-general")
