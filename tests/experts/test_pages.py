@@ -481,7 +481,11 @@ def test_an_expert_downloads_the_materials_attachments_audited(
         actor=applicant, application=application, section="general", name="执照.pdf", data=PDF
     )
     dropped = intake.add_attachment(
-        actor=applicant, application=application, section="general", name="旧.pdf", data=PDF
+        actor=applicant,
+        application=application,
+        section="general",
+        name="旧.pdf",
+        data=PDF + b"% an earlier version\n",  # another file: the same one twice would ask first
     )
     intake.remove_attachment(actor=applicant, attachment=dropped)
     intake.submit_application(actor=applicant, application=application)
