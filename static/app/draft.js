@@ -9,11 +9,6 @@
 (function () {
   "use strict";
 
-  // htmx "settles" these attributes from the old element to its swapped-in twin (same id); a
-  // style attribute, even empty, set by setAttribute is an inline style the CSP refuses. The
-  // page has none by design (CSP), so nothing is lost by not settling it.
-  if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
-
   var dirty = false;
   var typedSince = false; // typed while an autosave was on its way
 
