@@ -73,9 +73,9 @@ test: setup system-deps lint typecheck lint-imports
 deploy-check: setup
 	@key() { $(BIN)/python -c "import secrets; print(secrets.token_$$1)"; }; \
 	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
-	$(BIN)/python scripts/throwaway_signing_cert.py "$$scratch/signing.key" "$$scratch/signing.crt"; \
+	$(BIN)/python scripts/throwaway_signing_cert.py "$$scratch/signing.pem"; \
 	env VAR_DIR="$$scratch" DEBUG=0 DEMO=0 \
-		CERTIFICATE_SIGNING_KEY="$$scratch/signing.key" CERTIFICATE_SIGNING_CERT="$$scratch/signing.crt" \
+		CERTIFICATE_SIGNING_KEY="$$scratch/signing.pem" CERTIFICATE_SIGNING_CERT="$$scratch/signing.pem" \
 		SECRET_KEY="$$(key 'urlsafe(50)')" AUDIT_ANCHOR_KEY="$$(key 'hex(32)')" \
 		PII_KEYS="k1:$$(key 'hex(16)')" BLIND_INDEX_KEY="$$(key 'hex(32)')" \
 		BACKUP_KEY="$$(key 'hex(16)')" \

@@ -81,7 +81,7 @@ def _name_part(text: str) -> str:
     return text
 
 
-def _self_signed_pem(identity: Identity) -> bytes:
+def self_signed_pem(identity: Identity) -> bytes:
     """A new RSA-3072 key and a self-signed certificate for it, both PEM, key first."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -145,7 +145,7 @@ def self_signed_path(identity: Identity) -> Path:
     temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(_self_signed_pem(identity))
+            f.write(self_signed_pem(identity))
         with contextlib.suppress(FileExistsError):
             os.link(temporary, path)  # fails when another process was first
     finally:
