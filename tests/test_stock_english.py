@@ -62,8 +62,7 @@ def _stock_english(response: Any) -> list[str]:
     reader.feed(response.content.decode())
     found = []
     for part in reader.parts:
-        # "breadcrumb" is a landmark's role name in our markup, not text; tokens are not text.
-        found += [m.group(0) for m in STOCK.finditer(part) if part.strip() != "breadcrumb"]
+        found += [m.group(0) for m in STOCK.finditer(part)]
     return found
 
 
