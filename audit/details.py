@@ -118,6 +118,7 @@ KEY_LABELS: dict[str, str] = {
     "recovery_entry": "追回记录",
     "remaining": "剩余恢复码",
     "reference": "依据文件",
+    "error_reference": "参考编号",
     "report_duty": "报告义务",
     "results": "结果",
     "revision": "版本",

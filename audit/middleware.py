@@ -176,7 +176,7 @@ class AuditMiddleware:
             return
         if status in (401, 403) or self._sent_to_login(request, response):
             try:
-                self._refusal(request, status)
+                self._refusal(request, status, response)
             except Exception:  # fail open: the refusal stands as answered
                 log.exception("审计事件写入失败（拒绝访问 %s %s）", status, request.path)
 
@@ -223,7 +223,7 @@ class AuditMiddleware:
         location = urlsplit(str(response.get("Location", "")))
         return location.path == _login_path() and request.path != _login_path()
 
-    def _refusal(self, request: HttpRequest, status: int) -> None:
+    def _refusal(self, request: HttpRequest, status: int, response: HttpResponseBase) -> None:
         cur = context.current()
         if cur is not None and "accounts.login_failed" in cur.recorded:
             return  # a failed sign-in is its own event
@@ -234,5 +234,12 @@ class AuditMiddleware:
                 actor=_actor(request.user),
                 role=_role(request.user, roles),
                 action=action,
-                after={"path": request.path[:500], "method": request.method, "status": status},
+                after={
+                    "path": request.path[:500],
+                    "method": request.method,
+                    "status": status,
+                    # The 参考编号 the error page showed (config/errors.py): the person quotes
+                    # it, the Office finds the event by it.
+                    **({"error_reference": ref} if (ref := response.get("X-Reference")) else {}),
+                },
             )

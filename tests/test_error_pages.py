@@ -130,6 +130,12 @@ def test_a_real_refusal_is_the_chinese_403(make_user: Any) -> None:
     html = _chinese_page(response, 403, "无权访问")
     assert "您没有访问此页面或执行此操作的权限" in html
     _reference(response)
+    # The refusal's audit event carries the reference the person reads: the Office finds it.
+    from audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action="access.denied").latest("seq")
+    assert event.after is not None
+    assert event.after["error_reference"] == response["X-Reference"]
 
 
 @pytest.mark.django_db
