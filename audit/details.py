@@ -119,6 +119,7 @@ KEY_LABELS: dict[str, str] = {
     "remaining": "剩余恢复码",
     "reference": "依据文件",
     "error_reference": "参考编号",
+    "same_file_of": "与此附件相同（申报人确认仍要上传）",
     "report_duty": "报告义务",
     "results": "结果",
     "revision": "版本",

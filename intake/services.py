@@ -209,6 +209,8 @@ def add_attachment(
                 "sha256": attachment.sha256,
                 "size": attachment.size,
                 "section": section,
+                # Uploaded again on purpose (the person answered 仍要上传 to the same file).
+                **({"same_file_of": same.public_id} if same is not None else {}),
             },
         )
     return attachment

@@ -208,7 +208,11 @@ def test_the_same_file_twice_asks_and_confirming_stores_it(
     assert stored.status_code == 200
     assert "已上传“营业执照-副本.pdf”。" in _box(stored.content.decode(), "general")
     assert Attachment.objects.filter(sha256=digest[1]).count() == 2
-    assert AuditEvent.objects.filter(action="intake.attachment.add").count() == 2
+    first, again = AuditEvent.objects.filter(action="intake.attachment.add").order_by("seq")
+    assert first.after is not None
+    assert again.after is not None
+    assert "same_file_of" not in first.after
+    assert again.after["same_file_of"] == first.after["attachment"]  # the trail says it was meant
 
     # A removed file is not "already uploaded".
     for attachment in Attachment.objects.all():
