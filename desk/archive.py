@@ -572,15 +572,22 @@ def create(*, actor: User, cycle: Cycle) -> Archive:
     return Archive(name, digest, len(w.files), size, event)
 
 
-def archives_of(cycle: Cycle) -> list[AuditEvent]:
-    """The cycle's archives, newest first, as their creation events (the record of each)."""
-    return list(
+def archives_of(cycles: list[Cycle]) -> dict[int, list[AuditEvent]]:
+    """Each cycle's archives, newest first, as their creation events (the record of each): one
+    query for every year on the page."""
+    found: dict[int, list[AuditEvent]] = {c.pk: [] for c in cycles}
+    events = (
         AuditEvent.objects.filter(
-            action=CREATE, object_type="programs.cycle", object_id=str(cycle.pk)
+            action=CREATE,
+            object_type="programs.cycle",
+            object_id__in=[str(c.pk) for c in cycles],
         )
         .select_related("actor")
         .order_by("-seq")
     )
+    for event in events:
+        found[int(event.object_id)].append(event)
+    return found
 
 
 def archive_event(pk: int) -> AuditEvent | None:

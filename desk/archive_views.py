@@ -29,10 +29,8 @@ MANAGE = "programs.manage_cycle"
 def archives(request: HttpRequest) -> HttpResponse:
     """Every year, newest first: its status, whether it may be archived and its archives."""
     cycles = list(Cycle.objects.select_related("program").order_by("-year", "program__name"))
-    rows = [
-        {"cycle": c, "refusal": archive.refusal(c), "archives": archive.archives_of(c)}
-        for c in cycles
-    ]
+    made = archive.archives_of(cycles)
+    rows = [{"cycle": c, "refusal": archive.refusal(c), "archives": made[c.pk]} for c in cycles]
     return render(request, "desk/archives.html", {"rows": rows})
 
 

@@ -264,3 +264,18 @@ def test_the_page_refuses_an_open_year(decided: Decided) -> None:
     ).content.decode()
     assert "尚未结束" in refused
     assert not AuditEvent.objects.filter(action="desk.archive.create").exists()
+
+
+def test_the_page_costs_the_same_queries_whatever_the_number_of_years(decided: Decided) -> None:
+    """The archives page reads every year's archives in one query (not one per year)."""
+    client = client_for(decided.office)
+    url = reverse("accounts:archives")
+    client.get(url)  # caches filled
+    with CaptureQueriesContext(connection) as one_year:
+        client.get(url)
+    for year in (2023, 2024, 2025):
+        Cycle.objects.create(program=decided.cycle.program, year=year, policy=decided.cycle.policy)
+    with CaptureQueriesContext(connection) as four_years:
+        page = client.get(url).content.decode()
+    assert "2023年度" in page
+    assert len(four_years) == len(one_year)
