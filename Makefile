@@ -35,10 +35,12 @@ run: migrate
 
 # Browser tests need Debian's chromium (with its translations: file inputs read 选择文件 as on
 # users' machines), pages and documents need CJK fonts, and the document tests render every Word,
-# Excel and PDF file to images as a clerk would print them (LibreOffice headless, pdftoppm).
+# Excel and PDF file to images as a clerk would print them (LibreOffice headless, pdftoppm); the
+# deployment's nginx configuration is checked with `nginx -t` and the topology benchmark runs
+# behind it.
 system-deps:
 	@missing=""; \
-	for pkg in chromium chromium-l10n fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils; do \
+	for pkg in chromium chromium-l10n fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils nginx-light; do \
 		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \

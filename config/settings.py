@@ -370,23 +370,50 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 # adapter contract of a real provider (阿里云/腾讯云 短信). The console backend prints them.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "lib.sms.ConsoleBackend")
 
-# Shared counters for throttling (lib/throttle.py): Redis, so that every worker process and
-# server counts together. The "default" cache stays per process (issue 17 moves it).
-# REDIS_URL set to empty: a per-process LocMemCache instead (a development machine without
-# Redis; the limits then hold per process only, not for production).
+# Shared state (issue 17): Redis holds the cache, the sessions and the throttle counters, so any
+# number of app servers behave as one (docs/deployment.md). REDIS_URL set to empty: per-process
+# LocMemCache and sessions in the database instead (a development machine without Redis; limits
+# and the objection form's double-submit claim then hold per process only, not for production).
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "qa")
+
+
+def _cache(alias: str) -> dict[str, object]:
+    if not REDIS_URL:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias}
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{_KEY_PREFIX}:{alias}",
+    }
+
+
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "throttle": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("THROTTLE_KEY_PREFIX", "qa"),
-        }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
-    ),
+    "default": _cache("default"),
+    # Fixed-window counters of lib/throttle.py.
+    "throttle": _cache("throttle"),
+    # Sessions: never evicted for room by cached values of their own alias.
+    "sessions": _cache("sessions"),
 }
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
+SESSION_CACHE_ALIAS = "sessions"
+
+# Background work (issue 17; jobs/, config/celery.py): Celery with Redis as the broker. Unset
+# (`make run`, tests): every task runs at once in the process that queued it (eager), so the
+# demo needs nothing but SQLite; production sets it (docs/deployment.md) and runs workers and
+# beat. Results are not kept by Celery: each job's state lives in its jobs.Job row.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message to another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # The password lifecycle (issue 15 part 2; accounts/codes.py, accounts/reset.py,
 # accounts/passwords.py, accounts/password_gate.py).

@@ -194,35 +194,39 @@ def _test_settings(settings, tmp_path_factory) -> None:  # type: ignore[no-untyp
     settings.PASSWORD_EXPIRY_DAYS = 0
 
 
-# Each xdist worker (and each run: several people share the machine's Redis) counts under its
-# own prefix, cleared between tests by pattern (never FLUSHDB: the database is shared).
-THROTTLE_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+# Each xdist worker (and each run: several people share the machine's Redis) keeps its cache,
+# sessions and throttle counters under its own prefix, cleared between tests by pattern (never
+# FLUSHDB: the database is shared).
+REDIS_PREFIX = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+THROTTLE_PREFIX = f"{REDIS_PREFIX}:throttle"
 
 
 @pytest.fixture(autouse=True)
-def _throttle(settings):  # type: ignore[no-untyped-def]
-    """Throttle counters (lib/throttle.py) in the real Redis, under this worker's prefix, and
-    none left from the test before."""
-    settings.CACHES = settings.CACHES | {
-        "throttle": settings.CACHES["throttle"] | {"KEY_PREFIX": THROTTLE_PREFIX}
+def _redis_state(settings):  # type: ignore[no-untyped-def]
+    """Cache, sessions and throttle counters in the real Redis (config/settings.py CACHES),
+    under this worker's prefix, and none left from the test before."""
+    settings.CACHES = {
+        alias: config | ({"KEY_PREFIX": f"{REDIS_PREFIX}:{alias}"} if settings.REDIS_URL else {})
+        for alias, config in settings.CACHES.items()
     }
-    _clear_throttle()
+    _clear_redis_state()
     yield
-    _clear_throttle()
+    _clear_redis_state()
 
 
-def _clear_throttle() -> None:
+def _clear_redis_state() -> None:
     from django.conf import settings
     from django.core.cache import caches
 
     if not settings.REDIS_URL:
-        caches["throttle"].clear()  # a LocMemCache of this process alone
+        for alias in settings.CACHES:
+            caches[alias].clear()  # a LocMemCache of this process alone
         return
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     try:
-        keys = list(client.scan_iter(match=f"{THROTTLE_PREFIX}:*", count=500))
+        keys = list(client.scan_iter(match=f"{REDIS_PREFIX}:*", count=500))
         if keys:
             client.delete(*keys)
     finally:
