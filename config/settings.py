@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "audit",
+    "jobs",
     "accounts",
     "programs",
     "intake",

@@ -1,0 +1,1 @@
+"""Background jobs (issue 17): each piece of work done outside the request, with its state."""
