@@ -65,7 +65,7 @@ lint-imports: setup
 
 test: setup system-deps lint typecheck lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/pytest -n auto  # pytest-xdist: one worker per core, each with its own test database
+	$(BIN)/pytest -n auto --durations=30  # pytest-xdist: one worker per core, each with its own test database; the 30 slowest tests listed
 	$(MAKE) --no-print-directory deploy-check
 	$(MAKE) --no-print-directory audit-deps
 
