@@ -97,16 +97,10 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run in the transaction of the change it records")
     client_ip, user_agent = context.client()
-    # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
-    # holds the database write lock. The head row comes with the migrations; it is recreated
-    # only after a test flush emptied the table.
-    head = ChainHead.objects.select_for_update().filter(id=1).first()
-    if head is None:
-        ChainHead.objects.get_or_create(id=1)
-        head = ChainHead.objects.select_for_update().get(id=1)
+    # Everything that may read the database (str(obj) follows foreign keys: a scorecard's name
+    # is six lazy SELECTs) or costs time is done before the head is locked: while it is held,
+    # every other audited change of the system waits (issue 17, performance note item 4).
     event = AuditEvent(
-        seq=head.seq + 1,
-        created_at=timezone.now(),
         actor_id=actor.pk if actor is not None and actor.pk else None,
         actor_username=actor.get_username() if actor is not None and actor.pk else "",
         role=role,
@@ -119,8 +113,19 @@ def record(
         reason=reason,
         client_ip=client_ip,
         user_agent=user_agent,
-        prev_hash=head.hash,
     )
+    # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
+    # holds the database write lock. The head row comes with the migrations; it is recreated
+    # only after a test flush emptied the table. Between this lock and the head's update only
+    # the event's INSERT runs; the hash (it covers the number and the previous hash) is SM3
+    # over a few hundred bytes, no query.
+    head = ChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        ChainHead.objects.get_or_create(id=1)
+        head = ChainHead.objects.select_for_update().get(id=1)
+    event.seq = head.seq + 1
+    event.created_at = timezone.now()
+    event.prev_hash = head.hash
     event.hash = _digest(event)
     event.save(force_insert=True)
     ChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
