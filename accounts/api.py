@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -50,6 +51,20 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# `last_used_at` is "last used, to the minute": written at most once a minute per token (one
+# conditional UPDATE that matches nothing while the stored time is recent), not on every call.
+LAST_USED_EVERY = dt.timedelta(seconds=60)
+
+
+def _note_use(token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_EVERY:
+        return  # recent enough: no statement at all
+    ApiToken.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY), pk=token.pk
+    ).update(last_used_at=now)
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         found = (
@@ -69,7 +84,7 @@ class TokenAuth(HttpBearer):
         writes = request.method not in SAFE_METHODS and not ends_itself
         if found.scope != ApiToken.Scope.FULL and writes:
             raise ServiceError(SCOPE_MESSAGE, code="token_scope", status=403)
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        _note_use(found)
         request.user = found.user
         return found.user
 

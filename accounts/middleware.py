@@ -30,6 +30,8 @@ from .selectors import roles_of
 
 SIGNED_IN_KEY = "_qa_signed_in"
 SEEN_KEY = "_qa_seen"
+# Seconds between two notes of the latest activity (each note is a session write).
+SEEN_EVERY = 60
 
 IDLE_MESSAGE = "您已超过{minutes}分钟未操作，为保护账号安全已自动退出，请重新登录。"
 ABSOLUTE_MESSAGE = "本次登录已满{hours}小时，为保护账号安全已自动退出，请重新登录。"
@@ -120,7 +122,11 @@ class SessionLifetimeMiddleware:
             return ABSOLUTE_MESSAGE.format(hours=absolute // 3600)
         if now - seen >= idle:
             return IDLE_MESSAGE.format(minutes=idle // 60)
-        session[SEEN_KEY] = now
+        if now - seen >= SEEN_EVERY or SEEN_KEY not in session:
+            # Noted to the minute: a session is written at most once a minute by page views
+            # (SESSION_SAVE_EVERY_REQUEST is off), so the idle limit counts from a request at
+            # most a minute before the latest one.
+            session[SEEN_KEY] = now
         return ""
 
 

@@ -232,10 +232,11 @@ SESSION_IDLE_MINUTES_ADMIN = int(os.environ.get("SESSION_IDLE_MINUTES_ADMIN", "1
 SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "8"))
 SESSION_ABSOLUTE_HOURS_ADMIN = int(os.environ.get("SESSION_ABSOLUTE_HOURS_ADMIN", "2"))
 # The stored session outlives the idle limit by an hour, so a visitor coming back after it is
-# told why they were signed out (the middleware enforces the limit); it restarts with every
-# request.
+# told why they were signed out (the middleware enforces the limit); it restarts whenever the
+# session is written, which the middleware does at least once a minute of activity (not on every
+# request: a page view writes nothing, issue 17).
 SESSION_COOKIE_AGE = (SESSION_IDLE_MINUTES + 60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
