@@ -45,10 +45,29 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 def reference_date(cycle: Cycle) -> dt.date:
     """The cycle's application date: the first day of its 申报推荐 stage."""
-    stage = cycle.stages.filter(stage=Stage.APPLICATION).first()
+    # From the stages as loaded (the pages prefetch them): no query of its own then.
+    stage = next((s for s in cycle.stages.all() if s.stage == Stage.APPLICATION), None)
     if stage is None:
         raise ValueError(f"{cycle}尚未设置申报推荐日期")
     return stage.starts_on
+
+
+# The fields of the 申报表 the rules read (a test holds this to what `evaluate` reads): the
+# draft's autosave checks the rules again only when one of them changed (issue 17).
+FORM_FIELDS = (
+    "figures",
+    "spot_checks",
+    "accidents",
+    "violations",
+    "awards",
+    "gbt19580_since",
+    "declarations",
+)
+
+
+def rule_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """The part of a saved form (`Application.data`) the rules read."""
+    return {key: data.get(key) for key in FORM_FIELDS}
 
 
 @dataclass(frozen=True)

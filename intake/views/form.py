@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -40,12 +41,16 @@ def _editable(request: HttpRequest, public_id: Any) -> Application:
     return application
 
 
-def _preview(application: Application) -> dict[str, Any]:
-    """The rules and the missing parts against the saved draft: seen before submitting."""
+def _preview(application: Application, *, rules: bool = True) -> dict[str, Any]:
+    """The rules and the missing parts against the saved draft: seen before submitting.
+    Without `rules` the rules are not checked (`findings` is None): the autosave leaves the
+    page's findings as they are when nothing the rules read changed."""
     reference = eligibility.reference_date(application.cycle)
-    findings = services.check_eligibility(application)
+    findings = services.check_eligibility(application) if rules else None
     return {
-        "findings": [
+        "findings": None
+        if findings is None
+        else [
             {
                 "finding": f,
                 "title": eligibility.RULES_BY_KEY[f.rule].title,
@@ -135,6 +140,7 @@ def save(request: HttpRequest, public_id: Any) -> HttpResponse:
     application = _editable(request, public_id)
     data = forms.data_from_post(request.POST, kind=application.kind)
     autosave = request.headers.get("HX-Request") == "true"
+    read_before = eligibility.rule_inputs(application.data)
     try:
         services.save_draft(actor=actor(request), application=application, data=data)
     except ServiceError as exc:
@@ -147,16 +153,24 @@ def save(request: HttpRequest, public_id: Any) -> HttpResponse:
     invalid = application.draft_errors
     if autosave:
         by_input, elsewhere = forms.input_errors(request.POST, invalid, kind=application.kind)
-        return render(
-            request,
-            "intake/_autosave.html",
-            {
-                "saved_at": timezone.localtime(),
-                "preview": _preview(application),
-                "invalid": sum(len(v) for v in invalid.values()),
-                "by_input": json.dumps(by_input, ensure_ascii=False),
-                "elsewhere": elsewhere,
-            },
+        # A fragment for htmx: without the request, so the navigation's context processor
+        # (menus, unread count: three statements) does not run for a status line.
+        return HttpResponse(
+            render_to_string(
+                "intake/_autosave.html",
+                {
+                    "saved_at": timezone.localtime(),
+                    # The rules again only when what they read changed (most keystrokes are in
+                    # the texts no rule reads): the findings on the page stay true otherwise.
+                    "preview": _preview(
+                        application,
+                        rules=eligibility.rule_inputs(application.data) != read_before,
+                    ),
+                    "invalid": sum(len(v) for v in invalid.values()),
+                    "by_input": json.dumps(by_input, ensure_ascii=False),
+                    "elsewhere": elsewhere,
+                },
+            )
         )
     if invalid:
         messages.warning(

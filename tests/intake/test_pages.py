@@ -398,7 +398,7 @@ def test_autosave_answers_with_the_status_and_the_preview(
     assert response.status_code == 200
     html = response.content.decode()
     assert html.startswith("已自动保存 10:00")
-    assert '<div id="preview-box" hx-swap-oob="true">' in html
+    assert '<div id="preview-findings" hx-swap-oob="true">' in html
     assert "<html" not in html
     # The preview reads what was just saved: GB/T 19580 practised for less than 2 years.
     assert "自2025-01-01推行GB/T 19580，至申报日不满2年" in html
