@@ -54,7 +54,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -64,6 +63,7 @@ from lib.errors import ServiceError
 from lib.fields import masked
 
 from . import codes, selectors
+from .jobs import queue_mail
 from .models import Individual, OneTimeCode, Organization, RecommendingUnit, Role, User
 from .services import create_user, grant_role, notify
 from .validators import username_problem
@@ -659,15 +659,8 @@ def _clash(
             },
         )
         notify(users=selectors.users_with_role(Role.OFFICE), subject="注册冲突", body=body)
-        message = EmailMessage(SUBJECT_CLASH, _clash_email(kind, clashes), None, [email])
-
-        def send() -> None:
-            try:
-                message.send()
-            except Exception:
-                logger.exception("registration clash email failed")
-
-        transaction.on_commit(send)
+        # A background job (accounts/jobs.py): sent after the commit, retried if need be.
+        queue_mail(SUBJECT_CLASH, _clash_email(kind, clashes), [email], label="邮件：注册冲突说明")
     return Submitted(user_id=None, email=email)
 
 

@@ -408,9 +408,12 @@ def notify(*, users: Iterable[User], subject: str, body: str, url: str = "") -> 
 
 
 def notify_each(messages: Iterable[tuple[Iterable[User], str, str, str]]) -> None:
-    """`notify` for many messages at once (users, subject, body, url): one inbox insert and one
-    e-mail batch on commit, whatever their number (a stage that moves every application)."""
-    from django.core.mail import EmailMessage, get_connection
+    """`notify` for many messages at once (users, subject, body, url): one inbox insert, and one
+    "mail.send" background job per message that has addresses, all queued with one more insert
+    (accounts/jobs.py; issue 17). The mail leaves after the commit, from a worker, retried when
+    the server is down; a failure for good shows on the Office's job list. One job per message
+    (not per batch): a retry sends again only what failed."""
+    from .jobs import mail_item, queue_mails
 
     rows = []
     mails = []
@@ -420,19 +423,9 @@ def notify_each(messages: Iterable[tuple[Iterable[User], str, str, str]]) -> Non
         addresses = [u.email for u in recipients if u.email]
         if addresses:
             text = f"{body}\n\n{settings.SITE_URL}{url}" if url else body
-            mails.append(EmailMessage(subject, text, None, addresses))
+            mails.append(mail_item(subject, text, addresses))
     Notification.objects.bulk_create(rows)
-    if not mails:
-        return
-
-    def send() -> None:
-        # The inbox already holds the messages: a mail server that is down is logged, not fatal.
-        try:
-            get_connection().send_messages(mails)
-        except Exception:
-            logger.exception("email of %d messages failed", len(mails))
-
-    transaction.on_commit(send)
+    queue_mails(mails)
 
 
 def mark_notifications_read(*, user: User) -> int:

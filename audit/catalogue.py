@@ -195,6 +195,8 @@ _a("audit.backup.restore", "备份：从备份恢复", SYSTEM, "A27.1")
 _a("audit.archive.export", "审计日志：归档导出（原记录保留）", SYSTEM, "A27.1")
 _a("accounts.keys.rotate", "密钥：个人信息加密密钥轮换（重新加密、重算盲索引）", SYSTEM, "A26.1")
 _a("desk.archive.create", "年度归档：生成（清单的SM3记入本事件）", SYSTEM, "A3.1")
+_a("jobs.job.retry", "后台任务：重新执行失败的任务", SYSTEM)
+_a("jobs.job.cancel", "后台任务：取消排队中的任务", SYSTEM)
 
 # --- 文件下载与导出 (audit/middleware.py records these from the response) ----------------------
 _a("intake.attachment.download", "附件：下载申报附件", FILES, "A26.1")

@@ -39,6 +39,7 @@ KEY_LABELS: dict[str, str] = {
     "attachments": "附件",
     "at": "时间",
     "assignment": "角色授予",
+    "attempts": "已尝试次数",
     "attempts_removed": "清除的失败次数",
     "award": "获奖记录",
     "awards": "获奖记录",

@@ -110,6 +110,14 @@ STATE_TONES: Final[dict[str, dict[str, Tone]]] = {
         "warning": "attention",
         "revocation": "danger",
     },
+    # A background job (issue 17): failed is the Office's to look at (重试).
+    "jobs.models.Job.State": {
+        "queued": "neutral",
+        "running": "progress",
+        "done": "success",
+        "failed": "danger",
+        "cancelled": "closed",
+    },
 }
 
 

@@ -234,6 +234,27 @@ def _clear_redis_state() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_on_commit(monkeypatch):  # type: ignore[no-untyped-def]
+    """Background jobs (jobs.services) go to the workers when the caller's transaction commits;
+    without a broker they run then, in this process. A test runs inside a transaction of its
+    own (pytest-django) that never commits: a job queued outside any transaction of the code
+    under test is sent at once, as in production; one queued inside such a transaction waits
+    for its commit (django_capture_on_commit_callbacks(execute=True))."""
+    from django.db import transaction
+
+    from jobs import services as job_services
+
+    def on_commit(func):  # type: ignore[no-untyped-def]
+        connection = transaction.get_connection()
+        if all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+            func()
+        else:
+            transaction.on_commit(func)
+
+    monkeypatch.setattr(job_services, "on_commit", on_commit)
+
+
+@pytest.fixture(autouse=True)
 def _demo_allowed(settings) -> None:  # type: ignore[no-untyped-def]
     """Tests may load the demo (its public TOTP secrets need DEMO on, programs.demo)."""
     settings.DEMO = True
