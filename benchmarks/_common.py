@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -223,3 +224,111 @@ def pass_second_factor(client: Any, user: Any) -> None:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[two_factor.VERIFIED_AT] = time.time()
     session.save()
+
+
+# --- named databases (issue 17: generate once, load and rush against it) ----------------------
+
+
+def database_url(name: str, admin_url: str | None = None) -> str:
+    """`DATABASE_URL` (a postgresql:// URL naming any database of the server) pointed at `name`."""
+    admin_url = admin_url or os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(admin_url)
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must be a postgresql:// URL naming the server.")
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def database_exists(name: str) -> bool:
+    with _pg_admin_connect(os.environ["DATABASE_URL"]) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def drop_database(name: str) -> None:
+    """Drop the PostgreSQL database `name` (connections forced out); the admin connection is
+    to the database `DATABASE_URL` names, never to `name`."""
+    from psycopg import sql
+
+    admin_url = os.environ.get("DATABASE_URL", "")
+    if urlsplit(admin_url).path.strip("/") == name:
+        raise SystemExit(f"DATABASE_URL names {name}: point it at another database to drop it.")
+    with _pg_admin_connect(admin_url) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+    import shutil
+
+    shutil.rmtree(var_dir(name), ignore_errors=True)
+
+
+def var_dir(name: str) -> Path:
+    """The VAR_DIR kept with a named database: its keys (SECRET_KEY, PII_KEYS, BLIND_INDEX_KEY,
+    AUDIT_ANCHOR_KEY) encrypted and indexed the rows, so every process reading the database
+    (app servers, workers, the load and rush scripts) must use the same directory."""
+    return Path(tempfile.gettempdir()) / f"qa-bench-{name}"
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM (a `kill`, a CI timeout) unwinds like Ctrl-C: the `finally` blocks drop the
+    databases and stop the processes."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+@contextlib.contextmanager
+def named_database(name: str, *, keep: bool, replace: bool = False) -> Iterator[Database]:
+    """Like `bench_database()` but the PostgreSQL database is `name` and stays when `keep`,
+    with its VAR_DIR (`var_dir(name)`), for the load and rush scripts; both are removed at the
+    end otherwise, also after a failure."""
+    import shutil
+
+    from psycopg import sql
+
+    admin_url = os.environ.get("DATABASE_URL", "")
+    if not admin_url:
+        raise SystemExit("--db needs DATABASE_URL=postgresql://... naming the server.")
+    if database_exists(name):
+        if not replace:
+            raise SystemExit(f"database {name} exists (use --replace, or --drop {name})")
+        drop_database(name)
+    var = var_dir(name)
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    os.environ["VAR_DIR"] = str(var)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    with _pg_admin_connect(admin_url) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    os.environ["DATABASE_URL"] = database_url(name, admin_url)
+    ok = False
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0, interactive=False)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+        yield Database(
+            label=f"PostgreSQL {version} (database {name}, 127.0.0.1 TCP)", vendor="postgresql"
+        )
+        ok = True
+    finally:
+        if "django.conf" in sys.modules:
+            from django.conf import settings
+
+            if settings.configured:
+                from django.db import connections
+
+                connections.close_all()
+        os.environ["DATABASE_URL"] = admin_url
+        if not (ok and keep):
+            drop_database(name)
