@@ -2,27 +2,42 @@
 the consensus their group confirmed, and how much each application's cards disagree, so the
 Office and the committee can spot a lenient or severe rater, or a group that needed discussion.
 
-Plain functions over the database, three queries each at most, whatever the number of cards.
-Only submitted cards of experts still in their group count; a draft is not an opinion yet.
+Plain functions over the database, a few queries whatever the number of cards; the pages read
+them as stored (`CycleAnalytics`, computed by the task `review.tasks.refresh_analytics`, issue
+17). Only submitted cards of experts still in their group count; a draft is not an opinion yet.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from statistics import fmean
 from typing import Any
 
-from experts.models import ReviewGroup
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from experts.models import Expert, ReviewGroup
 from lib import scoring
 from programs.models import Cycle, Stage
 
-from .models import ConsensusItem, ItemScore, Scorecard
+from .models import (
+    APPLICATION_FORM_FIELDS,
+    Consensus,
+    ConsensusItem,
+    CycleAnalytics,
+    ItemScore,
+    Scorecard,
+)
 
 # An item counts as agreeing with the group when the expert's percentage is at most this many
 # percentage points from the confirmed consensus (two steps of 5).
 AGREEMENT_POINTS = 10
+# A recomputation queued this long ago and still not done is taken as lost and queued again.
+LOST_AFTER = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -49,49 +64,57 @@ class Dispersion:
     spread: float  # percentage points, mean over the items scored
 
 
-def _submitted_scores(cycle: Cycle) -> list[Mapping[str, Any]]:
+# One row per submitted item score: (scorecard, item, percent, group, expert). Plain tuples, no
+# model instances: at 2,000 evaluated applications this is about 230,000 rows.
+ScoreRow = tuple[int, int, int, int, int]
+
+
+def _submitted_scores(cycle: Cycle) -> list[ScoreRow]:
+    # percent__isnull=False: the stubs cannot know the percent is never None here.
     return list(
-        ItemScore.objects.filter(
+        ItemScore.objects.filter(  # type: ignore[arg-type]
             scorecard__state=Scorecard.State.SUBMITTED,
             scorecard__assignment__removed_at__isnull=True,
             scorecard__assignment__group__application__cycle=cycle,
             percent__isnull=False,
         )
-        .order_by("scorecard_id", "item_id")
-        .values(
+        .order_by()
+        .values_list(
             "scorecard_id",
             "item_id",
             "percent",
             "scorecard__assignment__group_id",
             "scorecard__assignment__expert_id",
-            "scorecard__assignment__expert__name",
         )
     )
 
 
-def rater_figures(cycle: Cycle) -> list[RaterFigure]:
+def rater_figures(cycle: Cycle, scores: list[ScoreRow] | None = None) -> list[RaterFigure]:
     """Per expert: mean signed deviation from the confirmed consensus (lib/scoring.deviation)
     pooled over every item of every submitted card, and the share of those items within
-    AGREEMENT_POINTS. Groups without a confirmed consensus are left out. Sorted by name."""
+    AGREEMENT_POINTS. Groups without a confirmed consensus are left out. Sorted by name.
+    `scores` are `_submitted_scores(cycle)` when the caller has them already."""
     agreed = {
-        (row["consensus__group_id"], row["item_id"]): row["percent"]
-        for row in ConsensusItem.objects.filter(
+        (group_id, item_id): percent
+        for group_id, item_id, percent in ConsensusItem.objects.filter(
             consensus__final=True, consensus__group__application__cycle=cycle
-        ).values("consensus__group_id", "item_id", "percent")
+        )
+        .order_by()
+        .values_list("consensus__group_id", "item_id", "percent")
     }
     given: dict[int, list[int]] = defaultdict(list)
     reference: dict[int, list[int]] = defaultdict(list)
     cards: dict[int, set[int]] = defaultdict(set)
-    names: dict[int, str] = {}
-    for row in _submitted_scores(cycle):
-        key = (row["scorecard__assignment__group_id"], row["item_id"])
-        if key not in agreed:
+    for card_id, item_id, percent, group_id, expert in (
+        _submitted_scores(cycle) if scores is None else scores
+    ):
+        agreed_percent = agreed.get((group_id, item_id))
+        if agreed_percent is None:
             continue
-        expert: int = row["scorecard__assignment__expert_id"]
-        names[expert] = row["scorecard__assignment__expert__name"]
-        given[expert].append(row["percent"])
-        reference[expert].append(agreed[key])
-        cards[expert].add(row["scorecard_id"])
+        given[expert].append(percent)
+        reference[expert].append(agreed_percent)
+        cards[expert].add(card_id)
+    names = dict(Expert.objects.filter(pk__in=given).values_list("pk", "name")) if given else {}
     figures = []
     for expert, values in given.items():
         paired = list(zip(values, reference[expert], strict=True))
@@ -111,19 +134,22 @@ def rater_figures(cycle: Cycle) -> list[RaterFigure]:
     return sorted(figures, key=lambda f: (f.name, f.expert_id))
 
 
-def dispersion(cycle: Cycle) -> list[Dispersion]:
+def dispersion(cycle: Cycle, scores: list[ScoreRow] | None = None) -> list[Dispersion]:
     """Per application and stage with at least two submitted cards: the mean over its items of
     the spread (highest minus lowest percentage, lib/scoring.spread). In the order of the
     applications, material review before site review."""
     by_group: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     cards: dict[int, set[int]] = defaultdict(set)
-    for row in _submitted_scores(cycle):
-        group_id: int = row["scorecard__assignment__group_id"]
-        by_group[group_id][row["item_id"]].append(row["percent"])
-        cards[group_id].add(row["scorecard_id"])
+    for card_id, item_id, percent, group_id, _expert in (
+        _submitted_scores(cycle) if scores is None else scores
+    ):
+        by_group[group_id][item_id].append(percent)
+        cards[group_id].add(card_id)
     groups = (
         ReviewGroup.objects.filter(pk__in=[g for g in by_group if len(cards[g]) >= 2])
         .select_related("application__organization", "application__individual")
+        # The application's form (and its draft copies) is never shown here: not loaded.
+        .defer(*(f"application__{name}" for name in APPLICATION_FORM_FIELDS))
         .order_by("application_id", "stage")
     )
     result = []
@@ -142,3 +168,134 @@ def dispersion(cycle: Cycle) -> list[Dispersion]:
     # "material_review" sorts before "site_review" already; keep it explicit for readers.
     order = {Stage.MATERIAL_REVIEW.value: 0, Stage.SITE_REVIEW.value: 1}
     return sorted(result, key=lambda d: (d.application_id, order.get(d.stage, 2)))
+
+
+# --- stored (issue 17): computed once by review.tasks.refresh_analytics, read by the pages ------
+
+
+def source(cycle: Cycle) -> dict[str, Any]:
+    """What the figures are computed from: the submitted cards and the confirmed consensus of
+    the cycle, each as a count and the latest time."""
+    cards = Scorecard.objects.filter(
+        state=Scorecard.State.SUBMITTED, assignment__group__application__cycle=cycle
+    ).aggregate(n=Count("pk"), latest=Max("submitted_at"))
+    agreed = Consensus.objects.filter(final=True, group__application__cycle=cycle).aggregate(
+        n=Count("pk"), latest=Max("recorded_at")
+    )
+    return {
+        "cards": cards["n"],
+        "cards_latest": cards["latest"].isoformat() if cards["latest"] else None,
+        "consensus": agreed["n"],
+        "consensus_latest": agreed["latest"].isoformat() if agreed["latest"] else None,
+    }
+
+
+def refresh(cycle: Cycle, *, force: bool = False) -> CycleAnalytics:
+    """Compute the cycle's figures and store them, unless they are fresh already (`force`
+    recomputes anyway). They count as computed for the version read before the computation
+    started: a change committed while it ran leaves the row stale and queues the next run."""
+    row = CycleAnalytics.objects.filter(cycle=cycle).first()
+    if row is not None and not row.stale and not force:
+        return row
+    version = row.version if row is not None else 1
+    scores = _submitted_scores(cycle)
+    fields = {
+        "computed_version": version,
+        "computed_at": timezone.now(),
+        "raters": [asdict(f) for f in rater_figures(cycle, scores)],
+        "dispersion": [asdict(d) for d in dispersion(cycle, scores)],
+        "source": source(cycle),
+    }
+    del scores
+    row, _ = CycleAnalytics.objects.update_or_create(cycle=cycle, defaults=fields)
+    return row
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The stored figures as the pages read them, and whether they are being recomputed."""
+
+    computed_at: dt.datetime | None
+    stale: bool
+    raters: list[RaterFigure]
+    dispersion: list[Dispersion]
+
+
+def _stored(row: CycleAnalytics | None) -> Stored:
+    if row is None:
+        return Stored(computed_at=None, stale=True, raters=[], dispersion=[])
+    return Stored(
+        computed_at=row.computed_at,
+        stale=row.stale,
+        raters=[RaterFigure(**f) for f in row.raters],
+        dispersion=[Dispersion(**d) for d in row.dispersion],
+    )
+
+
+def stored(cycle: Cycle) -> Stored:
+    """The cycle's stored figures (one query when fresh). Missing or stale figures are queued
+    for recomputation once, not on every view: the first view after a change claims the queueing
+    with a conditional UPDATE. Where tasks run eagerly (tests, `make run`) the figures are then
+    fresh and read again."""
+    row = CycleAnalytics.objects.filter(cycle=cycle).first()
+    if row is not None and not row.stale:
+        return _stored(row)
+    if _claim_queue(cycle, row):
+        from .tasks import refresh_analytics  # tasks import this module
+
+        refresh_analytics.delay(cycle.pk)
+        row = CycleAnalytics.objects.filter(cycle=cycle).first()
+    return _stored(row)
+
+
+def stored_raters(cycles: Iterable[Cycle]) -> dict[int, list[RaterFigure]]:
+    """The stored rater figures of several cycles (the supervisors' expert page): one query when
+    they are fresh; missing or stale ones are queued once, as `stored` does."""
+    cycles = list(cycles)
+    rows = {row.cycle_id: row for row in CycleAnalytics.objects.filter(cycle__in=cycles)}
+    queued = False
+    for cycle in cycles:
+        row = rows.get(cycle.pk)
+        if (row is None or row.stale) and _claim_queue(cycle, row):
+            from .tasks import refresh_analytics
+
+            refresh_analytics.delay(cycle.pk)
+            queued = True
+    if queued:  # computed already where tasks run eagerly
+        rows = {row.cycle_id: row for row in CycleAnalytics.objects.filter(cycle__in=cycles)}
+    return {pk: [RaterFigure(**f) for f in row.raters] for pk, row in rows.items()}
+
+
+def _claim_queue(cycle: Cycle, row: CycleAnalytics | None) -> bool:
+    """True for the one caller that is to queue the recomputation of `cycle`."""
+    at = timezone.now()
+    if row is None:
+        _, created = CycleAnalytics.objects.get_or_create(
+            cycle=cycle, defaults={"queued_version": 1, "queued_at": at}
+        )
+        return created
+    # Not queued since the last change, or queued long ago and never done (a lost task).
+    return bool(
+        CycleAnalytics.objects.filter(pk=row.pk)
+        .filter(
+            Q(queued_at__isnull=True)
+            | Q(queued_version__lt=F("version"))
+            | Q(queued_at__lt=at - LOST_AFTER)
+        )
+        .update(queued_version=F("version"), queued_at=at)
+    )
+
+
+def changed(cycle_id: int) -> None:
+    """Called by the services that change the figures' inputs, inside their transaction: the
+    stored figures are stale from now, and are recomputed once the change commits (the first
+    view that finds them stale queues them too: harmless, a fresh cycle is not recomputed)."""
+    if not CycleAnalytics.objects.filter(cycle_id=cycle_id).update(version=F("version") + 1):
+        CycleAnalytics.objects.get_or_create(cycle_id=cycle_id)
+
+    def queue() -> None:
+        from .tasks import refresh_analytics
+
+        refresh_analytics.delay(cycle_id)
+
+    transaction.on_commit(queue)

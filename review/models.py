@@ -18,6 +18,9 @@ from programs.models import Cycle, Stage
 REVIEW_STAGES = (Stage.MATERIAL_REVIEW, Stage.SITE_REVIEW)
 STAGE_CHOICES = [(s.value, s.label) for s in REVIEW_STAGES]
 PERCENTS = list(range(0, 101, 5))  # a percentage is a multiple of 5 (GB/Z 19579)
+# An application's form and its draft copies: large JSON that no review list shows, left out of
+# their queries (`.defer`), issue 17.
+APPLICATION_FORM_FIELDS = ("data", "draft_typed", "draft_errors")
 
 
 class Rubric(models.Model):
@@ -341,3 +344,38 @@ class ScoringReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} {self.deadline}"
+
+
+class CycleAnalytics(models.Model):
+    """The rater analytics of a cycle (review/analytics.py), computed once by the task
+    `review.tasks.refresh_analytics` and read by the ranking and the supervisors' expert page
+    (issue 17: recomputed from every item score on each view they took seconds at 2,000
+    evaluated applications). The services that change their inputs (a card submitted or
+    returned, a consensus confirmed, the evaluation) advance `version` in their transaction and
+    queue the task once it commits; the figures are stale while `computed_version` is behind
+    (numbers, not times: two changes in one clock tick still count). `source` says what they
+    were computed from (submitted cards and confirmed consensus: count and latest time)."""
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="analytics")
+    version = models.PositiveIntegerField("数据版本", default=1)
+    computed_version = models.PositiveIntegerField("已统计版本", default=0)
+    computed_at = models.DateTimeField("统计时间", null=True, blank=True)
+    # The version last queued for recomputation, and when (a task lost long ago is queued again).
+    queued_version = models.PositiveIntegerField("已排队版本", default=0)
+    queued_at = models.DateTimeField("排队时间", null=True, blank=True)
+    # [{expert_id, name, cards, items, deviation, agreement}], by name.
+    raters = models.JSONField("专家评分偏差", default=list)
+    # [{application_id, name, kind, stage, cards, spread}], by application and stage.
+    dispersion = models.JSONField("评分离散度", default=list)
+    source = models.JSONField("统计依据", default=dict)
+
+    class Meta:
+        verbose_name = "评分分析"
+        verbose_name_plural = "评分分析"
+
+    def __str__(self) -> str:
+        return f"{self.cycle}评分分析"
+
+    @property
+    def stale(self) -> bool:
+        return self.computed_at is None or self.computed_version < self.version

@@ -36,6 +36,7 @@ from programs.models import Cycle, Stage
 from programs.selectors import now, today, work_calendar
 from programs.windows import day as _day
 
+from . import analytics
 from .boundaries import (
     consensus_refusal,
     cycle_closed,
@@ -552,7 +553,8 @@ def missing_for_submission(card: Scorecard) -> list[str]:
 
 def submit_scorecard(*, actor: User, scorecard: Scorecard) -> Scorecard:
     """Submit and lock the card once complete (`CARD.require(card, "submit")`: their own draft,
-    the same window as saving). Side effects: state -> submitted, `review.scorecard.submit`."""
+    the same window as saving). Side effects: state -> submitted, `review.scorecard.submit`, the
+    cycle's rater analytics recomputed once committed (`analytics.changed`)."""
     _own_assignment(actor, scorecard.assignment)
     CARD.require(scorecard, "submit", actor)
     missing = missing_for_submission(scorecard)
@@ -571,6 +573,7 @@ def submit_scorecard(*, actor: User, scorecard: Scorecard) -> Scorecard:
             obj=scorecard,
             after=card_values(scorecard),
         )
+        analytics.changed(scorecard.assignment.group.application.cycle_id)
     return scorecard
 
 
@@ -603,7 +606,7 @@ def reopen_scorecard(*, actor: User, scorecard: Scorecard, reason: str) -> Score
     (`CARD.require(card, "return")`: the group's leader, a submitted card, while the member can
     still score: a card returned after the deadline could never be submitted again; before the
     consensus is confirmed). Side effects: state -> draft, `review.scorecard.reopen`, the member
-    told why."""
+    told why, the rater analytics recomputed once committed."""
     group = scorecard.assignment.group
     CARD.require(scorecard, "return", actor)
     reason = reason.strip()
@@ -626,6 +629,7 @@ def reopen_scorecard(*, actor: User, scorecard: Scorecard, reason: str) -> Score
             obj=scorecard,
             reason=reason,
         )
+        analytics.changed(group.application.cycle_id)
         _tell_returned(scorecard, group, reason)
     return scorecard
 
@@ -668,7 +672,8 @@ def save_consensus(
     (`consensus_refusal`). `revision` is the one the leader's page showed (0 before the first
     save): if another window saved since, nothing is written (409 `stale`). Side effects: the
     revision advances; `review.consensus.save` or `review.consensus.confirm` on the consensus,
-    carrying its revision, items (percent per item code) and score."""
+    carrying its revision, items (percent per item code) and score; once confirmed, the rater
+    analytics recomputed when committed."""
     if not is_leader(actor, group):
         raise PermissionDenied("只有专家组组长可以记录共识。")
     if not openable_applications(actor).filter(pk=group.application_id).exists():
@@ -732,6 +737,8 @@ def save_consensus(
             obj=consensus,
             after=consensus_values(consensus),
         )
+        if final:  # only a confirmed consensus enters the rater figures
+            analytics.changed(group.application.cycle_id)
     return consensus
 
 
@@ -953,7 +960,8 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
     organizations 0.3 material + 0.7 on-site, individuals material alone (weights from the
     policy), rounded once (lib/scoring.py); ties are flagged, never broken. Every application in
     review needs its groups' confirmed consensus. Repeatable until the decision stage. Side
-    effects: the Evaluation rows, transitions to 已完成综合评价, `review.evaluate`."""
+    effects: the Evaluation rows, transitions to 已完成综合评价, `review.evaluate`, the rater
+    analytics recomputed once committed."""
     _require(actor, "review.manage")
     _refuse(evaluate_refusal(cycle))
     policy = cycle.policy
@@ -1047,6 +1055,7 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
                 "results": {str(e.application_id): evaluation_values(e) for e in results},
             },
         )
+        analytics.changed(cycle.pk)
     return results
 
 

@@ -26,7 +26,7 @@ from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.params import query_int
 from programs.models import Cycle, CycleStage
-from review.analytics import rater_figures
+from review.analytics import stored_raters
 from review.models import Consensus, Evaluation, Feedback, SiteVisit
 
 from . import services
@@ -227,8 +227,11 @@ def expert(request: HttpRequest, public_id: Any) -> HttpResponse:
         .order_by("-recorded_at")
     )
     # The rater analytics (how far this expert's cards lie from their groups' consensus), per
-    # cycle they sat in: a few queries per cycle, not per card.
-    figures = [(c, f) for c in by_cycle for f in rater_figures(c) if f.expert_id == the_expert.pk]
+    # cycle they sat in, as stored by the review (one query for every cycle; issue 17).
+    stored = stored_raters(by_cycle)
+    figures = [
+        (c, f) for c in by_cycle for f in stored.get(c.pk, []) if f.expert_id == the_expert.pk
+    ]
     return render(
         request,
         "supervision/workspace_expert.html",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -26,28 +27,39 @@ ROUNDING_RULE = (
 )
 
 
+# Rows per page of each ranking table and of the dispersion table: at 2,000 evaluated
+# applications the whole page was 1.8 MB of HTML (issue 17); the Excel sheet has every row.
+PAGE_SIZE = 50
+
+
 @perm_required(RESULTS)
 def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    """The ranking per kind from the evaluation, ties flagged (A10.2, A10.3, A18.1), and the
-    rater analytics: each expert's deviation from the consensus and agreement with the group,
-    each application's dispersion, as charts and as a plain table."""
+    """The ranking per kind from the evaluation, ties flagged (A10.2, A10.3, A18.1), 50 to a
+    page (the Excel sheet has all), and the rater analytics as stored (`analytics.stored`, with
+    the time they were computed): each expert's deviation from the consensus and agreement with
+    the group, and the applications whose cards disagree more than the policy's threshold for
+    discussion (all of them on request), as charts and as plain tables."""
     cycle = selectors.cycle_or_404(cycle_id)
-    evaluations = selectors.evaluations(cycle)
-    tables = [
-        {
-            "kind": kind,
-            "label": label,
-            "rows": [e for e in evaluations if e.application.kind == kind],
-        }
-        for kind, label in Kind.choices
-    ]
-    raters = analytics.rater_figures(cycle)
-    spread = analytics.dispersion(cycle)
+    tables = []
+    for kind, label in Kind.choices:
+        page = Paginator(selectors.ranked(cycle, kind), PAGE_SIZE).get_page(
+            request.GET.get(f"page_{kind}")
+        )
+        tables.append(
+            {"kind": kind, "label": label, "page": page, "query": _query(request, f"page_{kind}")}
+        )
+    evaluated = any(t["page"].paginator.count for t in tables)  # type: ignore[attr-defined]
+    figures = analytics.stored(cycle)
+    threshold = cycle.policy.consensus_spread_points
+    show_all = request.GET.get("dispersion") == "all"
+    spread = [d for d in figures.dispersion if show_all or d.spread > threshold]
+    spread_page = Paginator(spread, PAGE_SIZE).get_page(request.GET.get("page_dispersion"))
     chart_data = {
         "raters": [
-            {"name": r.name, "deviation": r.deviation, "agreement": r.agreement} for r in raters
+            {"name": r.name, "deviation": r.deviation, "agreement": r.agreement}
+            for r in figures.raters
         ],
-        "dispersion": _dispersion_series(spread),
+        "dispersion": _dispersion_series(list(spread_page)),
     }
     return render(
         request,
@@ -55,17 +67,30 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
         {
             "cycle": cycle,
             "tables": tables,
-            "evaluated": bool(evaluations),
-            "ties": any(e.tied for e in evaluations),
+            "evaluated": evaluated,
+            "ties": evaluated and selectors.has_ties(cycle),
             "rounding_rule": ROUNDING_RULE,
-            "raters": raters,
-            "dispersion": [{"row": d, "stage": STAGES[d.stage]} for d in spread],
+            "figures": figures,
+            "raters": figures.raters,
+            "dispersion": [{"row": d, "stage": STAGES[d.stage]} for d in spread_page],
+            "dispersion_page": spread_page,
+            "dispersion_total": len(figures.dispersion),
+            "dispersion_all": show_all,
+            "dispersion_query": _query(request, "page_dispersion"),
+            "threshold": threshold,
             "agreement_points": analytics.AGREEMENT_POINTS,
             "chart_data": chart_data,
             "can_manage": request.user.has_perm(MANAGE),
             "can_oversee": request.user.has_perm(OVERSEE),
         },
     )
+
+
+def _query(request: HttpRequest, drop: str) -> str:
+    """The page's other parameters, for a pager link that turns one table's page only."""
+    params = request.GET.copy()
+    params.pop(drop, None)
+    return params.urlencode()
 
 
 def _dispersion_series(rows: list[analytics.Dispersion]) -> dict[str, Any]:
@@ -114,7 +139,7 @@ def ranking_xlsx(request: HttpRequest, cycle_id: int) -> HttpResponse:
             e.site_weight if e.site_score is not None else None,
             e.final_score,
         ]
-        for e in selectors.evaluations(cycle)
+        for e in selectors.ranked(cycle).iterator(chunk_size=500)
     ]
     name = f"{cycle.year}年度综合评价排名.xlsx"
     data = excel.workbook_bytes(

@@ -27,6 +27,7 @@ from programs.selectors import opened_cycles
 
 from ..boundaries import evaluate_refusal, schedule_refusal, stage_dates
 from ..models import (
+    APPLICATION_FORM_FIELDS,
     REVIEW_STAGES,
     ConsensusItem,
     Evaluation,
@@ -249,13 +250,26 @@ def stored_rubric(
 # --- the ranking (A10, A18.1) --------------------------------------------------------------------
 
 
-def evaluations(cycle: Cycle) -> list[Evaluation]:
-    """The cycle's evaluations, organizations first, by rank."""
-    return list(
-        Evaluation.objects.filter(application__cycle=cycle)
-        .select_related("application__organization", "application__individual")
+def ranked(cycle: Cycle, kind: str | None = None) -> Any:
+    """The cycle's evaluations as a query, organizations first, by rank (one kind when given),
+    without the applications' forms (never shown, and 2,000 of them cost seconds to decode)."""
+    query = Evaluation.objects.filter(application__cycle=cycle)
+    if kind is not None:
+        query = query.filter(application__kind=kind)
+    return (
+        query.select_related("application__organization", "application__individual")
+        .defer(*(f"application__{name}" for name in APPLICATION_FORM_FIELDS))
         .order_by("application__kind", "rank", "application_id")
     )
+
+
+def evaluations(cycle: Cycle) -> list[Evaluation]:
+    """The cycle's evaluations, organizations first, by rank."""
+    return list(ranked(cycle))
+
+
+def has_ties(cycle: Cycle) -> bool:
+    return Evaluation.objects.filter(application__cycle=cycle, tied=True).exists()
 
 
 # --- one application's record (A17.1, A27.1, A28.1) ----------------------------------------------

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
+from django.urls import reverse
 
-from review import analytics, services
-from review.models import Scorecard
+from review import analytics, services, tasks
+from review.models import CycleAnalytics, Scorecard
+from tests.conftest import client_for
 from tests.review.conftest import World, full_scores, rubric_of
 
 
@@ -109,7 +112,76 @@ def test_dispersion_needs_two_cards(world: World) -> None:
 def test_analytics_take_a_fixed_number_of_queries(
     scored: World, django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(2):
+    # The consensus, the scores, the experts' names.
+    with django_assert_num_queries(3):
         analytics.rater_figures(scored.cycle)
+    # The scores, the groups with their applicants.
     with django_assert_num_queries(2):
         analytics.dispersion(scored.cycle)
+
+
+# --- stored (issue 17): computed once by the task, read by the pages ---------------------------
+
+
+def test_a_confirmed_consensus_queues_the_figures_and_the_page_reads_them_stored(
+    world: World, django_capture_on_commit_callbacks: Any, django_assert_num_queries: Any
+) -> None:
+    services.open_phase(actor=world.office, cycle=world.cycle, stage="material_review")
+    _card(world, world.organization, 0, 45)
+    _card(world, world.organization, 1, 60)
+    _card(world, world.organization, 2, 70)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _confirm(world, world.organization, 60)
+    assert callbacks  # the task, queued once the consensus committed (eager in tests)
+    row = CycleAnalytics.objects.get(cycle=world.cycle)
+    assert not row.stale
+    assert row.computed_at is not None
+    assert row.source["cards"] == 3
+    assert row.source["consensus"] == 1
+    with django_assert_num_queries(1):
+        figures = analytics.stored(world.cycle)
+    assert {f.name: f.deviation for f in figures.raters} == {
+        "赵强": -15.0,
+        "钱敏": 0.0,
+        "孙立": 10.0,
+    }
+    assert [d.spread for d in figures.dispersion] == [25.0]
+    assert figures.raters == analytics.rater_figures(world.cycle)
+
+
+def test_stale_figures_are_queued_once_not_on_every_view(
+    scored: World, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    analytics.refresh(scored.cycle)
+    before = analytics.stored(scored.cycle)
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.refresh_analytics, "delay", queued.append)  # a worker, busy
+    with transaction.atomic():
+        analytics.changed(scored.cycle.pk)  # a card returned, say; its task not run yet
+    first = analytics.stored(scored.cycle)
+    second = analytics.stored(scored.cycle)
+    assert queued == [scored.cycle.pk]  # the first view queued it, the second did not
+    assert first.stale
+    assert second.stale
+    assert first.raters == before.raters  # the last figures stay readable meanwhile
+    page = client_for(scored.office).get(reverse("review:ranking", args=[scored.cycle.pk]))
+    assert "评分分析正在更新" in page.content.decode()
+    assert queued == [scored.cycle.pk]
+    tasks.refresh_analytics(scored.cycle.pk)  # the worker gets to it
+    with django_assert_num_queries(1):
+        assert not analytics.stored(scored.cycle).stale
+
+
+def test_figures_not_yet_computed_are_computed_on_the_first_view_where_tasks_run_eagerly(
+    scored: World,
+) -> None:
+    # The services marked them (the test's transaction never commits: their task never ran).
+    assert CycleAnalytics.objects.get().computed_at is None
+    page = client_for(scored.office).get(reverse("review:ranking", args=[scored.cycle.pk]))
+    text = page.content.decode()
+    assert "统计于" in text
+    assert "正在更新" not in text
+    assert "赵强" in text
+    row = CycleAnalytics.objects.get()
+    assert not row.stale
+    assert row.computed_version == row.version
