@@ -31,7 +31,7 @@ from programs.models import Cycle
 
 from . import documents, schema, services, standing, workflow
 from .models import Attachment, QualificationDecision, State
-from .selectors import applications_for, get_application_for_user
+from .selectors import LIST_DEFERRED, NEWEST_FIRST, applications_for, get_application_for_user
 
 router = Router(tags=["申报推荐与资格审查"])
 
@@ -285,12 +285,14 @@ def register_confirm(request: HttpRequest, body: RegistrationConfirm) -> Status[
 @router.get("/applications", response=list[ApplicationOut], summary="我可见的申报")
 @paginate(Page)
 def list_applications(request: HttpRequest, state: str = "", cycle: Year | None = None) -> Any:
+    """Newest submission first (drafts, never submitted, before them), in the order of the list
+    page's index: a page is an index read, not a sort of every visible row with its form."""
     qs = applications_for(request.user)
     if state:
         qs = qs.filter(state=state)
     if cycle:
         qs = qs.filter(cycle__year=cycle)
-    return qs
+    return qs.defer(*LIST_DEFERRED).order_by(*NEWEST_FIRST)
 
 
 @router.get("/applications/export.xlsx", summary="导出申报汇总（Excel）", response={200: None})

@@ -103,7 +103,15 @@ class Application(models.Model):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["cycle", "state"], name="application_cycle_state_idx")]
+        indexes = [
+            models.Index(fields=["cycle", "state"], name="application_cycle_state_idx"),
+            # The list's order (intake.selectors.NEWEST_FIRST, read backwards): its pages and
+            # its to-do rows are index reads, never a sort of every visible row (issue 17).
+            models.Index(fields=["submitted_at", "id"], name="application_list_order_idx"),
+            models.Index(
+                fields=["state", "submitted_at", "id"], name="application_state_order_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.applicant_name}（{self.cycle.year}年度）"

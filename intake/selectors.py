@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role
@@ -220,18 +220,164 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
 
 def filter_choices(visible: QuerySet[Application]) -> tuple[list[int], list[tuple[int, str]]]:
     """The years (newest first) and recommending units of the applications a user sees: the
-    list's filter options (two queries)."""
-    years = sorted(
-        set(Cycle.objects.filter(applications__in=visible).values_list("year", flat=True)),
-        reverse=True,
+    list's filter options (two queries). Read from the cycles and the units, each asking whether
+    one visible application exists (an index probe), never one row per application."""
+    years = list(
+        Cycle.objects.filter(Exists(visible.filter(cycle=OuterRef("pk"))))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
     )
     units = list(
-        RecommendingUnit.objects.filter(applications__in=visible)
-        .distinct()
+        RecommendingUnit.objects.filter(Exists(visible.filter(recommending_unit=OuterRef("pk"))))
         .order_by("kind", "name")
         .values_list("pk", "name")
     )
     return years, units
+
+
+# --- the list, a page at a time (issue 17): keyset pages in an indexed order ------------------
+
+# Columns a list never shows: the form as saved and as typed can be tens of kilobytes a row.
+LIST_DEFERRED = ("data", "draft_typed", "draft_errors", "individual__id_number")
+# Counted up to this many; more is shown as "1000件以上" (a count never walks a whole year).
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts or ends: the row's segment (`t` the user's to-do, listed first, or
+    `r` the rest), its last submission time (None for a draft, listed first) and its id. In the
+    URL as `t.1741572000000000.42` (microseconds since the epoch, `n` for none)."""
+
+    segment: str
+    submitted_at: dt.datetime | None
+    pk: int
+
+    def __str__(self) -> str:
+        micros = (
+            "n"
+            if self.submitted_at is None
+            else str(round(self.submitted_at.timestamp() * 1_000_000))
+        )
+        return f"{self.segment}.{micros}.{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """The cursor in `text`, or None when there is none or it is not one of ours."""
+        segment, _, rest = (text or "").partition(".")
+        micros, _, pk = rest.partition(".")
+        if segment not in {"t", "r"} or not pk.isdigit() or not (micros == "n" or micros.isdigit()):
+            return None
+        if len(micros) > 20 or len(pk) > 18:
+            return None
+        at = (
+            None if micros == "n" else dt.datetime.fromtimestamp(int(micros) / 1_000_000, tz=dt.UTC)
+        )
+        return cls(segment, at, int(pk))
+
+    @classmethod
+    def of(cls, segment: str, row: Application) -> Cursor:
+        return cls(segment, row.submitted_at, row.pk)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of the list: its rows (each marked `is_todo`), and the cursors of the pages
+    around it (None at either end)."""
+
+    rows: list[Application]
+    after: Cursor | None  # the next page starts after this row
+    before: Cursor | None  # the previous page ends before this row
+    first: bool
+
+
+# The list's order: newest submission first (drafts, never submitted, before them), then the
+# newest row. Served by the indexes on (submitted_at, id) and (state, submitted_at, id), read
+# backwards (intake/migrations: application_list_order_idx, application_state_order_idx).
+NEWEST_FIRST = (F("submitted_at").desc(nulls_first=True), F("pk").desc())
+OLDEST_FIRST = (F("submitted_at").asc(nulls_last=True), F("pk").asc())
+
+
+def _after(c: Cursor) -> Q:
+    """The rows after `c` in NEWEST_FIRST (the redundant `<=` lets the index seek to it)."""
+    if c.submitted_at is None:
+        return Q(submitted_at__isnull=False) | Q(submitted_at__isnull=True, pk__lt=c.pk)
+    return Q(submitted_at__lte=c.submitted_at) & (
+        Q(submitted_at__lt=c.submitted_at) | Q(pk__lt=c.pk)
+    )
+
+
+def _before(c: Cursor) -> Q:
+    """The rows before `c` in NEWEST_FIRST."""
+    if c.submitted_at is None:
+        return Q(submitted_at__isnull=True, pk__gt=c.pk)
+    return Q(submitted_at__isnull=True) | (
+        Q(submitted_at__gte=c.submitted_at) & (Q(submitted_at__gt=c.submitted_at) | Q(pk__gt=c.pk))
+    )
+
+
+def list_page(
+    rows: QuerySet[Application],
+    *,
+    todo: Q | None = None,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int = 20,
+) -> ListPage:
+    """A page of `rows`, the `todo` ones first, after the row `after` or before `before` (else
+    the first page). Each segment is read from its index up to the page's size: one query,
+    two where a page spans the end of the to-do rows; page 1 costs what a late page costs."""
+    rows = rows.defer(*LIST_DEFERRED).order_by()
+    segments = [("t", rows.filter(todo)), ("r", rows.exclude(todo))] if todo else [("r", rows)]
+    names = [name for name, _ in segments]
+    if before is not None and before.segment in names:
+        found = _collect(segments[: names.index(before.segment) + 1][::-1], before, size, back=True)
+        if len(found) > size:
+            found = found[:size][::-1]
+            return _page(found, after=True, before=True)
+        # Nothing before them: show the first page (full, whatever changed meanwhile).
+        after = None
+    start = after if after is not None and after.segment in names else None
+    chosen = segments[names.index(start.segment) :] if start else segments
+    found = _collect(chosen, start, size, back=False)
+    return _page(found[:size], after=len(found) > size, before=start is not None)
+
+
+def _collect(
+    segments: list[tuple[str, QuerySet[Application]]],
+    cursor: Cursor | None,
+    size: int,
+    *,
+    back: bool,
+) -> list[tuple[str, Application]]:
+    found: list[tuple[str, Application]] = []
+    for name, qs in segments:
+        if cursor is not None and name == cursor.segment:
+            qs = qs.filter(_before(cursor) if back else _after(cursor))
+        wanted = size + 1 - len(found)
+        found += [
+            (name, a) for a in qs.order_by(*(OLDEST_FIRST if back else NEWEST_FIRST))[:wanted]
+        ]
+        if len(found) > size:
+            break
+    return found
+
+
+def _page(found: list[tuple[str, Application]], *, after: bool, before: bool) -> ListPage:
+    for name, application in found:
+        application.is_todo = name == "t"  # type: ignore[attr-defined]
+    return ListPage(
+        rows=[a for _, a in found],
+        after=Cursor.of(*found[-1]) if after and found else None,
+        before=Cursor.of(*found[0]) if before and found else None,
+        first=not before,
+    )
+
+
+def capped_count(rows: QuerySet[Application], cap: int = COUNT_CAP) -> int:
+    """How many rows, counted up to `cap + 1` (more than `cap` answers `cap + 1`)."""
+    return rows.order_by().values("pk")[: cap + 1].count()
 
 
 def start_options(user: Any, cycle: Cycle) -> list[dict[str, Any]]:

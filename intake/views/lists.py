@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -84,13 +83,17 @@ def form_docx(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
-    """What the user may see, their own work first: 待推荐 for a town, 待审查 for the Office."""
+    """What the user may see, their own work first: 待推荐 for a town, 待审查 for the Office.
+
+    A page at a time in an indexed order (keyset: `after` / `before` name the row a page
+    starts after or ends before, so page 1 and a late page cost the same); the counts are
+    capped (selectors.COUNT_CAP) so no view walks a whole year (issue 17)."""
     scopes = scopes_of(request.user)
     roles = frozenset(scopes)
     visible = selectors.applications_for(request.user)
     years, units = selectors.filter_choices(visible)
     filters = forms.ListFilterForm(request.GET or None, years=years, units=units)
-    rows = _filtered(visible, filters).defer("individual__id_number")
+    rows = _filtered(visible, filters)
     todo = (
         State.RECOMMENDED
         if Role.OFFICE in roles
@@ -99,27 +102,32 @@ def application_list(request: HttpRequest) -> HttpResponse:
         else None
     )
     pending = overdue = 0
+    due = None
     if todo is not None:
         # Work still to do: past its deadline an application is listed under 逾期未处理.
         late = workflow.overdue_q(today())
         due = Q(state=todo) & ~late
-        counts = visible.aggregate(
-            pending=Count("pk", filter=due), overdue=Count("pk", filter=late)
-        )
-        pending = counts["pending"]
-        overdue = counts["overdue"] if Role.OFFICE in roles else 0  # the Office closes them
-        rows = rows.annotate(
-            is_todo=Case(When(due, then=Value(True)), default=Value(False))
-        ).order_by("-is_todo", "-submitted_at", "-created_at")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        pending = selectors.capped_count(visible.filter(due))
+        if Role.OFFICE in roles:  # the Office closes them
+            overdue = selectors.capped_count(visible.filter(late))
+    page = selectors.list_page(
+        rows,
+        todo=due,
+        after=selectors.Cursor.parse(request.GET.get("after")),
+        before=selectors.Cursor.parse(request.GET.get("before")),
+        size=PAGE_SIZE,
+    )
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("after", "before", "page"):
+        query.pop(key, None)
     return render(
         request,
         "intake/list.html",
         {
             "title": _list_title(roles),
             "page": page,
+            "total": selectors.capped_count(rows),
+            "cap": selectors.COUNT_CAP,
             "filters": filters,
             "todo": State(todo).label if todo else "",
             "todo_state": todo or "",
