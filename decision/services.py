@@ -23,7 +23,9 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -521,7 +523,66 @@ def decide_objection(
             },
             reason=findings,
         )
+        _queue_reply(objection)
     return objection
+
+
+def is_email(contact: str) -> bool:
+    """Whether an objector's contact is an e-mail address (else a phone: no mail is sent)."""
+    try:
+        validate_email(contact.strip())
+    except ValidationError:
+        return False
+    return True
+
+
+def reply_ref(objection: Objection) -> str:
+    """What the reply's background job is about (jobs.Job.ref): the receipt, no personal data."""
+    return f"decision.objection:{objection.receipt}"
+
+
+def _queue_reply(objection: Objection) -> None:
+    """Queue the e-mail of the Office's reply when the objector left an address (A20.2): a
+    background job in the decision's transaction (accounts/jobs.py; issue 17), sent after the
+    commit and retried; the view tells the Office whether it left (`reply_state`)."""
+    from accounts.jobs import queue_mail
+
+    address = objection.contact.strip()
+    if not is_email(address):
+        return
+    year = objection.proposal.cycle.year
+    subject = f"关于您对{year}年度市长质量奖拟奖名单所提异议的答复（回执号{objection.receipt}）"
+    body = (
+        f"{objection.name}：\n\n您于{objection.filed_at:%Y年%-m月%-d日}提出的异议"
+        f"（回执号{objection.receipt}）已核查完毕。\n\n"
+        f"核查结论：{objection.get_outcome_display()}\n\n答复：\n{objection.reply}\n\n"
+        "质量发展委员会办公室"
+    )
+    queue_mail(
+        subject,
+        body,
+        [address],
+        label=f"邮件：异议{objection.receipt}的答复",
+        ref=reply_ref(objection),
+        requested_by=objection.decided_by,
+    )
+
+
+def reply_state(objection: Objection) -> str:
+    """Where the reply mail is: "none" (no e-mail address: the Office replies another way),
+    "sent", "failed" (after its retries: on the Office's job list) or "queued" (a worker
+    sends it within seconds; retried while the mail server is down)."""
+    from jobs.models import Job
+    from jobs.services import latest
+
+    job = latest(reply_ref(objection))
+    if job is None:
+        return "none"
+    if job.state == Job.State.DONE:
+        return "sent"
+    if job.state in (Job.State.FAILED, Job.State.CANCELLED):
+        return "failed"
+    return "queued"
 
 
 def close_notice(*, actor: User, proposal: Proposal) -> Proposal:

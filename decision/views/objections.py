@@ -1,15 +1,14 @@
 """One objection to the list in full (A20.2): its evidence, the Office's conclusion and its
-reply, mailed when the objector left an address. The Office and the supervisors read it; the
-Office decides, when the workflow table allows it (`decision.workflow.OBJECTION`)."""
+reply, mailed when the objector left an address (a background job queued with the decision,
+decision.services). The Office and the supervisors read it; the Office decides, when the
+workflow table allows it (`decision.workflow.OBJECTION`)."""
 
 from __future__ import annotations
 
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
-from django.core.validators import validate_email
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -23,36 +22,6 @@ from lib.http import file_response
 from .common import MANAGE, VIEW, board_url, may_oversee
 
 logger = logging.getLogger(__name__)
-
-
-def _is_email(contact: str) -> bool:
-    try:
-        validate_email(contact.strip())
-    except ValidationError:
-        return False
-    return True
-
-
-def _reply_mail(objection: Objection) -> str:
-    """E-mail the Office's reply when the objector left an address: "sent", "failed" (logged;
-    the decision stands) or "none" (no address: the Office replies another way)."""
-    address = objection.contact.strip()
-    if not _is_email(address):
-        return "none"
-    year = objection.proposal.cycle.year
-    subject = f"关于您对{year}年度市长质量奖拟奖名单所提异议的答复（回执号{objection.receipt}）"
-    body = (
-        f"{objection.name}：\n\n您于{objection.filed_at:%Y年%-m月%-d日}提出的异议"
-        f"（回执号{objection.receipt}）已核查完毕。\n\n"
-        f"核查结论：{objection.get_outcome_display()}\n\n答复：\n{objection.reply}\n\n"
-        "质量发展委员会办公室"
-    )
-    try:
-        send_mail(subject, body, None, [address])
-    except Exception:  # a mail server that is down must not undo the recorded decision
-        logger.exception("reply to objection %s failed", objection.receipt)
-        return "failed"
-    return "sent"
 
 
 def _objection(request: HttpRequest, receipt: str) -> Objection:
@@ -99,9 +68,12 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
                 refused_on_form(form, exc)
             else:
                 text = f"已记录异议{decided.receipt}的核查结论：{decided.get_outcome_display()}。"
-                sent = _reply_mail(decided)
+                # The reply mail is a background job queued with the decision (issue 17).
+                sent = services.reply_state(decided)
                 if sent == "sent":
                     text += f"答复已发送至{decided.contact}。"
+                elif sent == "queued":
+                    text += f"答复邮件已排队，稍后发送至{decided.contact}（发送情况见“后台任务”）。"
                 elif sent == "failed":
                     text += f"答复邮件发送失败，请另行答复异议人（{decided.contact}）。"
                 else:
@@ -116,7 +88,7 @@ def objection(request: HttpRequest, receipt: str) -> HttpResponse:
             "form": form,
             "refusals": refusals(actions),
             "can_manage": can_manage,
-            "contact_is_email": _is_email(found.contact),
+            "contact_is_email": services.is_email(found.contact),
         },
         status=400 if form is not None and form.errors else 200,
     )

@@ -114,7 +114,7 @@ def test_a_failing_mail_server_is_retried_with_backoff_then_the_job_fails(
     settings.EMAIL_BACKEND = FAILING
     time_machine.move_to(T0, tick=False)
     job = _mail("li.na@example.com")
-    waits = []
+    waits: list[int] = []
     for attempt, wait in enumerate((60, 300, 1500), start=1):
         # Not due yet: a message arriving early (the sweep, a duplicate) does nothing.
         if attempt > 1:
