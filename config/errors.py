@@ -2,11 +2,13 @@
 the site's layout, each with a way back (首页, 返回上一页, the workbench for a signed-in user)
 and a reference number (参考编号) the Office can quote.
 
-The reference is made when the page is: the local time to the minute and four random
-characters (``2612051030-7KQ3``); it is logged (logger ``config.errors``) with the method,
-the path and the user, and for a 500 with the exception's traceback, so the administrator
-finds the entry from the number a user reads out. The response carries it too, in the header
-``X-Reference``.
+The reference is the request's id (issue 17, config/observability.py): the local time to
+the minute and eight random characters (``2612051030-7KQ3-XZ4M``), the ``request_id`` of every
+log line written while the request was served and the response's ``X-Request-ID``. It is
+logged here too (logger ``config.errors``) with the method, the path and the user, and for a
+500 with the exception's traceback, so the administrator finds the entries from the number a
+user reads out. The response carries it in the header ``X-Reference`` as well (a refusal's
+audit event keeps it as ``error_reference``).
 
 A page that fails to render in the site's layout (a 500 while the database is down: the
 layout asks for the user, the navigation, the messages) falls back to a self-contained page
@@ -18,7 +20,6 @@ that needs neither the database nor a context processor (``errors/plain.html``).
 from __future__ import annotations
 
 import logging
-import secrets
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,10 +29,11 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
+from .observability import request_id
+
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
 
 
 # What each page says: its title, what happened, what to do (the page names the status too).
@@ -82,15 +84,9 @@ _LAST_RESORT = (
 
 
 def reference(request: HttpRequest | None = None) -> str:
-    """The request's reference number, made once per request: ``YYMMDDHHMM-XXXX``."""
-    made = getattr(request, "_qa_reference", None) if request is not None else None
-    if made:
-        return str(made)
-    stamp = timezone.localtime().strftime("%y%m%d%H%M")
-    made = f"{stamp}-{''.join(secrets.choice(_ALPHABET) for _ in range(4))}"
-    if request is not None:
-        request._qa_reference = made  # type: ignore[attr-defined]
-    return made
+    """The request's reference number: its request id (config/observability.py), the same
+    number as the response's X-Request-ID and every log line of the request."""
+    return request_id(request)
 
 
 def _has_chinese(text: str) -> bool:

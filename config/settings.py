@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -122,6 +123,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id of every log line and of the response (X-Request-ID; the error
+    # pages' 参考编号), and Prometheus' request counts and latencies (config/observability.py).
+    "config.observability.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Cache-Control: no-store for signed-in callers, Permissions-Policy for all (static too).
     "accounts.middleware.SecurityHeadersMiddleware",
@@ -147,6 +152,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
+    # Responses by status and latency by view (the view is known here).
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -312,7 +319,7 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 # The health check answers over plain HTTP too (a local monitor, the load balancer).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if _proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", ""):
     _header, _, _value = _proxy_header.partition(",")
     SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
@@ -416,6 +423,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# The beat (`celery -A config beat`, one process per deployment) replaces cron; times in
+# CELERY_TIMEZONE. Why each period: docs/decisions/0020-background-jobs.md.
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Lost messages and dead workers' jobs queued again (jobs.services.requeue_due).
+    "jobs-requeue-due": {"task": "jobs.requeue_due", "schedule": 60.0},
+    # A17.1: experts 3 working days before a stage's last day; each card once per deadline.
+    "review-remind-experts": {
+        "task": "review.remind_experts",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    # A23.1: winners on the first working day of each quarter (the task picks the day).
+    "supervision-remind-winners": {
+        "task": "supervision.remind_winners",
+        "schedule": crontab(minute=0, hour=9, day_of_month="1-10", month_of_year="1,4,7,10"),
+    },
+    # The audit chain's daily checkpoint, also on a day without audited writes.
+    "audit-anchor-if-due": {"task": "audit.anchor_if_due", "schedule": crontab(minute=5)},
+    # 个人信息保护法第四十七条: personal data past its retention period, erased monthly.
+    "desk-purge-personal-data": {
+        "task": "desk.purge_personal_data",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1),
+    },
+}
 
 # The password lifecycle (issue 15 part 2; accounts/codes.py, accounts/reset.py,
 # accounts/passwords.py, accounts/password_gate.py).
@@ -431,13 +462,45 @@ LOGIN_IP_WINDOW_MINUTES = int(os.environ.get("LOGIN_IP_WINDOW_MINUTES", "15"))
 # Password-reset requests per account (per hour).
 PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "3"))
 
+# Logs (config/observability.py; docs/deployment.md "Logs, metrics and health"): plain text
+# for `make run`; LOG_FORMAT=json in production, one JSON object per line, each with the
+# request id (X-Request-ID, the error pages' 参考编号), the user and role when known, the
+# method and path (in a Celery task: the task and job id). LOG_REQUESTS writes one line per
+# request with its status and duration (on with JSON, off for `make run`: runserver prints its
+# own).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.observability.RequestContext"}},
+    "formatters": {
+        "json": {"()": "config.observability.json_formatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # fontTools tells each glyph subset of every certificate PDF at INFO: not for the server log.
     "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Prometheus (config/observability.py, /metrics): answered only to these networks (CIDRs,
+# comma-separated; the monitoring network in production), 404 to anyone else. The client is
+# the peer, or X-Forwarded-For's when the peer is one of AUDIT_TRUSTED_PROXIES. With gunicorn's
+# several workers, PROMETHEUS_MULTIPROC_DIR (deploy/gunicorn.conf.py) sums them all.
+METRICS_ALLOWED_NETWORKS = [
+    n.strip()
+    for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",")
+    if n.strip()
+]
+# Each Celery worker writes a heartbeat into Redis this often; /readyz counts a worker live
+# while its last one is less than three times this old.
+WORKER_HEARTBEAT_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "15"))
 
 NINJA_PAGINATION_PER_PAGE = 20

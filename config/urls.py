@@ -10,10 +10,12 @@ from accounts.views import privacy_notice
 from desk import urls as desk_urls
 
 from .api import api
+from .observability import metrics, readyz
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers; 503 otherwise (for the load balancer)."""
+    """Liveness: 200 when the process is up and the database answers; 503 otherwise (for the
+    load balancer). Readiness, with Redis, the broker and the workers, is /readyz."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -38,6 +40,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    # Readiness and Prometheus (config/observability.py; docs/deployment.md).
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 # The error pages in Chinese, with a way back and a reference number (config/errors.py); the

@@ -57,7 +57,10 @@ urlpatterns = [
 ]
 
 STOCK_ENGLISH = ("Not Found", "Forbidden", "Server Error", "Bad Request", "CSRF", "Page not found")
-REFERENCE = re.compile(r'class="qa-error-reference font-monospace">(\d{10}-[0-9A-Z]{4})<')
+# The reference is the request id (issue 17, config/observability.py): the minute, then 40 bits.
+REFERENCE = re.compile(
+    r'class="qa-error-reference font-monospace">(\d{10}-[0-9A-Z]{4}-[0-9A-Z]{4})<'
+)
 
 
 def _reference(response: Any) -> str:
@@ -65,6 +68,7 @@ def _reference(response: Any) -> str:
     match = REFERENCE.search(html)
     assert match is not None, html[:2000]
     assert response["X-Reference"] == match.group(1)
+    assert response["X-Request-ID"] == match.group(1)  # one number for both
     return match.group(1)
 
 

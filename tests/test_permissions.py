@@ -245,6 +245,11 @@ MATRIX: dict[str, dict[str, int]] = {
     "decision:verify": {"default": 200},
     "decision:verified": {"default": 404},
     "healthz": {"default": 200},
+    # Readiness: public like healthz (the body names checks, never hosts).
+    "readyz": {"default": 200},
+    # The test client is 127.0.0.1, inside METRICS_ALLOWED_NETWORKS' default; any other
+    # network gets 404 (tests/test_deployment.py).
+    "metrics": {"default": 200},
     "privacy": {"default": 200},  # 个人信息保护声明: public
     # The manual: public, no confidential data (tests/manual serves a real figure).
     "manual:index": {"default": 200},
