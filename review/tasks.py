@@ -3,11 +3,15 @@ eagerly in the process that queues it where no broker is configured (tests, `mak
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from programs.models import Cycle
 
 from . import analytics
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="review.refresh_analytics")
@@ -18,3 +22,16 @@ def refresh_analytics(cycle_id: int) -> None:
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is not None:
         analytics.refresh(cycle)
+
+
+@shared_task(name="review.remind_experts", ignore_result=True)
+def remind_experts() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE; was cron): remind the experts whose scorecards are due
+    within REMINDER_WORKDAYS working days (A17.1); each card once per deadline, so a second
+    run sends nothing. Returns how many experts were told."""
+    from . import services
+
+    told, unknown = services.send_scoring_reminders()
+    for line in unknown:
+        logger.warning("%s", line)
+    return told

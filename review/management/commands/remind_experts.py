@@ -1,7 +1,8 @@
 """`manage.py remind_experts`: remind every expert whose scorecards of an open stage are not yet
 submitted, 3 working days before the stage's last day (A17.1), by inbox and e-mail. Each card is
-reminded once per deadline, so run it daily from cron:
-`0 8 * * * .venv/bin/python manage.py remind_experts`."""
+reminded once per deadline. The Celery beat runs the same daily at 08:00 (`review.remind_experts`,
+config/settings.py CELERY_BEAT_SCHEDULE; issue 17); the command stays for a run by hand
+(`--on` a date)."""
 
 from __future__ import annotations
 

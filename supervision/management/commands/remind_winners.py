@@ -1,6 +1,7 @@
 """`manage.py remind_winners`: remind every winner inside its three years of the duty to report
-violations within 30 days (A23.1), by inbox and e-mail. Run it from cron, e.g. on the first
-working day of each quarter: `0 9 1 1,4,7,10 * .venv/bin/python manage.py remind_winners`."""
+violations within 30 days (A23.1), by inbox and e-mail. The Celery beat runs it on the first
+working day of each quarter (`supervision.remind_winners`, config/settings.py
+CELERY_BEAT_SCHEDULE; issue 17); the command stays for a run by hand (`--on` a date)."""
 
 from __future__ import annotations
 
