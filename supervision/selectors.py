@@ -9,8 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
+from experts.models import Draw, Expert
+from intake.models import Application, State
+from programs.models import Cycle
 from programs.selectors import today
 
 from .models import Case
@@ -107,3 +111,95 @@ def report_duties(cases: Iterable[Case], on: dt.date | None = None) -> dict[int,
 def report_duty(case: Case, on: dt.date | None = None) -> ReportDuty:
     """`report_duties` for one case (the case page, the API)."""
     return report_duties([case], on)[case.pk]
+
+
+# --- the year page, a page of applications at a time (issue 17) ---------------------------------
+
+
+@dataclass(frozen=True)
+class CardCursor:
+    """The card a page of the year page starts after: its kind and id (`organization.42`)."""
+
+    kind: str
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> CardCursor | None:
+        kind, _, pk = (text or "").partition(".")
+        if kind not in {"organization", "individual"} or not pk.isdigit() or len(pk) > 18:
+            return None
+        return cls(kind, int(pk))
+
+    @classmethod
+    def of(cls, application: Application) -> CardCursor:
+        return cls(application.kind, application.pk)
+
+
+def cycle_cards(cycle: Cycle, *, after: CardCursor | None = None) -> QuerySet[Application]:
+    """The year's submitted applications in the year page's order (kind, id), after `after`;
+    without the forms (never shown there)."""
+    rows = (
+        Application.objects.filter(cycle=cycle)
+        .exclude(state=State.DRAFT)
+        .defer("data", "draft_typed", "draft_errors", "individual__id_number")
+        .order_by("kind", "pk")
+    )
+    if after is not None:
+        rows = rows.filter(Q(kind__gt=after.kind) | Q(kind=after.kind, pk__gt=after.pk))
+    return rows
+
+
+def cycle_counts(cycle: Cycle) -> list[tuple[str, int]]:
+    """The year's submitted applications by state, in the states' order (one grouped count
+    over the (cycle, state) index)."""
+    found = dict(
+        Application.objects.filter(cycle=cycle)
+        .exclude(state=State.DRAFT)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(str(label), found[value]) for value, label in State.choices if value in found]
+
+
+def draws_for(cycle: Cycle, application_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Every random draw of the year (A17.1), oldest first, each with who drew, the seed and
+    the reason, and its pairs for the applications given (the page's): `total` says for how
+    many applications the draw was made. Three queries; the draw's problem is not loaded."""
+    wanted = set(application_ids)
+    found = list(
+        Draw.objects.filter(cycle=cycle)
+        .select_related("drawn_by")
+        .defer("problem")
+        .order_by("drawn_at", "pk")
+    )
+    pairs = {d.pk: [(int(a), int(e)) for a, e in d.pairs] for d in found}
+    shown = {a for p in pairs.values() for a, _ in p if a in wanted}
+    applicants = {
+        a.pk: a.applicant_name
+        for a in Application.objects.filter(pk__in=shown)
+        .select_related("organization", "individual")
+        .defer("data", "draft_typed", "draft_errors", "individual__id_number")
+    }
+    experts = {e for p in pairs.values() for a, e in p if a in wanted}
+    names = dict(Expert.objects.filter(pk__in=experts).values_list("pk", "name"))
+    out = []
+    counted: dict[str, int] = {}
+    for draw in found:
+        counted[draw.stage] = counted.get(draw.stage, 0) + 1  # the n-th draw of its stage
+        by_applicant: dict[str, list[str]] = defaultdict(list)
+        for a, e in pairs[draw.pk]:
+            if a in wanted:
+                by_applicant[applicants.get(a, str(a))].append(names.get(e, str(e)))
+        out.append(
+            {
+                "number": counted[draw.stage],
+                "draw": draw,
+                "groups": sorted(by_applicant.items()),
+                "total": len({a for a, _ in pairs[draw.pk]}),
+            }
+        )
+    return out

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.export import audit_export as audit_export_view
 from decision.models import Entry, Proposal
 from experts.models import Assignment, Conflict, Expert, ExpertSanction, ReviewGroup
-from experts.selectors import draws as expert_draws
 from intake.models import Application, QualificationDecision, Recommendation, State
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
@@ -29,7 +28,7 @@ from programs.models import Cycle, CycleStage
 from review.analytics import stored_raters
 from review.models import Consensus, Evaluation, Feedback, SiteVisit
 
-from . import services
+from . import selectors, services
 from .models import Note, Sanction
 from .workspace_forms import NoteForm
 
@@ -86,18 +85,27 @@ def overview(request: HttpRequest) -> HttpResponse:
 # --- one cycle ---------------------------------------------------------------------------------
 
 
+# Applications per page of the year page (each a card with everything of its year).
+CYCLE_PAGE_SIZE = 20
+
+
 @perm_required("supervision.view")
 @require_GET
 def cycle(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    """One cycle, read only; a fixed number of queries however many applications it has."""
+    """One cycle, read only, a page of applications at a time (organizations first, then
+    individuals, in the order they were made; `after` names the card a page starts after):
+    a fixed number of queries and a bounded page however many applications it has (issue 17;
+    it reached 1.9 MB at 10,000)."""
     the_cycle = get_object_or_404(Cycle, pk=cycle_id)
-    applications = list(
-        Application.objects.filter(cycle=the_cycle)
-        .exclude(state=State.DRAFT)
-        .select_related("organization", "individual", "cycle")
-        .order_by("kind", "pk")
+    after = selectors.CardCursor.parse(request.GET.get("after"))
+    found = list(
+        selectors.cycle_cards(the_cycle, after=after).select_related(
+            "organization", "individual", "cycle"
+        )[: CYCLE_PAGE_SIZE + 1]
     )
-    in_cycle = {"application__cycle": the_cycle}
+    applications = found[:CYCLE_PAGE_SIZE]
+    more = len(found) > CYCLE_PAGE_SIZE
+    in_cycle = {"application__in": [a.pk for a in applications]}
     decisions = _by(
         QualificationDecision.objects.filter(**in_cycle).order_by("decided_at", "pk"),
         "application_id",
@@ -140,7 +148,9 @@ def cycle(request: HttpRequest, cycle_id: int) -> HttpResponse:
     feedback = _by(Feedback.objects.filter(**in_cycle), "application_id")
     evaluations = {e.application_id: e for e in Evaluation.objects.filter(**in_cycle)}
     proposal = Proposal.objects.filter(cycle=the_cycle).first()
-    entries = {e.application_id: e for e in Entry.objects.filter(proposal__cycle=the_cycle)}
+    entries = {
+        e.application_id: e for e in Entry.objects.filter(proposal__cycle=the_cycle, **in_cycle)
+    }
     sanctions = _by(Sanction.objects.filter(**in_cycle).order_by("decided_on"), "application_id")
     rows = []
     for a in applications:
@@ -166,9 +176,14 @@ def cycle(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "cycle": the_cycle,
             "stages": the_cycle.stages.order_by("starts_on"),
             "rows": rows,
+            "first_page": after is None,
+            "page_size": CYCLE_PAGE_SIZE,
+            "next_after": selectors.CardCursor.of(applications[-1]) if more else None,
+            "counts": selectors.cycle_counts(the_cycle),
             "proposal": proposal,
-            # 专家抽取记录 (A17.1): every random draw, with its seed, reason and pairs.
-            "draws": expert_draws(the_cycle),
+            # 专家抽取记录 (A17.1): every random draw, with its seed and reason; its pairs for
+            # the applications of this page (the whole draw can be tens of thousands of pairs).
+            "draws": selectors.draws_for(the_cycle, [a.pk for a in applications]),
             "notes": list(_notes().filter(cycle=the_cycle)[:LATEST_NOTES]),
             "note_form": _note_form(cycle=the_cycle, next=request.get_full_path()),
         },

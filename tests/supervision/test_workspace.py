@@ -22,6 +22,7 @@ from experts import services as experts
 from experts.models import ExpertSanction
 from intake import services as intake
 from intake.models import Application, State
+from lib import uscc
 from lib.errors import PermissionDenied
 from programs.models import Cycle
 from review import services as review
@@ -391,3 +392,71 @@ def test_the_audit_export_names_the_first_broken_link(world: World) -> None:
     first = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert first["A1"].value == "审计链校验未通过"
     assert f"第 {seq} 号事件" in first["A2"].value
+
+
+# --- the year page a page at a time (issue 17) ---------------------------------------------------
+
+
+def _more(world: World, count: int, start: int = 0) -> None:
+    unit = RecommendingUnit.objects.get(name="如城街道")
+    for n in range(start, start + count):
+        body = f"91320682MA1PAG{n:03d}"
+        more = Organization.objects.create(
+            uscc=body + uscc.check_character(body),
+            name=f"如皋分页{n:03d}号公司",
+            recommending_unit=unit,
+        )
+        Application.objects.create(
+            cycle=world.cycle,
+            kind="organization",
+            organization=more,
+            recommending_unit=unit,
+            state=State.ACCEPTED,
+            created_by=world.office,
+        )
+
+
+def test_the_cycle_page_comes_a_page_at_a_time_with_every_application_once(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    from supervision.workspace import CYCLE_PAGE_SIZE
+
+    _more(world, 2 * CYCLE_PAGE_SIZE + 3)
+    client = client_for(world.supervisor)
+    url = reverse("supervision:cycle", args=[world.cycle.pk])
+    seen: list[str] = []
+    response = client.get(url)
+    assert "已受理 " in response.content.decode()
+    pages = 0
+    while True:
+        pages += 1
+        rows = response.context["rows"]
+        assert len(rows) <= CYCLE_PAGE_SIZE
+        seen += [r["application"].applicant_name for r in rows]
+        after = response.context["next_after"]
+        if after is None:
+            break
+        html = response.content.decode()
+        assert f'href="?after={after}" rel="next">下一页 ›</a>' in html
+        with django_assert_max_num_queries(40):
+            response = client.get(url, {"after": str(after)})
+        assert "« 第一页" in response.content.decode()
+    submitted = Application.objects.filter(cycle=world.cycle).exclude(state=State.DRAFT)
+    assert sorted(seen) == sorted(a.applicant_name for a in submitted)
+    assert len(seen) == len(set(seen))
+    assert pages == -(-submitted.count() // CYCLE_PAGE_SIZE)
+
+
+def test_the_cycle_page_size_and_queries_do_not_grow_with_the_year(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    _more(world, 25)
+    client = client_for(world.supervisor)
+    url = reverse("supervision:cycle", args=[world.cycle.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        small = client.get(url).content
+    _more(world, 50, start=100)
+    with django_assert_max_num_queries(len(few)):
+        large = client.get(url).content
+    assert len(large) < len(small) * 1.1
