@@ -157,20 +157,23 @@ class RequestContext(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         ctx = _context.get() or {}
+        if not hasattr(record, "request_id"):
+            record.request_id = ctx.get("request_id", "")  # the text format names it
         for name in CONTEXT_FIELDS:
-            if not hasattr(record, name):
-                setattr(record, name, ctx.get(name, ""))
+            if ctx.get(name) and not hasattr(record, name):
+                setattr(record, name, ctx[name])
         return True
 
 
 def json_formatter() -> logging.Formatter:
     """One JSON object per line: time, level, logger, message, then every extra field (the
-    context above, the request line's status and duration)."""
+    context above when known, the request line's status and duration)."""
     from pythonjsonlogger.json import JsonFormatter
 
     return JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",  # ISO 8601 in UTC, with its offset
         json_ensure_ascii=False,
     )
 
@@ -332,6 +335,15 @@ def connect_celery_signals() -> None:
     signals.task_retry.connect(_task_retry, weak=False, dispatch_uid="qa-task-retry")
     signals.worker_ready.connect(_worker_ready, weak=False, dispatch_uid="qa-worker-ready")
     signals.worker_shutdown.connect(_worker_shutdown, weak=False, dispatch_uid="qa-worker-down")
+    if getattr(settings, "LOG_FORMAT", "") == "json":
+        # A receiver of setup_logging tells Celery to leave logging alone: the worker's and
+        # beat's lines go through Django's LOGGING (JSON, with the task's fields) like the
+        # app servers'.
+        signals.setup_logging.connect(_keep_logging, weak=False, dispatch_uid="qa-logging")
+
+
+def _keep_logging(**_: Any) -> None:
+    """Celery's own logging setup, replaced by nothing: LOGGING is already configured."""
 
 
 def connect_signals() -> None:

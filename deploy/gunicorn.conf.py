@@ -67,8 +67,9 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
     _json = {
         "()": "pythonjsonlogger.json.JsonFormatter",
-        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        "fmt": "%(levelname)s %(name)s %(message)s",
+        "rename_fields": {"levelname": "level", "name": "logger"},
+        "timestamp": "time",
         "json_ensure_ascii": False,
     }
     logconfig_dict: dict[str, Any] = {
