@@ -4,6 +4,7 @@ its class, so two classes of one name would overwrite each other there)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ninja import Field, Schema
@@ -47,3 +48,19 @@ class Page(PaginationBase):
         page = max(1, pagination.page)
         start = (page - 1) * size
         return {"count": queryset.count(), "results": list(queryset[start : start + size])}
+
+
+class Mapped:
+    """A query `Page` paginates as it is, each row of the page turned into its answer by `row`:
+    the count and the page's slice run in the database, `row` only on the rows answered (a list
+    endpoint whose answer is not a model's fields, issue 17)."""
+
+    def __init__(self, queryset: Any, row: Callable[[Any], Any]) -> None:
+        self.queryset = queryset
+        self.row = row
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def __getitem__(self, page: slice) -> list[Any]:
+        return [self.row(obj) for obj in self.queryset[page]]

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
@@ -19,13 +20,22 @@ from experts.models import Assignment, ReviewGroup
 from experts.selectors import openable_applications
 from intake.selectors import applications_for
 from lib.access import actor
-from lib.api import ActionOut, Ok
+from lib.api import ActionOut, Mapped, Ok, Page
 from lib.errors import PermissionDenied
 from programs.models import Cycle
 
 from . import selectors, services
 from .boundaries import deadline
-from .models import Consensus, Evaluation, ItemScore, ReviewPhase, Rubric, Scorecard, SiteVisit
+from .models import (
+    APPLICATION_FORM_FIELDS,
+    Consensus,
+    Evaluation,
+    ItemScore,
+    ReviewPhase,
+    Rubric,
+    Scorecard,
+    SiteVisit,
+)
 from .workflow import CARD, PHASE, blank_card
 
 router = Router(tags=["评审与综合评价"])
@@ -687,11 +697,15 @@ def _evaluation_out(e: Evaluation) -> dict[str, Any]:
     }
 
 
-def _evaluations(cycle: Cycle) -> list[dict[str, Any]]:
-    rows = Evaluation.objects.filter(application__cycle=cycle).select_related(
-        "application__organization", "application__individual"
+def _evaluations(cycle: Cycle) -> Any:
+    """The cycle's evaluations by kind and rank, with the applicants' names and nothing of their
+    forms (a page of them is three queries whatever the size of the cycle)."""
+    return (
+        Evaluation.objects.filter(application__cycle=cycle)
+        .select_related("application__organization", "application__individual")
+        .defer(*(f"application__{name}" for name in APPLICATION_FORM_FIELDS))
+        .order_by("application__kind", "rank", "pk")
     )
-    return [_evaluation_out(e) for e in rows.order_by("application__kind", "rank", "pk")]
 
 
 @router.post(
@@ -702,7 +716,7 @@ def _evaluations(cycle: Cycle) -> list[dict[str, Any]]:
 def evaluate(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, Any]]:
     cycle = _cycle(cycle_id)
     services.evaluate(actor=actor(request), cycle=cycle)
-    return _evaluations(cycle)
+    return [_evaluation_out(e) for e in _evaluations(cycle)]
 
 
 @router.get(
@@ -710,6 +724,9 @@ def evaluate(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, Any]]:
     response=list[EvaluationOut],
     summary="综合评价结果与排名（办公室、监督、委员会）",
 )
-def evaluations(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, Any]]:
+@paginate(Page)
+def evaluations(request: HttpRequest, cycle_id: uuid.UUID) -> Any:
+    """By kind (its code: individuals, then organizations), then rank, a page at a time
+    (`page`, `page_size` up to 100)."""
     _perm(request, "review.view_results")
-    return _evaluations(_cycle(cycle_id))
+    return Mapped(_evaluations(_cycle(cycle_id)), _evaluation_out)

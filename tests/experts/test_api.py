@@ -24,7 +24,10 @@ def test_office_adds_an_expert_and_sees_the_gaps(
     created = _call(office, "post", "/experts", body)
     assert created.status_code == 201, created.content
     assert created.json()["gaps"] == ["第八条第四项：缺少履职守纪、公正严明的依据"]
-    assert _call(office, "get", "/experts").json()[0]["name"] == "赵强"
+    listed = _call(office, "get", "/experts").json()
+    assert listed["count"] == 1
+    assert listed["results"][0]["name"] == "赵强"
+    assert listed["results"][0]["gaps"] == created.json()["gaps"]
     assert _call(_client("p_expert"), "get", "/experts").status_code == 403
     assert (
         _call(

@@ -99,7 +99,12 @@ def test_a_review_through_the_api(world: World, time_machine: Any) -> None:
         None,
     )
     committee = api_client("p_committee")
-    assert len(api_call(committee, "get", f"{cycle}/evaluations").json()) == 2
+    listed = api_call(committee, "get", f"{cycle}/evaluations").json()
+    assert listed["count"] == 2
+    assert [r["final_score"] for r in listed["results"]] == ["750.00", "635.00"]
+    second = api_call(committee, "get", f"{cycle}/evaluations?page=2&page_size=1").json()
+    assert second["count"] == 2
+    assert [r["kind"] for r in second["results"]] == ["organization"]  # by kind, then rank
     assert api_call(applicant, "get", f"{cycle}/evaluations").status_code == 403
 
 
