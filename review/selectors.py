@@ -26,6 +26,7 @@ from programs.models import Cycle, Stage
 
 from .boundaries import phase_in
 from .models import (
+    APPLICATION_FORM_FIELDS,
     REVIEW_STAGES,
     Consensus,
     ConsensusItem,
@@ -41,6 +42,8 @@ from .models import (
 from .workflow import CARD, Option, blank_phase
 
 STAGES = {s.value: s for s in REVIEW_STAGES}
+# Set on an assignment `assignment_for` returns: the user it was found openable for.
+OPENABLE_BY = "_openable_by"
 
 
 def _expert(user: Any) -> Expert | None:
@@ -56,6 +59,8 @@ def assignment_for(user: Any, public_id: Any, stage: str) -> Assignment:
     # With the cycle's dates and phases: the scorecard's windows read them (review.workflow).
     application = (
         openable_applications(user)
+        .select_related("cycle", "organization", "individual")
+        .defer(*APPLICATION_FORM_FIELDS)
         .prefetch_related("cycle__stages", "cycle__review_phases")
         .filter(public_id=public_id)
         .first()
@@ -76,6 +81,8 @@ def assignment_for(user: Any, public_id: Any, stage: str) -> Assignment:
         raise Http404
     # The application as loaded above (cycle, organization, individual joined).
     assignment.group.application = application
+    # Checked just now that this user may open it: the services need not ask again.
+    setattr(assignment, OPENABLE_BY, user.pk)
     return assignment
 
 
@@ -123,6 +130,15 @@ def phase_or_blank(cycle: Cycle, stage: str) -> ReviewPhase:
 def rubric_of(application: Application) -> Rubric | None:
     """The cycle's rubric for the applicant's kind (created when the first phase opens)."""
     return Rubric.objects.filter(cycle=application.cycle_id, applies_to=application.kind).first()
+
+
+def rubric_with_items(application: Application) -> Rubric | None:
+    """`rubric_of` with its items loaded (the scorecard's save reads them once, issue 17)."""
+    return (
+        Rubric.objects.filter(cycle=application.cycle_id, applies_to=application.kind)
+        .prefetch_related("items")
+        .first()
+    )
 
 
 def rubric_items(rubric: Rubric) -> list[RubricItem]:

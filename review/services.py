@@ -63,13 +63,15 @@ from .models import (
     ScoringReminder,
     SiteVisit,
 )
-from .selectors import phase_or_blank
+from .selectors import OPENABLE_BY, phase_or_blank
 from .workflow import CARD, PHASE, blank_card
 
 TEXT_LIMIT = 4000
 # Working days before a scoring deadline on which `remind_experts` tells the experts still due.
 REMINDER_WORKDAYS = 3
 # The state an application is in while a stage's scorecards are open.
+# Set by `save_scorecard` on the card it returns: its points, read by `card_score`.
+SAVED_POINTS = "_saved_points"
 STAGE_STATE = {Stage.MATERIAL_REVIEW: State.MATERIAL_REVIEW, Stage.SITE_REVIEW: State.SITE_REVIEW}
 
 
@@ -434,7 +436,11 @@ def _own_assignment(actor: User, assignment: Assignment) -> None:
         expert is None
         or assignment.expert_id != expert.pk
         or assignment.removed_at is not None
-        or not openable_applications(actor).filter(pk=assignment.group.application_id).exists()
+        # Found by `selectors.assignment_for` for this actor: checked there, in this request.
+        or (
+            getattr(assignment, OPENABLE_BY, None) != actor.pk
+            and not openable_applications(actor).filter(pk=assignment.group.application_id).exists()
+        )
     ):
         raise ServiceError("评分表不存在。", status=404)
 
@@ -476,21 +482,34 @@ def save_scorecard(
     scores: Mapping[str, Mapping[str, Any]],
     summary: str = "",
     revision: int,
+    rubric: Rubric | None = None,
 ) -> Scorecard:
     """Save the expert's draft (autosave), `CARD.require(card, "save")`: their own draft
     (created by the first save), while the stage's scoring is open, inside its dates, in a
     year not closed. Percentages in steps of 5, strengths and opportunities per item.
     `revision` is the one the expert's page was showing: if another window saved since, nothing
-    is written and the expert is told (their input stays on their page). Side effect:
-    `review.scorecard.save`."""
+    is written and the expert is told (their input stays on their page). `rubric`, the cycle's
+    for the applicant's kind with its items, when the caller has it loaded already. Side effect:
+    `review.scorecard.save`.
+
+    Saved every few seconds while an expert types (htmx): the assignment as given serves the
+    card's windows and its name in the audit event, the rubric is read once, nothing is read
+    again after the update (issue 17: was 33 statements)."""
     _own_assignment(actor, assignment)
     group = assignment.group
-    CARD.require(
-        Scorecard.objects.filter(assignment=assignment).first() or blank_card(assignment),
-        "save",
-        actor,
-    )
-    rubric = Rubric.objects.get(cycle=group.application.cycle, applies_to=group.application.kind)
+    application = group.application
+    card = Scorecard.objects.filter(assignment=assignment).first()
+    if card is not None:
+        card.assignment = assignment  # with its group, application, dates and phases loaded
+    CARD.require(card or blank_card(assignment), "save", actor)
+    if (
+        rubric is None
+        or rubric.cycle_id != application.cycle_id
+        or rubric.applies_to != application.kind
+    ):
+        rubric = Rubric.objects.prefetch_related("items").get(
+            cycle=application.cycle_id, applies_to=application.kind
+        )
     cleaned, errors = _clean_scores(rubric, scores)
     errors_summary: dict[str, list[str]] = {}
     summary = _text(summary, "总体评价", errors_summary, "summary")
@@ -499,13 +518,16 @@ def save_scorecard(
         first = next(iter(errors.values()))[0]
         raise ServiceError(f"评分未保存：{first}", fields=errors)
     with transaction.atomic():
-        card, _ = Scorecard.objects.get_or_create(
-            assignment=assignment, defaults={"rubric": rubric}
-        )
+        if card is None:
+            card, _ = Scorecard.objects.get_or_create(
+                assignment=assignment, defaults={"rubric": rubric}
+            )
+            card.assignment = assignment
         # Optimistic concurrency: the draft as the page showed it, still a draft.
+        saved_at = now()
         updated = Scorecard.objects.filter(
             pk=card.pk, revision=revision, state=Scorecard.State.DRAFT
-        ).update(revision=F("revision") + 1, summary=summary, saved_at=now())
+        ).update(revision=F("revision") + 1, summary=summary, saved_at=saved_at)
         if not updated:
             card.refresh_from_db()
             CARD.require(card, "save", actor)  # submitted meanwhile: the table says so
@@ -514,6 +536,9 @@ def save_scorecard(
                 "请复制您刚填写的内容，刷新页面后再保存。",
                 code="stale",
             )
+        # What the UPDATE wrote (it matched revision `revision` of a draft).
+        card.revision, card.summary, card.saved_at = revision + 1, summary, saved_at
+        card.state = Scorecard.State.DRAFT
         existing = {s.item_id: s for s in card.scores.all()}
         new, changed = [], []
         for item_id, values in cleaned.items():
@@ -524,9 +549,10 @@ def save_scorecard(
                 for k, v in values.items():
                     setattr(score, k, v)
                 changed.append(score)
-        ItemScore.objects.bulk_create(new)
-        ItemScore.objects.bulk_update(changed, ["percent", "strengths", "opportunities"])
-        card.refresh_from_db()
+        if new:
+            ItemScore.objects.bulk_create(new)
+        if changed:
+            ItemScore.objects.bulk_update(changed, ["percent", "strengths", "opportunities"])
         record(
             actor=actor,
             role=Role.EXPERT,
@@ -534,6 +560,17 @@ def save_scorecard(
             obj=card,
             after={"revision": card.revision, "items": len(cleaned)},
         )
+    # The card's points from what is saved now, without reading the scores again.
+    points = {i.pk: i.points for i in rubric.items.all()}
+    setattr(
+        card,
+        SAVED_POINTS,
+        scoring.stage_score(
+            (points[s.item_id], s.percent)
+            for s in [*existing.values(), *new]
+            if s.percent is not None and s.item_id in points
+        ),
+    )
     return card
 
 
@@ -588,7 +625,10 @@ def card_values(card: Scorecard) -> dict[str, Any]:
 
 
 def card_score(card: Scorecard) -> Decimal:
-    """The points of a card's scored items (unscored items count nothing)."""
+    """The points of a card's scored items (unscored items count nothing); as `save_scorecard`
+    computed them when the card comes from it."""
+    if (points := getattr(card, SAVED_POINTS, None)) is not None:
+        return points  # type: ignore[no-any-return]
     return scoring.stage_score(
         (s.item.points, s.percent)
         for s in card.scores.select_related("item")

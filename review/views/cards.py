@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -128,8 +129,8 @@ def _card_page(
 
 def _save_card(request: HttpRequest, assignment: Assignment) -> Scorecard:
     """Save the posted draft through the service (raises its ServiceError)."""
-    rubric = selectors.rubric_of(assignment.group.application)
-    items = selectors.rubric_items(rubric) if rubric is not None else []
+    rubric = selectors.rubric_with_items(assignment.group.application)
+    items = list(rubric.items.all()) if rubric is not None else []
     revision = forms.revision(request.POST)
     return services.save_scorecard(
         actor=actor(request),
@@ -138,6 +139,7 @@ def _save_card(request: HttpRequest, assignment: Assignment) -> Scorecard:
         summary=request.POST.get("summary", ""),
         # No revision posted: never overwrite blindly, let the service call it stale.
         revision=revision if revision is not None else -1,
+        rubric=rubric,
     )
 
 
@@ -167,14 +169,16 @@ def card(request: HttpRequest, public_id: Any, stage: str) -> HttpResponse:
             request, assignment, posted=request.POST, error=exc.message, status=_status(exc)
         )
     if autosave:
-        return render(
-            request,
-            "review/_card_status.html",
-            {
-                "saved_at": timezone.localtime(saved.saved_at) if saved.saved_at else None,
-                "revision": saved.revision,
-                "total": services.card_score(saved),
-            },
+        # The status line only: no request context (the page's menus and counts are not in it).
+        return HttpResponse(
+            render_to_string(
+                "review/_card_status.html",
+                {
+                    "saved_at": timezone.localtime(saved.saved_at) if saved.saved_at else None,
+                    "revision": saved.revision,
+                    "total": services.card_score(saved),
+                },
+            )
         )
     messages.success(request, "评分表草稿已保存。")
     return redirect("review:card", public_id=public_id, stage=stage)
