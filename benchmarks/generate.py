@@ -192,7 +192,7 @@ def generate(
     scoring: int = 300,
     rush: int = 1_000,
     experts: int = 600,
-    office_users: int = 30,
+    office_users: int = 60,
     today: dt.date | None = None,
     seed: int = 17,
     say: Callable[[str], None] = lambda _text: None,
@@ -785,7 +785,7 @@ def main() -> None:
     parser.add_argument("--scoring", type=int, default=300, help="of them with site cards in draft")
     parser.add_argument("--rush", type=int, default=1_000, help="rush organizations with drafts")
     parser.add_argument("--experts", type=int, default=600, help="experts in the pool")
-    parser.add_argument("--offices", type=int, default=30, help="Office users bo01..")
+    parser.add_argument("--offices", type=int, default=60, help="Office users bo01..")
     parser.add_argument("--today", type=dt.date.fromisoformat, help="the date the stages centre on")
     parser.add_argument(
         "--db", help="PostgreSQL database to create and fill (else a throwaway one)"

@@ -11,7 +11,10 @@ in Redis and a real Celery worker, on the data set of `benchmarks/generate.py`.
 Each simulated user is a thread with its own session: it signs in through the real login
 page (password, then the TOTP code of the demo rule for staff: `accounts.two_factor.demo_key`),
 then repeats one operation back to back (a closed loop) for `--duration` seconds after
-`--warmup` seconds not counted. The users are spread evenly over the operations:
+`--warmup` seconds not counted. `--mode mix` (the default) runs every operation at once, the
+users spread evenly over them; `--mode each` runs one operation at a time with every user on
+it, `--duration` seconds each, /healthz first (the method of issue 17's figures). The
+operations:
 
 - `/healthz` (anonymous): the floor every ratio is taken against, in the same run;
 - `/` the home page (anonymous);
@@ -22,12 +25,14 @@ then repeats one operation back to back (a closed loop) for `--duration` seconds
 - the expert's scorecard autosave: htmx POSTs of all 23 items to
   `/review/<application>/site_review/card/`, each with the revision the previous answered.
 
-Each operation gets requests/s, p50 and p95 latency, errors (any answer but 200, an autosave
-answered "未保存", a broken connection), and its ratio to `/healthz`: throughput per user and
-p95. The topology `two` also proves the state is shared: a session signed in on server 1 is
-valid on server 2 and back; sign-in failures counted on both servers block the address on
-both (a lowered LOGIN_IP_FAILURE_LIMIT, a documentation address in X-Forwarded-For); and the
-split of the requests between the servers (nginx's X-Upstream header). That a task queued by
+Each operation gets requests/s (requests that ended in the window), p50 and p95 latency (of
+every request overlapping the window, so a page slower than the window still counts), errors
+(any answer but 200, an autosave answered "未保存", a broken connection), and its ratio to
+`/healthz`: throughput per user and p95. The topology `two` also proves the state is shared:
+a session signed in on server 1 is valid on server 2 and back; sign-in failures counted on
+both servers block the address on both (a lowered LOGIN_IP_FAILURE_LIMIT, a documentation
+address in X-Forwarded-For); and the split of the requests between the servers (nginx's
+X-Upstream header). That a task queued by
 either server runs once is checked by `benchmarks/rush.py` (each submission's messages).
 
 Processes (gunicorn, nginx, the Celery worker) run in their own process groups and are
@@ -340,6 +345,7 @@ class Sample:
     ok: bool
     note: str = ""
     server: str = ""
+    in_window: bool = True  # ended before the window closed (counts in the throughput)
 
 
 @dataclass
@@ -371,49 +377,60 @@ class User:
         return True, "", server
 
 
-def assign_users(fx: Fixture, users: int, port: int) -> list[User]:
-    ops = operations(fx)
-    pools: dict[str, list[Any]] = {
+def pools_of(fx: Fixture) -> dict[str, list[Any]]:
+    return {
         "office": list(fx.offices),
         "leader": list(fx.leaders),
         "scorer": list(fx.scorers),
     }
-    made = []
-    for i in range(users):
-        op = ops[i % len(ops)]
-        user = User(op, Browser("127.0.0.1", port))
-        if op.role == "office":
-            user.username = pools["office"].pop(0)
-        elif op.role == "leader":
-            user.username, user.application = pools["leader"].pop(0)
-        elif op.role == "scorer":
-            user.username, user.application, user.revision = pools["scorer"].pop(0)
-        made.append(user)
-    return made
 
 
-def run_load(
-    fx: Fixture, port: int, users: int, duration: float, warmup: float
-) -> tuple[list[User], float]:
-    """Sign everyone in (not timed), then the closed loops; returns the users and the
-    measured window's length."""
-    people = assign_users(fx, users, port)
+def take(op: Operation, pools: dict[str, list[Any]], port: int) -> User:
+    """A user for `op`: anonymous, or the next unused account of its role."""
+    user = User(op, Browser("127.0.0.1", port))
+    if op.role not in pools:
+        return user
+    if not pools[op.role]:
+        raise SystemExit(f"not enough {op.role} accounts in the data set for --users")
+    if op.role == "office":
+        user.username = pools["office"].pop(0)
+    elif op.role == "leader":
+        user.username, user.application = pools["leader"].pop(0)
+    else:
+        user.username, user.application, user.revision = pools["scorer"].pop(0)
+    return user
+
+
+def sign_in_all(people: list[User]) -> None:
+    """Every signed-in user through the login page and the TOTP page, 8 at a time."""
     errors: list[str] = []
 
     def login(u: User) -> None:
         try:
-            if u.username:
-                sign_in(u.browser, u.username, staff=True)
+            sign_in(u.browser, u.username, staff=True)
         except HttpError as exc:
             errors.append(str(exc))
 
     t0 = time.perf_counter()
-    in_parallel([lambda u=u: login(u) for u in people], width=8)
+    staff = [u for u in people if u.username]
+    in_parallel([lambda u=u: login(u) for u in staff], width=8)
     if errors:
         raise SystemExit("sign-in failed: " + "; ".join(errors[:3]))
-    out(f"  {users} users signed in ({time.perf_counter() - t0:.1f} s)")
+    out(
+        f"  {len(staff)} users signed in through the login and TOTP pages "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+
+
+def loop_all(fx: Fixture, people: list[User], duration: float, warmup: float) -> None:
+    """Each user repeats its operation back to back. The window opens after `warmup` and lasts
+    `duration` seconds: the requests that ended in it make the throughput; the latencies are
+    those of every request that overlapped it (a request started in the window and ending
+    after it is waited for: a slow page is not left out)."""
     start = time.perf_counter() + warmup
     end = start + duration
+    for u in people:
+        u.samples = []
 
     def loop(u: User) -> None:
         n = 0
@@ -427,13 +444,56 @@ def run_load(
             except HttpError as exc:
                 ok, note, server = False, str(exc)[:120], ""
             done = time.perf_counter()
-            if t >= start and done <= end:
-                u.samples.append(Sample(u.op.name, t, done - t, ok, note, server))
+            if done >= start:  # overlaps the window: its latency counts
+                u.samples.append(
+                    Sample(u.op.name, t, done - t, ok, note, server, start <= done <= end)
+                )
 
     in_parallel([lambda u=u: loop(u) for u in people], width=len(people))
+
+
+def run_mix(fx: Fixture, port: int, users: int, duration: float, warmup: float) -> list[User]:
+    """All operations at once, the users spread evenly over them."""
+    ops = operations(fx)
+    pools = pools_of(fx)
+    people = [take(ops[i % len(ops)], pools, port) for i in range(users)]
+    sign_in_all(people)
+    loop_all(fx, people, duration, warmup)
     for u in people:
         u.browser.close()
-    return people, duration
+    return people
+
+
+def run_each(fx: Fixture, port: int, users: int, duration: float, warmup: float) -> list[User]:
+    """One operation at a time, every user on it (the issue's method), /healthz first; the
+    Office's operations share the same signed-in Office users, one phase after another."""
+    ops = operations(fx)
+    pools = pools_of(fx)
+    sessions: dict[str, list[User]] = {}
+    for role in ("office", "leader", "scorer"):
+        op = next(o for o in ops if o.role == role)
+        sessions[role] = [take(op, pools, port) for _ in range(users)]
+    sign_in_all([u for group in sessions.values() for u in group])
+    everyone: list[User] = []
+    for op in ops:
+        if op.role == "anonymous":
+            people = [User(op, Browser("127.0.0.1", port)) for _ in range(users)]
+        else:
+            people = [
+                User(op, s.browser, s.username, s.application, s.revision)
+                for s in sessions[op.role]
+            ]
+        loop_all(fx, people, duration, warmup)
+        if op.role == "scorer":
+            for s, u in zip(sessions["scorer"], people, strict=True):
+                s.revision = u.revision
+        everyone += people
+        done = [smp for u in people for smp in u.samples]
+        out(f"  {op.name}: {len(done):,} requests")
+    for group in sessions.values():
+        for u in group:
+            u.browser.close()
+    return everyone
 
 
 def in_parallel(jobs: list[Any], width: int) -> None:
@@ -477,13 +537,14 @@ def figures(people: list[User], duration: float) -> list[Figure]:
         samples = [s for u in group for s in u.samples]
         ok = [s.seconds for s in samples if s.ok]
         notes = sorted({s.note for s in samples if not s.ok})[:3]
+        completed = [s for s in samples if s.in_window]
         result.append(
             Figure(
                 name,
                 len(group),
-                len(samples),
+                len(completed),
                 sum(1 for s in samples if not s.ok),
-                len(samples) / duration,
+                len(completed) / duration,
                 percentile(ok, 50) if ok else math.nan,
                 percentile(ok, 95) if ok else math.nan,
                 notes,
@@ -788,18 +849,24 @@ def main() -> None:
     )
     parser.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
+    parser.add_argument(
+        "--mode",
+        default="mix",
+        choices=["mix", "each"],
+        help="mix: all operations at once, users spread over them; each: one operation at a "
+        "time with every user on it, --duration seconds each (the issue's method)",
+    )
     args = parser.parse_args()
     exit_on_sigterm()
     args.admin_url = os.environ.get("DATABASE_URL", "")
     args.project = args.project.resolve()
     fx = read_fixture(args.db, args.project)
-    if args.users > len(operations(fx)) * min(len(fx.offices), len(fx.leaders), len(fx.scorers)):
-        raise SystemExit("not enough users in the data set for --users")
     prefix = f"qa-bench-load-{os.getpid()}"
     load = os.getloadavg()
     out(
-        f"# benchmarks/load.py --db {args.db}: {args.users} users, {args.duration:.0f} s "
-        f"(+{args.warmup:.0f} s warm-up)"
+        f"# benchmarks/load.py --db {args.db} --mode {args.mode}: {args.users} users, "
+        f"{args.duration:.0f} s (+{args.warmup:.0f} s warm-up)"
+        + (" per operation" if args.mode == "each" else "")
     )
     out(
         f"{time.strftime('%Y-%m-%d %H:%M %Z')} | {os.cpu_count()} cores, load "
@@ -812,8 +879,9 @@ def main() -> None:
         label = "one app server" if servers == 1 else f"{servers} app servers behind nginx"
         with topology(args, servers, prefix) as (front, ports, stack):
             out(f"\n## {label} (front :{front})")
-            people, duration = run_load(fx, front, args.users, args.duration, args.warmup)
-            rows = figures(people, duration)
+            run = run_mix if args.mode == "mix" else run_each
+            people = run(fx, front, args.users, args.duration, args.warmup)
+            rows = figures(people, args.duration)
             results[label] = rows
             print_table(f"{label}, load {os.getloadavg()[0]:.2f}", rows)
             if servers > 1:
@@ -830,7 +898,7 @@ def main() -> None:
                     out(f"- {line}")
     if len(results) == 2:
         one, two = results.values()
-        out("\n### two servers ÷ one, same mix\n")
+        out(f"\n### two servers ÷ one, same operations (--mode {args.mode})\n")
         out("| operation | req/s one | req/s two | ratio |")
         out("|---|---|---|---|")
         for a, b in zip(one, two, strict=True):

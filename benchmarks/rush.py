@@ -7,10 +7,13 @@ minute against two app servers behind nginx (or one), then the database is check
         .venv/bin/python benchmarks/rush.py --db qa_bench [--applicants 1000] [--within 60]
 
 The applicants are the rush organizations' contacts of `benchmarks/generate.py` (`rush0001..`),
-each with a complete draft in the cycle whose window is open today. First every applicant signs
-in through the login page (not part of the minute; 32 at a time); then the submissions
-(`POST /applications/<id>/submit/`, the page's 提交申报 button) start at evenly spaced moments
-over `--within` seconds, each from its applicant's own session, on up to `--threads` threads.
+each with a complete draft in the cycle whose window is open today. First every applicant gets
+a session (not part of the minute): written into the sessions store the servers share, as
+`django.contrib.auth.login` would (`--sign-in prepared`, the default), or through the login
+page, 32 at a time (`--sign-in login`: one password hash each, minutes on two cores); then the
+submissions (`POST /applications/<id>/submit/`, the page's 提交申报 button) start at evenly
+spaced moments over `--within` seconds, each from its applicant's own session, on up to
+`--threads` threads.
 A submission is counted as accepted when the server redirects to the application's page
 (a refusal redirects back to the form).
 
@@ -68,9 +71,12 @@ class Applicant:
     error: str = ""
 
 
-def setup_django(db: str, project: Path) -> None:
-    """Django in this process on the benchmark database, with the code the servers run."""
+def setup_django(db: str, project: Path, prefix: str, redis_url: str) -> None:
+    """Django in this process on the benchmark database, with the code the servers run and
+    their Redis (for prepared sessions)."""
     sys.path.insert(0, str(project))
+    os.environ["CACHE_KEY_PREFIX"] = prefix
+    os.environ["REDIS_URL"] = redis_url
     os.environ["DATABASE_URL"] = database_url(db)
     os.environ["VAR_DIR"] = str(var_dir(db))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
@@ -104,6 +110,39 @@ def applicants(n: int) -> tuple[list[Applicant], int]:
             "run benchmarks/generate.py --replace"
         )
     return [Applicant(u, str(p), pk) for u, p, pk in rows], year
+
+
+def prepared_sessions(people: list[Applicant], front: int) -> None:
+    """Each applicant's session written straight into the sessions store the servers share
+    (Redis, their CACHE_KEY_PREFIX, their SECRET_KEY from the same VAR_DIR): what
+    `django.contrib.auth.login` stores, without a password hash per applicant. The CSRF
+    cookie is a fresh secret, sent back in X-CSRFToken as the page's script does."""
+    import secrets
+    import string
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.db import connections
+
+    from accounts.models import User
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in people])}
+    alphabet = string.ascii_letters + string.digits
+    for p in people:
+        user = users[p.username]
+        session = store()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "accounts.backends.PasswordBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        p.browser = Browser("127.0.0.1", front)
+        p.browser.cookies = {
+            settings.SESSION_COOKIE_NAME: str(session.session_key),
+            settings.CSRF_COOKIE_NAME: "".join(secrets.choice(alphabet) for _ in range(32)),
+        }
+    connections.close_all()
 
 
 def counts_before() -> dict[str, int]:
@@ -144,7 +183,7 @@ def wait_for_jobs(since_id: int, seconds: float) -> dict[str, int]:
         time.sleep(2)
 
 
-def check(people: list[Applicant], before: dict[str, int], drain: float) -> list[tuple[str, bool]]:
+def check(people: list[Applicant], before: dict[str, int]) -> list[tuple[str, bool]]:
     from django.db import connection, connections
     from django.db.models import Count
 
@@ -214,7 +253,6 @@ def check(people: list[Applicant], before: dict[str, int], drain: float) -> list
         )
     )
     if "job_id" in before:
-        states = wait_for_jobs(before["job_id"], drain)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT kind, state, attempts, COUNT(*) FROM jobs_job WHERE id > %s "
@@ -302,12 +340,20 @@ def main() -> None:
     parser.add_argument("--broker-db", type=int, default=12, help="Redis database of the broker")
     parser.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
+    parser.add_argument(
+        "--sign-in",
+        default="prepared",
+        choices=["prepared", "login"],
+        help="sessions written into the shared store (default; no password hashing), or "
+        "signed in through the login page (1,000 password hashes: minutes on 2 cores)",
+    )
     args = parser.parse_args()
     args.throttle_limit = 30
     exit_on_sigterm()
     args.admin_url = os.environ.get("DATABASE_URL", "")
     args.project = args.project.resolve()
-    setup_django(args.db, args.project)
+    prefix = f"qa-bench-rush-{os.getpid()}"
+    setup_django(args.db, args.project, prefix, args.redis_url)
     people, year = applicants(args.applicants)
     before = counts_before()
     load = os.getloadavg()
@@ -322,7 +368,7 @@ def main() -> None:
     collectstatic(args)
     servers = 2 if args.topology == "two" else 1
     failures = 0
-    with topology(args, servers, f"qa-bench-rush-{os.getpid()}") as (front, _ports, _stack):
+    with topology(args, servers, prefix) as (front, _ports, _stack):
         errors: list[str] = []
 
         def login(p: Applicant) -> None:
@@ -333,15 +379,21 @@ def main() -> None:
                 errors.append(str(exc))
 
         t0 = time.perf_counter()
-        in_parallel([lambda p=p: login(p) for p in people], width=32)
+        if args.sign_in == "login":
+            in_parallel([lambda p=p: login(p) for p in people], width=32)
+            how = "through the login page, 32 at a time"
+        else:
+            prepared_sessions(people, front)
+            how = "prepared sessions in the shared store"
         signed = time.perf_counter() - t0
         if errors:
             raise SystemExit(f"{len(errors)} sign-ins failed: {errors[:3]}")
-        out(
-            f"- {len(people):,} applicants signed in in {signed:.1f} s "
-            "(32 at a time; not part of the rush)"
-        )
+        out(f"- {len(people):,} applicants signed in in {signed:.1f} s ({how}; not timed)")
         wall = rush(front, people, args.within, args.threads)
+        if "job_id" in before:  # the worker drains the queue before it is stopped
+            t0 = time.perf_counter()
+            states = wait_for_jobs(before["job_id"], args.drain)
+            out(f"- jobs drained in {time.perf_counter() - t0:.1f} s after the rush: {states}")
         for p in people:
             p.browser.close() if p.browser else None
     accepted = [
@@ -362,7 +414,7 @@ def main() -> None:
         out(f"  - {p.username}: {p.status} {p.location} {p.error}")
     failures += len(refused)
     out("\nChecks in the database:\n")
-    for text, ok in check(people, before, args.drain):
+    for text, ok in check(people, before):
         out(f"- [{'ok' if ok else 'FAILED'}] {text}")
         failures += 0 if ok else 1
     if failures:
