@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("decision.urls")),
     path("", include("supervision.urls")),
     path("help/", include("manual.urls")),
+    # The Office's background jobs (issue 17; desk/jobs_views.py).
+    path("office/jobs/", include("desk.jobs_urls")),
     path("privacy/", privacy_notice, name="privacy"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

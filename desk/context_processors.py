@@ -92,6 +92,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         settings.append(("推荐单位", reverse("accounts:units")))
     if user.has_perm("intake.decide_application"):
         settings.append(("获奖与禁入", reverse("intake:standing")))
+    if user.has_perm("jobs.view_job"):
+        # Whether mail and reminders left (issue 17): the Office's among its settings.
+        if settings:
+            settings.append(("后台任务", reverse("jobs:list")))
+        else:
+            items.append(("后台任务", reverse("jobs:list"), []))
     if settings:
         items.append(("设置", "", settings))
     if user.has_perm("accounts.manage_roles"):

@@ -69,6 +69,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:archives": OFFICE_PAGE,
     "accounts:archive_make": OFFICE_POST,
     "accounts:archive_download": {"anon": 302, "office": 404, "default": 403},
+    # 后台任务 (desk/jobs_views.py; issue 17): the Office and the system administrator.
+    "jobs:list": {"anon": 302, "office": 200, "sysadmin": 200, "default": 403},
+    "jobs:retry": {"anon": 302, "office": 405, "sysadmin": 405, "default": 403},
+    "jobs:cancel": {"anon": 302, "office": 405, "sysadmin": 405, "default": 403},
     "accounts:roles": {"anon": 302, "secadmin": 200, "default": 403},
     "accounts:role_grant": {"anon": 302, "secadmin": 405, "default": 403},
     "accounts:role_revoke": {"anon": 302, "secadmin": 405, "default": 403},
@@ -376,6 +380,8 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
     if name == "accounts:archive_make":
         return reverse(name, args=[cycle.pk])
     if name == "accounts:archive_download":
+        return reverse(name, args=[1])
+    if name in {"jobs:retry", "jobs:cancel"}:
         return reverse(name, args=[1])
     if name in {"accounts:token_revoke", "accounts:otp_reset", "accounts:verify_in_person"}:
         return reverse(name, args=[1])

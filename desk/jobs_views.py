@@ -1,0 +1,95 @@
+"""The Office's 后台任务 page (/office/jobs/; issue 17): every background job newest first —
+what it is, its state, attempts, times and last error — filtered by state, a page at a time;
+重试 a failed job, 取消 a queued one, each with a reason (audited). A job's payload (addresses,
+texts, codes) is never shown. The logic is jobs.services and jobs.selectors."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.selectors import has_role
+from jobs import selectors, services
+from jobs.models import Job
+from lib.access import actor, perm_required
+from lib.errors import ServiceError
+
+VIEW = "jobs.view_job"
+MANAGE = "jobs.manage_job"
+
+
+def _cursor(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+@perm_required(VIEW)
+def jobs(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    if state not in Job.State.values:
+        state = ""
+    found = selectors.page(
+        state=state,
+        after=_cursor(request.GET.get("after")),
+        before=_cursor(request.GET.get("before")),
+    )
+    counts = selectors.counts()
+    filters = [("", "全部", None)] + [(s.value, s.label, counts.get(s.value)) for s in Job.State]
+    return render(
+        request,
+        "desk/jobs.html",
+        {
+            "page": found,
+            "state": state,
+            "filters": filters,
+            "query": urlencode({"state": state}) if state else "",
+            "can_manage": request.user.has_perm(MANAGE),
+            "failed": counts.get(Job.State.FAILED.value, 0),
+        },
+    )
+
+
+def _role(request: HttpRequest) -> str:
+    return Role.OFFICE if has_role(request.user, Role.OFFICE) else Role.SYSADMIN
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    state = request.POST.get("state", "")
+    url = "jobs:list"
+    if state in Job.State.values:
+        response = redirect(url)
+        response["Location"] += f"?{urlencode({'state': state})}"
+        return response
+    return redirect(url)
+
+
+@perm_required(MANAGE)
+@require_POST
+def retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.defer("payload_text"), pk=job_id)
+    try:
+        reason = request.POST.get("reason", "")
+        services.retry(actor=actor(request), role=_role(request), job=job, reason=reason)
+    except ServiceError as exc:
+        messages.error(request, f"未重试“{job.label}”：{exc.display}")
+    else:
+        messages.success(request, f"已将“{job.label}”重新排队，稍后执行。")
+    return _back(request)
+
+
+@perm_required(MANAGE)
+@require_POST
+def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.defer("payload_text"), pk=job_id)
+    try:
+        reason = request.POST.get("reason", "")
+        services.cancel(actor=actor(request), role=_role(request), job=job, reason=reason)
+    except ServiceError as exc:
+        messages.error(request, f"未取消“{job.label}”：{exc.display}")
+    else:
+        messages.success(request, f"已取消“{job.label}”，它不会再执行。")
+    return _back(request)

@@ -1,0 +1,72 @@
+"""Reading the jobs for the Office's list (issue 17; desk/jobs_views.py): a page at a time,
+newest first, in the order of an index (keyset on the id: page 1 and a late page cost the
+same), and the counts of the states someone must look at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from .models import Job
+
+PAGE_SIZE = 50
+# The states counted on the page's filter: few rows each (the done and cancelled ones grow
+# without bound and are not counted).
+COUNTED = (Job.State.QUEUED, Job.State.RUNNING, Job.State.FAILED)
+
+
+@dataclass
+class Page:
+    rows: list[Job] = field(default_factory=list)
+    first: bool = True  # no newer rows
+    after: int | None = None  # the cursor of the next (older) page
+    before: int | None = None  # the cursor of the previous (newer) page
+
+
+def page(
+    *,
+    state: str = "",
+    after: int | None = None,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """Jobs newest first (one query, size + 1 rows); `after` / `before` a job id the page
+    starts after or ends before. The payload is never read (it is not shown, and decrypting
+    it costs): only the columns the list shows."""
+    jobs = Job.objects.select_related("requested_by").defer("payload_text")
+    if state:
+        jobs = jobs.filter(state=state)
+    if before is not None and after is None:
+        rows = list(jobs.filter(pk__gt=before).order_by("pk")[: size + 1])
+        newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return Page(
+            rows=rows,
+            first=not newer,
+            after=rows[-1].pk if rows else None,
+            before=rows[0].pk if rows and newer else None,
+        )
+    if after is not None:
+        jobs = jobs.filter(pk__lt=after)
+    rows = list(jobs.order_by("-pk")[: size + 1])
+    older = len(rows) > size
+    rows = rows[:size]
+    return Page(
+        rows=rows,
+        first=after is None,
+        after=rows[-1].pk if rows and older else None,
+        before=rows[0].pk if rows and after is not None else None,
+    )
+
+
+def counts() -> dict[str, int]:
+    """How many jobs are queued, running and failed (one GROUP BY over those states)."""
+    found = dict(
+        Job.objects.filter(state__in=COUNTED)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    return {s.value: found.get(s.value, 0) for s in COUNTED}
