@@ -425,6 +425,10 @@ def test_a_task_logs_its_task_and_job_and_is_counted(
     assert line["task_id"]
     counted = observability._redis_client().hgetall(observability._key(observability.TASKS_KEY))
     assert counted[b"tests.deployment.note|succeeded"] == b"1"
+    # jobs.run_job takes the job's id as its one positional argument.
+    run_job = type("Task", (), {"name": "jobs.run_job"})()
+    assert observability._job_id(run_job, (7,), {}) == "7"
+    assert observability._job_id(note, (7,), {}) == ""
 
 
 # --- /metrics ----------------------------------------------------------------------------------
