@@ -19,7 +19,7 @@ from intake import selectors
 from intake.models import Application, State
 from programs.models import Cycle
 from programs.services import create_cycle
-from tests.conftest import client_for
+from tests.conftest import api_call, api_client, client_for
 from tests.intake.test_pages import _org
 
 LIST = reverse("intake:list")
@@ -176,3 +176,26 @@ def test_the_filters_list_each_year_and_unit_once(
     # A town sees only its own unit's, and only submitted ones.
     town = selectors.applications_for(personas["recommender"])
     assert [name for _, name in selectors.filter_choices(town)[1]] == ["如城街道"]
+
+
+def test_the_api_list_pages_in_the_same_order_with_constant_statements(
+    open_cycle: Cycle, personas: dict[str, User], django_assert_max_num_queries: Any
+) -> None:
+    office = personas["office"]
+    _add(open_cycle, office, State.RECOMMENDED, 12)
+    _add(open_cycle, office, State.ACCEPTED, 33, start=100)
+    who = api_client("p_office")
+    first = api_call(who, "get", "/applications?page_size=20")
+    with CaptureQueriesContext(connection) as one:
+        first = api_call(who, "get", "/applications?page_size=20")
+    body = first.json()
+    assert body["count"] == 45
+    ids = [r["id"] for r in body["results"]]
+    with django_assert_max_num_queries(len(one)):
+        third = api_call(who, "get", "/applications?page_size=20&page=3").json()
+    ids += [
+        r["id"] for r in api_call(who, "get", "/applications?page_size=20&page=2").json()["results"]
+    ]
+    ids += [r["id"] for r in third["results"]]
+    newest_first = Application.objects.exclude(state=State.DRAFT).order_by(*selectors.NEWEST_FIRST)
+    assert ids == [str(a.public_id) for a in newest_first]
