@@ -15,7 +15,7 @@ from accounts.models import Role
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import RESULTS, both_widths, sign_in
 
-REFERENCE = re.compile(r"^\d{10}-[0-9A-Z]{4}$")
+REFERENCE = re.compile(r"^\d{10}-[0-9A-Z]{4}-[0-9A-Z]{4}$")  # the request id (issue 17)
 
 
 def _error_page(page: Page, title: str, status: int) -> str:
