@@ -401,24 +401,41 @@ def take(op: Operation, pools: dict[str, list[Any]], port: int) -> User:
     return user
 
 
+# The cookies of every session signed in by this run, by username: the next topology reuses
+# them (the sessions live in Redis, so servers started later accept them: one more proof that
+# the session store is shared), which spares a password hash per user.
+SIGNED: dict[str, dict[str, str]] = {}
+
+
 def sign_in_all(people: list[User]) -> None:
-    """Every signed-in user through the login page and the TOTP page, 8 at a time."""
+    """Every signed-in user through the login page and the TOTP page, 8 at a time, unless an
+    earlier topology of this run signed them in already."""
     errors: list[str] = []
 
     def login(u: User) -> None:
         try:
             sign_in(u.browser, u.username, staff=True)
+            SIGNED[u.username] = dict(u.browser.cookies)
         except HttpError as exc:
             errors.append(str(exc))
 
     t0 = time.perf_counter()
-    staff = [u for u in people if u.username]
+    staff = [u for u in people if u.username and u.username not in SIGNED]
+    reused = [u for u in people if u.username in SIGNED]
+    for u in reused:
+        u.browser.cookies = dict(SIGNED[u.username])
     in_parallel([lambda u=u: login(u) for u in staff], width=8)
     if errors:
         raise SystemExit("sign-in failed: " + "; ".join(errors[:3]))
+    if reused:  # the earlier servers are gone: the sessions must come from Redis
+        probe = reused[0]
+        answer = probe.browser.get("/accounts/two-factor/")
+        if answer.status != 200:
+            raise SystemExit(f"a session of the earlier topology is refused: {answer.status}")
     out(
         f"  {len(staff)} users signed in through the login and TOTP pages "
-        f"({time.perf_counter() - t0:.1f} s)"
+        f"({time.perf_counter() - t0:.1f} s); {len(reused)} sessions of the earlier "
+        "topology reused (read from Redis by the new servers)"
     )
 
 
