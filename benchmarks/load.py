@@ -608,12 +608,14 @@ class Stack:
     env: dict[str, str]
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, argv: list[str], cwd: Path, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = (self.tmp / f"{name}.log").open("wb")  # closed with the process (stop)
         proc = subprocess.Popen(  # noqa: S603 - our own programs, no shell
             argv,
             cwd=cwd,
-            env=self.env,
+            env=self.env | (env or {}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -731,7 +733,10 @@ def topology(
             if args.workers or not conf.exists():
                 argv += ["--workers", str(args.workers or 4)]
             argv += ["--timeout", "300", "--forwarded-allow-ips", "127.0.0.1"]
-            stack.start(f"gunicorn-{port}", argv, args.project)
+            # deploy/gunicorn.conf.py's metrics directory and access log: per server, off
+            # (the older code had neither; the comparison keeps like with like).
+            own = {"PROMETHEUS_MULTIPROC_DIR": str(tmp / f"prometheus-{port}")}
+            stack.start(f"gunicorn-{port}", argv, args.project, own | {"GUNICORN_ACCESS_LOG": ""})
         front = ports[0]
         if servers > 1:
             (tmp / "nginx.conf").write_text(
