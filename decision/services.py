@@ -617,8 +617,11 @@ def announce(
     not withdrawn applicant becomes a winner (AwardRecord, read by A24.1 from now on) with a
     certificate whose number nobody can guess and its bonus due; every other evaluated
     application of the cycle becomes 未获奖, and the cycle 已结束 (`programs.services.close_cycle`).
-    Only inside 批准 (`announce`). Side effects: `decision.announce`, `programs.cycle.close`."""
+    Only inside 批准 (`announce`). Side effects: `decision.announce`, `programs.cycle.close`, one
+    `decision.certificate` job per certificate, sent on commit (decision/jobs.py)."""
     from lib.certificates import new_number
+
+    from .jobs import queue as queue_certificates
 
     PROPOSAL.require(proposal, "announce", actor)
     errors: dict[str, list[str]] = {}
@@ -645,6 +648,7 @@ def announce(
             )
         )
         awards = []
+        certificates: list[Certificate] = []
         made: list[dict[str, object]] = []  # what the event carries of each award
         live = recorded_holders(e.application for e in entries if not e.recorded_name)
         for entry in entries:
@@ -670,6 +674,7 @@ def announce(
             certificate = Certificate.objects.create(
                 award=award, number=new_number(cycle.year), issued_on=announced_on, **held
             )
+            certificates.append(certificate)
             amount = 0 if entry.rewinner else bonus_due(policy, a, entry.level)
             due = None
             if amount:
@@ -694,6 +699,9 @@ def announce(
                     "bonus_due": amount,
                 }
             )
+        # Each certificate drawn and signed by a worker once this commits, its PDF kept for the
+        # downloads and the archive (decision/jobs.py; issue 17).
+        queue_certificates(certificates)
         transition_all([e.application for e in entries], "award")
         others = list(
             Application.objects.filter(

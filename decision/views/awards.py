@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,17 +14,16 @@ from django.views.decorators.http import require_POST
 
 from accounts import two_factor
 from decision import forms, selectors, services
+from decision import jobs as certificate_jobs
 from decision.models import BonusEntry
 from intake import standing
 from intake.rules import is_own_application
 from lib import excel, signing
 from lib.access import actor, perm_required, refused_on_form
 from lib.certificates import canonical
-from lib.certificates import certificate_pdf as render_certificate
 from lib.errors import ServiceError
 from lib.http import file_response
-from programs.models import Seal
-from programs.selectors import default_program, today
+from programs.selectors import today
 
 from .common import MANAGE, REWINNER_NOTE, VIEW, XLSX
 
@@ -46,39 +44,13 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
     own = award.application is not None and is_own_application(request.user, award.application)
     if not (request.user.has_perm(VIEW) or (own and award.revoked_on is None)):
         raise Http404
-    program = award.application.cycle.program if award.application else default_program()
-    # What the certificate prints was fixed when it was issued (`Certificate`, RecordedHolder):
-    # a certificate downloaded after a rename is the one issued, word for word.
-    if certificate.holder_uscc:
-        note = f"统一社会信用代码：{certificate.holder_uscc}"
-    else:
-        note = f"工作单位：{certificate.holder_employer}" if certificate.holder_employer else ""
-    seal = Seal.objects.filter(program=program).values_list("image", flat=True).first()
-    issuer = program.government if program else ""
-    data = render_certificate(
-        holder=certificate.holder_name,
-        holder_note=note,
-        level=award.get_level_display(),
-        year=award.year,
-        number=certificate.number,
-        # The public address, whatever host the clerk used: the QR code is printed for good.
-        verify_url=settings.SITE_URL + reverse("decision:verified", args=[certificate.number]),
-        issued_on=certificate.issued_on,
-        issuer=issuer,
-        seal=bytes(seal) if seal else None,
-        revoked_on=award.revoked_on,
-        revoked_reason=certificate.revoked_reason,
-    )
-    identity = signing.Identity(
-        office=program.office_name if program else issuer, government=issuer
-    )
     try:
-        data = signing.sign_pdf(
-            data, identity=identity, reason=f"{issuer}颁发荣誉证书 {certificate.number}"
-        )
+        # The PDF kept by the announcement's job when still current, else drawn now
+        # (decision/jobs.py): one path for the download and the annual archive.
+        data = certificate_jobs.document(certificate)
     except signing.SigningUnavailable as exc:  # production without a key: never unsigned
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
-    return file_response(data, f"荣誉证书{certificate.number}.pdf", "application/pdf")
+    return file_response(data, certificate_jobs.filename(certificate), "application/pdf")
 
 
 # --- the bonus ledger (A21.1, A22.1) -----------------------------------------------------------
