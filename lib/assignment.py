@@ -76,18 +76,19 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 from ortools.sat.python import cp_model
 
 __all__ = [
     "DEFAULT_MATCH_AFFINITY",
     "DEFAULT_OTHER_AFFINITY",
+    "AffinityMatrix",
     "Application",
     "Expert",
     "Infeasible",
@@ -101,18 +102,62 @@ __all__ = [
 DEFAULT_MATCH_AFFINITY = 100
 DEFAULT_OTHER_AFFINITY = 20
 
-# Above this many eligible pairs "auto" uses the flow engine (a city cycle, 30 x 40, is 1,200).
-EXACT_MAX_PAIRS = 4_000
+# Above this many eligible pairs "auto" uses the flow engine (a city cycle, 30 x 40, is 1,200:
+# CP-SAT's six stages take 1–3 s there, the flow engine 10 ms with the same worst application).
+EXACT_MAX_PAIRS = 300
 # Above this many eligible pairs the flow engine prunes candidates per application.
-PRUNE_ABOVE_PAIRS = 200_000
+PRUNE_ABOVE_PAIRS = 20_000
 _EXACT_SECONDS_PER_STAGE = 20.0
 _FAKE_SEAT_ROUNDS = 1_000  # each round bans at least one gate; ends far sooner
+_WIDENINGS = 3  # pruned flow: times the short applications get all their experts back
+_REPAIR_ROUNDS = 2_000  # fairness moves; each strictly improves, so this is only a bound
 
 Method = Literal["auto", "exact", "flow"]
 
 
 class Infeasible(ValueError):
     """The locked pairs break a hard constraint; the message (Chinese) says which."""
+
+
+class AffinityMatrix(Mapping[tuple[str, str], int]):
+    """Explicit affinities of every (application, expert) pair as one dense matrix.
+
+    A ``Mapping`` like the plain dict ``Problem.affinity`` takes, for instances too large for a
+    dict of pairs (a national one has 7.5 million): the flow engine reads the matrix as it is.
+    Ids missing from the matrix fall back to the default rule. Read-only.
+    """
+
+    def __init__(self, applications: Sequence[str], experts: Sequence[str], values: Any) -> None:
+        raw = np.asarray(values)
+        if raw.shape != (len(applications), len(experts)):
+            raise ValueError(
+                f"affinity matrix is {raw.shape}, expected {(len(applications), len(experts))}"
+            )
+        if raw.size and (raw.min() < 0 or raw.max() > 100):
+            raise ValueError("affinity must be within 0..100")
+        self.applications = tuple(applications)
+        self.experts = tuple(experts)
+        self._rows = {a: i for i, a in enumerate(self.applications)}
+        self._columns = {e: j for j, e in enumerate(self.experts)}
+        if len(self._rows) != len(self.applications) or len(self._columns) != len(self.experts):
+            raise ValueError("duplicate ids in the affinity matrix")
+        self.matrix = raw.astype(np.int16)  # a copy: later changes to ``values`` do not leak in
+        self.matrix.flags.writeable = False
+
+    def row(self, application: str) -> int:
+        return self._rows.get(application, -1)
+
+    def column(self, expert: str) -> int:
+        return self._columns.get(expert, -1)
+
+    def __getitem__(self, key: tuple[str, str]) -> int:
+        return int(self.matrix[self._rows[key[0]], self._columns[key[1]]])
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((a, e) for a in self.applications for e in self.experts)
+
+    def __len__(self) -> int:
+        return len(self.applications) * len(self.experts)
 
 
 @dataclass(frozen=True)
@@ -154,6 +199,8 @@ class Problem:
         for e in self.experts:
             if e.capacity < 0:
                 raise ValueError(f"expert {e.id}: capacity must be >= 0")
+        if isinstance(self.affinity, AffinityMatrix):
+            return  # checked and read-only already
         for pair, value in self.affinity.items():
             if not 0 <= value <= 100:
                 raise ValueError(f"affinity of {pair} must be within 0..100, got {value}")
@@ -437,14 +484,20 @@ class _Arcs:
     keep: np.ndarray
 
 
-def _all_arcs(prep: _Prepared, per_app: int | None = None) -> tuple[_Arcs, np.ndarray]:
-    """Every eligible free pair, and a mask of the pruned candidates (all True when unpruned).
+@dataclass
+class _Dense:
+    """Application × expert matrices of the free pairs (a national instance: 7.5 million)."""
 
-    Built with numpy on dense application × expert matrices: a national instance has 7.5
-    million pairs. Pruning keeps, per application, its best ``per_app`` pairs by affinity and
-    its best k industry matches; a fixed hash breaks ties so that applications spread their
-    load over equal experts instead of all picking the first ones.
-    """
+    aff: np.ndarray  # int32 affinity
+    ok: np.ndarray  # bool: the solver may add this pair (no conflict, seat and room left, …)
+    match: np.ndarray  # bool: the expert lists the applicant's division
+    keep: np.ndarray  # int8: 1 for a ``previous`` pair
+    employer_of: np.ndarray  # per expert: employer number
+    employers: int
+
+
+def _dense(prep: _Prepared) -> _Dense:
+    """Every pair's affinity and eligibility, built with numpy (no Python loop over pairs)."""
     problem = prep.problem
     apps, experts = problem.applications, problem.experts
     n, m = len(apps), len(experts)
@@ -457,10 +510,21 @@ def _all_arcs(prep: _Prepared, per_app: int | None = None) -> tuple[_Arcs, np.nd
                 knows[j, div_index[d]] = True
     app_div = np.array([div_index[a.industry] for a in apps], dtype=np.int64)
     match = knows[:, app_div].T if n and m else np.zeros((n, m), dtype=bool)
-    aff = np.where(match, DEFAULT_MATCH_AFFINITY, DEFAULT_OTHER_AFFINITY).astype(np.int64)
+    source = problem.affinity
+    if isinstance(source, AffinityMatrix):
+        rows = np.array([source.row(a.id) for a in apps], dtype=np.int64)
+        cols = np.array([source.column(e.id) for e in experts], dtype=np.int64)
+        if n and m and (rows >= 0).all() and (cols >= 0).all():
+            aff = source.matrix[np.ix_(rows, cols)].astype(np.int32)
+        else:
+            aff = np.where(match, DEFAULT_MATCH_AFFINITY, DEFAULT_OTHER_AFFINITY).astype(np.int32)
+            ri, cj = np.nonzero(rows >= 0)[0], np.nonzero(cols >= 0)[0]
+            aff[np.ix_(ri, cj)] = source.matrix[np.ix_(rows[ri], cols[cj])]
+    else:
+        aff = np.where(match, DEFAULT_MATCH_AFFINITY, DEFAULT_OTHER_AFFINITY).astype(np.int32)
     ok = np.ones((n, m), dtype=bool)
-    ok[np.array(prep.seats) <= 0, :] = False
-    ok[:, np.array(prep.room) <= 0] = False
+    ok[np.array(prep.seats, dtype=np.int64) <= 0, :] = False
+    ok[:, np.array(prep.room, dtype=np.int64) <= 0] = False
 
     def cells(pairs: Iterable[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
         idx = [
@@ -468,14 +532,15 @@ def _all_arcs(prep: _Prepared, per_app: int | None = None) -> tuple[_Arcs, np.nd
             for a, e in pairs
             if a in prep.app_index and e in prep.expert_index
         ]
-        rows = np.array([i for i, _ in idx], dtype=np.int64)
-        cols = np.array([j for _, j in idx], dtype=np.int64)
-        return rows, cols
+        return (
+            np.array([i for i, _ in idx], dtype=np.int64),
+            np.array([j for _, j in idx], dtype=np.int64),
+        )
 
-    if problem.affinity:
-        rows, cols = cells(problem.affinity)
+    if source and not isinstance(source, AffinityMatrix):
+        rows, cols = cells(source)
         aff[rows, cols] = [
-            problem.affinity[apps[i].id, experts[j].id]
+            source[apps[i].id, experts[j].id]
             for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
         ]
     ok[cells(problem.conflicts)] = False
@@ -484,28 +549,211 @@ def _all_arcs(prep: _Prepared, per_app: int | None = None) -> tuple[_Arcs, np.nd
     for i, js in prep.locked_by_app.items():
         for j in js:
             ok[i, employer_of == employer_of[j]] = False  # the locked expert and colleagues
-    keep = np.zeros((n, m), dtype=np.int64)
+    keep = np.zeros((n, m), dtype=np.int8)
     keep[cells(problem.previous)] = 1
-    rows, cols = np.nonzero(ok)
-    arcs = _Arcs(rows, cols, aff[rows, cols], match[rows, cols], keep[rows, cols])
-    if per_app is None or per_app >= m:
-        return arcs, np.ones(len(rows), dtype=bool)
-    salt = ((np.arange(n)[:, None] * 1_000_003 + np.arange(m)[None, :]) * 2_654_435_761) % (1 << 32)
-    score = (aff + keep * 1_000) * (1 << 33) + salt  # previous pairs stay candidates
-    score[~ok] = -1
+    return _Dense(aff, ok, match, keep, employer_of, max(len(employer_ids), 1))
+
+
+def _arcs(dense: _Dense, mask: np.ndarray) -> _Arcs:
+    rows, cols = np.nonzero(mask)
+    return _Arcs(
+        rows,
+        cols,
+        dense.aff[rows, cols].astype(np.int64),
+        dense.match[rows, cols],
+        dense.keep[rows, cols].astype(np.int64),
+    )
+
+
+def _candidates(dense: _Dense, per_app: int, k: int, room: np.ndarray) -> np.ndarray:
+    """Per application its best ``per_app`` pairs by affinity and its best k industry matches
+    (``previous`` pairs always), then a fallback: twice, its best ``per_app // 2`` among the
+    experts that few applications list yet (candidate arcs < 2 × room), so that the pruned graph
+    still has somewhere to put the seats the popular experts cannot take. A fixed hash breaks
+    ties so that applications spread their load over equal experts."""
+    n, m = dense.aff.shape
+    salt = (
+        (np.arange(n, dtype=np.uint32)[:, None] * np.uint32(2_654_435_761))
+        ^ (np.arange(m, dtype=np.uint32)[None, :] * np.uint32(40_503))
+    ) >> np.uint32(20)  # 12 bits
+    score = (dense.aff + dense.keep.astype(np.int32) * 1_000) * 4096 + salt.astype(np.int32)
+    score[~dense.ok] = -1
     chosen = np.zeros((n, m), dtype=bool)
-    for key, limit in ((score, per_app), (np.where(match, score, -1), problem.k)):
+
+    def take(key: np.ndarray, limit: int) -> None:
         limit = min(limit, m)
         top = np.argpartition(-key, limit - 1, axis=1)[:, :limit]
         picked = np.take_along_axis(key, top, axis=1) >= 0
         chosen[np.repeat(np.arange(n), limit)[picked.ravel()], top[picked]] = True
-    return arcs, chosen[rows, cols]
+
+    take(score, per_app)
+    take(np.where(dense.match, score, -1), k)
+    for _ in range(2):
+        spare = chosen.sum(axis=0) < 2 * room
+        take(np.where(spare[None, :], score, -1), max(per_app // 2, 1))
+    return chosen
 
 
 def _subset(arcs: _Arcs, mask: np.ndarray) -> _Arcs:
     return _Arcs(
         arcs.app[mask], arcs.expert[mask], arcs.affinity[mask], arcs.match[mask], arcs.keep[mask]
     )
+
+
+def _max_seats(
+    dense: _Dense, arcs: _Arcs, room: np.ndarray, seats: np.ndarray, threshold: int = 0
+) -> tuple[int, np.ndarray]:
+    """Most seats fillable with pairs of affinity ≥ threshold (employer gates included), and
+    per application the seats filled: one max flow, no costs."""
+    n, m = dense.aff.shape
+    use = arcs.affinity >= threshold
+    app, expert = arcs.app[use], arcs.expert[use]
+    gates, gate_of = np.unique(
+        app * dense.employers + dense.employer_of[expert], return_inverse=True
+    )
+    gate_node = 2 + m + n + np.arange(len(gates))
+    tails = np.concatenate(
+        [np.zeros(m, dtype=np.int64), 2 + expert, gate_node, 2 + m + np.arange(n)]
+    )
+    heads = np.concatenate(
+        [2 + np.arange(m), gate_node[gate_of], 2 + m + gates // dense.employers, np.ones(n)]
+    ).astype(np.int64)
+    caps = np.concatenate([room, np.ones(len(app) + len(gates), dtype=np.int64), seats]).astype(
+        np.int64
+    )
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(tails, heads, caps)
+    if flow.solve(0, 1) != flow.OPTIMAL:  # pragma: no cover - integer capacities, no overflow
+        raise RuntimeError("max flow failed")
+    filled = flow.flows(np.arange(len(tails) - n, len(tails)))
+    return int(flow.optimal_flow()), np.asarray(filled, dtype=np.int64)
+
+
+def _bottleneck(levels: np.ndarray, feasible: Callable[[int], bool]) -> int:
+    """The largest level for which ``feasible`` holds, given that it holds for the lowest."""
+    lo, hi = 0, len(levels) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if feasible(int(levels[mid])):
+            lo = mid
+        else:
+            hi = mid - 1
+    return int(levels[lo])
+
+
+def _leads(prep: _Prepared, dense: _Dense, mask: np.ndarray) -> dict[int, int]:
+    """First stage: one expert of the applicant's division for as many applications as the pool
+    allows (a bipartite b-matching: the employer rule cannot bite on a single expert), the
+    weakest such pair as strong as possible, then the most affinity."""
+    n, m = dense.aff.shape
+    need = (np.array(prep.seats) > 0) & ~np.array(prep.covered_by_lock, dtype=bool)
+    arcs = _arcs(dense, mask & dense.match & need[:, None])
+    if not len(arcs.app):
+        return {}
+    room = np.maximum(np.array(prep.room, dtype=np.int64), 0)
+
+    def graph(threshold: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        use = arcs.affinity >= threshold
+        app, expert = arcs.app[use], arcs.expert[use]
+        tails = np.concatenate([np.zeros(m, dtype=np.int64), 2 + expert, 2 + m + np.arange(n)])
+        heads = np.concatenate([2 + np.arange(m), 2 + m + app, np.ones(n, dtype=np.int64)])
+        caps = np.concatenate([room, np.ones(len(app) + n, dtype=np.int64)])
+        weight = int(dense.keep.sum()) + 1  # all keep-bonuses together < one affinity point
+        costs = np.concatenate(
+            [
+                np.zeros(m, dtype=np.int64),
+                -(arcs.affinity[use] * weight + arcs.keep[use]),
+                np.zeros(n, dtype=np.int64),
+            ]
+        )
+        return tails, heads, caps, costs
+
+    def count(threshold: int) -> int:
+        tails, heads, caps, _ = graph(threshold)
+        flow = max_flow.SimpleMaxFlow()
+        flow.add_arcs_with_capacity(tails, heads, caps)
+        flow.solve(0, 1)
+        return int(flow.optimal_flow())
+
+    covered = count(0)
+    threshold = _bottleneck(np.unique(arcs.affinity), lambda t: count(t) == covered)
+    tails, heads, caps, costs = graph(threshold)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_node_supply(0, covered)
+    flow.set_node_supply(1, -covered)
+    if flow.solve() != flow.OPTIMAL:  # pragma: no cover - feasible by the max flow above
+        raise RuntimeError("min-cost flow failed (leads)")
+    used = np.asarray(flow.flows(ids[m : len(ids) - n])) > 0
+    use = arcs.affinity >= threshold
+    return dict(zip(arcs.app[use][used].tolist(), arcs.expert[use][used].tolist(), strict=True))
+
+
+def _solve_fast(
+    prep: _Prepared, dense: _Dense, mask: np.ndarray
+) -> tuple[list[tuple[int, int]] | None, np.ndarray]:
+    """Leads first, then every other seat: a bottleneck threshold (the largest T such that all
+    seats still fill with pairs of affinity ≥ T, found by max flows), then one min-cost flow
+    with the employer gates for the most affinity (and the ``previous`` pairs among equals).
+    None when not every seat fills, with the applications left short (the caller widens their
+    candidates, or the exact-on-seats engine takes over)."""
+    n, m = dense.aff.shape
+    leads = _leads(prep, dense, mask)
+    room = np.maximum(np.array(prep.room, dtype=np.int64), 0)
+    seats = np.maximum(np.array(prep.seats, dtype=np.int64), 0)
+    mask = mask.copy()
+    for i, j in leads.items():
+        room[j] -= 1
+        seats[i] -= 1
+        mask[i, dense.employer_of == dense.employer_of[j]] = False
+    mask[seats <= 0, :] = False
+    mask[:, room <= 0] = False
+    arcs = _arcs(dense, mask)
+    total = int(seats.sum())
+    chosen = list(leads.items())
+    if total == 0:
+        return chosen, np.zeros(n, dtype=bool)
+    filled, per_app = _max_seats(dense, arcs, room, seats)
+    if filled < total:
+        return None, per_app < seats
+    # No threshold above the weakest application's seats-th best pair can fill its seats.
+    order = np.lexsort((-arcs.affinity, arcs.app))
+    rank = np.arange(len(order)) - np.searchsorted(arcs.app[order], arcs.app[order])
+    last = rank == (seats[arcs.app[order]] - 1)
+    ceiling = int(arcs.affinity[order][last].min()) if last.any() else 0
+    levels = np.unique(arcs.affinity)
+    threshold = _bottleneck(
+        levels[levels <= ceiling], lambda t: _max_seats(dense, arcs, room, seats, t)[0] == total
+    )
+    arcs = _subset(arcs, arcs.affinity >= threshold)
+    weight = int(dense.keep.sum()) + 1  # all keep-bonuses together < one affinity point
+    gates, gate_of = np.unique(
+        arcs.app * dense.employers + dense.employer_of[arcs.expert], return_inverse=True
+    )
+    gate_node = 2 + m + n + np.arange(len(gates))
+    tails = np.concatenate(
+        [np.zeros(m, dtype=np.int64), 2 + arcs.expert, gate_node, 2 + m + np.arange(n)]
+    )
+    heads = np.concatenate(
+        [2 + np.arange(m), gate_node[gate_of], 2 + m + gates // dense.employers, np.ones(n)]
+    ).astype(np.int64)
+    caps = np.concatenate([room, np.ones(len(arcs.app) + len(gates), dtype=np.int64), seats])
+    costs = np.concatenate(
+        [
+            np.zeros(m, dtype=np.int64),
+            -(arcs.affinity * weight + arcs.keep),
+            np.zeros(len(gates) + n, dtype=np.int64),
+        ]
+    )
+    flow = min_cost_flow.SimpleMinCostFlow()
+    ids = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps.astype(np.int64), costs)
+    flow.set_node_supply(0, total)
+    flow.set_node_supply(1, -total)
+    if flow.solve() != flow.OPTIMAL:  # pragma: no cover - feasible by the max flow above
+        raise RuntimeError("min-cost flow failed")
+    used = np.asarray(flow.flows(ids[m : m + len(arcs.app)])) > 0
+    chosen += list(zip(arcs.app[used].tolist(), arcs.expert[used].tolist(), strict=True))
+    return chosen, np.zeros(n, dtype=bool)
 
 
 @dataclass
@@ -631,13 +879,13 @@ def _flow_once(
     return result
 
 
-def _solve_flow(prep: _Prepared, candidates: int | None) -> Solution:
-    problem = prep.problem
-    n, m = len(problem.applications), len(problem.experts)
-    if candidates is None and n * m > PRUNE_ABOVE_PAIRS:
-        # 4k each: on the national benchmark as good as 10k and twice as fast (tighter graph).
-        candidates = max(4 * problem.k, 12)
-    full, mask = _all_arcs(prep, candidates)
+def _seats_first(
+    prep: _Prepared, dense: _Dense, mask: np.ndarray, pruned: bool
+) -> list[tuple[int, int]]:
+    """The engine exact on seats, for pools that cannot fill every seat: one min-cost flow with
+    industry seats and seat costs (module docstring), a bottleneck threshold, and re-solves
+    while a gate feeds a fake industry seat; pruned candidates widen where a seat stayed empty."""
+    full = _arcs(dense, dense.ok)
     weight = int(full.keep.sum()) + 1
 
     def best(arcs: _Arcs) -> _FlowResult:
@@ -658,17 +906,18 @@ def _solve_flow(prep: _Prepared, candidates: int | None) -> Solution:
                 hi = mid - 1
         return found
 
-    if mask.all():
-        return _solution(prep, best(full).chosen, "flow")
-    result = best(_subset(full, mask))
+    if not pruned:
+        return best(full).chosen
+    sub = mask[full.app, full.expert]
+    result = best(_subset(full, sub))
     # Pruning must never cost a seat or an industry expert: widen where it might have.
     short = _short_apps(prep, result, full)
     if short.any():
-        mask |= short[full.app]
-        result = best(_subset(full, mask))
+        sub |= short[full.app]
+        result = best(_subset(full, sub))
         if _short_apps(prep, result, full).any():
             result = best(full)
-    return _solution(prep, result.chosen, f"flow(candidates={candidates})")
+    return result.chosen
 
 
 def _short_apps(prep: _Prepared, result: _FlowResult, full: _Arcs) -> np.ndarray:
@@ -678,6 +927,131 @@ def _short_apps(prep: _Prepared, result: _FlowResult, full: _Arcs) -> np.ndarray
     could_cover[full.app[full.match]] = True
     covered = result.has_expert | np.array(prep.covered_by_lock, dtype=bool)
     return (result.seats < np.maximum(np.array(prep.seats), 0)) | (could_cover & ~covered)
+
+
+def _repair(prep: _Prepared, dense: _Dense, chosen: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Last stage, fairness: while the worst-served application can be raised by moving one
+    seat (an expert with room left) or two (an expert taken from another application, which
+    gets the freed expert or one with room instead) without pushing anyone to or below its
+    level, do it. Every move keeps the seats, the industry experts, the employer rule, the
+    conflicts and the load caps; each strictly raises the sorted vector of application sums
+    (leximin), so the loop ends; ``_REPAIR_ROUNDS`` bounds it all the same."""
+    n, m = dense.aff.shape
+    if not chosen or not n:
+        return chosen
+    aff, ok, match, emp = dense.aff, dense.ok, dense.match, dense.employer_of
+    groups: list[list[int]] = [[] for _ in range(n)]
+    apps_of: list[set[int]] = [set() for _ in range(m)]
+    for i, j in chosen:
+        groups[i].append(j)
+        apps_of[j].add(i)
+    fixed = [prep.locked_by_app.get(i, []) for i in range(n)]
+    sums = np.array([int(aff[i, groups[i] + fixed[i]].sum()) for i in range(n)], dtype=np.int64)
+    room = np.array(prep.room, dtype=np.int64) - np.bincount([j for _, j in chosen], minlength=m)
+    everyone = np.arange(m)
+    blocked = np.zeros(dense.employers, dtype=bool)
+
+    def options(i: int, leaving: int, extra: int) -> np.ndarray:
+        """Experts who may take ``leaving``'s seat on application i (``extra``: also this one
+        though it has no room, because it is about to free a place)."""
+        members = groups[i] + fixed[i]
+        blocked[:] = False
+        blocked[[emp[x] for x in members if x != leaving]] = True
+        allowed = ok[i] & ~blocked[emp] & ((room > 0) | (everyone == extra))
+        allowed[members] = False
+        if match[i, leaving] and sum(bool(match[i, x]) for x in members) == 1:
+            allowed &= match[i]  # the application's only industry expert leaves
+        return allowed
+
+    for _ in range(_REPAIR_ROUNDS):
+        a = int(np.argmin(sums))
+        level = int(sums[a])
+        best: tuple[int, int, tuple[int, int, int, int, int]] | None = None
+        for w in sorted(groups[a], key=lambda x: (int(aff[a, x]), x))[:2]:
+            base = level - int(aff[a, w])
+            allowed = options(a, w, -1)
+            better = aff[a] > aff[a, w]
+            single = allowed & better
+            if single.any():
+                e = int(np.argmax(np.where(single, aff[a], -1)))
+                value = base + int(aff[a, e])
+                if best is None or (value, value - level) > best[:2]:
+                    best = (value, value - level, (a, w, e, -1, -1))
+            blocked[:] = False
+            blocked[[emp[x] for x in groups[a] + fixed[a] if x != w]] = True
+            taken = ok[a] & ~blocked[emp] & (room <= 0) & better
+            taken[groups[a] + fixed[a]] = False
+            tops = np.nonzero(taken)[0]
+            tops = tops[np.argsort(-aff[a, tops], kind="stable")[:8]]
+            for e in tops.tolist():
+                new_a = base + int(aff[a, e])
+                if best is not None and new_a <= best[0]:
+                    break
+                for b in sorted(apps_of[e]):
+                    if b == a:
+                        continue
+                    replace = options(b, e, w)
+                    if not replace.any():
+                        continue
+                    f = int(np.argmax(np.where(replace, aff[b], -1)))
+                    new_b = int(sums[b]) - int(aff[b, e]) + int(aff[b, f])
+                    value = min(new_a, new_b)
+                    delta = new_a + new_b - level - int(sums[b])
+                    if value > level and (best is None or (value, delta) > best[:2]):
+                        best = (value, delta, (a, w, e, b, f))
+        if best is None:
+            break
+        a, w, e, b, f = best[2]
+        groups[a].remove(w)
+        groups[a].append(e)
+        apps_of[w].discard(a)
+        apps_of[e].add(a)
+        sums[a] += int(aff[a, e]) - int(aff[a, w])
+        room[w] += 1
+        room[e] -= 1
+        if b >= 0:
+            groups[b].remove(e)
+            groups[b].append(f)
+            apps_of[e].discard(b)
+            apps_of[f].add(b)
+            sums[b] += int(aff[b, f]) - int(aff[b, e])
+            room[e] += 1
+            room[f] -= 1
+    return [(i, j) for i in range(n) for j in groups[i]]
+
+
+def _solve_flow(prep: _Prepared, candidates: int | None) -> Solution:
+    problem = prep.problem
+    n, m = len(problem.applications), len(problem.experts)
+    dense = _dense(prep)
+    if candidates is None and n * m > PRUNE_ABOVE_PAIRS:
+        candidates = max(4 * problem.k, 12)
+    pruned = candidates is not None and candidates < m
+    mask = (
+        dense.ok & _candidates(dense, candidates, problem.k, np.array(prep.room))  # type: ignore[arg-type]
+        if pruned
+        else dense.ok
+    )
+    chosen, short = _solve_fast(prep, dense, mask)
+    for _ in range(_WIDENINGS if pruned else 0):
+        # Pruning must never cost a seat or an industry expert: widen where it might have.
+        if chosen is not None:
+            could = (dense.ok & dense.match).any(axis=1) & ~np.array(
+                prep.covered_by_lock, dtype=bool
+            )
+            has = np.zeros(n, dtype=bool)
+            for i, j in chosen:
+                has[i] |= bool(dense.match[i, j])
+            short = could & ~has
+        if not short.any():
+            break
+        mask = mask | (dense.ok & short[:, None])
+        widened, short = _solve_fast(prep, dense, mask)
+        chosen = widened if widened is not None or chosen is None else chosen
+    if chosen is None:
+        chosen = _seats_first(prep, dense, mask, pruned)
+    chosen = _repair(prep, dense, chosen)
+    return _solution(prep, chosen, f"flow(candidates={candidates})" if pruned else "flow")
 
 
 # --- entry points ---------------------------------------------------------------------------
@@ -715,7 +1089,14 @@ def random_draw(problem: Problem, *, seed: int, attempts: int = 20) -> Solution:
     # The seed is the secret (the caller draws it from `secrets` and records it first); the
     # stream must replay from it, which a CSPRNG would not.
     rng = random.Random(seed)  # noqa: S311 - replayable from its recorded CSPRNG seed
-    target = len(_solve_flow(prep, None).pairs)
+    dense = _dense(prep)
+    filled, _ = _max_seats(
+        dense,
+        _arcs(dense, dense.ok),
+        np.maximum(np.array(prep.room, dtype=np.int64), 0),
+        np.maximum(np.array(prep.seats, dtype=np.int64), 0),
+    )
+    target = filled + sum(len(v) for v in prep.locked_by_app.values())
     best: list[tuple[int, int]] | None = None
     n, m = len(problem.applications), len(problem.experts)
     for _ in range(max(1, attempts)):
@@ -744,6 +1125,6 @@ def random_draw(problem: Problem, *, seed: int, attempts: int = 20) -> Solution:
                 chosen.append((i, j))
         if best is None or len(chosen) > len(best):
             best = chosen
-        if len(best) + sum(len(v) for v in prep.locked_by_app.values()) >= target:
+        if len(best) + target - filled >= target:
             break
     return _solution(prep, best or [], f"random(seed={seed})")
