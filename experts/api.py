@@ -487,8 +487,14 @@ def groups(request: HttpRequest, cycle_id: uuid.UUID, stage: str = "material_rev
     qs = (
         ReviewGroup.objects.filter(application__cycle__public_id=cycle_id, stage=stage)
         .select_related("application__organization", "application__individual")
-        # The applications' forms and draft copies: large JSON the answer never holds.
-        .defer("application__data", "application__draft_typed", "application__draft_errors")
+        # The applications' forms and draft copies (large JSON), the individuals' encrypted
+        # identity numbers: the answer holds none of them.
+        .defer(
+            "application__data",
+            "application__draft_typed",
+            "application__draft_errors",
+            "application__individual__id_number",
+        )
         .prefetch_related(
             Prefetch("leader", queryset=Expert.objects.only("pk", "name")),
             Prefetch(

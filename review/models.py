@@ -18,9 +18,10 @@ from programs.models import Cycle, Stage
 REVIEW_STAGES = (Stage.MATERIAL_REVIEW, Stage.SITE_REVIEW)
 STAGE_CHOICES = [(s.value, s.label) for s in REVIEW_STAGES]
 PERCENTS = list(range(0, 101, 5))  # a percentage is a multiple of 5 (GB/Z 19579)
-# An application's form and its draft copies: large JSON that no review list shows, left out of
-# their queries (`.defer`), issue 17.
-APPLICATION_FORM_FIELDS = ("data", "draft_typed", "draft_errors")
+# An application's form and its draft copies (large JSON), and an individual applicant's
+# encrypted identity number (a decryption per row): what no review list shows, left out of their
+# queries (`.defer`, with the applicant joined), issue 17.
+APPLICATION_FORM_FIELDS = ("data", "draft_typed", "draft_errors", "individual__id_number")
 
 
 class Rubric(models.Model):
