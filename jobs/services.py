@@ -167,7 +167,9 @@ def dispatch(pks: Iterable[int], *, countdown: float | None = None) -> None:
         try:
             run_job.apply_async((pk,), countdown=countdown)
         except Exception:  # the broker is down: the outbox row is the message
-            logger.warning("job %s not sent to the broker; the sweep will send it", pk)
+            logger.warning(
+                "job %s not sent to the broker; the sweep will send it", pk, exc_info=True
+            )
 
 
 # --- running ------------------------------------------------------------------------------
