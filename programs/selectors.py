@@ -129,4 +129,6 @@ def current_stage(cycle: Cycle, *, on: dt.date | None = None) -> Stage | None:
 
 
 def public_announcements(program: AwardProgram, *, limit: int = 10) -> QuerySet[Announcement]:
-    return Announcement.objects.filter(program=program).select_related("cycle")[:limit]
+    """The latest announcements for the home page's list: title, kind and date (the body, a
+    whole call for applications, is read on the announcement's own page)."""
+    return Announcement.objects.filter(program=program).defer("body")[:limit]
