@@ -83,6 +83,7 @@ KEY_LABELS: dict[str, str] = {
     "id_number": "身份证号码",
     "industries": "熟悉行业",
     "items": "评分项",
+    "job": "后台任务编号",
     "key": "标识",
     "kind": "类型",
     "last_used_at": "最近使用时间",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import archive_views, views
+from . import archive_views, export_views, views
 
 urlpatterns = [
     path("me/", views.dashboard, name="dashboard"),
@@ -16,4 +16,9 @@ urlpatterns = [
     path(
         "me/archives/file/<id:event_id>/", archive_views.archive_download, name="archive_download"
     ),
+    # Exports made in the background (desk/exports.py): ask, follow, download; the requester's.
+    path("me/exports/", export_views.my_jobs, name="my_jobs"),
+    path("me/exports/<slug:name>/new/", export_views.export_new, name="export_new"),
+    path("me/jobs/<id:job_id>/", export_views.my_job, name="my_job"),
+    path("me/jobs/<id:job_id>/file/", export_views.my_job_file, name="my_job_file"),
 ]

@@ -69,6 +69,13 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:archives": OFFICE_PAGE,
     "accounts:archive_make": OFFICE_POST,
     "accounts:archive_download": {"anon": 302, "office": 404, "default": 403},
+    # Exports made in the background (desk/export_views.py; issue 17): each signed-in user's
+    # own; an export's page for those who may export it; job 1 is nobody's here (404 to all,
+    # the Office included).
+    "accounts:my_jobs": {"anon": 302, "default": 200},
+    "accounts:export_new": {"anon": 302, "supervisor": 200, "auditadmin": 200, "default": 403},
+    "accounts:my_job": {"anon": 302, "default": 404},
+    "accounts:my_job_file": {"anon": 302, "default": 404},
     # 后台任务 (desk/jobs_views.py; issue 17): the Office and the system administrator.
     "jobs:list": {"anon": 302, "office": 200, "sysadmin": 200, "default": 403},
     "jobs:retry": {"anon": 302, "office": 405, "sysadmin": 405, "default": 403},
@@ -380,6 +387,10 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
     if name == "accounts:archive_make":
         return reverse(name, args=[cycle.pk])
     if name == "accounts:archive_download":
+        return reverse(name, args=[1])
+    if name == "accounts:export_new":
+        return reverse(name, args=["audit"])
+    if name in {"accounts:my_job", "accounts:my_job_file"}:
         return reverse(name, args=[1])
     if name in {"jobs:retry", "jobs:cancel"}:
         return reverse(name, args=[1])
