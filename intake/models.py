@@ -111,6 +111,9 @@ class Application(models.Model):
             models.Index(
                 fields=["state", "submitted_at", "id"], name="application_state_order_idx"
             ),
+            # The supervisors' year page: a cycle's applications by kind, then id, a page at a
+            # time (supervision.selectors.cycle_cards).
+            models.Index(fields=["cycle", "kind", "id"], name="application_cycle_kind_idx"),
         ]
 
     def __str__(self) -> str:

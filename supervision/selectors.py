@@ -148,7 +148,8 @@ def cycle_cards(cycle: Cycle, *, after: CardCursor | None = None) -> QuerySet[Ap
         .order_by("kind", "pk")
     )
     if after is not None:
-        rows = rows.filter(Q(kind__gt=after.kind) | Q(kind=after.kind, pk__gt=after.pk))
+        # The redundant `kind >=` lets the (cycle, kind, id) index seek to the cursor's kind.
+        rows = rows.filter(Q(kind__gte=after.kind) & (Q(kind__gt=after.kind) | Q(pk__gt=after.pk)))
     return rows
 
 
