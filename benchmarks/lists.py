@@ -6,7 +6,9 @@ django.test.Client, against a database `benchmarks/generate.py --keep` filled:
 The Office's list (page 1 and a late page), the API list (page 1 and a late page), the
 supervisors' year page and the home page (anonymous and signed in). Each URL: a few untimed
 warm-up GETs, then N timed ones; statements per request and the body size from separate GETs.
-It writes only the benchmark's own TOTP devices (the second factor of the staff it signs in)
+The rows were encrypted with the keys in the database's VAR_DIR (`generate.py` keeps them in
+`$TMPDIR/qa-bench-<name>`), which this script uses unless VAR_DIR is set. It writes only the
+benchmark's own TOTP devices (the second factor of the staff it signs in)
 and sessions under the cache prefix `bench-lists`.
 
 The late pages: `?page=` where the list still numbers pages, else the keyset cursor of the row
@@ -21,8 +23,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
+
+from benchmarks._common import var_dir
 
 WARMUP = 5
 COUNTED = 3
@@ -37,8 +42,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("CACHE_KEY_PREFIX", "bench-lists")
-    os.environ.setdefault("VAR_DIR", "/tmp/qa-bench-lists")
-    Path(os.environ["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    # The keys that encrypted the rows stay with the generated database (its VAR_DIR).
+    name = urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
+    if not name:
+        raise SystemExit("DATABASE_URL must name the database benchmarks/generate.py kept.")
+    os.environ.setdefault("VAR_DIR", str(var_dir(name)))
     import django
 
     django.setup()
