@@ -22,49 +22,64 @@ Among those, ``solve`` prefers, lexicographically:
 6. the most even workload (the least sum of squared loads): among otherwise equal answers the
    reviews are spread over the pool (exact engine; the flow engine spreads ties by a hash).
 
-Affinity of a pair is ``Problem.affinity[(application, expert)]`` when given (0..100), else 100
+Affinity of a pair is ``Problem.affinity[(application, expert)]`` when given (0..100; a dict,
+or an ``AffinityMatrix`` for every pair of a large instance), else 100
 when the expert lists the applicant's GB/T 4754 division and 20 otherwise. We do not guess
 closeness between divisions (same section, neighbouring codes): an explicit score is the place
 for that, and a two-level rule is easy to explain to an expert who was not chosen.
 
 Two engines, same constraints, same preferences:
 
-``exact`` (small problems, the size of a city's cycle): CP-SAT from OR-Tools, one solve per
+``exact`` (small problems, up to ``EXACT_MAX_PAIRS`` eligible pairs; a city's cycle, 30 × 40,
+went here until issue 17 and took 1–3 s for six CP-SAT stages, now 10–40 ms in the flow
+engine with the same worst-served application): CP-SAT from OR-Tools, one solve per
 preference with the previous optima fixed, so every preference above is optimal. Maximizing the
 minimum of sums is NP-hard in general (it contains the "Santa Claus" allocation problem), so no
 network flow can promise (3); this is why small problems go to an exact solver.
 
-``flow`` (large problems): one min-cost flow per step on this network ::
+``flow`` (larger problems; issue 17, decision 0025): stages, each a flow problem OR-Tools
+solves exactly, and no re-solves in the common case ::
 
-    source ──cap: capacity──> expert e ──cap 1, cost −affinity──> gate (a, employer of e)
-                                                                   │            │
-                                                     cap 1, cost 0 │            │ cap 1, only if the
-                                                                   v            v employer has an
-                                  sink <──seat j: cap 1, ────── app a <──────── industry seat of a
-                                          cost (j−1)·D                 cap 1,   (an expert of a's
-                                                                       cost −COV  division)
+    source ──cap: room──> expert e ──cap 1, cost −affinity──> gate (a, employer of e) ──cap 1──>
+    app a ──cap: seats──> sink
 
   The gate (cap 1) is the employer rule: whatever path the flow takes, one employer sends at
-  most one expert to an application. The industry seat gives the first expert of the
-  applicant's division a bonus COV larger than any affinity difference (preference 2); seat j
-  of an application costs (j−1)·D, so missing seats are spread over applications instead of
-  piling up on one. OR-Tools' ``solve_max_flow_with_min_cost`` fills the most seats first
-  (preference 1). Fairness (3) is approximated by a bottleneck threshold: the largest T such
-  that, using only pairs of affinity ≥ T, the same seats and industry seats are still filled —
-  this provably maximizes the weakest single seat, and with it a floor of k·T under every full
-  application. A gate may carry a non-matching expert of an
-  employer that also has a matching one into the industry seat; such a "fake" industry seat is
-  detected, its arc removed, and the flow solved again until none is left. The employer rule
-  (a cap on a group of experts that cuts across "of the applicant's division or not") is why
-  industry seats cannot be an exact flow: the flow engine is exact on seats (1) and on the
-  weakest seat, best effort on (2)–(3); small instances, where the difference shows, go to the
-  exact engine. COV is worth one whole application's affinity, not all of them: a strictly
-  lexicographic bonus slowed OR-Tools' cost scaling about tenfold on the national benchmark.
+  most one expert to an application.
 
-  Large instances are pruned first: each application keeps its ``candidates`` best experts by
-  affinity (plus its best industry matches), ties spread over experts by a fixed hash. An
-  application left short or without an industry expert gets all its candidates back and the
-  flow runs again, and then without pruning at all, so pruning never creates an unfilled seat.
+  1. Leads (preference 2, exact): one expert of the applicant's division for as many
+     applications as the pool allows. For a single expert the employer rule cannot bite, so
+     this is a bipartite b-matching (expert room as capacity); among maximum matchings the
+     weakest lead is made as strong as possible (bottleneck threshold, by max flows), then
+     the most lead affinity. The leads are then fixed, their colleagues barred from the same
+     application.
+  2. The other seats: a max flow checks that every seat still fills (else the shortest
+     applications get all their experts back, up to ``_WIDENINGS`` times); on small instances
+     a bottleneck threshold (the largest T such that, with pairs of affinity ≥ T only, every
+     seat still fills) maximizes the weakest seat; then one min-cost flow through the gates
+     for the most affinity (and the ``previous`` pairs among equals).
+  3. Fairness repair (preference 3): while the worst-served application can be raised by
+     moving one seat (to an expert with room) or two (an expert taken from another
+     application, which gets the freed expert or one with room instead) without pushing
+     anyone to its level, the best such move is made. Each move keeps every hard rule and the
+     industry experts and strictly improves the sorted vector of application sums.
+
+  When not every seat can be filled, the seats-first engine takes over: one min-cost flow
+  with an industry-seat bonus and increasing seat costs (missing seats spread over
+  applications), ``solve_max_flow_with_min_cost`` filling the most seats (preference 1, exact),
+  re-solved while a gate carries a non-matching expert into the industry seat (a "fake"
+  industry seat: the employer gates and "of the applicant's division" cut across each other,
+  which is why coverage cannot be one exact flow together with the gates).
+
+  The flow engine is exact on seats and on coverage when every seat fills, best effort on
+  fairness and total (measured in docs/benchmarks.md); small instances, where the difference
+  shows, go to the exact engine.
+
+  Large instances (above ``PRUNE_ABOVE_PAIRS`` pairs) are pruned first: each application keeps
+  its ``candidates`` best experts by affinity, its best k industry matches, and, twice, its
+  best ``candidates // 2`` among the experts few applications list yet (fewer candidate arcs
+  than twice their room), so the popular experts' overflow has somewhere to go; ties spread
+  over experts by a fixed hash. Short applications get all their experts back; pruning never
+  creates an unfilled seat or a missing industry expert.
 
 Integer costs only. The keep-bonus for a ``previous`` pair is 1 and every affinity point is
 worth P = (number of previous pairs) + 1, so all keep-bonuses together are worth less than one
@@ -690,32 +705,46 @@ def _leads(prep: _Prepared, dense: _Dense, mask: np.ndarray) -> dict[int, int]:
 
 
 def _solve_fast(
-    prep: _Prepared, dense: _Dense, mask: np.ndarray
+    prep: _Prepared, dense: _Dense, mask: np.ndarray, *, pruned: bool = False
 ) -> tuple[list[tuple[int, int]] | None, np.ndarray]:
     """Leads first, then every other seat: a bottleneck threshold (the largest T such that all
     seats still fill with pairs of affinity ≥ T, found by max flows), then one min-cost flow
     with the employer gates for the most affinity (and the ``previous`` pairs among equals).
     None when not every seat fills, with the applications left short (the caller widens their
     candidates, or the exact-on-seats engine takes over)."""
-    n, m = dense.aff.shape
+    n = dense.aff.shape[0]
     leads = _leads(prep, dense, mask)
     room = np.maximum(np.array(prep.room, dtype=np.int64), 0)
     seats = np.maximum(np.array(prep.seats, dtype=np.int64), 0)
     mask = mask.copy()
-    for i, j in leads.items():
-        room[j] -= 1
-        seats[i] -= 1
-        mask[i, dense.employer_of == dense.employer_of[j]] = False
-    mask[seats <= 0, :] = False
-    mask[:, room <= 0] = False
+    allowed = dense.ok.copy()  # what widening may add back: all but the leads' colleagues
+    if leads:
+        li = np.array(list(leads), dtype=np.int64)
+        lj = np.array(list(leads.values()), dtype=np.int64)
+        np.subtract.at(room, lj, 1)
+        seats[li] -= 1
+        colleagues = dense.employer_of[None, :] == dense.employer_of[lj][:, None]
+        mask[li] &= ~colleagues
+        allowed[li] &= ~colleagues
+    for array in (mask, allowed):
+        array[seats <= 0, :] = False
+        array[:, room <= 0] = False
     arcs = _arcs(dense, mask)
     total = int(seats.sum())
     chosen = list(leads.items())
     if total == 0:
         return chosen, np.zeros(n, dtype=bool)
     filled, per_app = _max_seats(dense, arcs, room, seats)
+    for _ in range(_WIDENINGS):
+        if filled == total or (mask == allowed).all():
+            break
+        mask |= allowed & (per_app < seats)[:, None]  # short applications: all their experts
+        arcs = _arcs(dense, mask)
+        filled, per_app = _max_seats(dense, arcs, room, seats)
     if filled < total:
         return None, per_app < seats
+    if pruned:  # large: the repair stage does the fairness work (as well, measured, and sooner)
+        return _min_cost(prep, dense, arcs, room, seats, total, chosen)
     # No threshold above the weakest application's seats-th best pair can fill its seats.
     order = np.lexsort((-arcs.affinity, arcs.app))
     rank = np.arange(len(order)) - np.searchsorted(arcs.app[order], arcs.app[order])
@@ -725,7 +754,23 @@ def _solve_fast(
     threshold = _bottleneck(
         levels[levels <= ceiling], lambda t: _max_seats(dense, arcs, room, seats, t)[0] == total
     )
-    arcs = _subset(arcs, arcs.affinity >= threshold)
+    return _min_cost(
+        prep, dense, _subset(arcs, arcs.affinity >= threshold), room, seats, total, chosen
+    )
+
+
+def _min_cost(
+    prep: _Prepared,
+    dense: _Dense,
+    arcs: _Arcs,
+    room: np.ndarray,
+    seats: np.ndarray,
+    total: int,
+    chosen: list[tuple[int, int]],
+) -> tuple[list[tuple[int, int]] | None, np.ndarray]:
+    """The most affinity (then the most ``previous`` pairs) filling every seat: one min-cost flow
+    through the employer gates."""
+    n, m = dense.aff.shape
     weight = int(dense.keep.sum()) + 1  # all keep-bonuses together < one affinity point
     gates, gate_of = np.unique(
         arcs.app * dense.employers + dense.employer_of[arcs.expert], return_inverse=True
@@ -1032,7 +1077,7 @@ def _solve_flow(prep: _Prepared, candidates: int | None) -> Solution:
         if pruned
         else dense.ok
     )
-    chosen, short = _solve_fast(prep, dense, mask)
+    chosen, short = _solve_fast(prep, dense, mask, pruned=pruned)
     for _ in range(_WIDENINGS if pruned else 0):
         # Pruning must never cost a seat or an industry expert: widen where it might have.
         if chosen is not None:
@@ -1046,7 +1091,7 @@ def _solve_flow(prep: _Prepared, candidates: int | None) -> Solution:
         if not short.any():
             break
         mask = mask | (dense.ok & short[:, None])
-        widened, short = _solve_fast(prep, dense, mask)
+        widened, short = _solve_fast(prep, dense, mask, pruned=pruned)
         chosen = widened if widened is not None or chosen is None else chosen
     if chosen is None:
         chosen = _seats_first(prep, dense, mask, pruned)
