@@ -148,8 +148,9 @@ class _Writer:
 
 def certificate_document(actor: User, certificate: Certificate) -> bytes:
     """The certificate's PDF exactly as the Office downloads it. The one function that makes it
-    is the download view (`decision.views.awards.certificate_pdf`: drawn, stamped when revoked
-    and signed there), called here with the archiving clerk as the reader; nothing of it is
+    is the download view (`decision.views.awards.certificate_pdf`: the PDF its announcement's
+    job kept while still current, else drawn, stamped when revoked and signed there;
+    decision/jobs.py), called here with the archiving clerk as the reader; nothing of it is
     copied. Its own download event is not written (no request passes the audit middleware):
     the archive's creation event covers it."""
     from decision.views.awards import certificate_pdf
