@@ -104,7 +104,9 @@ class Answer:
 class Browser:
     """A signed-in (or anonymous) user: cookies, CSRF token, one HTTP/1.1 connection."""
 
-    def __init__(self, host: str, port: int, timeout: float = 180.0) -> None:
+    # Longer than gunicorn's --timeout (300 s): a request the server gives up on is killed
+    # there and seen here as a broken connection, never left running for nobody.
+    def __init__(self, host: str, port: int, timeout: float = 600.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
@@ -315,26 +317,40 @@ def read_fixture(db: str, project: Path) -> Fixture:
 
 @dataclass
 class Operation:
+    key: str  # for --ops
     name: str
     role: str  # "anonymous", "office", "leader", "scorer"
     path: str
     autosave: bool = False
 
 
+# --ops: the operations of this run (empty: all); /healthz is always measured.
+SELECTED: set[str] = set()
+
+
 def operations(fx: Fixture) -> list[Operation]:
     late = fx.late_page
     api = f"/api/v1/cycles/{fx.cycle_uuid}"
-    return [
-        Operation("/healthz (floor)", "anonymous", "/healthz"),
-        Operation("home page /", "anonymous", "/"),
-        Operation("Office list, page 1", "office", "/applications/"),
-        Operation(f"Office list, page {late}", "office", f"/applications/?page={late}"),
-        Operation("ranking page", "office", f"/review/cycles/{fx.cycle_id}/ranking/"),
-        Operation("GET /api/v1/cycles/{id}/evaluations", "office", f"{api}/evaluations"),
-        Operation("GET /api/v1/cycles/{id}/groups", "office", f"{api}/groups"),
-        Operation("leader's matrix", "leader", "/review/{app}/site_review/consensus/"),
-        Operation("scorecard autosave (POST)", "scorer", "/review/{app}/site_review/card/", True),
-    ]  # fmt: skip
+    every = [
+        Operation("healthz", "/healthz (floor)", "anonymous", "/healthz"),
+        Operation("home", "home page /", "anonymous", "/"),
+        Operation("list", "Office list, page 1", "office", "/applications/"),
+        Operation("late", f"Office list, page {late}", "office", f"/applications/?page={late}"),
+        Operation("ranking", "ranking page", "office", f"/review/cycles/{fx.cycle_id}/ranking/"),
+        Operation(
+            "evaluations", "GET /api/v1/cycles/{id}/evaluations", "office", f"{api}/evaluations"
+        ),
+        Operation("groups", "GET /api/v1/cycles/{id}/groups", "office", f"{api}/groups"),
+        Operation("matrix", "leader's matrix", "leader", "/review/{app}/site_review/consensus/"),
+        Operation(
+            "autosave",
+            "scorecard autosave (POST)",
+            "scorer",
+            "/review/{app}/site_review/card/",
+            True,
+        ),
+    ]
+    return [o for o in every if not SELECTED or o.key in SELECTED | {"healthz"}]
 
 
 @dataclass
@@ -469,6 +485,24 @@ def loop_all(fx: Fixture, people: list[User], duration: float, warmup: float) ->
     in_parallel([lambda u=u: loop(u) for u in people], width=len(people))
 
 
+def settle(port: int, limit: float = 600) -> float:
+    """Wait until /healthz answers within 0.5 s twice in a row: the previous phase's requests
+    are all served before the next phase starts. Returns the seconds waited."""
+    t0 = time.perf_counter()
+    quick = 0
+    browser = Browser("127.0.0.1", port)
+    while quick < 2 and time.perf_counter() - t0 < limit:
+        t = time.perf_counter()
+        try:
+            ok = browser.get("/healthz").status == 200
+        except HttpError:
+            ok = False
+        quick = quick + 1 if ok and time.perf_counter() - t < 0.5 else 0
+        time.sleep(0.5)
+    browser.close()
+    return time.perf_counter() - t0
+
+
 def run_mix(fx: Fixture, port: int, users: int, duration: float, warmup: float) -> list[User]:
     """All operations at once, the users spread evenly over them."""
     ops = operations(fx)
@@ -488,8 +522,9 @@ def run_each(fx: Fixture, port: int, users: int, duration: float, warmup: float)
     pools = pools_of(fx)
     sessions: dict[str, list[User]] = {}
     for role in ("office", "leader", "scorer"):
-        op = next(o for o in ops if o.role == role)
-        sessions[role] = [take(op, pools, port) for _ in range(users)]
+        op = next((o for o in ops if o.role == role), None)
+        if op is not None:
+            sessions[role] = [take(op, pools, port) for _ in range(users)]
     sign_in_all([u for group in sessions.values() for u in group])
     everyone: list[User] = []
     for op in ops:
@@ -506,7 +541,8 @@ def run_each(fx: Fixture, port: int, users: int, duration: float, warmup: float)
                 s.revision = u.revision
         everyone += people
         done = [smp for u in people for smp in u.samples]
-        out(f"  {op.name}: {len(done):,} requests")
+        waited = settle(port)
+        out(f"  {op.name}: {len(done):,} requests (then {waited:.0f} s until the server idles)")
     for group in sessions.values():
         for u in group:
             u.browser.close()
@@ -655,6 +691,8 @@ def server_env(args: argparse.Namespace, tmp: Path, prefix: str) -> dict[str, st
         "SITE_URL": f"http://127.0.0.1:{args.proxy_port}",
         "AUDIT_TRUSTED_PROXIES": "127.0.0.1",
         "LOGIN_IP_FAILURE_LIMIT": str(args.throttle_limit),
+        # A run's sessions sit idle between phases (and across the two topologies).
+        "SESSION_IDLE_MINUTES": "600",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(args.project),
     }
@@ -878,8 +916,15 @@ def main() -> None:
         help="mix: all operations at once, users spread over them; each: one operation at a "
         "time with every user on it, --duration seconds each (the issue's method)",
     )
+    parser.add_argument(
+        "--ops",
+        default="",
+        help="only these operations, comma-separated (healthz is always measured): home, list, "
+        "late, ranking, evaluations, groups, matrix, autosave",
+    )
     args = parser.parse_args()
     exit_on_sigterm()
+    SELECTED.update(k.strip() for k in args.ops.split(",") if k.strip())
     args.admin_url = os.environ.get("DATABASE_URL", "")
     args.project = args.project.resolve()
     fx = read_fixture(args.db, args.project)
