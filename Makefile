@@ -31,6 +31,7 @@ run: migrate
 	DEMO=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo --if-empty  # prints the demo logins and TOTP secrets
 	@echo "如皋市市长质量奖评审管理系统：http://$(HOST):$(PORT)/"
 	exec env SITE_URL=$(SITE_URL) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--max-requests 1000 --max-requests-jitter 100 \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
 # Browser tests need Debian's chromium (with its translations: file inputs read 选择文件 as on
@@ -85,6 +86,8 @@ deploy-check: setup
 		SITE_URL=https://award.example.gov.cn SECURE_COOKIES=1 SECURE_SSL_REDIRECT=1 \
 		SECURE_HSTS_SECONDS=31536000 SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https \
 		AUDIT_TRUSTED_PROXIES=127.0.0.1 CLAMD_SOCKET=/run/clamav/clamd.ctl \
+		REDIS_URL=redis://127.0.0.1:6379/0 CELERY_BROKER_URL=redis://127.0.0.1:6379/1 \
+		LOG_FORMAT=json METRICS_ALLOWED_NETWORKS=10.0.9.0/24 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # pip-audit over the locked requirements (scripts/audit_deps.py): fails on a known

@@ -394,6 +394,8 @@ def _cache(alias: str) -> dict[str, object]:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"{_KEY_PREFIX}:{alias}",
+        # A Redis that does not answer fails the request (and /readyz) in 2 s, not a TCP timeout.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 
 
@@ -425,7 +427,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # The beat (`celery -A config beat`, one process per deployment) replaces cron; times in
 # CELERY_TIMEZONE. Why each period: docs/decisions/0020-background-jobs.md.
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Lost messages and dead workers' jobs queued again (jobs.services.requeue_due).
     "jobs-requeue-due": {"task": "jobs.requeue_due", "schedule": 60.0},
