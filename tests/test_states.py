@@ -25,6 +25,7 @@ from intake.models import (
     Recommendation,
     State,
 )
+from jobs.models import Job
 from lib import states
 from programs.models import Cycle
 from programs.templatetags.states import enum_of
@@ -50,6 +51,7 @@ WORKFLOW: list[tuple[type[models.Model], str, type[models.TextChoices]]] = [
     (Objection, "outcome", Objection.Outcome),
     (Case, "state", Case.State),
     (Case, "outcome", Case.Outcome),
+    (Job, "state", Job.State),
 ]
 CASES = [
     pytest.param(model, field, member, id=f"{model._meta.label}.{field}={member.value}")
