@@ -389,7 +389,7 @@ class User:
         server = answer.headers.get("x-upstream", "")
         if answer.status != 200 or found is None:
             return False, f"{answer.status} {answer.text[:80]!r}", server
-        self.revision = int(found.group(1))
+        self.revision = REVISIONS[self.username] = int(found.group(1))
         return True, "", server
 
 
@@ -414,8 +414,12 @@ def take(op: Operation, pools: dict[str, list[Any]], port: int) -> User:
         user.username, user.application = pools["leader"].pop(0)
     else:
         user.username, user.application, user.revision = pools["scorer"].pop(0)
+        user.revision = REVISIONS.get(user.username, user.revision)
     return user
 
+
+# The latest revision each expert's card answered (the next topology's saves continue from it).
+REVISIONS: dict[str, int] = {}
 
 # The cookies of every session signed in by this run, by username: the next topology reuses
 # them (the sessions live in Redis, so servers started later accept them: one more proof that
