@@ -235,7 +235,8 @@ class Fixture:
 
     cycle_id: int
     cycle_uuid: str
-    late_page: int
+    late_path: str  # the Office list's page 80 % of the way down
+    late_label: str
     item_codes: list[str]
     offices: list[str]
     leaders: list[tuple[str, str]]  # (username, application public id)
@@ -296,6 +297,25 @@ def read_fixture(db: str, project: Path) -> Fixture:
             scorers.append((name, str(c.assignment.group.application.public_id), c.revision))
     from accounts.models import User
 
+    # A late page: `?page=N` where the list has numbered pages; where it has keyset pages
+    # (intake.selectors.Cursor), `?after=` the row 80 % of the way down the rows after the
+    # Office's to-do segment (state recommended), newest submission first.
+    from intake import selectors as intake_selectors
+
+    if hasattr(intake_selectors, "Cursor") and hasattr(intake_selectors, "NEWEST_FIRST"):
+        rest = (
+            Application.objects.filter(cycle__program=cycle.program)
+            .exclude(state__in=["draft", "recommended"])
+            .order_by(*intake_selectors.NEWEST_FIRST)
+        )
+        n = rest.count()
+        row = rest.values_list("submitted_at", "pk")[int(n * 0.8)]
+        cursor = intake_selectors.Cursor("r", row[0], row[1])
+        late_path, late_label = f"/applications/?after={cursor}", f"after row {int(n * 0.8):,}"
+    else:
+        page = max(1, int(visible / 20 * 0.8))
+        late_path, late_label = f"/applications/?page={page}", f"page {page}"
+
     offices = list(
         User.objects.filter(username__startswith="bo", role_assignments__role="office")
         .order_by("username")
@@ -304,7 +324,8 @@ def read_fixture(db: str, project: Path) -> Fixture:
     fixture = Fixture(
         cycle_id=cycle.pk,
         cycle_uuid=str(cycle.public_id),
-        late_page=max(1, int(visible / 20 * 0.8)),
+        late_path=late_path,
+        late_label=late_label,
         item_codes=codes,
         offices=offices,
         leaders=leaders,
@@ -329,13 +350,12 @@ SELECTED: set[str] = set()
 
 
 def operations(fx: Fixture) -> list[Operation]:
-    late = fx.late_page
     api = f"/api/v1/cycles/{fx.cycle_uuid}"
     every = [
         Operation("healthz", "/healthz (floor)", "anonymous", "/healthz"),
         Operation("home", "home page /", "anonymous", "/"),
         Operation("list", "Office list, page 1", "office", "/applications/"),
-        Operation("late", f"Office list, page {late}", "office", f"/applications/?page={late}"),
+        Operation("late", f"Office list, {fx.late_label}", "office", fx.late_path),
         Operation("ranking", "ranking page", "office", f"/review/cycles/{fx.cycle_id}/ranking/"),
         Operation(
             "evaluations", "GET /api/v1/cycles/{id}/evaluations", "office", f"{api}/evaluations"
