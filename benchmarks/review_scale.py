@@ -94,12 +94,44 @@ def measure(label: str, n: int, call: Callable[[], Any]) -> dict[str, Any]:
     }
 
 
+def explain(cycle: Any) -> None:
+    """The plans of the queries the ranking page and the APIs run on every request."""
+    from experts.models import Expert, ReviewGroup
+    from review.models import Evaluation
+
+    ranked = (
+        Evaluation.objects.filter(application__cycle=cycle, application__kind="organization")
+        .select_related("application__organization", "application__individual")
+        .defer("application__data", "application__draft_typed", "application__draft_errors")
+        .order_by("application__kind", "rank", "application_id")
+    )
+    groups = ReviewGroup.objects.filter(
+        application__cycle__public_id=cycle.public_id, stage="material_review"
+    ).order_by("application_id", "pk")
+    plans = {
+        "ranking page / evaluations API: one page": ranked[:50],
+        "ranking page / evaluations API: the rows counted": ranked.order_by().values("pk"),
+        "groups API: one page": groups[:20],
+        "experts API: one page": Expert.objects.order_by("name", "pk")[:20],
+    }
+    for name, query in plans.items():
+        out(f"--- {name}")
+        out(query.explain(analyze=True))
+    from review.models import CycleAnalytics
+
+    out("--- stored analytics")
+    out(CycleAnalytics.objects.filter(cycle=cycle).explain(analyze=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--apps", type=int, default=2000, help="evaluated organizations")
     parser.add_argument("--experts", type=int, default=300)
     parser.add_argument("-n", type=int, default=5, help="timed repetitions of each request")
     parser.add_argument("--database-as-is", action="store_true")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the plans of the pages' queries (PostgreSQL)"
+    )
     args = parser.parse_args()
 
     with database(args.database_as_is) as label:
@@ -133,6 +165,7 @@ def main() -> None:
         demo.seed()
         office = User.objects.get(username="office")
         unit = RecommendingUnit.objects.first()
+        assert unit is not None  # the demo's units
         base = Cycle.objects.get(year=demo.DEMO_YEAR)
         cycle = Cycle.objects.create(program=base.program, year=2031, policy=base.policy)
         for s in base.stages.all():
@@ -344,6 +377,8 @@ def main() -> None:
             save()  # creates the card and its 23 rows
             rows.append(measure("autosave a 23-item card (htmx)", max(args.n, 20), save))
 
+        if args.explain:
+            explain(cycle)
         out(f"{label}; seeded {args.apps} evaluated organizations in {seeded:.0f} s")
         out(
             f"{'operation':34} {'median ms':>10} {'max ms':>9} {'x healthz':>10} {'queries':>8} "

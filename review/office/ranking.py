@@ -59,7 +59,13 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
             {"name": r.name, "deviation": r.deviation, "agreement": r.agreement}
             for r in figures.raters
         ],
-        "dispersion": _dispersion_series(list(spread_page)),
+        # The most discordant rows, whatever the threshold: a chart of 4,000 bars reads as none.
+        "dispersion": _dispersion_series(
+            sorted(
+                sorted(figures.dispersion, key=lambda d: -d.spread)[:PAGE_SIZE],
+                key=lambda d: (d.application_id, d.stage),
+            )
+        ),
     }
     return render(
         request,
@@ -80,6 +86,7 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "threshold": threshold,
             "agreement_points": analytics.AGREEMENT_POINTS,
             "chart_data": chart_data,
+            "chart_limit": PAGE_SIZE,
             "can_manage": request.user.has_perm(MANAGE),
             "can_oversee": request.user.has_perm(OVERSEE),
         },
