@@ -77,7 +77,6 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="deploy.W004",
             )
         )
-    messages += topology_settings()
     return messages
 
 
@@ -96,7 +95,8 @@ def _open_networks() -> list[str]:
     return wide
 
 
-def topology_settings() -> list[CheckMessage]:
+@register(Tags.security, deploy=True)
+def topology_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Issue 17: what several app servers, the workers and the log platform need."""
     messages: list[CheckMessage] = []
     if not getattr(settings, "REDIS_URL", ""):
