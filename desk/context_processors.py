@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import Notification, Role
 from accounts.selectors import roles_of
 
+from .exports import EXPORTS
 from .selectors import is_winner
 
 
@@ -104,6 +105,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("角色与锁定", reverse("accounts:roles"), []))
     if user.has_perm("audit.view_trail"):
         items.append(("审计日志", reverse("audit:trail"), []))
+    if any(user.has_perm(export.perm) for export in EXPORTS.values()):
+        # Exports made in the background for their requester (desk/exports.py, issue 17).
+        items.append(("我的导出", reverse("accounts:my_jobs"), []))
     if user.has_perm("accounts.use_admin"):
         items.append(("系统管理", reverse("admin:index"), []))
     unread = 0
