@@ -103,7 +103,7 @@ def test_the_pages_keep_the_filters_and_a_foreign_cursor_is_page_one(
     _add(open_cycle, office, State.ACCEPTED, 45)
     client = client_for(office)
     unit = RecommendingUnit.objects.get(name="白蒲镇")
-    first = client.get(LIST, {"unit": unit.pk, "state": "accepted"})
+    first = client.get(LIST, {"unit": str(unit.pk), "state": "accepted"})
     html = first.content.decode()
     after = first.context["page"].after
     link = re.search(r'href="\?([^"]*)" rel="next"', html)
@@ -113,7 +113,7 @@ def test_the_pages_keep_the_filters_and_a_foreign_cursor_is_page_one(
         "state": ["accepted"],
         "after": [str(after)],
     }
-    second = client.get(LIST, {"unit": unit.pk, "state": "accepted", "after": str(after)})
+    second = client.get(LIST, {"unit": str(unit.pk), "state": "accepted", "after": str(after)})
     assert {a.recommending_unit_id for a in second.context["page"].rows} == {unit.pk}
     assert len(_names(first)) + len(_names(second)) == 23  # the even ones of 45
     for junk in ("x", "t.1.", "r.abc.1", "q.1.1", "r." + "9" * 40 + ".1"):
