@@ -57,6 +57,11 @@ def test_the_supervisors_see_every_draw_with_its_seed_reason_and_pairs(
             assert names[int(expert)] in section
     assert str(personas["office"]) in section  # who drew
     assert "<form" not in section  # read-only
+    # The page shows the pairs of its own applications, and says how many the draw served.
+    assert section.count("此次共为2个申报抽取专家") == len(drawn)
+    board = client_for(personas["office"]).get(reverse("experts:groups") + f"?cycle={cycle.pk}")
+    assert "材料评审第2次" in board.content.decode()
+    assert "此次共为" not in board.content.decode()  # the Office's board lists every pair
 
 
 @pytest.mark.req("A17.1")
