@@ -132,6 +132,9 @@ def main() -> None:
     parser.add_argument(
         "--explain", action="store_true", help="print the plans of the pages' queries (PostgreSQL)"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile 5 views of the ranking page (top 30)"
+    )
     args = parser.parse_args()
 
     with database(args.database_as_is) as label:
@@ -298,6 +301,13 @@ def main() -> None:
         ranking = reverse("review:ranking", args=[cycle.pk])
         rows.append(measure("ranking page, first view", 1, lambda: client.get(ranking)))
         rows.append(measure("ranking page", args.n, lambda: client.get(ranking)))
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(lambda: [client.get(ranking) for _ in range(5)])
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         api = f"/api/v1/cycles/{cycle.public_id}"
         rows.append(measure("GET evaluations", args.n, lambda: client.get(f"{api}/evaluations")))
         rows.append(measure("GET groups (material)", args.n, lambda: client.get(f"{api}/groups")))

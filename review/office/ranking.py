@@ -54,6 +54,9 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
     show_all = request.GET.get("dispersion") == "all"
     spread = [d for d in figures.dispersion if show_all or d.spread > threshold]
     spread_page = Paginator(spread, PAGE_SIZE).get_page(request.GET.get("page_dispersion"))
+    # The raters' table a page at a time too (a provincial pool has hundreds of experts; the
+    # rows were most of the page's rendering time); the charts keep every expert.
+    raters_page = Paginator(figures.raters, PAGE_SIZE).get_page(request.GET.get("page_raters"))
     chart_data = {
         "raters": [
             {"name": r.name, "deviation": r.deviation, "agreement": r.agreement}
@@ -77,7 +80,8 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "ties": evaluated and selectors.has_ties(cycle),
             "rounding_rule": ROUNDING_RULE,
             "figures": figures,
-            "raters": figures.raters,
+            "raters": raters_page,
+            "raters_query": _query(request, "page_raters"),
             "dispersion": [{"row": d, "stage": STAGES[d.stage]} for d in spread_page],
             "dispersion_page": spread_page,
             "dispersion_total": len(figures.dispersion),

@@ -93,6 +93,29 @@ def test_the_ranking_is_paged_and_the_excel_sheet_has_every_row(
 
 
 @pytest.mark.req("A18.1")
+def test_the_raters_table_is_paged_and_the_charts_keep_every_expert(
+    world: World, time_machine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    through_evaluation(world, time_machine)  # three experts scored
+    monkeypatch.setattr(importlib.import_module("review.office.ranking"), "PAGE_SIZE", 2)
+    office = client_for(world.office)
+    url = reverse("review:ranking", args=[world.cycle.pk])
+    first = office.get(url)
+    second = office.get(url, {"page_raters": "2"})
+
+    def rows(response: Any) -> list[str]:
+        table = response.content.decode().split("qa-raters")[1].split("</table>")[0]
+        return re.findall(r'<th scope="row" data-label="专家">([^<]+)</th>', table)
+
+    names = {e.name for e in world.experts}
+    assert len(rows(first)) == 2
+    assert "第1/2页，共3位专家" in first.content.decode()
+    assert "page_raters=2" in first.content.decode()
+    assert set(rows(first)) | set(rows(second)) == names
+    assert {r["name"] for r in first.context["chart_data"]["raters"]} == names
+
+
+@pytest.mark.req("A18.1")
 def test_the_dispersion_lists_the_rows_above_the_threshold_unless_all_are_asked_for(
     world: World, time_machine: Any
 ) -> None:
