@@ -233,7 +233,9 @@ def start_reset(*, actor: User, user: User, reason: str, channel: str = "") -> s
 
     Refusals: 403 for anyone but the system administrator; one's own account; no reason; no
     verified channel (the owner verifies in person at the Office); more than
-    PASSWORD_RESET_LIMIT an hour for the account (429); the delivery failing (503)."""
+    PASSWORD_RESET_LIMIT an hour for the account (429). The code goes out as a background job
+    after the commit (jobs, issue 17): a mail server that is down is retried, and a code that
+    still fails shows on the Office's 后台任务; it is never sent once expired."""
     if not actor.has_perm("accounts.manage_users"):
         raise PermissionDenied("只有系统管理员可以为他人发起密码重置。")
     if actor.pk == user.pk:
@@ -281,7 +283,8 @@ def start_reset(*, actor: User, user: User, reason: str, channel: str = "") -> s
 def send_verification(*, user: User, channel: str) -> None:
     """Send a code proving the user's own email (channel email) or phone (channel sms).
 
-    Refusals: no such address; more than VERIFY_LIMIT an hour (429); delivery failed (503)."""
+    Refusals: no such address; more than VERIFY_LIMIT an hour (429). Delivery is a background
+    job after the commit (retried; never sent once the code has expired)."""
     channel = Channel(channel)
     purpose = Purpose.VERIFY_EMAIL if channel == Channel.EMAIL else Purpose.VERIFY_PHONE
     if not throttle.hit(VERIFY_SCOPE, str(user.pk), limit=VERIFY_LIMIT, window_seconds=HOUR):
