@@ -66,7 +66,7 @@ lint-imports: setup
 
 test: setup system-deps lint typecheck lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/pytest -n auto --durations=30  # pytest-xdist: one worker per core, each with its own test database; the 30 slowest tests listed
+	$(BIN)/pytest -n auto --dist worksteal --durations=30  # pytest-xdist: one worker per core, each with its own test database; an idle worker takes tests queued for a busy one (the whole-year scenario alone is ~200 s); the 30 slowest tests listed
 	$(MAKE) --no-print-directory deploy-check
 	$(MAKE) --no-print-directory audit-deps
 
