@@ -46,6 +46,12 @@ def chromium_browser() -> Iterator[Browser]:
         browser.close()
 
 
+# An expectation waits for the state as long as an action may (15 s, the context's default
+# below), not Playwright's 5 s: on a loaded CI machine a scorecard's autosave round trip took
+# longer than 5 s once (test_review, consensus). The waits are on states, never on a clock.
+expect.set_options(timeout=15_000)
+
+
 @pytest.fixture
 def e2e_page(chromium_browser: Browser) -> Iterator[Page]:
     """A fresh browser context (no cookies) at desktop width, in zh-CN."""
