@@ -5,6 +5,7 @@ texts, codes) is never shown. The logic is jobs.services and jobs.selectors."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -67,29 +68,26 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
-@perm_required(MANAGE)
-@require_POST
-def retry(request: HttpRequest, job_id: int) -> HttpResponse:
+def _act(request: HttpRequest, job_id: int, act: Any, refused: str, done: str) -> HttpResponse:
+    """Retry or cancel one job with the clerk's reason (the service checks and audits)."""
     job = get_object_or_404(Job.objects.defer("payload_text"), pk=job_id)
     try:
         reason = request.POST.get("reason", "")
-        services.retry(actor=actor(request), role=_role(request), job=job, reason=reason)
+        act(actor=actor(request), role=_role(request), job=job, reason=reason)
     except ServiceError as exc:
-        messages.error(request, f"未重试“{job.label}”：{exc.display}")
+        messages.error(request, f"{refused}“{job.label}”：{exc.display}")
     else:
-        messages.success(request, f"已将“{job.label}”重新排队，稍后执行。")
+        messages.success(request, done.format(label=job.label))
     return _back(request)
+
+
+@perm_required(MANAGE)
+@require_POST
+def retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    return _act(request, job_id, services.retry, "未重试", "已将“{label}”重新排队，稍后执行。")
 
 
 @perm_required(MANAGE)
 @require_POST
 def cancel(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(Job.objects.defer("payload_text"), pk=job_id)
-    try:
-        reason = request.POST.get("reason", "")
-        services.cancel(actor=actor(request), role=_role(request), job=job, reason=reason)
-    except ServiceError as exc:
-        messages.error(request, f"未取消“{job.label}”：{exc.display}")
-    else:
-        messages.success(request, f"已取消“{job.label}”，它不会再执行。")
-    return _back(request)
+    return _act(request, job_id, services.cancel, "未取消", "已取消“{label}”，它不会再执行。")
