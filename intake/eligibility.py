@@ -144,15 +144,15 @@ def _org(ctx: Context) -> Organization:
 
 def _region(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     code = uscc.division_code(_org(ctx).uscc)
-    if code == ctx.division_code:
+    if uscc.registered_within(_org(ctx).uscc, ctx.division_code):
         return (
             PASS,
-            f"登记机关行政区划代码{code}，在本市行政区域内登记注册",
+            f"登记机关行政区划代码{code}，在本奖项行政区域（{ctx.division_code}）内登记注册",
             {"division_code": code},
         )
     return (
         CONFIRM,
-        f"统一社会信用代码中的登记机关代码为{code}，不是{ctx.division_code}：请核实是否在本市行政区域内登记注册",
+        f"统一社会信用代码中的登记机关代码为{code}，不在本奖项行政区域（{ctx.division_code}）内：请核实是否在本行政区域内登记注册",
         {"division_code": code},
     )
 

@@ -15,6 +15,7 @@ __all__ = [
     "compact",
     "division_code",
     "is_valid",
+    "registered_within",
     "validate",
 ]
 
@@ -92,3 +93,22 @@ def is_valid(code: str) -> bool:
 def division_code(code: str) -> str:
     """The registration authority's administrative division code (positions 3-8), e.g. 320682."""
     return validate(code)[2:8]
+
+
+def area_prefix(area: str) -> str:
+    """The significant digits of a GB/T 2260 division code: a province (320000) is its first two
+    digits, a prefecture (320600) its first four, a county-level division (320682) all six."""
+    if len(area) != 6 or not area.isdigit():
+        raise ValueError(f"行政区划代码应为6位数字：{area}")
+    if area.endswith("0000"):
+        return area[:2]
+    if area.endswith("00"):
+        return area[:4]
+    return area
+
+
+def registered_within(code: str, area: str) -> bool:
+    """Whether the registration authority of this 统一社会信用代码 lies within the division
+    `area` (A12.1: 在本市行政区域内登记注册): equal to a county-level area, under a prefecture or a
+    province. A program's region is its `division_code` (decision 0030, item 5)."""
+    return division_code(code).startswith(area_prefix(area))

@@ -34,13 +34,17 @@ def _org(**fields: Any) -> Organization:
 
 
 def _findings(
-    policy: Policy, org: Organization | None = None, person: Individual | None = None, **form: Any
+    policy: Policy,
+    org: Organization | None = None,
+    person: Individual | None = None,
+    area: str = "320682",
+    **form: Any,
 ) -> dict[str, eligibility.Finding]:
     kind = "organization" if person is None else "individual"
     ctx = eligibility.Context(
         form=schema.parse(complete_form(kind, **form)),
         policy=policy,
-        division_code="320682",
+        division_code=area,
         reference=REFERENCE,
         organization=org if person is None else None,
         individual=person,
@@ -85,6 +89,30 @@ def test_registration_outside_rugao_needs_the_offices_confirmation(policy: Polic
     finding = _findings(policy, _org(uscc="91320600MA1XYK123"))["a12_1_region"]
     assert finding.outcome == "confirm"
     assert finding.evidence == {"division_code": "320600"}
+
+
+@pytest.mark.req("A12.1")
+@pytest.mark.parametrize(
+    ("registered", "area", "outcome"),
+    [
+        ("320682", "320600", "pass"),  # a 如皋 company in 南通's (prefecture) award
+        ("320600", "320600", "pass"),  # registered by 南通's own authority
+        ("320682", "320000", "pass"),  # in 江苏's (province) award
+        ("320281", "320600", "confirm"),  # 江阴 (无锡) is not in 南通
+        ("310115", "320000", "confirm"),  # 上海 is not in 江苏
+        ("320600", "320682", "confirm"),  # 南通's authority: the Office checks it is in 如皋
+    ],
+)
+def test_the_programs_region_is_matched_by_its_level(
+    policy: Policy, registered: str, area: str, outcome: str
+) -> None:
+    """A program's region (decision 0030): a county-level award takes its own division, a
+    prefecture's the first four digits, a province's the first two."""
+    org = _org(uscc=f"91{registered}MA1XYK123")
+    finding = _findings(policy, org, area=area)["a12_1_region"]
+    assert finding.outcome == outcome
+    assert finding.evidence == {"division_code": registered}
+    assert area in finding.message
 
 
 @pytest.mark.req("A12.2")

@@ -15,6 +15,7 @@ from lib.uscc import (
     compact,
     division_code,
     is_valid,
+    registered_within,
     validate,
 )
 
@@ -162,3 +163,27 @@ def test_check_character_needs_17_valid_characters() -> None:
         check_character("9132068213884351")
     with pytest.raises(InvalidUSCC, match="第9位“Z”"):
         check_character("91320682Z38843516")
+
+
+@pytest.mark.req("A12.1")
+@pytest.mark.parametrize(
+    ("area", "inside", "outside"),
+    [
+        ("320682", "320682", "320681"),  # county-level: the division itself
+        ("320600", "320684", "320281"),  # prefecture: its first four digits
+        ("320000", "321302", "310115"),  # province: its first two
+    ],
+)
+def test_registered_within_a_division_by_its_level(area: str, inside: str, outside: str) -> None:
+    def code(division: str) -> str:
+        body = f"91{division}MA1XYK123"
+        return body + check_character(body)
+
+    assert registered_within(code(inside), area)
+    assert not registered_within(code(outside), area)
+
+
+def test_a_division_that_is_not_six_digits_is_refused() -> None:
+    body = "91320682MA1XYK123"
+    with pytest.raises(ValueError, match="6位数字"):
+        registered_within(body + check_character(body), "3206")
