@@ -9,10 +9,18 @@ The address is honest about proxies: REMOTE_ADDR, the peer the server actually t
 unless that peer is listed in the setting AUDIT_TRUSTED_PROXIES (addresses of the deployment's
 own reverse proxies); only then is X-Forwarded-For read, from the right, skipping the trusted
 proxies, so a client cannot forge its address by sending the header itself.
+
+The request id (the 参考编号 of config/observability.py, issue 17 part 4): `reference()` is the
+id of the request being served (``request.request_id``, set by the first middleware), or,
+inside a background job or a Celery task, the id of the request that queued it, which the job
+and the task hand over with `working_for` (audit sits below both: it reads what they set and
+imports neither).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -29,6 +37,10 @@ class Current:
 
 
 _current: ContextVar[Current | None] = ContextVar("audit_current_request", default=None)
+# The request a job or task works for (`working_for`); wins over the request being served, so
+# a job run at once inside another request (tasks run eagerly in `make run` and the tests; the
+# Office's 重试) names the request that queued it, as it would on a worker.
+_working_for: ContextVar[str] = ContextVar("audit_working_for", default="")
 
 UA_MAX = 300
 
@@ -63,6 +75,31 @@ def client() -> tuple[str, str]:
         return "", ""
     agent = _clean(str(cur.request.META.get("HTTP_USER_AGENT") or ""), UA_MAX)
     return client_ip(cur.request), agent
+
+
+def reference() -> str:
+    """The request id the event being recorded belongs to, or "" (a command, the seed)."""
+    queued_by = _working_for.get()
+    if queued_by:
+        return queued_by
+    cur = _current.get()
+    if cur is None:
+        return ""
+    return _clean(str(getattr(cur.request, "request_id", "") or ""), 64)
+
+
+@contextmanager
+def working_for(request_id: str) -> Iterator[None]:
+    """Events recorded inside carry `request_id` (the request that queued the job or task);
+    an empty id leaves the current one in place."""
+    if not request_id:
+        yield
+        return
+    token = _working_for.set(_clean(request_id, 64))
+    try:
+        yield
+    finally:
+        _working_for.reset(token)
 
 
 def note(code: str) -> None:

@@ -59,6 +59,11 @@ class AuditEvent(models.Model):
     # these fields; hashed only when present (audit.services._digest).
     client_ip = models.CharField("客户端地址", max_length=45, blank=True)
     user_agent = models.CharField("客户端程序", max_length=300, blank=True)
+    # The request that caused the act (issue 17 part 4, docs/decisions/0028): the 参考编号 of
+    # its error page, its X-Request-ID and the request_id of its log lines; for an act done by
+    # a background job, the request that queued the job. Empty for commands, the demo seed and
+    # events older than the field; hashed only when present, like the address above.
+    request_id = models.CharField("参考编号", max_length=64, blank=True)
     prev_hash = models.CharField("前一哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)
 
@@ -75,6 +80,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_event_object_idx"),
             models.Index(fields=["created_at"], name="audit_event_created_idx"),
+            # The trail filtered by 参考编号: a person quotes the number of an error page.
+            models.Index(fields=["request_id"], name="audit_event_request_idx"),
         ]
 
     def __str__(self) -> str:

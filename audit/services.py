@@ -70,6 +70,8 @@ def _digest(event: AuditEvent) -> str:
         payload["client_ip"] = event.client_ip
     if event.user_agent:
         payload["user_agent"] = event.user_agent
+    if event.request_id:  # issue 17 part 4: the same rule, so older chains verify unchanged
+        payload["request_id"] = event.request_id
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.new("sm3", text.encode()).hexdigest()
 
@@ -89,9 +91,9 @@ def record(
     Preconditions: called inside `transaction.atomic()` (the event commits or rolls back with
     the change it records); `action` is a code of `audit.catalogue` (ValueError otherwise: no
     event the trail page cannot name). Side effects, in order: locks the chain head (appends
-    are serialized, so the chain never forks), writes the event with the client address and
-    user agent of the request being served (audit.context; empty outside a request), advances
-    the head.
+    are serialized, so the chain never forks), writes the event with the client address, user
+    agent and request id of the request being served (audit.context; inside a job, the id of
+    the request that queued it; empty outside both), advances the head.
     """
     catalogue.require(action)
     if not transaction.get_connection().in_atomic_block:
@@ -113,6 +115,7 @@ def record(
         reason=reason,
         client_ip=client_ip,
         user_agent=user_agent,
+        request_id=context.reference(),
     )
     # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
     # holds the database write lock. The head row comes with the migrations; it is recreated

@@ -50,6 +50,10 @@ class Job(models.Model):
         related_name="+",
         verbose_name="发起人",
     )
+    # The request that queued the job (its 参考编号, config/observability.py): the audit events
+    # the job records carry it (audit.context.working_for), so they join that request's log
+    # lines and error page. Empty for jobs queued by the beat or a command.
+    request_id = models.CharField("参考编号", max_length=64, blank=True, default="")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)

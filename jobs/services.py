@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit import context as audit_context
 from audit.services import record
 from lib.errors import ServiceError, StateConflict
 
@@ -99,6 +100,7 @@ def _new(
         label=label[:200],
         ref=ref[:100],
         requested_by=requested_by if requested_by is not None and requested_by.pk else None,
+        request_id=audit_context.reference(),  # the request queuing it (its events name it)
         max_attempts=max_attempts or MAX_ATTEMPTS,
         next_attempt_at=timezone.now(),
     )
@@ -207,7 +209,8 @@ def run(job_id: int) -> str:
     if job is None:
         return "skipped"
     try:
-        result = registry.get(job.kind)(job)
+        with audit_context.working_for(job.request_id):
+            result = registry.get(job.kind)(job)
     except Exception as exc:
         return _failed(job, exc)
     fields: dict[str, Any] = {

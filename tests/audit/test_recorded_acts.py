@@ -161,8 +161,9 @@ def _occupy_the_next_sequence_number() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO audit_auditevent (seq, created_at, actor_username, role, action, "
-            "object_type, object_id, object_repr, reason, client_ip, user_agent, prev_hash, hash) "
-            "VALUES (%s, %s, '', 'system', 'x', '', '', '', '', '', '', %s, %s)",
+            "object_type, object_id, object_repr, reason, client_ip, user_agent, request_id, "
+            "prev_hash, hash) "
+            "VALUES (%s, %s, '', 'system', 'x', '', '', '', '', '', '', '', %s, %s)",
             [head + 1, "2026-01-01T00:00:00+00:00", "f" * 64, "e" * 64],
         )
 

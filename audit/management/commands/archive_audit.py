@@ -68,6 +68,7 @@ def _line(event: AuditEvent) -> bytes:
         "reason": event.reason,
         "client_ip": event.client_ip,
         "user_agent": event.user_agent,
+        "request_id": event.request_id,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
