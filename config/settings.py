@@ -489,7 +489,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # fontTools tells each glyph subset of every certificate PDF at INFO: not for the server log.
-    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # Eager jobs (no broker: `make run`, the demo seed) would print a "Task … succeeded" line
+        # per job in the request's own log; a worker's log keeps them.
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    },
 }
 
 # Prometheus (config/observability.py, /metrics): answered only to these networks (CIDRs,
