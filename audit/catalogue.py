@@ -108,6 +108,8 @@ for _model, _name in (("user", "用户"), ("recommendingunit", "推荐单位"), 
 # --- 申报受理 ------------------------------------------------------------------------------
 _a("programs.program.seed", "奖项：初始化", INTAKE, "A2.1")
 _a("programs.policy.seed", "政策参数：初始化", INTAKE, "A5.2")
+_a("programs.program.load", "奖项：按方案包载入", INTAKE, "A2.1")
+_a("programs.policy.load", "管理办法：按方案包载入", INTAKE, "A5.2")
 _a("programs.cycle.create", "评审年度：创建", INTAKE, "A5.1")
 _a("programs.cycle.set_dates", "评审年度：设定各阶段日期", INTAKE, "A15.1")
 _a("programs.cycle.publish", "评审年度：发布申报通知", INTAKE, "A15.1")
@@ -197,6 +199,7 @@ _a("accounts.keys.rotate", "密钥：个人信息加密密钥轮换（重新加�
 _a("desk.archive.create", "年度归档：生成（清单的SM3记入本事件）", SYSTEM, "A3.1")
 _a("jobs.job.retry", "后台任务：重新执行失败的任务", SYSTEM)
 _a("jobs.job.cancel", "后台任务：取消排队中的任务", SYSTEM)
+_a("jobs.job.prune", "后台任务：按保存期限清理已结束的任务和过期的导出文件", SYSTEM)
 
 # --- 文件下载与导出 (audit/middleware.py records these from the response) ----------------------
 _a("intake.attachment.download", "附件：下载申报附件", FILES, "A26.1")
