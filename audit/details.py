@@ -192,6 +192,12 @@ KEY_LABELS: dict[str, str] = {
     "rows": "重新加密的行数",
     "encrypted_values": "重新加密的字段值数",
     "blind_indexes": "重算的盲索引数",
+    # The jobs' retention (jobs.services.prune, issue 17): counts and the periods applied.
+    "jobs_deleted": "删除的已结束任务数",
+    "exports_expired": "过期删除的导出文件数",
+    "failed_kept": "保留的失败任务数",
+    "keep_days": "已结束任务保存天数",
+    "result_days": "导出文件保存天数",
 }
 # Set apart from the literal: a dict entry "article" reads as a citation to tests/test_citations.
 KEY_LABELS["article"] = "依据条款"

@@ -448,7 +448,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "desk.purge_personal_data",
         "schedule": crontab(minute=30, hour=3, day_of_month=1),
     },
+    # Finished jobs past JOB_KEEP_DAYS deleted, export files past JOB_RESULT_DAYS (jobs.prune).
+    "jobs-prune": {"task": "jobs.prune", "schedule": crontab(minute=10, hour=4)},
 }
+# The jobs' retention (jobs.services.prune; docs/decisions/0027): done and cancelled jobs are
+# deleted with their files after JOB_KEEP_DAYS (failed ones stay until retried or cancelled;
+# a certificate's newest kept PDF stays); an export's file expires after JOB_RESULT_DAYS.
+JOB_KEEP_DAYS = int(os.environ.get("JOB_KEEP_DAYS", "30"))
+JOB_RESULT_DAYS = int(os.environ.get("JOB_RESULT_DAYS", "7"))
 
 # The password lifecycle (issue 15 part 2; accounts/codes.py, accounts/reset.py,
 # accounts/passwords.py, accounts/password_gate.py).

@@ -37,13 +37,34 @@ class Permanent(Exception):
 Handler = Callable[["Job"], "Result | None"]
 
 HANDLERS: dict[str, Handler] = {}
+# Kinds whose payload is kept once done (an export's filter, shown on 我的导出 and asked again):
+# it holds nothing secret; the retention deletes it with the job (jobs.services.prune).
+KEEP_PAYLOAD: set[str] = set()
+# Kinds whose result is a kept document rather than a passing file (a certificate's PDF, read
+# by every download): the retention keeps the newest finished job of each ref however old.
+KEEP_RESULT: set[str] = set()
+# Kinds whose result is a file for its requester that expires after JOB_RESULT_DAYS (an export).
+EXPIRE_RESULT: set[str] = set()
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+def handler(
+    kind: str,
+    *,
+    keep_payload: bool = False,
+    keep_result: bool = False,
+    expire_result: bool = False,
+) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         if kind in HANDLERS and HANDLERS[kind] is not func:
             raise ValueError(f"a handler for job kind {kind!r} is registered twice")
         HANDLERS[kind] = func
+        for wanted, kinds_ in (
+            (keep_payload, KEEP_PAYLOAD),
+            (keep_result, KEEP_RESULT),
+            (expire_result, EXPIRE_RESULT),
+        ):
+            if wanted:
+                kinds_.add(kind)
         return func
 
     return register
@@ -60,4 +81,14 @@ def kinds() -> list[str]:
     return sorted(HANDLERS)
 
 
-__all__ = ["HANDLERS", "Permanent", "Result", "get", "handler", "kinds"]
+__all__ = [
+    "EXPIRE_RESULT",
+    "HANDLERS",
+    "KEEP_PAYLOAD",
+    "KEEP_RESULT",
+    "Permanent",
+    "Result",
+    "get",
+    "handler",
+    "kinds",
+]

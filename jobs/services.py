@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from audit import context as audit_context
@@ -217,9 +217,10 @@ def run(job_id: int) -> str:
         "state": State.DONE,
         "finished_at": timezone.now(),
         "next_attempt_at": None,
-        "payload_text": "",
         "last_error": "",
     }
+    if job.kind not in registry.KEEP_PAYLOAD:
+        fields["payload_text"] = ""
     if result is not None:
         job.result.save(result.name, ContentFile(result.content), save=False)
         fields |= {"result": job.result.name, "result_name": result.name}
@@ -346,6 +347,73 @@ def cancel(*, actor: Any, role: str, job: Job, reason: str) -> Job:
     return job
 
 
+# --- retention (the beat, daily; docs/decisions/0027) ---------------------------------------------
+
+PRUNE_CHUNK = 500
+
+
+def prune() -> dict[str, int]:
+    """Delete finished jobs past `JOB_KEEP_DAYS` with their files, and expire the files of
+    exports past `JOB_RESULT_DAYS`; one `jobs.job.prune` event with the counts.
+
+    - done and cancelled jobs whose end is older than JOB_KEEP_DAYS: the row (its payload, if
+      kept) and its result file. Not the newest job of each ref of a kind whose result is a
+      kept document (`registry.KEEP_RESULT`: a certificate's PDF, read by every download);
+    - done exports (`registry.EXPIRE_RESULT`) older than JOB_RESULT_DAYS: the file only; the
+      row stays, so 我的导出 shows 已过期 until the row itself goes;
+    - failed jobs stay, payload and all, until the Office retries or cancels them.
+
+    The rows change in one transaction with the event; the files are deleted after it commits
+    (a crash in between leaves an unreferenced encrypted file, never a row without its file)."""
+    now = timezone.now()
+    keep_before = now - dt.timedelta(days=settings.JOB_KEEP_DAYS)
+    expire_before = now - dt.timedelta(days=settings.JOB_RESULT_DAYS)
+    newer = Job.objects.filter(kind=OuterRef("kind"), ref=OuterRef("ref"), pk__gt=OuterRef("pk"))
+    old = Job.objects.filter(
+        state__in=(State.DONE, State.CANCELLED), finished_at__lt=keep_before
+    ).exclude(Q(kind__in=registry.KEEP_RESULT) & ~Exists(newer))
+    expiring = Job.objects.filter(
+        kind__in=registry.EXPIRE_RESULT, state=State.DONE, finished_at__lt=expire_before
+    ).exclude(result="")
+    files: list[str] = []
+    deleted = expired = 0
+    with transaction.atomic():
+        for chunk in _chunks(old.values_list("pk", "result")):
+            files += [name for _, name in chunk if name]
+            deleted += Job.objects.filter(pk__in=[pk for pk, _ in chunk]).delete()[0]
+        for chunk in _chunks(expiring.values_list("pk", "result")):
+            files += [name for _, name in chunk if name]
+            expired += Job.objects.filter(pk__in=[pk for pk, _ in chunk]).update(result="")
+        counts = {
+            "jobs_deleted": deleted,
+            "exports_expired": expired,
+            "files": len(files),
+            "failed_kept": Job.objects.filter(state=State.FAILED).count(),
+            "keep_days": settings.JOB_KEEP_DAYS,
+            "result_days": settings.JOB_RESULT_DAYS,
+        }
+        record(actor=None, role="system", action="jobs.job.prune", after=counts)
+        transaction.on_commit(lambda: _delete_files(files))
+    return counts
+
+
+def _chunks(rows: Any) -> Iterable[list[Any]]:
+    # Read first, then delete: a cursor still reading the table it deletes from is not safe
+    # on SQLite. (pk, file name) pairs: a few MB for a hundred thousand jobs.
+    found = list(rows)
+    for start in range(0, len(found), PRUNE_CHUNK):
+        yield found[start : start + PRUNE_CHUNK]
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    storage = Job._meta.get_field("result").storage  # type: ignore[attr-defined]
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:  # already gone, or the disk refuses: the row is gone either way
+            logger.warning("job result %s not deleted", name, exc_info=True)
+
+
 def latest(ref: str) -> Job | None:
     """The newest job queued about `ref` (e.g. "decision.objection:<receipt>")."""
     return Job.objects.filter(ref=ref).order_by("-created_at", "-pk").first()
@@ -362,6 +430,7 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "latest",
+    "prune",
     "requeue_due",
     "retry",
     "run",

@@ -25,3 +25,9 @@ def run_job(job_id: int) -> str:
 def requeue_due() -> dict[str, int]:
     """Every minute (CELERY_BEAT_SCHEDULE): lost messages and dead workers' jobs, queued again."""
     return services.requeue_due()
+
+
+@shared_task(name="jobs.prune", ignore_result=True)
+def prune() -> dict[str, int]:
+    """Daily (CELERY_BEAT_SCHEDULE): the jobs' retention (`services.prune`)."""
+    return services.prune()

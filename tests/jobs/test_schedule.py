@@ -25,6 +25,7 @@ def test_every_scheduled_task_is_registered() -> None:
         "supervision.remind_winners",
         "audit.anchor_if_due",
         "desk.purge_personal_data",
+        "jobs.prune",
     }
     assert names <= set(app.tasks)
 
