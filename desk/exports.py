@@ -26,7 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from django.db.models import Model
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -34,6 +38,7 @@ from jobs.models import Job
 from jobs.registry import Permanent, Result, handler
 from jobs.services import enqueue
 from lib.errors import ServiceError
+from lib.params import parse_int
 
 KIND = "desk.export"
 # The filter is a page's query string: a few short fields.
@@ -49,9 +54,16 @@ class Export:
     title: str  # 审计日志
     perm: str  # needed to ask, to be made and to download
     action: str  # the download's audit code (audit/catalogue.py)
-    build: Callable[[Params], tuple[str, bytes]]  # the filter -> (file name, content)
-    scope: Callable[[Params], str]  # the filter in words, for the page
-    back: str = ""  # the URL name of the page the export comes from
+    # (the requester, the filter) -> (file name, content): the function the view itself uses.
+    build: Callable[[User, Params], tuple[str, bytes]]
+    scope: Callable[[User, Params], str]  # the filter in words, for the pages
+    back: Callable[[Params], str] = lambda params: ""  # the page the export comes from
+    # Personal data (applicants, experts, winners): a recent second factor to ask for it and
+    # to download it, as the export's own view demands (accounts.two_factor).
+    otp: bool = False
+    # What the download's audit event is about, as the view's own download names it (the
+    # ranking: its cycle); None for an export of no one object.
+    target: Callable[[Params], Model | None] = lambda params: None
 
 
 EXPORTS: dict[str, Export] = {}
@@ -98,7 +110,7 @@ def export_of(job: Job) -> Export | None:
     return EXPORTS.get(job.ref.split(":", 1)[1])
 
 
-@handler(KIND)
+@handler(KIND, keep_payload=True, expire_result=True)  # the filter shown on 我的导出
 def make(job: Job) -> Result:
     payload = job.payload
     export = EXPORTS.get(str(payload.get("export", "")))
@@ -107,9 +119,22 @@ def make(job: Job) -> Result:
     user = User.objects.filter(pk=int(payload.get("user") or 0), is_active=True).first()
     if user is None or not user.has_perm(export.perm):
         raise Permanent("发起人已无权进行该导出")
-    params = payload.get("params") or {}
-    name, content = export.build({str(k): str(v) for k, v in dict(params).items()})
+    try:
+        name, content = export.build(user, params_in(job))
+    except Http404 as exc:  # what it named is gone (a cycle deleted, a stage renamed)
+        raise Permanent("导出的对象已不存在") from exc
     return Result(name, content)
+
+
+def params_in(job: Job) -> Params:
+    """The filter an export job was asked with (kept in its payload, encrypted)."""
+    params = job.payload.get("params") or {}
+    return {str(k): str(v) for k, v in dict(params).items()}
+
+
+def expired(job: Job) -> bool:
+    """A finished export whose file the retention removed (jobs.services.prune): 已过期."""
+    return job.state == Job.State.DONE and not job.result and bool(job.result_name)
 
 
 def visible(user: Any, job_id: int) -> tuple[Job, Export] | None:
@@ -139,14 +164,14 @@ def _audit_form(params: Params) -> Any:
     return TrailFilterForm(params or None)
 
 
-def _audit_build(params: Params) -> tuple[str, bytes]:
+def _audit_build(user: User, params: Params) -> tuple[str, bytes]:
     from audit.export import workbook
 
     stamp = timezone.localtime().strftime("%Y%m%d")
     return f"审计日志_{stamp}.xlsx", workbook(_audit_form(params))
 
 
-def _audit_scope(params: Params) -> str:
+def _audit_scope(user: User, params: Params) -> str:
     form = _audit_form(params)
     form.is_valid()
     return str(form.conditions() or "全部事件")
@@ -160,6 +185,124 @@ AUDIT = register(
         action="download.audit_export",
         build=_audit_build,
         scope=_audit_scope,
-        back="audit:trail",
+        back=lambda params: reverse("audit:trail"),
+    )
+)
+
+
+def _applications_build(user: User, params: Params) -> tuple[str, bytes]:
+    from intake.views.lists import export_build
+
+    return export_build(user, params)
+
+
+def _applications_scope(user: User, params: Params) -> str:
+    from intake.views.lists import export_scope
+
+    return export_scope(user, params)
+
+
+APPLICATIONS = register(
+    Export(
+        name="applications",
+        title="申报汇总",
+        # What the requester sees is what the list shows them (intake.selectors); the role
+        # that lets them see it is checked again when made and when downloaded.
+        perm="desk.export_applications",
+        action="download.applications_export",
+        build=_applications_build,
+        scope=_applications_scope,
+        back=lambda params: reverse("intake:list"),
+        otp=True,
+    )
+)
+
+
+def _cycle(params: Params) -> Model | None:
+    from programs.models import Cycle
+
+    pk = parse_int(params.get("cycle"))
+    return Cycle.objects.filter(pk=pk).first() if pk else None
+
+
+def _ranking_build(user: User, params: Params) -> tuple[str, bytes]:
+    from review.office.ranking import ranking_build
+
+    cycle = _cycle(params)
+    if cycle is None:
+        raise Http404
+    return ranking_build(cycle)  # type: ignore[arg-type]  # _cycle returns a Cycle
+
+
+def _ranking_scope(user: User, params: Params) -> str:
+    cycle = _cycle(params)
+    return f"{getattr(cycle, 'year', '')}年度全部参评申报" if cycle else "（评审年度不存在）"
+
+
+def _ranking_back(params: Params) -> str:
+    pk = parse_int(params.get("cycle"))
+    return reverse("review:ranking", kwargs={"cycle_id": pk}) if pk else ""
+
+
+RANKING = register(
+    Export(
+        name="ranking",
+        title="综合评价排名",
+        perm="review.view_results",
+        action="download.ranking",
+        build=_ranking_build,
+        scope=_ranking_scope,
+        back=_ranking_back,
+        target=_cycle,
+    )
+)
+
+
+def _groups_build(user: User, params: Params) -> tuple[str, bytes]:
+    from experts.views.groups import groups_build
+
+    return groups_build(params)
+
+
+def _groups_scope(user: User, params: Params) -> str:
+    from experts.views.groups import groups_scope
+
+    return groups_scope(params)
+
+
+def _groups_back(params: Params) -> str:
+    return reverse("experts:groups") + "?" + urlencode(params) if params else ""
+
+
+GROUPS = register(
+    Export(
+        name="groups",
+        title="专家分组",
+        perm="experts.manage_pool",
+        action="download.groups_export",
+        build=_groups_build,
+        scope=_groups_scope,
+        back=_groups_back,
+        otp=True,
+    )
+)
+
+
+def _ledger_build(user: User, params: Params) -> tuple[str, bytes]:
+    from decision.views.awards import ledger_build
+
+    return ledger_build()
+
+
+LEDGER = register(
+    Export(
+        name="ledger",
+        title="奖金台账",
+        perm="decision.view",
+        action="download.ledger",
+        build=_ledger_build,
+        scope=lambda user, params: "全部奖项的全部台账记录",
+        back=lambda params: reverse("decision:ledger"),
+        otp=True,
     )
 )

@@ -21,6 +21,7 @@ from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.privacy import PRIVACY_NOTICE_VERSION
 from accounts.selectors import scopes_of
 from audit.context import client_ip
+from jobs import exports as large_exports
 from lib import uploads
 from lib.access import actor
 from lib.api import ActionOut, Page
@@ -312,13 +313,24 @@ def list_applications(request: HttpRequest, state: str = "", cycle: Year | None 
 
 @router.get("/applications/export.xlsx", summary="导出申报汇总（Excel）", response={200: None})
 def export(request: HttpRequest, state: str = "", cycle: Year | None = None) -> HttpResponse:
-    """Personal data: after a recent second factor, else one in X-OTP (accounts.two_factor)."""
+    """Personal data: after a recent second factor, else one in X-OTP (accounts.two_factor).
+    Made while the caller waits, up to 10,000 applications; above, 422 `too_large`: ask by
+    state or cycle."""
     two_factor.require_fresh_otp(request)
     qs = applications_for(request.user)
     if state:
         qs = qs.filter(state=state)
     if cycle:
         qs = qs.filter(cycle__year=cycle)
+    # Synchronous, with a cap (docs/decisions/0027): above it the caller splits by state or
+    # cycle; a person above the page's threshold gets the background export instead.
+    if large_exports.too_large(qs, large_exports.API_APPLICATIONS_MAX):
+        raise ServiceError(
+            f"导出的申报超过{large_exports.API_APPLICATIONS_MAX}条，请按状态（state）或"
+            "年度（cycle）分批导出，或在网页上导出（由后台任务生成）。",
+            code="too_large",
+            status=422,
+        )
     return file_response(documents.applications_xlsx(qs), "市长质量奖申报汇总.xlsx", documents.XLSX)
 
 

@@ -18,6 +18,7 @@ from decision import jobs as certificate_jobs
 from decision.models import BonusEntry
 from intake import standing
 from intake.rules import is_own_application
+from jobs import exports as large_exports
 from lib import excel, signing
 from lib.access import actor, perm_required, refused_on_form
 from lib.certificates import canonical
@@ -155,10 +156,10 @@ LEDGER_HEADERS = [
 ]
 
 
-@perm_required(VIEW)
-@two_factor.fresh_otp_required  # winners' names and bonuses: personal data
-def ledger_xlsx(request: HttpRequest) -> HttpResponse:
-    """The ledger as Excel: one row per entry, then the totals per kind and what is still to pay."""
+def ledger_build() -> tuple[str, bytes]:
+    """The ledger as Excel (file name, content): one row per entry, then the totals per kind and
+    what is still to pay; what the view sends at once and what a background job makes
+    (desk/exports.py, export "ledger")."""
     awards: list[Any] = list(selectors.ledger().prefetch_related(None))
     marks = {a.pk: _standing_note(a) for a in awards}
     rows: list[list[object]] = []
@@ -195,4 +196,15 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
         sheet_name="奖金台账",
         formats={"金额（元）": excel.YUAN},
     )
-    return file_response(data, f"市长质量奖奖金台账（{today():%Y-%m-%d}）.xlsx", XLSX)
+    return f"市长质量奖奖金台账（{today():%Y-%m-%d}）.xlsx", data
+
+
+@perm_required(VIEW)
+@two_factor.fresh_otp_required  # winners' names and bonuses: personal data
+def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    """The ledger as Excel. Above `jobs.exports.LEDGER_ROWS` entries it is made in the
+    background for the requester (desk/exports.py)."""
+    if large_exports.too_large(selectors.ledger_entries(), large_exports.LEDGER_ROWS):
+        return large_exports.hand_over(request, "ledger")
+    name, data = ledger_build()
+    return file_response(data, name, XLSX)

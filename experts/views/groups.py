@@ -19,11 +19,12 @@ from accounts.models import Role
 from accounts.selectors import users_with_role
 from experts import conflicts, forms, selectors, services
 from experts.models import Assignment, ReviewGroup
+from jobs import exports as large_exports
 from lib import excel, industries
 from lib.access import actor, perm_required, refused
 from lib.errors import ServiceError
 from lib.http import file_response
-from lib.params import query_int
+from lib.params import parse_int, query_int
 from programs.models import Cycle, Stage
 from programs.selectors import current_cycle, default_program, opened_cycles
 
@@ -43,16 +44,18 @@ def _stage(value: str) -> str:
 
 def _board(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, str]:
     """The opened cycles, the one asked for (else the current one) and the stage."""
+    return _board_of(request.GET.get("stage", ""), query_int(request, "cycle"))
+
+
+def _board_of(stage: str, wanted: int | None) -> tuple[list[Cycle], Cycle | None, str]:
     cycles = list(opened_cycles())
-    stage = _stage(request.GET.get("stage", ""))
     cycle: Cycle | None = None
-    wanted = query_int(request, "cycle")
     if wanted is not None:
         cycle = next((c for c in cycles if c.pk == wanted), None)
     if cycle is None:
         program = default_program()
         cycle = current_cycle(program) if program else None
-    return cycles, cycle, stage
+    return cycles, cycle, _stage(stage)
 
 
 GROUP_EXPORT_HEADERS = [
@@ -73,11 +76,11 @@ GROUP_EXPORT_HEADERS = [
 ]
 
 
-@perm_required(MANAGE)
-@two_factor.fresh_otp_required  # experts' names, employers and contacts: personal data
-def export_groups(request: HttpRequest) -> HttpResponse:
-    """The groups of a cycle and stage as Excel, one row per member (for the Office's files)."""
-    _, cycle, stage = _board(request)
+def groups_build(query: Any) -> tuple[str, bytes]:
+    """The groups of the cycle and stage `query` names (`cycle`, `stage`: the board's query
+    string) as Excel, one row per member: what the view sends at once and what a background job
+    makes (desk/exports.py, export "groups")."""
+    _, cycle, stage = _board_of(str(query.get("stage") or ""), parse_int(query.get("cycle")))
     if cycle is None:
         raise Http404
     rows = []
@@ -113,6 +116,29 @@ def export_groups(request: HttpRequest) -> HttpResponse:
         rows=rows,
         sheet_name=f"{GROUP_STAGES[stage]}专家组",
     )
+    return name, data
+
+
+def groups_scope(query: Any) -> str:
+    """The cycle and stage in words, for the background export's page."""
+    _, cycle, stage = _board_of(str(query.get("stage") or ""), parse_int(query.get("cycle")))
+    return f"{cycle.year}年度{GROUP_STAGES[stage]}" if cycle else "（无评审年度）"
+
+
+@perm_required(MANAGE)
+@two_factor.fresh_otp_required  # experts' names, employers and contacts: personal data
+def export_groups(request: HttpRequest) -> HttpResponse:
+    """The groups of a cycle and stage as Excel, one row per member (for the Office's files).
+    Above `jobs.exports.GROUPS_ROWS` members it is made in the background for the requester."""
+    _, cycle, stage = _board(request)
+    if cycle is None:
+        raise Http404
+    members = Assignment.objects.filter(
+        removed_at__isnull=True, group__application__cycle=cycle, group__stage=stage
+    )
+    if large_exports.too_large(members, large_exports.GROUPS_ROWS):
+        return large_exports.hand_over(request, "groups", {"cycle": cycle.pk, "stage": stage})
+    name, data = groups_build({"cycle": str(cycle.pk), "stage": stage})
     return file_response(data, name, XLSX)
 
 

@@ -11,10 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from intake.models import Kind
+from jobs import exports as large_exports
 from lib import excel
 from lib.access import perm_required
 from lib.errors import ServiceError
 from lib.http import file_response
+from programs.models import Cycle
 
 from .. import analytics
 from . import selectors
@@ -134,10 +136,9 @@ RANKING_HEADERS = [
 ]
 
 
-@perm_required(RESULTS)
-def ranking_xlsx(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    """The ranking as one Excel sheet, organizations first, for the committee's papers."""
-    cycle = selectors.cycle_or_404(cycle_id)
+def ranking_build(cycle: Cycle) -> tuple[str, bytes]:
+    """The ranking as one Excel sheet (file name, content): what the view sends at once and
+    what a background job makes (desk/exports.py, export "ranking")."""
     rows = [
         [
             e.application.get_kind_display(),
@@ -166,6 +167,17 @@ def ranking_xlsx(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "现场评审权重（%）": excel.INTEGER,
         },
     )
+    return name, data
+
+
+@perm_required(RESULTS)
+def ranking_xlsx(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The ranking as one Excel sheet, organizations first, for the committee's papers. Above
+    `jobs.exports.RANKING_ROWS` evaluations it is made in the background for the requester."""
+    cycle = selectors.cycle_or_404(cycle_id)
+    if large_exports.too_large(selectors.ranked(cycle), large_exports.RANKING_ROWS):
+        return large_exports.hand_over(request, "ranking", {"cycle": cycle.pk})
+    name, data = ranking_build(cycle)
     return file_response(data, name, XLSX)
 
 

@@ -77,9 +77,15 @@ def test_a_large_trail_is_made_in_the_background_for_the_requester(
     assert job.ref == "desk.export:audit"
     # Without a broker it ran at once (as in `make run`): the page offers the file.
     assert job.state == Job.State.DONE
-    assert job.payload == {}  # erased once done
+    # The filter is kept (我的导出 names it and asks again with it); nothing secret in it.
+    assert job.payload == {
+        "export": "audit",
+        "params": {"category": "账户与权限"},
+        "user": supervisor.pk,
+    }
     shown = client.get(queued["Location"]).content.decode()
     assert "已完成" in shown
+    assert "类别：账户与权限" in shown
     assert "hx-trigger" not in shown
     link = reverse("accounts:my_job_file", args=[job.pk])
     assert link in shown
