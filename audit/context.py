@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -100,6 +100,20 @@ def working_for(request_id: str) -> Iterator[None]:
         yield
     finally:
         _working_for.reset(token)
+
+
+def begin_working_for(request_id: str) -> Token[str] | None:
+    """`working_for` split in two, for a Celery task (its start and end are two signals)."""
+    return _working_for.set(_clean(request_id, 64)) if request_id else None
+
+
+def end_working_for(token: Token[str] | None) -> None:
+    if token is None:
+        return
+    try:
+        _working_for.reset(token)
+    except ValueError:  # ended in another context (a pool thread): just clear it
+        _working_for.set("")
 
 
 def note(code: str) -> None:

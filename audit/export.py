@@ -33,7 +33,7 @@ from .views import TrailFilterForm, trail_filter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TITLE = "如皋市市长质量奖评审管理系统 审计日志"
 
-# (header, width in characters): about 190 characters, one A4 landscape page wide when fitted.
+# (header, width in characters): about 205 characters, one A4 landscape page wide when fitted.
 COLUMNS: list[tuple[str, int]] = [
     ("序号", 7),
     ("时间", 18),
@@ -42,10 +42,11 @@ COLUMNS: list[tuple[str, int]] = [
     ("类别", 11),
     ("操作", 22),
     ("依据", 12),
-    ("对象", 24),
-    ("内容", 40),
-    ("理由", 20),
+    ("对象", 22),
+    ("内容", 36),
+    ("理由", 18),
     ("来源地址", 15),
+    ("参考编号", 22),
 ]
 HEADER_ROW = 2
 
@@ -74,6 +75,7 @@ def _values(row: Row) -> list[Any]:
         _details(row),
         row.reason,
         e.client_ip,
+        e.request_id,
     ]
 
 

@@ -38,6 +38,7 @@ class TrailFilter:
     role: str = ""
     object_type: str = ""
     object: str = ""
+    request_id: str = ""  # 参考编号: every event of one request (or of the jobs it queued)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -60,6 +61,10 @@ def trail(f: TrailFilter) -> QuerySet[AuditEvent]:
         qs = qs.filter(object_type=f.object_type)
     if f.object:
         qs = qs.filter(Q(object_repr__icontains=f.object) | Q(object_id=f.object))
+    if f.request_id:
+        # As printed (Crockford capitals) or as typed in lower case; a proxy's id as it came.
+        wanted = f.request_id.strip()
+        qs = qs.filter(request_id__in=sorted({wanted, wanted.upper()}))
     tz = timezone.get_current_timezone()
     if f.date_from:
         qs = qs.filter(created_at__gte=dt.datetime.combine(f.date_from, time.min, tzinfo=tz))

@@ -1,7 +1,9 @@
 """The audit trail page (A27.1, A3.1): read by the audit administrator and the discipline
 supervisors (`audit.view_trail`), filtered with choices built from `audit.catalogue`, every
 event shown by its Chinese label, its object by name, its details in Chinese with personal
-numbers masked, and where it came from."""
+numbers masked, where it came from and the request it belongs to (参考编号: the number of the
+error page and of the log lines; filtering by it gives every event of one request and of the
+jobs that request queued)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ class TrailFilterForm(forms.Form):
     role = forms.ChoiceField(label="角色", required=False)
     object_type = forms.ChoiceField(label="对象类型", required=False)
     object = forms.CharField(label="对象", required=False, max_length=200)
+    request_id = forms.CharField(label="参考编号", required=False, max_length=64)
     date_from = _date_field("起始日期")
     date_to = _date_field("截止日期")
 
@@ -63,6 +66,7 @@ class TrailFilterForm(forms.Form):
             )
         fields["person"].widget.attrs["placeholder"] = "姓名或账号"
         fields["object"].widget.attrs["placeholder"] = "名称或编号"
+        fields["request_id"].widget.attrs["placeholder"] = "错误页面或日志中的编号"
 
     def conditions(self) -> str:
         """The filter in words, for the export's title row: 类别：纪律监督；起始日期：2026-01-01."""

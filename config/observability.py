@@ -24,6 +24,14 @@ figures are read when Prometheus scrapes (`ProjectCollector`): the Celery queue 
 the broker's queue keys), jobs by state (jobs.Job), tasks succeeded and failed (counted in Redis
 by the workers' signal handlers below, so every worker on every host adds to one count) and the
 live workers. ``/metrics`` answers only METRICS_ALLOWED_NETWORKS; anyone else gets a 404.
+Per request, the SQL statements and the time spent in them, by view (`QueryMeter`, through
+``connection.execute_wrapper``: histograms in the same multiprocess files); per Celery task, its
+duration by task and outcome (a histogram kept in Redis by the workers, like the counts).
+
+**The audit trail.** Every audit event carries the request id (audit.context reads the
+request's; a task hands over the id of the request that queued it, `_task_prerun`, and a job
+the one it keeps, jobs.services.run), so an error page, the log lines and the trail join on one
+number (docs/decisions/0028).
 
 **Readiness.** ``/readyz`` checks the database, each cache alias, the broker, a live worker (a
 heartbeat each worker writes into Redis every WORKER_HEARTBEAT_SECONDS) and the migrations;
@@ -45,6 +53,7 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -108,9 +117,85 @@ def _who(request: HttpRequest) -> tuple[str, str]:
     return str(wrapped.pk), ",".join(sorted(str(r) for r in roles))
 
 
+# --- The database in the metrics (issue 17 part 4) -------------------------------------------
+
+# Statements per request: a page's query count is constant in its rows (tests assert them); a
+# view climbing buckets is an N+1 that slipped through. Seconds: the time inside the database
+# driver (execute and fetch of the statement itself; rows read later from a server-side cursor
+# are not in it).
+DB_QUERY_BUCKETS = (1, 2, 5, 10, 20, 30, 50, 100, 200, 500, 1000, float("inf"))
+DB_SECONDS_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf")
+)  # fmt: skip
+UNRESOLVED_VIEW = "<unresolved>"  # no URL matched (a 404, WhiteNoise's static files)
+
+_db_metrics: tuple[Any, Any] | None = None
+
+
+def db_metrics() -> tuple[Any, Any]:
+    """The two histograms, made once per process (in multiprocess mode their values live in
+    PROMETHEUS_MULTIPROC_DIR, which gunicorn's configuration sets before the app is loaded)."""
+    global _db_metrics
+    if _db_metrics is None:
+        from prometheus_client import Histogram
+
+        _db_metrics = (
+            Histogram(
+                "qa_request_db_queries",
+                "SQL statements per request, by view",
+                ["view"],
+                buckets=DB_QUERY_BUCKETS,
+            ),
+            Histogram(
+                "qa_request_db_seconds",
+                "Time spent in SQL statements per request, by view",
+                ["view"],
+                buckets=DB_SECONDS_BUCKETS,
+            ),
+        )
+    return _db_metrics
+
+
+class QueryMeter:
+    """``connection.execute_wrapper`` for one request: counts the statements and adds up their
+    time (two perf_counter calls and two additions a statement)."""
+
+    __slots__ = ("count", "seconds")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.count += 1
+
+
+def view_label(request: HttpRequest) -> str:
+    """The resolved view's name (``intake:detail``), never the raw path: one series per view,
+    whatever the ids in the URL."""
+    match = getattr(request, "resolver_match", None)
+    return (getattr(match, "view_name", "") or UNRESOLVED_VIEW) if match else UNRESOLVED_VIEW
+
+
+def observe_queries(request: HttpRequest, meter: QueryMeter) -> None:
+    try:
+        queries, seconds = db_metrics()
+        view = view_label(request)
+        queries.labels(view).observe(meter.count)
+        seconds.labels(view).observe(meter.seconds)
+    except Exception:  # a metric must never break the request it measures
+        log.debug("指标：SQL 统计未记录", exc_info=True)
+
+
 class RequestIdMiddleware:
-    """First in MIDDLEWARE: the request id, the log context, the response's X-Request-ID and
-    the request's own log line (``qa.request``: status and duration; LOG_REQUESTS)."""
+    """First in MIDDLEWARE: the request id, the log context, the response's X-Request-ID,
+    the request's SQL statements in the metrics (`QueryMeter`; METRICS_DB) and the request's
+    own log line (``qa.request``: status and duration; LOG_REQUESTS)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -127,7 +212,13 @@ class RequestIdMiddleware:
         # is cleared when the response is closed (request_finished, `_clear`).
         _context.set(ctx)
         started = time.perf_counter()
-        response = self.get_response(request)
+        if getattr(settings, "METRICS_DB", True):
+            meter = QueryMeter()
+            with connection.execute_wrapper(meter):
+                response = self.get_response(request)
+            observe_queries(request, meter)
+        else:
+            response = self.get_response(request)
         response[REQUEST_ID_HEADER] = rid
         user_id, role = _who(request)
         ctx.update(user_id=user_id, role=role)
@@ -180,7 +271,8 @@ def json_formatter() -> logging.Formatter:
 
 # --- Celery: the task's log context, the counts, the heartbeat -----------------------------
 
-_task_tokens: dict[str, Token[dict[str, Any] | None]] = {}
+# Per running task: its log context's token, the audit hand-over's token, its start time.
+_task_tokens: dict[str, tuple[Token[dict[str, Any] | None], Any, float]] = {}
 
 
 def _job_id(task: Any, args: Iterable[Any] | None, kwargs: dict[str, Any] | None) -> str:
@@ -211,17 +303,34 @@ def _task_prerun(
             "job_id": _job_id(task, args, kwargs),
         }
     )
+    # The audit events the task records carry the queuing request's id (a job's own, kept on
+    # its row, wins inside jobs.services.run: a job re-sent by the beat has no header).
+    from audit import context as audit_context
+
+    handed = audit_context.begin_working_for(queued_by or "")
     if task_id:
-        _task_tokens[task_id] = token
+        _task_tokens[task_id] = (token, handed, time.perf_counter())
 
 
-def _task_postrun(sender: Any = None, task_id: str = "", **_: Any) -> None:
-    token = _task_tokens.pop(task_id or "", None)
-    if token is not None:
-        try:
-            _context.reset(token)
-        except ValueError:  # reset from another context (a pool thread): just clear it
-            _context.set(None)
+_OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried"}
+
+
+def _task_postrun(
+    sender: Any = None, task_id: str = "", task: Any = None, state: str = "", **_: Any
+) -> None:
+    taken = _task_tokens.pop(task_id or "", None)
+    if taken is None:
+        return
+    token, handed, started = taken
+    from audit import context as audit_context
+
+    audit_context.end_working_for(handed)
+    try:
+        _context.reset(token)
+    except ValueError:  # reset from another context (a pool thread): just clear it
+        _context.set(None)
+    outcome = _OUTCOMES.get(str(state or ""), str(state or "unknown").lower())
+    _time_task(task or sender, outcome, time.perf_counter() - started)
 
 
 def _before_publish(headers: dict[str, Any] | None = None, **_: Any) -> None:
@@ -249,6 +358,10 @@ def _key(name: str) -> str:
 
 
 TASKS_KEY = "metrics:celery-tasks"
+TASK_SECONDS_KEY = "metrics:celery-task-seconds"
+# A mail is sent in well under a second; a certificate about 0.85 s; an export or the annual
+# archive minutes (the hard limit is 25 min, jobs.tasks.TIME_LIMIT).
+TASK_SECONDS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1500.0)
 WORKERS_KEY = "celery:workers"
 
 
@@ -261,6 +374,52 @@ def _count_task(task: Any, state: str) -> None:
             client.hincrby(_key(TASKS_KEY), f"{getattr(task, 'name', '?')}|{state}", 1)
     except Exception:  # a metric must never break the work it counts
         task_log.debug("任务计数未写入 Redis", exc_info=True)
+
+
+def _time_task(task: Any, outcome: str, seconds: float) -> None:
+    """The task's duration into a histogram kept in Redis (cumulative buckets, sum and count
+    per task and outcome: one pipelined round trip), read by `ProjectCollector` like the
+    counts. Never fails the task."""
+    try:
+        client = _redis_client()
+        if client is None:
+            return
+        key = _key(TASK_SECONDS_KEY)
+        series = f"{getattr(task, 'name', '?')}|{outcome}"
+        pipe = client.pipeline(transaction=False)
+        for bound in TASK_SECONDS_BUCKETS:
+            if seconds <= bound:
+                pipe.hincrby(key, f"{series}|{bound:g}", 1)
+        pipe.hincrby(key, f"{series}|count", 1)
+        pipe.hincrbyfloat(key, f"{series}|sum", seconds)
+        pipe.execute()
+    except Exception:  # a metric must never break the work it measures
+        task_log.debug("任务耗时未写入 Redis", exc_info=True)
+
+
+def task_seconds_families() -> Iterator[Any]:
+    """The tasks' duration histogram from Redis (prometheus' text: _bucket, _sum, _count)."""
+    from prometheus_client.core import HistogramMetricFamily
+
+    client = _redis_client()
+    if client is None:
+        return
+    fields: dict[str, dict[str, float]] = {}
+    for field, value in client.hgetall(_key(TASK_SECONDS_KEY)).items():
+        series, _, part = field.decode().rpartition("|")
+        fields.setdefault(series, {})[part] = float(value)
+    family = HistogramMetricFamily(
+        "qa_celery_task_seconds",
+        "Task duration, by task and outcome (succeeded, failed, retried)",
+        labels=["task", "state"],
+    )
+    for series, parts in sorted(fields.items()):
+        name, _, state = series.rpartition("|")
+        count = parts.get("count", 0.0)
+        buckets = [(f"{b:g}", parts.get(f"{b:g}", 0.0)) for b in TASK_SECONDS_BUCKETS]
+        buckets.append(("+Inf", count))
+        family.add_metric([name, state], buckets, parts.get("sum", 0.0))
+    yield family
 
 
 def _task_success(sender: Any = None, **_: Any) -> None:
@@ -553,6 +712,10 @@ class ProjectCollector:
                 yield tasks
         except Exception:
             log.warning("指标：无法读取任务计数", exc_info=True)
+        try:
+            yield from task_seconds_families()
+        except Exception:
+            log.warning("指标：无法读取任务耗时", exc_info=True)
         yield from self._jobs()
 
     def _jobs(self) -> Iterator[Any]:
