@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -25,11 +24,11 @@ from accounts.two_factor import demo_key, demo_secret
 from audit.services import record
 from lib import uscc
 
-from . import selectors
-from .models import AwardProgram, Cycle, Policy, Stage
-from .services import create_cycle, publish_call, set_cycle_dates
+from . import packs, selectors
+from .models import AwardProgram, Cycle, Stage
+from .services import create_cycle, load_program, publish_call, set_cycle_dates
 
-DATA = Path(settings.BASE_DIR) / "data"
+RUGAO_PACK = Path(settings.BASE_DIR) / "data" / "programs" / "rugao-2021.yaml"
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo password (README)
 
 # username, full name, role, scope ("unit:<name>" or "org")
@@ -96,53 +95,29 @@ def as_of(day: dt.date) -> Iterator[None]:
         _dated[-1].append((first, last))
 
 
-def _load(name: str) -> Any:
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+@cache  # the pack ships with the code; tests seed it once per test
+def rugao_pack() -> tuple[packs.Pack, str]:
+    """The Rugao program's pack, checked, and its SHA-256."""
+    return packs.read(RUGAO_PACK)
+
+
+def _seed_pack() -> AwardProgram:
+    """Rugao as its pack says (data/programs/rugao-2021.yaml, the one home of its numbers,
+    rubrics and units), loaded the way `manage.py load_program` loads any program."""
+    pack, sha256 = rugao_pack()
+    source = str(RUGAO_PACK.relative_to(settings.BASE_DIR))
+    load_program(pack=pack, source=source, sha256=sha256)
+    return AwardProgram.objects.get(slug=pack.slug)
 
 
 def seed_units() -> None:
-    units = _load("rugao-units.yaml")
-    rows = [(u["name"], u["kind"], u.get("also", "")) for u in units["towns_and_subdistricts"]]
-    rows += [(n, RecommendingUnit.Kind.DEPARTMENT, "") for n in units["departments_examples"]]
-    rows += [(n, RecommendingUnit.Kind.ASSOCIATION, "") for n in units["associations_examples"]]
-    with transaction.atomic():
-        for name, kind, also in rows:
-            unit, created = RecommendingUnit.objects.get_or_create(
-                name=name, defaults={"kind": kind, "also_known_as": also}
-            )
-            if created:
-                record(
-                    actor=None,
-                    role="system",
-                    action="accounts.unit.seed",
-                    obj=unit,
-                    after={"kind": kind},
-                )
+    """The recommending units of article 7, from the pack (with the program and its policy)."""
+    _seed_pack()
 
 
 def seed_program() -> AwardProgram:
-    with transaction.atomic():
-        program, created = AwardProgram.objects.get_or_create(
-            slug="rugao",
-            defaults={
-                "name": "如皋市市长质量奖",
-                "government": "如皋市人民政府",
-                "committee_name": "如皋市质量发展委员会",
-                "office_name": "如皋市质量发展委员会办公室（设在市市场监督管理局）",
-                "division_code": "320682",
-            },
-        )
-        if created:
-            record(actor=None, role="system", action="programs.program.seed", obj=program)
-        policy, created = Policy.objects.get_or_create(
-            program=program,
-            document_number="如皋市人民政府2021年6月8日印发",
-            defaults={"title": "如皋市市长质量奖管理办法", "effective_on": dt.date(2021, 6, 8)},
-        )
-        if created:
-            # Every other number is the model default: the 2021 values of the Measures.
-            record(actor=None, role="system", action="programs.policy.seed", obj=policy)
-    return program
+    """The program and its 2021 Measures, from the pack (with the units)."""
+    return _seed_pack()
 
 
 def seed_users() -> dict[str, User]:

@@ -132,6 +132,12 @@ class Policy(models.Model):
     # A17.1 review groups: experts per application (the Office's practice; not in the Measures).
     expert_group_size = models.PositiveSmallIntegerField("专家组人数", default=5)
     min_individual_work_years = models.PositiveSmallIntegerField("个人从事质量工作年限", default=5)
+    # Issue 18, from the program's pack (programs/packs.py): the engine behaviours the Measures
+    # need, by name (`packs.RULES`), and the rubric of each kind as checked data (A9.1), which
+    # `review.services.ensure_rubric` copies into a cycle. Empty (a policy entered before packs):
+    # the rubrics of data/gbt19580.yaml.
+    rules = models.JSONField("适用规则", default=list, blank=True)
+    rubrics = models.JSONField("评价准则", default=dict, blank=True)
 
     class Meta:
         ordering = ["program", "-effective_on"]

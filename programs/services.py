@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from lib.errors import PermissionDenied, ServiceError, StateConflict
 from lib.files import PNG, RejectedFile, check_upload
 from lib.workdays import ArrangementDay, UnknownCalendarYear
 
+from . import packs
 from .models import (
     Announcement,
     AwardProgram,
@@ -378,3 +380,228 @@ def remove_seal(*, actor: User, program: AwardProgram, reason: str) -> None:
             before=before,
             reason=reason.strip(),
         )
+
+
+# --- a program from its pack (issue 18 part 2) --------------------------------------------------
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run: rolls back everything `load_program` wrote."""
+
+
+def _display(value: object) -> object:
+    """A value of a pack as the audit trail shows it (rubrics summarized, not 23 items)."""
+    kinds = value.values() if isinstance(value, dict) else ()
+    if kinds and all(isinstance(v, dict) and "items" in v for v in kinds):
+        assert isinstance(value, dict)
+        return {packs.KIND_LABELS.get(k, k): _rubric_line(r) for k, r in value.items()}
+    return value
+
+
+def _rubric_line(rubric: Mapping[str, Any]) -> str:
+    return f"{rubric['key']}（{len(rubric['items'])}项，{rubric['total_points']}分）"
+
+
+def _changes(
+    obj: AwardProgram | Policy, values: Mapping[str, object]
+) -> tuple[dict[str, object], dict[str, object]]:
+    """(before, after) of the fields `values` changes, keyed by the fields' Chinese names (the
+    audit trail shows keys as written: these read without a table of their own)."""
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            label = packs.label(type(obj), name)
+            before[label], after[label] = _display(old), _display(value)
+    return before, after
+
+
+def _check_units_alone(pack: packs.Pack) -> None:
+    others = list(AwardProgram.objects.exclude(slug=pack.slug).values_list("name", flat=True))
+    if others:
+        raise packs.PackRefused(
+            [
+                f"units：数据库中已有其他奖项（{'、'.join(others)}），按奖项分设推荐单位尚未支持："
+                "推荐单位目前由所有奖项共用，载入本方案包的推荐单位会与其他奖项的混在一起。"
+                "请去掉 units，或以 --skip-units 只载入奖项和办法"
+            ]
+        )
+
+
+def _load_units(units: Sequence[packs.Unit], reason: str) -> list[str]:
+    from accounts.models import RecommendingUnit
+    from accounts.services import UNIT_FIELDS
+
+    lines = []
+    existing = {u.name: u for u in RecommendingUnit.objects.select_for_update()}
+    for entry in units:
+        unit = existing.get(entry.name)
+        if unit is not None and (unit.kind, unit.also_known_as) == (entry.kind, entry.also):
+            continue
+        before = None
+        if unit is None:
+            unit = RecommendingUnit(name=entry.name)
+            lines.append(f"新增推荐单位：{entry.name}")
+        else:
+            before = {f: getattr(unit, f) for f in UNIT_FIELDS}
+            lines.append(f"修改推荐单位：{entry.name}")
+        unit.kind, unit.also_known_as = entry.kind, entry.also
+        unit.full_clean()
+        unit.save()
+        record(
+            actor=None,
+            role="system",
+            action="accounts.unit.change" if before else "accounts.unit.add",
+            obj=unit,
+            before=before,
+            after={f: getattr(unit, f) for f in UNIT_FIELDS},  # as accounts' own unit events
+            reason=reason,
+        )
+    named = {u.name for u in units}
+    for name in sorted(set(existing) - named):
+        lines.append(f"推荐单位“{name}”不在方案包中：保留（推荐单位从不删除，可在页面上停用）")
+    return lines
+
+
+def load_program(
+    *,
+    pack: packs.Pack,
+    source: str,
+    sha256: str,
+    with_units: bool = True,
+    dry_run: bool = False,
+) -> list[str]:
+    """Create or update a program, its Measures (a `Policy`) and, when it is the only program,
+    the recommending units from a checked pack (`manage.py load_program`). Returns what changed,
+    one Chinese line each (nothing when the database already holds the pack).
+
+    Preconditions: units are loaded only when no other program exists (per-program units come
+    with tenancy; refused otherwise, unless `with_units` is off). A policy is found by its 文号:
+    a new 文号 is a new version (the cycles opened before keep theirs); numbers of a policy that
+    a cycle already published under are never rewritten (refused: a revision needs a new 文号
+    and 施行日期); two policies of a program may not take effect the same day. Side effects, in
+    one transaction, by the system (no person: the pack is the authority), each with the reason
+    naming the pack file and its SHA-256: `programs.program.load` (the program's names),
+    `programs.policy.load` (the policy's changed fields), `accounts.unit.add`/`change`. A dry
+    run checks and reports the same, then rolls everything back.
+    """
+    reason = f"按方案包 {source} 载入（SHA-256 {sha256}）"
+    lines: list[str] = []
+    try:
+        with transaction.atomic():
+            if pack.units is not None and with_units:
+                _check_units_alone(pack)
+            program = AwardProgram.objects.select_for_update().filter(slug=pack.slug).first()
+            if program is None:
+                program = AwardProgram(**pack.program)
+                program.full_clean()
+                program.save()
+                after: dict[str, object] = {
+                    packs.label(AwardProgram, f): v for f, v in pack.program.items()
+                }
+                record(
+                    actor=None,
+                    role="system",
+                    action="programs.program.load",
+                    obj=program,
+                    after=after,
+                    reason=reason,
+                )
+                lines.append(f"新建奖项：{program.name}（{program.slug}）")
+            else:
+                before, after = _changes(program, pack.program)
+                if after:
+                    for f, v in pack.program.items():
+                        setattr(program, f, v)
+                    program.full_clean()
+                    program.save(update_fields=list(pack.program))
+                    record(
+                        actor=None,
+                        role="system",
+                        action="programs.program.load",
+                        obj=program,
+                        before=before,
+                        after=after,
+                        reason=reason,
+                    )
+                    lines.append(f"修改奖项：{'、'.join(after)}")
+            lines += _load_policy(program, pack, reason)
+            if pack.units is not None and with_units:
+                lines += _load_units(pack.units, reason)
+            if dry_run:
+                raise _DryRun()
+    except _DryRun:
+        pass
+    except IntegrityError as exc:  # another load of the same pack in between
+        raise StateConflict("同一奖项正被另一进程载入，请稍后重试。") from exc
+    return lines
+
+
+def _load_policy(program: AwardProgram, pack: packs.Pack, reason: str) -> list[str]:
+    values: dict[str, object] = {
+        "title": pack.title,
+        "effective_on": pack.effective_on,
+        **pack.numbers,
+        "rules": list(pack.rules),
+        "rubrics": pack.rubrics,
+    }
+    policy = program.policies.filter(document_number=pack.document_number).first()
+    same_day = program.policies.filter(effective_on=pack.effective_on).exclude(
+        document_number=pack.document_number
+    )
+    clash = same_day.first()
+    if clash is not None:
+        raise packs.PackRefused(
+            [
+                f"measures.effective_on：{program.name}已有同日施行的《{clash.title}》"
+                f"（{clash.document_number}），两版办法不能同日施行"
+            ]
+        )
+    if policy is None:
+        policy = Policy(program=program, document_number=pack.document_number, **values)
+        policy.full_clean()
+        policy.save()
+        record(
+            actor=None,
+            role="system",
+            action="programs.policy.load",
+            obj=policy,
+            after={
+                packs.label(Policy, "document_number"): policy.document_number,
+                **{packs.label(Policy, f): _display(v) for f, v in values.items()},
+            },
+            reason=reason,
+        )
+        return [f"新增管理办法：{policy}"]
+    before, after = _changes(policy, values)
+    if not after:
+        return []
+    used = (
+        Cycle.objects.filter(policy=policy)
+        .exclude(status=Cycle.Status.DRAFT)
+        .order_by("year")
+        .values_list("year", flat=True)
+    )
+    if used:
+        years = "、".join(f"{y}年度" for y in used)
+        raise StateConflict(
+            f"《{policy.title}》（{policy.document_number}）已用于{years}（已发布申报通知），"
+            f"其{'、'.join(after)}不得改写：已发布的年度仍按原办法。修订办法请以新的文号和"
+            "施行日期另行载入（新版本），此后新建的年度按新版本。",
+            code="policy_in_use",
+        )
+    for f, v in values.items():
+        setattr(policy, f, v)
+    policy.full_clean()
+    policy.save(update_fields=list(values))
+    record(
+        actor=None,
+        role="system",
+        action="programs.policy.load",
+        obj=policy,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return [f"修改管理办法《{policy.title}》：{'、'.join(after)}"]

@@ -189,13 +189,15 @@ def _tell_site_visit(group: ReviewGroup, visit: SiteVisit, *, moved: bool) -> No
 
 
 def ensure_rubric(*, actor: User, cycle: Cycle, kind: str) -> Rubric:
-    """The cycle's rubric for a kind, copied from `data/gbt19580.yaml` the first time (audited
-    as `review.rubric.create`). Later changes to the file never touch a cycle's copy."""
+    """The cycle's rubric for a kind, copied the first time (audited as `review.rubric.create`)
+    from the rubric its policy holds (the program's pack, issue 18), or `data/gbt19580.yaml`
+    for a policy that holds none. Later changes to the pack or the file never touch a cycle's
+    copy."""
     _require(actor, "review.manage")
     existing = Rubric.objects.filter(cycle=cycle, applies_to=kind).first()
     if existing is not None:
         return existing
-    source = rubrics.rubric_for(kind)
+    source = rubrics.rubric_in(cycle.policy.rubrics, kind)
     with transaction.atomic():
         rubric = Rubric.objects.create(
             cycle=cycle,
