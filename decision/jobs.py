@@ -105,7 +105,7 @@ def queue(certificates: Sequence[Certificate]) -> list[Job]:
     )
 
 
-@handler(KIND)
+@handler(KIND, keep_result=True)  # read by every download: never pruned while newest
 def make(job: Job) -> Result:
     number = str(job.payload.get("number", ""))
     certificate = selectors.certificate(number) if number else None

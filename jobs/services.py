@@ -393,7 +393,7 @@ def prune() -> dict[str, int]:
             "result_days": settings.JOB_RESULT_DAYS,
         }
         record(actor=None, role="system", action="jobs.job.prune", after=counts)
-        transaction.on_commit(lambda: _delete_files(files))
+        on_commit(lambda: _delete_files(files))
     return counts
 
 

@@ -111,7 +111,8 @@ def test_the_retention_deletes_old_finished_jobs_expires_exports_and_keeps_the_r
     assert exports.expired(stale_export)
     assert stale_export.payload == params
     fresh_export.refresh_from_db()
-    assert fresh_export.result and not exports.expired(fresh_export)
+    assert fresh_export.result
+    assert not exports.expired(fresh_export)
     # The failed job keeps its (encrypted) payload for 重试.
     failed.refresh_from_db()
     assert failed.payload == {"to": ["a@example.cn"]}
