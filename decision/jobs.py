@@ -13,11 +13,17 @@ A kept PDF is what a render gives as long as
 
 - the certificate is not revoked: a revoked one is no longer the winner's, and the Office's copy
   carries 已撤销 with the date and the reason (rare: drawn on demand);
-- the office's 电子印章 has not changed since the job began (programs.Seal, uploaded or removed:
-  both are audit events, `programs.seal.upload` / `.remove`, whose time is compared with the
-  job's start, with a margin for a change committed while the job was reading).
+- the office's 电子印章 is still the one the PDF carries: the job keeps the digest of the seal
+  it drew (`Job.result_basis`, "-" for none), compared with the present seal's (one indexed
+  query). A job kept before the digest was recorded falls back to the time of the last seal
+  change (the `programs.seal.upload` / `.remove` audit events) against the job's start, with a
+  margin for a change committed while the job was reading.
 
 A rename changes nothing: what a certificate prints was fixed when it was issued.
+
+When the seal is uploaded or removed, every kept certificate of the program is queued again
+(`requeue_for_seal`, called by `programs.services` in the seal's own transaction through
+`SEAL_FOLLOWERS`), so the downloads stay fast after the change (docs/decisions/0027).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -34,6 +41,7 @@ from jobs.registry import Permanent, Result, handler
 from jobs.services import Item, enqueue_many, latest
 from lib import signing
 from lib.certificates import certificate_pdf as draw
+from programs import services as program_services
 from programs.models import AwardProgram, Seal
 from programs.selectors import default_program
 
@@ -41,6 +49,8 @@ from . import selectors
 from .models import Certificate
 
 KIND = "decision.certificate"
+# The basis of a certificate drawn without a seal (a digest is 64 hex digits).
+NO_SEAL = "-"
 SEAL_CHANGES = ("programs.seal.upload", "programs.seal.remove")
 # A seal changed this shortly before a job started may not have been visible to it (its
 # transaction not yet committed): the kept PDF is not trusted then, a render decides.
@@ -65,13 +75,20 @@ def render(certificate: Certificate) -> bytes:
     (`Certificate`, RecordedHolder); a revoked one carries 已撤销 with the date and the reason;
     the office's 电子印章, once uploaded, is stamped over the issuer. Raises
     `signing.SigningUnavailable` in production without a signing key (never unsigned)."""
+    return _render(certificate)[0]
+
+
+def _render(certificate: Certificate) -> tuple[bytes, str]:
+    """`render`, and the basis of what was drawn: the digest of the seal it carries."""
     award = certificate.award
     program = _program(certificate)
     if certificate.holder_uscc:
         note = f"统一社会信用代码：{certificate.holder_uscc}"
     else:
         note = f"工作单位：{certificate.holder_employer}" if certificate.holder_employer else ""
-    seal = Seal.objects.filter(program=program).values_list("image", flat=True).first()
+    # The image and its digest in one read: the basis is exactly the seal drawn.
+    found = Seal.objects.filter(program=program).values_list("image", "sha256").first()
+    seal, basis = (found[0], found[1]) if found else (None, NO_SEAL)
     issuer = program.government if program else ""
     data = draw(
         holder=certificate.holder_name,
@@ -90,9 +107,30 @@ def render(certificate: Certificate) -> bytes:
     identity = signing.Identity(
         office=program.office_name if program else issuer, government=issuer
     )
-    return signing.sign_pdf(
+    signed = signing.sign_pdf(
         data, identity=identity, reason=f"{issuer}颁发荣誉证书 {certificate.number}"
     )
+    return signed, basis
+
+
+def requeue_for_seal(program: AwardProgram) -> list[Job]:
+    """After the seal of `program` changed, in that change's transaction: queue again each of
+    its certificates whose PDF is kept (a done job with its file), unless one is already
+    waiting in the queue (it will read the new seal). A revoked one is skipped: its download
+    is drawn on demand anyway. Two queries and one INSERT, however many certificates."""
+    certificates = Certificate.objects.filter(award__revoked_on__isnull=True)
+    mine = Q(award__application__cycle__program=program)
+    if program.pk == getattr(default_program(), "pk", None):  # awards entered by hand
+        mine |= Q(award__application__isnull=True)
+    by_ref = {ref(c.number): c for c in certificates.filter(mine).only("pk", "number")}
+    if not by_ref:
+        return []
+    states = Job.objects.filter(kind=KIND, ref__in=list(by_ref)).values_list(
+        "ref", "state", "result"
+    )
+    kept = {r for r, state, result in states if state == Job.State.DONE and result}
+    waiting = {r for r, state, _ in states if state == Job.State.QUEUED}
+    return queue([c for r, c in by_ref.items() if r in kept and r not in waiting])
 
 
 def queue(certificates: Sequence[Certificate]) -> list[Job]:
@@ -112,9 +150,15 @@ def make(job: Job) -> Result:
     if certificate is None:
         raise Permanent("证书不存在")
     try:
-        return Result(filename(certificate), render(certificate))
+        content, basis = _render(certificate)
     except signing.SigningUnavailable as exc:  # configuration, not a passing fault
         raise Permanent(str(exc)) from exc
+    return Result(filename(certificate), content, basis=basis)
+
+
+def _seal_basis(program: AwardProgram | None) -> str:
+    found = Seal.objects.filter(program=program).values_list("sha256", flat=True).first()
+    return found or NO_SEAL
 
 
 def _seal_changed_at(program: AwardProgram | None) -> dt.datetime | None:
@@ -139,7 +183,10 @@ def kept_job(certificate: Certificate) -> Job | None:
     job = latest(ref(certificate.number))
     if job is None or job.state != Job.State.DONE or not job.result or job.started_at is None:
         return None
-    changed = _seal_changed_at(_program(certificate))
+    program = _program(certificate)
+    if job.result_basis:  # the seal it carries, recorded: exact
+        return job if job.result_basis == _seal_basis(program) else None
+    changed = _seal_changed_at(program)
     if changed is not None and changed >= job.started_at - MARGIN:
         return None
     return job
@@ -155,3 +202,8 @@ def document(certificate: Certificate) -> bytes:
         except OSError:  # the file is gone (a restore without the media): render instead
             pass
     return render(certificate)
+
+
+# Followed by the seal service (programs.services), which may not import this app.
+if requeue_for_seal not in program_services.SEAL_FOLLOWERS:
+    program_services.SEAL_FOLLOWERS.append(requeue_for_seal)

@@ -62,6 +62,9 @@ class Job(models.Model):
     # like every upload (config.storage); `result_name` is the name the download offers.
     result = models.FileField("结果文件", upload_to=result_path, max_length=200, blank=True)
     result_name = models.CharField("结果文件名", max_length=200, blank=True, default="")
+    # What the result was made from, for its reader to tell whether it is still current (a
+    # certificate: the digest of the seal it carries, decision/jobs.py); empty when unrecorded.
+    result_basis = models.CharField("结果依据", max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = "后台任务"

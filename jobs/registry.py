@@ -28,6 +28,8 @@ class Result:
 
     name: str
     content: bytes
+    # What it was made from (kept as Job.result_basis): a reader compares it with the present.
+    basis: str = ""
 
 
 class Permanent(Exception):

@@ -223,7 +223,11 @@ def run(job_id: int) -> str:
         fields["payload_text"] = ""
     if result is not None:
         job.result.save(result.name, ContentFile(result.content), save=False)
-        fields |= {"result": job.result.name, "result_name": result.name}
+        fields |= {
+            "result": job.result.name,
+            "result_name": result.name,
+            "result_basis": result.basis[:100],
+        }
     _finish(job, **fields)
     return "done"
 

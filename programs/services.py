@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -313,13 +313,26 @@ def _seal_facts(seal: Seal) -> dict[str, object]:
     return {"sha256": seal.sha256, "size": len(seal.image)}
 
 
+# What must follow a change of the seal, added at start-up by the apps above this one, which
+# it may not import (decision/jobs.py: the program's kept certificates drawn again). Called in
+# the seal service's transaction, after its audit event: what they queue commits or rolls back
+# with the change. A plain list, called by name here, rather than a signal nobody sees called.
+SEAL_FOLLOWERS: list[Callable[[AwardProgram], object]] = []
+
+
+def _seal_changed(program: AwardProgram) -> None:
+    for follow in SEAL_FOLLOWERS:
+        follow(program)
+
+
 def upload_seal(*, actor: User, program: AwardProgram, name: str, data: bytes) -> Seal:
     """Set (or replace) the office's 电子印章, printed on every certificate from now on.
 
     Preconditions: Office staff; a PNG (content checked, lib/files.py; virus scanner when
     configured) of at most SEAL_MAX_KB, of a seal's size and shape, with a transparent
     background (`lib.certificates.seal_problem`). Side effects: the seal replaces any earlier
-    one, `programs.seal.upload` audit event with the digests of the old and new images.
+    one, `programs.seal.upload` audit event with the digests of the old and new images, then
+    `SEAL_FOLLOWERS` (the kept certificates queued to be drawn again).
     """
     _require(actor, "programs.manage_cycle")
     try:
@@ -354,6 +367,7 @@ def upload_seal(*, actor: User, program: AwardProgram, name: str, data: bytes) -
             before=before,
             after={**_seal_facts(seal), "name": name[:200]},
         )
+        _seal_changed(program)
     return seal
 
 
@@ -361,7 +375,7 @@ def remove_seal(*, actor: User, program: AwardProgram, reason: str) -> None:
     """Take the seal off: certificates print without one from now on (as before any upload).
 
     Preconditions: Office staff; a seal to remove; a reason. Side effects: the seal is deleted,
-    `programs.seal.remove` audit event with its digest and the reason.
+    `programs.seal.remove` audit event with its digest and the reason, then `SEAL_FOLLOWERS`.
     """
     _require(actor, "programs.manage_cycle")
     if not reason.strip():
@@ -380,6 +394,7 @@ def remove_seal(*, actor: User, program: AwardProgram, reason: str) -> None:
             before=before,
             reason=reason.strip(),
         )
+        _seal_changed(program)
 
 
 # --- a program from its pack (issue 18 part 2) --------------------------------------------------

@@ -217,3 +217,83 @@ def test_a_job_without_a_signing_key_fails_for_good_and_the_download_says_so(
     number = job.ref.split(":", 1)[1]
     response = _download(decided.office, number)
     assert response.status_code == 503
+
+
+# --- a seal change queues the kept certificates again (issue 17; docs/decisions/0027) --------
+
+
+@pytest.mark.req("A21.1", "I17.3")
+def test_a_seal_change_queues_every_kept_certificate_again_so_downloads_stay_fast(
+    decided: Decided,
+    time_machine: Any,
+    draws: list[str],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    announced(decided, time_machine)
+    numbers = sorted(Certificate.objects.values_list("number", flat=True))
+    assert len(numbers) >= 3
+    kept_one, revoked, _never_kept, *others = numbers  # the third's job still waits
+    for number in [kept_one, revoked, *others]:
+        _run(number)
+    before = {n: _kept(n) for n in [kept_one, *others]}
+    revoked_award = Certificate.objects.get(number=revoked).award_id
+    AwardRecord.objects.filter(pk=revoked_award).update(revoked_on=dt.date(2027, 3, 1))
+    first = len(_certificate_jobs())
+    time_machine.shift(dt.timedelta(hours=1))
+    draws.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_seal(
+            actor=decided.office, program=decided.cycle.program, name="公章.png", data=seal_png()
+        )
+    # One new job per kept certificate; none for the revoked one (drawn on demand) nor for the
+    # one whose job is still waiting (it reads the new seal when it runs).
+    again = _certificate_jobs()[first:]
+    assert sorted(j.ref for j in again) == [certificate_jobs.ref(n) for n in [kept_one, *others]]
+    # Sent after the seal's commit and run (no broker): the new PDFs carry the new seal...
+    assert {j.state for j in again} == {Job.State.DONE}
+    assert sorted(draws) == sorted([kept_one, *others])
+    draws.clear()
+    for number in [kept_one, *others]:
+        fresh = _kept(number)
+        assert fresh != before[number]
+        # ... and are served at once, though they ran within a second of the seal's change.
+        assert _download(decided.office, number).content == fresh
+    assert draws == []
+
+
+@pytest.mark.req("I17.3")
+def test_the_requeue_is_part_of_the_seal_changes_transaction(
+    decided: Decided, time_machine: Any
+) -> None:
+    from django.db import transaction
+
+    announced(decided, time_machine)
+    number = _first(decided)
+    _run(number)
+    first = len(_certificate_jobs())
+    seen: list[tuple[str, str]] = []
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            upload_seal(
+                actor=decided.office,
+                program=decided.cycle.program,
+                name="公章.png",
+                data=seal_png(),
+            )
+            seen.extend((j.ref, j.state) for j in _certificate_jobs()[first:])
+            raise RuntimeError("the seal's change rolled back")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    assert seen == [(certificate_jobs.ref(number), Job.State.QUEUED)]  # inside the change
+    assert len(_certificate_jobs()) == first  # nothing queued without the change
+    # Removing the seal queues it again too.
+    with transaction.atomic():
+        upload_seal(
+            actor=decided.office, program=decided.cycle.program, name="公章.png", data=seal_png()
+        )
+    job_services.run(_certificate_jobs()[-1].pk)
+    count = len(_certificate_jobs())
+    remove_seal(actor=decided.office, program=decided.cycle.program, reason="印章更换")
+    assert len(_certificate_jobs()) == count + 1
