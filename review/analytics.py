@@ -38,6 +38,9 @@ from .models import (
 AGREEMENT_POINTS = 10
 # A recomputation queued this long ago and still not done is taken as lost and queued again.
 LOST_AFTER = dt.timedelta(minutes=10)
+# The dispersion chart shows this many rows, the widest spreads (a chart of 4,000 bars reads
+# as none); stored with the figures so that the page never sorts every row.
+CHART_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -199,11 +202,17 @@ def refresh(cycle: Cycle, *, force: bool = False) -> CycleAnalytics:
         return row
     version = row.version if row is not None else 1
     scores = _submitted_scores(cycle)
+    rows = dispersion(cycle, scores)
+    threshold = cycle.policy.consensus_spread_points
     fields = {
         "computed_version": version,
         "computed_at": timezone.now(),
         "raters": [asdict(f) for f in rater_figures(cycle, scores)],
-        "dispersion": [asdict(d) for d in dispersion(cycle, scores)],
+        "dispersion": [asdict(d) for d in rows],
+        "dispersion_count": len(rows),
+        "spread_threshold": threshold,
+        "flagged": [asdict(d) for d in above(rows, threshold)],
+        "widest": [asdict(d) for d in widest(rows)],
         "source": source(cycle),
     }
     del scores
@@ -211,48 +220,90 @@ def refresh(cycle: Cycle, *, force: bool = False) -> CycleAnalytics:
     return row
 
 
+def above(rows: Iterable[Dispersion], threshold: int) -> list[Dispersion]:
+    """The rows whose spread exceeds the discussion threshold (A17.1), in their order."""
+    return [d for d in rows if d.spread > threshold]
+
+
+def widest(rows: Iterable[Dispersion], n: int = CHART_ROWS) -> list[Dispersion]:
+    """The `n` widest spreads (the first rows among equals), by application and stage."""
+    order = {Stage.MATERIAL_REVIEW.value: 0, Stage.SITE_REVIEW.value: 1}
+    chosen = sorted(rows, key=lambda d: -d.spread)[:n]
+    return sorted(chosen, key=lambda d: (d.application_id, order.get(d.stage, 2)))
+
+
 @dataclass(frozen=True)
 class Stored:
-    """The stored figures as the pages read them, and whether they are being recomputed."""
+    """The stored figures as the pages read them, and whether they are being recomputed:
+    every rater; of the dispersion the count, the rows above the threshold asked for and the
+    chart's widest rows, and every row only when asked for (`full`)."""
 
     computed_at: dt.datetime | None
     stale: bool
     raters: list[RaterFigure]
-    dispersion: list[Dispersion]
+    dispersion_count: int
+    flagged: list[Dispersion]  # above the threshold `stored` was asked about
+    widest: list[Dispersion]
+    dispersion: list[Dispersion] | None  # every row; None unless asked for
 
 
-def _stored(row: CycleAnalytics | None) -> Stored:
+def _stored(row: CycleAnalytics | None, threshold: int, full: bool) -> Stored:
     if row is None:
-        return Stored(computed_at=None, stale=True, raters=[], dispersion=[])
+        return Stored(None, True, [], 0, [], [], [] if full else None)
+    every = [Dispersion(**d) for d in row.dispersion] if full else None
+    if row.spread_threshold == threshold:
+        flagged = [Dispersion(**d) for d in row.flagged]
+    else:  # the policy's threshold changed since: cut the stored rows again
+        rows = every or [Dispersion(**d) for d in _every_row(row)]
+        flagged = above(rows, threshold)
     return Stored(
         computed_at=row.computed_at,
         stale=row.stale,
         raters=[RaterFigure(**f) for f in row.raters],
-        dispersion=[Dispersion(**d) for d in row.dispersion],
+        dispersion_count=row.dispersion_count,
+        flagged=flagged,
+        widest=[Dispersion(**d) for d in row.widest],
+        dispersion=every,
     )
 
 
-def stored(cycle: Cycle) -> Stored:
-    """The cycle's stored figures (one query when fresh). Missing or stale figures are queued
-    for recomputation once, not on every view: the first view after a change claims the queueing
+def _every_row(row: CycleAnalytics) -> list[dict[str, Any]]:
+    """The row's `dispersion`, read now if the row was loaded without it."""
+    if "dispersion" in row.get_deferred_fields():
+        found = CycleAnalytics.objects.filter(pk=row.pk).values_list("dispersion", flat=True)
+        return found.first() or []
+    return row.dispersion
+
+
+def _read(cycle: Cycle, full: bool) -> CycleAnalytics | None:
+    rows = CycleAnalytics.objects.filter(cycle=cycle)
+    return (rows if full else rows.defer("dispersion")).first()
+
+
+def stored(cycle: Cycle, threshold: int, *, full: bool = False) -> Stored:
+    """The cycle's stored figures (one query when fresh; every dispersion row only with
+    `full`), the rows above `threshold` picked out. Missing or stale figures are queued for
+    recomputation once, not on every view: the first view after a change claims the queueing
     with a conditional UPDATE. Where tasks run eagerly (tests, `make run`) the figures are then
     fresh and read again."""
-    row = CycleAnalytics.objects.filter(cycle=cycle).first()
+    row = _read(cycle, full)
     if row is not None and not row.stale:
-        return _stored(row)
+        return _stored(row, threshold, full)
     if _claim_queue(cycle, row):
         from .tasks import refresh_analytics  # tasks import this module
 
         refresh_analytics.delay(cycle.pk)
-        row = CycleAnalytics.objects.filter(cycle=cycle).first()
-    return _stored(row)
+        row = _read(cycle, full)
+    return _stored(row, threshold, full)
 
 
 def stored_raters(cycles: Iterable[Cycle]) -> dict[int, list[RaterFigure]]:
     """The stored rater figures of several cycles (the supervisors' expert page): one query when
     they are fresh; missing or stale ones are queued once, as `stored` does."""
     cycles = list(cycles)
-    rows = {row.cycle_id: row for row in CycleAnalytics.objects.filter(cycle__in=cycles)}
+    # Only the raters: the dispersion is not read here (thousands of rows a cycle).
+    only = CycleAnalytics.objects.defer("dispersion", "flagged", "widest")
+    rows = {row.cycle_id: row for row in only.filter(cycle__in=cycles)}
     queued = False
     for cycle in cycles:
         row = rows.get(cycle.pk)
@@ -262,7 +313,7 @@ def stored_raters(cycles: Iterable[Cycle]) -> dict[int, list[RaterFigure]]:
             refresh_analytics.delay(cycle.pk)
             queued = True
     if queued:  # computed already where tasks run eagerly
-        rows = {row.cycle_id: row for row in CycleAnalytics.objects.filter(cycle__in=cycles)}
+        rows = {row.cycle_id: row for row in only.filter(cycle__in=cycles)}
     return {pk: [RaterFigure(**f) for f in row.raters] for pk, row in rows.items()}
 
 

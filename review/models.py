@@ -322,6 +322,9 @@ class Evaluation(models.Model):
         ordering = ["application__kind", "rank"]
         verbose_name = "综合评价"
         verbose_name_plural = "综合评价"
+        # The ranking page's order within a kind: a page is read along it (50 index entries
+        # and their applications), not by sorting the cycle's 2,000 joined rows (issue 17).
+        indexes = [models.Index(fields=["rank", "application"], name="evaluation_rank_idx")]
 
     def __str__(self) -> str:
         return f"{self.application} {self.final_score}"
@@ -366,8 +369,18 @@ class CycleAnalytics(models.Model):
     queued_at = models.DateTimeField("排队时间", null=True, blank=True)
     # [{expert_id, name, cards, items, deviation, agreement}], by name.
     raters = models.JSONField("专家评分偏差", default=list)
-    # [{application_id, name, kind, stage, cards, spread}], by application and stage.
+    # [{application_id, name, kind, stage, cards, spread}], by application and stage: every row,
+    # read only when the page asks for all of them (decoding 4,000 rows cost the ranking page
+    # ~30 ms a view, issue 17 part R).
     dispersion = models.JSONField("评分离散度", default=list)
+    # What the ranking page shows by default, cut from `dispersion` when computed: how many rows
+    # it has, the rows whose spread exceeds `spread_threshold` (the policy's discussion
+    # threshold then; a page whose policy says otherwise cuts `dispersion` itself), and the
+    # `analytics.CHART_ROWS` widest spreads for the chart, both by application and stage.
+    dispersion_count = models.PositiveIntegerField("离散度条目数", default=0)
+    spread_threshold = models.PositiveSmallIntegerField("讨论标准（百分点）", null=True, blank=True)
+    flagged = models.JSONField("超过讨论标准的离散度", default=list)
+    widest = models.JSONField("离散度最大的条目", default=list)
     source = models.JSONField("统计依据", default=dict)
 
     class Meta:

@@ -4,11 +4,14 @@ A10.3, A18.1): the committee reads them; the Office and supervisors too."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from intake.models import Kind
 from jobs import exports as large_exports
@@ -34,27 +37,52 @@ ROUNDING_RULE = (
 PAGE_SIZE = 50
 
 
+class _Counted(Paginator):
+    """A paginator told how many rows there are (one query counts both kinds and the ties)."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._known
+
+
 @perm_required(RESULTS)
 def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """The ranking per kind from the evaluation, ties flagged (A10.2, A10.3, A18.1), 50 to a
     page (the Excel sheet has all), and the rater analytics as stored (`analytics.stored`, with
     the time they were computed): each expert's deviation from the consensus and agreement with
     the group, and the applications whose cards disagree more than the policy's threshold for
-    discussion (all of them on request), as charts and as plain tables."""
-    cycle = selectors.cycle_or_404(cycle_id)
+    discussion (all of them on request), as charts and as plain tables.
+
+    Five statements whatever the numbers (issue 17 part R): the cycle, one count of both kinds
+    and the ties, a page of each kind, the stored figures without the dispersion rows the page
+    does not show. The cells are formatted here, not by the template's filters (number
+    localisation and a URL reversal per row were most of the rendering)."""
+    cycle = selectors.cycle_or_404(cycle_id, stages=False)
+    counts = selectors.ranking_counts(cycle)
+    can_oversee = request.user.has_perm(OVERSEE)
+    record = _record_url() if can_oversee else None
     tables = []
     for kind, label in Kind.choices:
-        page = Paginator(selectors.ranked(cycle, kind), PAGE_SIZE).get_page(
-            request.GET.get(f"page_{kind}")
-        )
+        ranked = selectors.ranked(cycle, kind).defer("category_percents")  # the radar's
+        page = _Counted(ranked, PAGE_SIZE, counts[kind]).get_page(request.GET.get(f"page_{kind}"))
         tables.append(
-            {"kind": kind, "label": label, "page": page, "query": _query(request, f"page_{kind}")}
+            {
+                "kind": kind,
+                "label": label,
+                "page": page,
+                "rows": [_ranked_row(e, record) for e in page] if counts[kind] else [],
+                "query": _query(request, f"page_{kind}"),
+            }
         )
-    evaluated = any(t["page"].paginator.count for t in tables)  # type: ignore[attr-defined]
-    figures = analytics.stored(cycle)
+    evaluated = any(counts[kind] for kind in Kind.values)
     threshold = cycle.policy.consensus_spread_points
     show_all = request.GET.get("dispersion") == "all"
-    spread = [d for d in figures.dispersion if show_all or d.spread > threshold]
+    figures = analytics.stored(cycle, threshold, full=show_all)
+    spread = figures.dispersion if show_all and figures.dispersion is not None else figures.flagged
     spread_page = Paginator(spread, PAGE_SIZE).get_page(request.GET.get("page_dispersion"))
     # The raters' table a page at a time too (a provincial pool has hundreds of experts; the
     # rows were most of the page's rendering time); the charts keep every expert.
@@ -64,13 +92,8 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
             {"name": r.name, "deviation": r.deviation, "agreement": r.agreement}
             for r in figures.raters
         ],
-        # The most discordant rows, whatever the threshold: a chart of 4,000 bars reads as none.
-        "dispersion": _dispersion_series(
-            sorted(
-                sorted(figures.dispersion, key=lambda d: -d.spread)[:PAGE_SIZE],
-                key=lambda d: (d.application_id, d.stage),
-            )
-        ),
+        # The widest spreads, whatever the threshold: a chart of 4,000 bars reads as none.
+        "dispersion": _dispersion_series(figures.widest),
     }
     return render(
         request,
@@ -79,31 +102,69 @@ def ranking(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "cycle": cycle,
             "tables": tables,
             "evaluated": evaluated,
-            "ties": evaluated and selectors.has_ties(cycle),
+            "ties": counts["ties"] > 0,
             "rounding_rule": ROUNDING_RULE,
             "figures": figures,
             "raters": raters_page,
+            "rater_rows": [_rater_row(r) for r in raters_page],
             "raters_query": _query(request, "page_raters"),
-            "dispersion": [{"row": d, "stage": STAGES[d.stage]} for d in spread_page],
+            "dispersion": [
+                {"row": d, "stage": STAGES[d.stage], "spread": f"{d.spread:.2f}"}
+                for d in spread_page
+            ],
             "dispersion_page": spread_page,
-            "dispersion_total": len(figures.dispersion),
+            "dispersion_total": figures.dispersion_count,
             "dispersion_all": show_all,
             "dispersion_query": _query(request, "page_dispersion"),
             "threshold": threshold,
             "agreement_points": analytics.AGREEMENT_POINTS,
             "chart_data": chart_data,
-            "chart_limit": PAGE_SIZE,
+            "chart_limit": analytics.CHART_ROWS,
             "can_manage": request.user.has_perm(MANAGE),
-            "can_oversee": request.user.has_perm(OVERSEE),
+            "can_oversee": can_oversee,
         },
     )
 
 
+_NO_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _record_url() -> Callable[[Any], str]:
+    """`reverse("review:record", …)` for many rows: reversed once, the id put in per row."""
+    pattern = reverse("review:record", args=[_NO_ID])
+    return lambda public_id: pattern.replace(_NO_ID, str(public_id))
+
+
+def _ranked_row(e: Any, record: Callable[[Any], str] | None) -> dict[str, Any]:
+    """One evaluation as the ranking table shows it (the scores as stored: two decimals)."""
+    application = e.application
+    site = e.site_score is not None
+    return {
+        "rank": str(e.rank),  # a string: {{ int }} goes through number localisation
+        "tied": e.tied,
+        "name": application.applicant_name,
+        "url": record(application.public_id) if record else "",
+        "material": str(e.material_score),
+        "site": str(e.site_score) if site else "",
+        "weights": f"材料{e.material_weight}%" + (f"，现场{e.site_weight}%" if site else ""),
+        "final": str(e.final_score),
+    }
+
+
+def _rater_row(r: analytics.RaterFigure) -> dict[str, Any]:
+    lean = "（偏宽）" if r.deviation > 0 else "（偏严）" if r.deviation < 0 else ""
+    return {
+        "name": r.name,
+        "cards": str(r.cards),
+        "items": str(r.items),
+        "deviation": f"{'+' if r.deviation > 0 else ''}{r.deviation:.2f}{lean}",
+        "agreement": f"{r.agreement:.1f}%",
+    }
+
+
 def _query(request: HttpRequest, drop: str) -> str:
     """The page's other parameters, for a pager link that turns one table's page only."""
-    params = request.GET.copy()
-    params.pop(drop, None)
-    return params.urlencode()
+    return urlencode([(k, v) for k, values in request.GET.lists() if k != drop for v in values])
 
 
 def _dispersion_series(rows: list[analytics.Dispersion]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -53,10 +53,11 @@ def cycles() -> list[Cycle]:
     return list(opened_cycles().select_related("policy").prefetch_related("stages"))
 
 
-def cycle_or_404(cycle_id: int) -> Cycle:
-    return get_object_or_404(
-        Cycle.objects.select_related("policy").prefetch_related("stages"), pk=cycle_id
-    )
+def cycle_or_404(cycle_id: int, *, stages: bool = True) -> Cycle:
+    """The cycle with its policy, and its stages' dates unless `stages` is false (the ranking
+    reads none)."""
+    cycles = Cycle.objects.select_related("policy")
+    return get_object_or_404(cycles.prefetch_related("stages") if stages else cycles, pk=cycle_id)
 
 
 def group_or_404(group_id: int) -> ReviewGroup:
@@ -268,8 +269,13 @@ def evaluations(cycle: Cycle) -> list[Evaluation]:
     return list(ranked(cycle))
 
 
-def has_ties(cycle: Cycle) -> bool:
-    return Evaluation.objects.filter(application__cycle=cycle, tied=True).exists()
+def ranking_counts(cycle: Cycle) -> dict[str, int]:
+    """The cycle's evaluations per kind (`Kind` values as keys) and how many are tied
+    (`ties`), in one query."""
+    return Evaluation.objects.filter(application__cycle=cycle).aggregate(
+        ties=Count("pk", filter=Q(tied=True)),
+        **{kind: Count("pk", filter=Q(application__kind=kind)) for kind in Kind.values},
+    )
 
 
 # --- one application's record (A17.1, A27.1, A28.1) ----------------------------------------------

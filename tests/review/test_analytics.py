@@ -3,12 +3,15 @@ deviation from the confirmed consensus and agreement with it, each application's
 
 from __future__ import annotations
 
+import re
+from dataclasses import asdict
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from programs.models import Policy
 from review import analytics, services, tasks
 from review.models import CycleAnalytics, Scorecard
 from tests.conftest import client_for
@@ -122,6 +125,8 @@ def test_analytics_take_a_fixed_number_of_queries(
 
 # --- stored (issue 17): computed once by the task, read by the pages ---------------------------
 
+THRESHOLD = 30  # the policy's default
+
 
 def test_a_confirmed_consensus_queues_the_figures_and_the_page_reads_them_stored(
     world: World, django_capture_on_commit_callbacks: Any, django_assert_num_queries: Any
@@ -139,12 +144,13 @@ def test_a_confirmed_consensus_queues_the_figures_and_the_page_reads_them_stored
     assert row.source["cards"] == 3
     assert row.source["consensus"] == 1
     with django_assert_num_queries(1):
-        figures = analytics.stored(world.cycle)
+        figures = analytics.stored(world.cycle, 0, full=True)
     assert {f.name: f.deviation for f in figures.raters} == {
         "赵强": -15.0,
         "钱敏": 0.0,
         "孙立": 10.0,
     }
+    assert figures.dispersion is not None
     assert [d.spread for d in figures.dispersion] == [25.0]
     assert figures.raters == analytics.rater_figures(world.cycle)
 
@@ -153,13 +159,13 @@ def test_stale_figures_are_queued_once_not_on_every_view(
     scored: World, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
 ) -> None:
     analytics.refresh(scored.cycle)
-    before = analytics.stored(scored.cycle)
+    before = analytics.stored(scored.cycle, THRESHOLD)
     queued: list[int] = []
     monkeypatch.setattr(tasks.refresh_analytics, "delay", queued.append)  # a worker, busy
     with transaction.atomic():
         analytics.changed(scored.cycle.pk)  # a card returned, say; its task not run yet
-    first = analytics.stored(scored.cycle)
-    second = analytics.stored(scored.cycle)
+    first = analytics.stored(scored.cycle, THRESHOLD)
+    second = analytics.stored(scored.cycle, THRESHOLD)
     assert queued == [scored.cycle.pk]  # the first view queued it, the second did not
     assert first.stale
     assert second.stale
@@ -169,7 +175,7 @@ def test_stale_figures_are_queued_once_not_on_every_view(
     assert queued == [scored.cycle.pk]
     tasks.refresh_analytics(scored.cycle.pk)  # the worker gets to it
     with django_assert_num_queries(1):
-        assert not analytics.stored(scored.cycle).stale
+        assert not analytics.stored(scored.cycle, THRESHOLD).stale
 
 
 def test_figures_not_yet_computed_are_computed_on_the_first_view_where_tasks_run_eagerly(
@@ -185,3 +191,90 @@ def test_figures_not_yet_computed_are_computed_on_the_first_view_where_tasks_run
     row = CycleAnalytics.objects.get()
     assert not row.stale
     assert row.computed_version == row.version
+
+
+# --- what the ranking page reads of them (issue 17 part R) ---------------------------------------
+
+
+def _threshold(world: World, points: int) -> None:
+    """The cycle's policy asks for discussion above `points` from now."""
+    Policy.objects.filter(pk=world.cycle.policy_id).update(consensus_spread_points=points)
+    world.cycle.policy.refresh_from_db()
+
+
+def _dispersion_table(world: World, **params: str) -> str:
+    page = client_for(world.office).get(reverse("review:ranking", args=[world.cycle.pk]), params)
+    return page.content.decode().split("各申报评分离散度")[1]
+
+
+def _spreads(table: str) -> list[str]:
+    return re.findall(r'data-label="平均极差（百分点）">([0-9.]+)<', table)
+
+
+@pytest.mark.req("A18.1", "I17.3")
+def test_the_page_reads_the_rows_above_the_threshold_and_the_widest_not_every_row(
+    scored: World, django_assert_max_num_queries: Any
+) -> None:
+    _threshold(scored, 20)
+    analytics.refresh(scored.cycle)
+    row = CycleAnalytics.objects.get()
+    every = [analytics.Dispersion(**d) for d in row.dispersion]
+    assert [d.spread for d in every] == [25.43, 10.0]  # the organization, the individual
+    assert row.dispersion_count == 2
+    assert row.spread_threshold == 20
+    assert row.flagged == [row.dispersion[0]]
+    assert row.widest == [asdict(d) for d in analytics.widest(every)]
+    with django_assert_max_num_queries(1) as read:
+        figures = analytics.stored(scored.cycle, 20)
+    assert '"dispersion"' not in read.captured_queries[0]["sql"]  # 4,000 rows at scale
+    assert figures.dispersion is None
+    assert [d.spread for d in figures.flagged] == [25.43]
+    assert figures.dispersion_count == 2
+    assert _spreads(_dispersion_table(scored)) == ["25.43"]
+    assert _spreads(_dispersion_table(scored, dispersion="all")) == ["25.43", "10.00"]
+
+
+@pytest.mark.req("A18.1", "I17.3")
+def test_a_threshold_changed_after_the_figures_cuts_every_row_again(scored: World) -> None:
+    _threshold(scored, 20)
+    analytics.refresh(scored.cycle)
+    assert _spreads(_dispersion_table(scored)) == ["25.43"]
+    _threshold(scored, 5)
+    table = _dispersion_table(scored)
+    assert "超过5个百分点" in table
+    assert _spreads(table) == ["25.43", "10.00"]
+    assert analytics.stored(scored.cycle, 5).flagged == analytics.dispersion(scored.cycle)
+
+
+@pytest.mark.req("A17.1", "A18.1", "I17.3")
+def test_the_page_shows_the_figures_of_each_change(scored: World) -> None:
+    """Submitted, returned, confirmed: each change is on the page at its next view (the figures
+    recomputed, eagerly here), the rows above the threshold and the chart included."""
+    _threshold(scored, 20)
+    assert _spreads(_dispersion_table(scored)) == ["25.43"]
+    # 孙立 submits 20% on the individual's items: 80 - 20 = 60 points apart.
+    card = Scorecard.objects.get(
+        assignment=scored.assignment(scored.individual, 2), state=Scorecard.State.DRAFT
+    )
+    services.submit_scorecard(actor=scored.users[2], scorecard=card)
+    assert _spreads(_dispersion_table(scored)) == ["25.43", "60.00"]
+    page = client_for(scored.office).get(reverse("review:ranking", args=[scored.cycle.pk]))
+    assert 60.0 in page.context["chart_data"]["dispersion"]["series"][0]["values"]
+    # The leader returns it: back to two cards, 10 points apart.
+    card.refresh_from_db()
+    services.reopen_scorecard(actor=scored.users[0], scorecard=card, reason="请复核。")
+    assert _spreads(_dispersion_table(scored)) == ["25.43"]
+    assert _spreads(_dispersion_table(scored, dispersion="all")) == ["25.43", "10.00"]
+    # 孙立 corrects it to 75%; the individual's consensus confirmed: the three experts are
+    # compared on its 4 items too.
+    card.refresh_from_db()
+    _card(scored, scored.individual, 2, 75, revision=card.revision)
+    assert _spreads(_dispersion_table(scored, dispersion="all")) == ["25.43", "10.00"]
+    assert _raters_table(scored).count('data-label="条款数">23<') == 3
+    _confirm(scored, scored.individual, 75)
+    assert _raters_table(scored).count('data-label="条款数">27<') == 3
+
+
+def _raters_table(world: World) -> str:
+    page = client_for(world.office).get(reverse("review:ranking", args=[world.cycle.pk]))
+    return page.content.decode().split("qa-raters")[1].split("</table>")[0]
