@@ -110,7 +110,8 @@ def export_of(job: Job) -> Export | None:
     return EXPORTS.get(job.ref.split(":", 1)[1])
 
 
-@handler(KIND, keep_payload=True, expire_result=True)  # the filter shown on 我的导出
+# The filter kept (shown on 我的导出); the file expires; the requester's alone (not on 后台任务).
+@handler(KIND, keep_payload=True, expire_result=True, private=True)
 def make(job: Job) -> Result:
     payload = job.payload
     export = EXPORTS.get(str(payload.get("export", "")))

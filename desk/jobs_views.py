@@ -34,11 +34,12 @@ def jobs(request: HttpRequest) -> HttpResponse:
     if state not in Job.State.values:
         state = ""
     found = selectors.page(
+        viewer=request.user,
         state=state,
         after=_cursor(request.GET.get("after")),
         before=_cursor(request.GET.get("before")),
     )
-    counts = selectors.counts()
+    counts = selectors.counts(request.user)
     filters = [("", "全部", None)] + [(s.value, s.label, counts.get(s.value)) for s in Job.State]
     return render(
         request,
@@ -70,7 +71,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 def _act(request: HttpRequest, job_id: int, act: Any, refused: str, done: str) -> HttpResponse:
     """Retry or cancel one job with the clerk's reason (the service checks and audits)."""
-    job = get_object_or_404(Job.objects.defer("payload_text"), pk=job_id)
+    job = get_object_or_404(selectors.listed(request.user).defer("payload_text"), pk=job_id)
     try:
         reason = request.POST.get("reason", "")
         act(actor=actor(request), role=_role(request), job=job, reason=reason)

@@ -47,6 +47,9 @@ KEEP_PAYLOAD: set[str] = set()
 KEEP_RESULT: set[str] = set()
 # Kinds whose result is a file for its requester that expires after JOB_RESULT_DAYS (an export).
 EXPIRE_RESULT: set[str] = set()
+# Kinds seen by their requester alone, not on the Office's list (an export: that a supervisor
+# exported the audit trail is not the supervised Office's to know, nor to cancel).
+PRIVATE: set[str] = set()
 
 
 def handler(
@@ -55,6 +58,7 @@ def handler(
     keep_payload: bool = False,
     keep_result: bool = False,
     expire_result: bool = False,
+    private: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         if kind in HANDLERS and HANDLERS[kind] is not func:
@@ -64,6 +68,7 @@ def handler(
             (keep_payload, KEEP_PAYLOAD),
             (keep_result, KEEP_RESULT),
             (expire_result, EXPIRE_RESULT),
+            (private, PRIVATE),
         ):
             if wanted:
                 kinds_.add(kind)
@@ -88,6 +93,7 @@ __all__ = [
     "HANDLERS",
     "KEEP_PAYLOAD",
     "KEEP_RESULT",
+    "PRIVATE",
     "Permanent",
     "Result",
     "get",

@@ -5,9 +5,11 @@ same), and the counts of the states someone must look at."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 
+from . import registry
 from .models import Job
 
 PAGE_SIZE = 50
@@ -24,8 +26,19 @@ class Page:
     before: int | None = None  # the cursor of the previous (newer) page
 
 
+def listed(viewer: Any) -> QuerySet[Job]:
+    """The jobs the list shows `viewer`: all but other people's jobs of a private kind
+    (`registry.PRIVATE`: exports)."""
+    jobs = Job.objects.all()
+    if registry.PRIVATE:
+        theirs = Q(kind__in=sorted(registry.PRIVATE)) & ~Q(requested_by_id=viewer.pk)
+        jobs = jobs.exclude(theirs)
+    return jobs
+
+
 def page(
     *,
+    viewer: Any,
     state: str = "",
     after: int | None = None,
     before: int | None = None,
@@ -34,7 +47,7 @@ def page(
     """Jobs newest first (one query, size + 1 rows); `after` / `before` a job id the page
     starts after or ends before. The payload is never read (it is not shown, and decrypting
     it costs): only the columns the list shows."""
-    jobs = Job.objects.select_related("requested_by").defer("payload_text")
+    jobs = listed(viewer).select_related("requested_by").defer("payload_text")
     if state:
         jobs = jobs.filter(state=state)
     if before is not None and after is None:
@@ -60,10 +73,11 @@ def page(
     )
 
 
-def counts() -> dict[str, int]:
+def counts(viewer: Any) -> dict[str, int]:
     """How many jobs are queued, running and failed (one GROUP BY over those states)."""
     found = dict(
-        Job.objects.filter(state__in=COUNTED)
+        listed(viewer)
+        .filter(state__in=COUNTED)
         .order_by()
         .values_list("state")
         .annotate(n=Count("pk"))

@@ -62,19 +62,19 @@ def test_filter_by_state_and_keyset_pages(office: User) -> None:
     assert "失败（2）" in page
     assert f"#{done[0].pk}<" not in page
     # The whole list, 5 a page (selectors.page(size=...)), newest first.
-    first = selectors.page(size=5)
+    first = selectors.page(viewer=office, size=5)
     assert [j.pk for j in first.rows] == [j.pk for j in failed] + [j.pk for j in done[:3]]
     assert first.first
     assert first.after == done[2].pk
     assert first.before is None
-    second = selectors.page(after=first.after, size=5)
+    second = selectors.page(viewer=office, after=first.after, size=5)
     assert [j.pk for j in second.rows] == [j.pk for j in done[3:8]]
     assert not second.first
     assert second.before == done[3].pk
-    back = selectors.page(before=second.before, size=5)
+    back = selectors.page(viewer=office, before=second.before, size=5)
     assert [j.pk for j in back.rows] == [j.pk for j in first.rows]
     assert back.first
-    last = selectors.page(after=done[7].pk, size=5)
+    last = selectors.page(viewer=office, after=done[7].pk, size=5)
     assert [j.pk for j in last.rows] == [j.pk for j in done[8:]]
     assert last.after is None
     # The page's links carry the cursor.
@@ -136,3 +136,39 @@ def test_the_sysadmin_sees_and_acts_others_do_not(make_user: Any) -> None:
 def test_the_office_finds_the_page_in_its_menu(office: User) -> None:
     page = client_for(office).get("/accounts/me/").content.decode()
     assert re.search(r'href="/office/jobs/"[^>]*>后台任务<', page)
+
+
+@pytest.mark.req("I17.4")
+def test_an_export_is_not_on_the_list_of_anyone_but_its_requester(
+    office: User, make_user: Any
+) -> None:
+    """That a supervisor exported the audit trail is not the supervised Office's to know, nor
+    to cancel; the system administrator, who runs the workers, does not see it either."""
+    from desk import exports
+
+    supervisor = make_user(Role.SUPERVISOR)
+    queued = Job.objects.create(
+        kind=exports.KIND,
+        label="导出：审计日志",
+        state=Job.State.QUEUED,
+        ref="desk.export:audit",
+        requested_by=supervisor,
+    )
+    own = Job.objects.create(
+        kind=exports.KIND,
+        label="导出：奖金台账",
+        state=Job.State.FAILED,
+        ref="desk.export:ledger",
+        requested_by=office,
+    )
+    page = client_for(office).get(URL).content.decode()
+    assert "导出：审计日志" not in page
+    assert "导出：奖金台账" in page
+    assert "排队中（0）" in page  # not counted either
+    cancel = client_for(office).post(f"{URL}{queued.pk}/cancel/", {"reason": "看看"})
+    assert cancel.status_code == 404
+    queued.refresh_from_db()
+    assert queued.state == Job.State.QUEUED
+    sysadmin = client_for(make_user(Role.SYSADMIN)).get(URL).content.decode()
+    assert "导出：" not in sysadmin
+    assert own.pk in [j.pk for j in selectors.page(viewer=office).rows]
