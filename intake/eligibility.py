@@ -283,8 +283,13 @@ def _safety(ctx: Context) -> tuple[str, str, dict[str, Any]]:
         general = [a for a in safety if a.grade == "general"]
         if larger:
             return FAIL, f"建筑企业近3年发生{GRADE_LABEL[larger[0].grade]}生产安全事故", evidence
-        if len(general) > 2:
-            return FAIL, f"建筑企业近3年发生生产安全一般事故{len(general)}起，超过2起", evidence
+        most = ctx.policy.max_construction_general_accidents
+        if len(general) > most:
+            return (
+                FAIL,
+                f"建筑企业近3年发生生产安全一般事故{len(general)}起，超过{most}起",
+                evidence,
+            )
     else:
         pursued = [a for a in safety if a.liability and a.investigated]
         if pursued:

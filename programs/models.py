@@ -103,6 +103,11 @@ class Policy(models.Model):
     min_operation_years = models.PositiveSmallIntegerField("合法经营年限", default=5)
     min_gbt19580_years = models.PositiveSmallIntegerField("推行卓越绩效年限", default=2)
     lookback_years = models.PositiveSmallIntegerField("近年考察期（年）", default=3)
+    # A13.3: a builder with more than this many ordinary production-safety accidents in the
+    # look-back may not apply ("超过2起生产安全一般事故").
+    max_construction_general_accidents = models.PositiveSmallIntegerField(
+        "建筑企业生产安全一般事故上限（起）", default=2
+    )
     reapply_gap_years = models.PositiveSmallIntegerField("获奖后重新申报间隔（年）", default=3)
     report_deadline_days = models.PositiveSmallIntegerField("违规报告时限（日）", default=30)
     # A23.1: a winner reports violations "获奖后3年内".

@@ -129,7 +129,9 @@ NUMBERS: dict[str, dict[str, Number]] = {
     "eligibility": {
         "operation_years": Number("min_operation_years", "A12.1"),
         "gbt19580_years": Number("min_gbt19580_years", "A12.2"),
-        "lookback_years": Number("lookback_years", "A12.4", minimum=1),
+        # The form holds at most 5 years of figures (intake.schema.ApplicationForm).
+        "lookback_years": Number("lookback_years", "A12.4", minimum=1, maximum=5),
+        "construction_general_accidents": Number("max_construction_general_accidents", "A13.3"),
         "individual_work_years": Number("min_individual_work_years", "A14.1"),
     },
     "experts": {

@@ -30,7 +30,7 @@ from experts.models import Expert
 from intake import standing
 from intake.eligibility import RULES_BY_KEY, Context, HeldAward
 from intake.models import Application
-from intake.schema import ApplicationForm, SpotCheck
+from intake.schema import Accident, ApplicationForm, SpotCheck
 from lib import rubrics
 from programs import packs
 from programs.models import AwardProgram, Cycle, Policy
@@ -95,6 +95,7 @@ def changed_pack() -> packs.Pack:
         "operation_years": 8,
         "gbt19580_years": 4,
         "lookback_years": 4,
+        "construction_general_accidents": 3,
         "environmental_rating": "green",
         "individual_work_years": 8,
     }
@@ -194,6 +195,16 @@ PROBES: dict[str, Callable[[Policy], Any]] = {
         organization=_org(),
         form=ApplicationForm(
             spot_checks=[SpotCheck(date=dt.date(2022, 9, 1), level="city", passed=False)]
+        ),
+    ),
+    "max_construction_general_accidents": _rule(
+        "a13_3_safety",
+        organization=_org(is_construction=True),
+        form=ApplicationForm(
+            accidents=[
+                Accident(date=dt.date(2025, m, 1), kind="production_safety", grade="general")
+                for m in (1, 2, 3)
+            ]
         ),
     ),
     "min_environmental_rating": _rule(
