@@ -481,7 +481,7 @@ def read(path: Path) -> tuple[Pack, str]:
     """A pack file, checked, and the SHA-256 of its bytes (named in the audit trail)."""
     data = path.read_bytes()
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = yaml.load(data.decode("utf-8"), Loader=rubrics.SAFE_LOADER)  # noqa: S506 - safe
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PackRefused([f"{path.name}：不是有效的 UTF-8 YAML 文件（{exc}）"]) from exc
     return parse(raw), hashlib.sha256(data).hexdigest()

@@ -446,3 +446,14 @@ def test_load_and_dump_commands(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "与方案包一致，无需修改" in capsys.readouterr().out
     with pytest.raises(CommandError, match="没有代码为“nowhere”的奖项"):
         call_command("dump_program", "nowhere")
+
+
+@pytest.mark.django_db
+def test_reloading_an_unchanged_pack_reads_five_times_and_writes_nothing(
+    program: AwardProgram, django_assert_num_queries: Any
+) -> None:
+    """Other programs, the program, the policy by 文号, a policy the same day, the units (and the
+    savepoint pair of the transaction inside the test's): whatever the number of units."""
+    pack, sha256 = demo.rugao_pack()
+    with django_assert_num_queries(7):
+        assert load_program(pack=pack, source="x", sha256=sha256) == []
