@@ -59,7 +59,8 @@ def assignment_for(user: Any, public_id: Any, stage: str) -> Assignment:
     # With the cycle's dates and phases: the scorecard's windows read them (review.workflow).
     application = (
         openable_applications(user)
-        .select_related("cycle", "organization", "individual")
+        # The policy too: the leader's matrix reads its threshold.
+        .select_related("cycle__policy", "organization", "individual")
         .defer(*APPLICATION_FORM_FIELDS)
         .prefetch_related("cycle__stages", "cycle__review_phases")
         .filter(public_id=public_id)
@@ -143,6 +144,16 @@ def rubric_with_items(application: Application) -> Rubric | None:
 
 def rubric_items(rubric: Rubric) -> list[RubricItem]:
     return list(rubric.items.all())
+
+
+def rubric_and_items(application: Application) -> tuple[Rubric | None, list[RubricItem]]:
+    """`rubric_of` and its items in one query (the items with their rubric joined)."""
+    items = list(
+        RubricItem.objects.filter(
+            rubric__cycle=application.cycle_id, rubric__applies_to=application.kind
+        ).select_related("rubric")
+    )
+    return (items[0].rubric, items) if items else (rubric_of(application), [])
 
 
 def own_card(assignment: Assignment) -> Scorecard | None:
@@ -264,7 +275,8 @@ def _joined(texts: list[str]) -> str:
 def matrix(group: ReviewGroup, application: Application) -> Matrix:
     """Items x members for the leader (percent per cell), per item the mean, the spread and a
     flag when the spread exceeds the policy's threshold, the consensus proposed or saved, and
-    the members' mean stage score. Five queries whatever the numbers of members and items."""
+    the members' mean stage score. Four queries whatever the numbers of members and items (five
+    once a consensus is saved; the cycle's policy comes with the application)."""
     threshold = application.cycle.policy.consensus_spread_points
     assignments = list(
         Assignment.objects.filter(group=group, removed_at__isnull=True)
@@ -273,8 +285,7 @@ def matrix(group: ReviewGroup, application: Application) -> Matrix:
     )
     for a in assignments:
         a.group = group  # the group as given: the cards' windows read its application and cycle
-    rubric = rubric_of(application)
-    items = rubric_items(rubric) if rubric else []
+    rubric, items = rubric_and_items(application)
     cards = {a.pk: getattr(a, "scorecard", None) for a in assignments}
     by_card: dict[int, dict[int, ItemScore]] = defaultdict(dict)
     card_ids = [c.pk for c in cards.values() if c is not None]

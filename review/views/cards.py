@@ -23,7 +23,7 @@ from programs.models import Stage
 from review import boundaries, forms, selectors, services, workflow
 from review.models import RubricItem, Scorecard
 
-from .common import _status, guard
+from .common import _status, guard, percent_options
 
 # --- the scorecard (A17.1) -------------------------------------------------------------------
 
@@ -83,6 +83,7 @@ def _card_context(
                 "strengths": strengths,
                 "opportunities": opportunities,
                 "points": points,
+                "options": percent_options(percent),
                 "guidance": guidance[item.type],
                 "others": others.get(item.pk, []),
             }
@@ -108,7 +109,6 @@ def _card_context(
         "editable": "save" in options and options["save"].allowed and rubric is not None,
         "can_submit": "submit" in options and options["submit"].allowed,
         "others_visible": selectors.others_visible(card, phase),
-        "percent_choices": forms.PERCENT_CHOICES,
         "is_leader": selectors.is_leader(assignment),
     }
 

@@ -20,7 +20,7 @@ from lib.params import parse_int
 from programs.models import Stage
 from review import boundaries, forms, selectors, services
 
-from .common import _status, guard
+from .common import _status, guard, percent_options
 
 # --- the leader's consensus ------------------------------------------------------------------
 
@@ -45,6 +45,8 @@ def _consensus_page(
             row.percent = parse_int(raw, lo=0)
             row.strengths, row.opportunities = entry["strengths"], entry["opportunities"]
         comment = posted.get("comment", "")
+    for row in matrix.rows:
+        setattr(row, "options", percent_options(row.percent))  # noqa: B010 - for the template
     proposed = scoring.stage_score(
         (r.item.points, r.percent) for r in matrix.rows if r.percent is not None
     )
@@ -80,7 +82,6 @@ def _consensus_page(
             "members": members,
             "editable": not final and refusal is None,
             "errors": errors or {},
-            "percent_choices": forms.PERCENT_CHOICES,
             "reason_form": forms.ReasonForm(),
         },
         status=status,
