@@ -307,8 +307,8 @@ def _task_prerun(
     # its row, wins inside jobs.services.run: a job re-sent by the beat has no header).
     from audit import context as audit_context
 
-    handed = audit_context.begin_working_for(queued_by or "")
-    if task_id:
+    if task_id:  # (Celery always gives one; without it nothing would end the hand-over)
+        handed = audit_context.begin_working_for(queued_by or "")
         _task_tokens[task_id] = (token, handed, time.perf_counter())
 
 
