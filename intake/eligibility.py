@@ -99,6 +99,11 @@ class Context:
     def lookback_start(self) -> dt.date:
         return years_before(self.reference, self.policy.lookback_years)
 
+    @property
+    def recent(self) -> str:
+        """The Measures' "近3年" with the policy's look-back, for the messages."""
+        return f"近{self.policy.lookback_years}年"
+
     def in_lookback(self, day: dt.date) -> bool:
         """近3年: from the same day 3 years before the application date, up to it."""
         return self.lookback_start <= day <= self.reference
@@ -210,10 +215,14 @@ def _construction_award(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     ]
     evidence = {"awards": [{"name": a.name, "date": a.date, "project": a.project} for a in held]}
     if held:
-        return PASS, f"近3年获得鲁班奖或国家优质工程奖（{held[0].date:%Y-%m-%d}）", evidence
+        return (
+            PASS,
+            f"{ctx.recent}获得鲁班奖或国家优质工程奖（{held[0].date:%Y-%m-%d}）",
+            evidence,
+        )
     return (
         FAIL,
-        f"建筑企业近3年（{ctx.lookback_start:%Y-%m-%d}以来）未获得鲁班奖或国家优质工程奖",
+        f"建筑企业{ctx.recent}（{ctx.lookback_start:%Y-%m-%d}以来）未获得鲁班奖或国家优质工程奖",
         evidence,
     )
 
@@ -221,14 +230,14 @@ def _construction_award(ctx: Context) -> tuple[str, str, dict[str, Any]]:
 def _performance(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     years = sorted(f.year for f in ctx.form.figures)
     evidence = {"figures": [f.model_dump(mode="json") for f in ctx.form.figures]}
-    outcome, message, more = _declared(ctx, "performance", "近3年经营业绩与社会贡献")
+    outcome, message, more = _declared(ctx, "performance", f"{ctx.recent}经营业绩与社会贡献")
     if outcome == CONFIRM and not years:
-        return FAIL, "未填报近3年经营数据", evidence
+        return FAIL, f"未填报{ctx.recent}经营数据", evidence
     return outcome, message, evidence | more
 
 
 def _credit(ctx: Context) -> tuple[str, str, dict[str, Any]]:
-    return _declared(ctx, "credit", "近3年社会信用良好，“三废治理”达标")
+    return _declared(ctx, "credit", f"{ctx.recent}社会信用良好，“三废治理”达标")
 
 
 def _environment(ctx: Context) -> tuple[str, str, dict[str, Any]]:
@@ -260,10 +269,14 @@ def _spot_checks(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     if failed:
         return (
             FAIL,
-            f"近3年产品质量抽查不合格（{failed[0].date:%Y-%m-%d}，{failed[0].product}）",
+            f"{ctx.recent}产品质量抽查不合格（{failed[0].date:%Y-%m-%d}，{failed[0].product}）",
             evidence,
         )
-    return PASS, f"近3年无产品质量抽查不合格记录（填报抽查{len(ctx.form.spot_checks)}次）", evidence
+    return (
+        PASS,
+        f"{ctx.recent}无产品质量抽查不合格记录（填报抽查{len(ctx.form.spot_checks)}次）",
+        evidence,
+    )
 
 
 def _safety(ctx: Context) -> tuple[str, str, dict[str, Any]]:
@@ -282,12 +295,16 @@ def _safety(ctx: Context) -> tuple[str, str, dict[str, Any]]:
         larger = [a for a in safety if GRADE_ORDER.index(a.grade) >= 1]
         general = [a for a in safety if a.grade == "general"]
         if larger:
-            return FAIL, f"建筑企业近3年发生{GRADE_LABEL[larger[0].grade]}生产安全事故", evidence
+            return (
+                FAIL,
+                f"建筑企业{ctx.recent}发生{GRADE_LABEL[larger[0].grade]}生产安全事故",
+                evidence,
+            )
         most = ctx.policy.max_construction_general_accidents
         if len(general) > most:
             return (
                 FAIL,
-                f"建筑企业近3年发生生产安全一般事故{len(general)}起，超过{most}起",
+                f"建筑企业{ctx.recent}发生生产安全一般事故{len(general)}起，超过{most}起",
                 evidence,
             )
     else:
@@ -295,7 +312,7 @@ def _safety(ctx: Context) -> tuple[str, str, dict[str, Any]]:
         if pursued:
             return (
                 FAIL,
-                f"近3年发生生产安全责任事故并被监管部门调查追究（{pursued[0].date:%Y-%m-%d}）",
+                f"{ctx.recent}发生生产安全责任事故并被监管部门调查追究（{pursued[0].date:%Y-%m-%d}）",
                 evidence,
             )
     other = [
@@ -306,22 +323,30 @@ def _safety(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     if other:
         return (
             FAIL,
-            f"近3年发生较大及以上级别的卫生、环境或其他责任事故（{other[0].date:%Y-%m-%d}）",
+            f"{ctx.recent}发生较大及以上级别的卫生、环境或其他责任事故（{other[0].date:%Y-%m-%d}）",
             evidence,
         )
     if bad_violations:
         kind = "服务质量" if bad_violations[0].kind == "service_quality" else "税收"
         return FAIL, f"存在{kind}违法记录（{bad_violations[0].date:%Y-%m-%d}）", evidence
-    return PASS, "近3年无第十三条第三项所列事故和违法记录", evidence
+    return PASS, f"{ctx.recent}无第十三条第三项所列事故和违法记录", evidence
 
 
 def _fraud(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     d = ctx.declared("no_fraud")
     if d.holds is None:
-        return FAIL, "未声明近3年参加质量奖项评定活动有无弄虚作假", {}
+        return FAIL, f"未声明{ctx.recent}参加质量奖项评定活动有无弄虚作假", {}
     if not d.holds:
-        return FAIL, "近3年参加质量奖项评定活动存在弄虚作假等违规行为", {"note": d.note}
-    return PASS, "声明近3年参加质量奖项评定活动无弄虚作假等违规行为", {"note": d.note}
+        return (
+            FAIL,
+            f"{ctx.recent}参加质量奖项评定活动存在弄虚作假等违规行为",
+            {"note": d.note},
+        )
+    return (
+        PASS,
+        f"声明{ctx.recent}参加质量奖项评定活动无弄虚作假等违规行为",
+        {"note": d.note},
+    )
 
 
 def _other_violations(ctx: Context) -> tuple[str, str, dict[str, Any]]:
@@ -332,10 +357,10 @@ def _other_violations(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     if serious:
         return (
             FAIL,
-            f"近3年有严重违法违规行为被行政执法部门查处（{serious[0].date:%Y-%m-%d}，{serious[0].authority}）",
+            f"{ctx.recent}有严重违法违规行为被行政执法部门查处（{serious[0].date:%Y-%m-%d}，{serious[0].authority}）",
             evidence,
         )
-    return PASS, "近3年无被行政执法部门查处的严重违法违规行为", evidence
+    return PASS, f"{ctx.recent}无被行政执法部门查处的严重违法违规行为", evidence
 
 
 # --- articles 24 and 29: the applicant's standing ------------------------------------------
@@ -416,11 +441,13 @@ def _employer_accidents(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     if major:
         return (
             FAIL,
-            f"所在组织近3年发生{GRADE_LABEL[major[0].grade]}事故（{major[0].date:%Y-%m-%d}）",
+            f"所在组织{ctx.recent}发生{GRADE_LABEL[major[0].grade]}事故（{major[0].date:%Y-%m-%d}）",
             {"accidents": [a.model_dump(mode="json") for a in major]},
         )
     return _declared(
-        ctx, "employer_safe", "所在组织近3年无重大质量、安全、环境污染、公共卫生等事故"
+        ctx,
+        "employer_safe",
+        f"所在组织{ctx.recent}无重大质量、安全、环境污染、公共卫生等事故",
     )
 
 

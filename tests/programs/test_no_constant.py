@@ -264,6 +264,28 @@ def test_each_changed_number_alone_changes_its_rule(
     assert probe(changed) != probe(rugao), field  # and so with every number changed
 
 
+@pytest.mark.django_db
+@pytest.mark.req("A13.2")
+def test_the_eligibility_messages_say_the_policys_lookback(
+    policies: tuple[Policy, Policy],
+) -> None:
+    """What the applicant and the Office read is true of the policy: 近4年, not 近3年."""
+
+    def message(policy: Policy) -> str:
+        ctx = Context(
+            form=ApplicationForm(),
+            policy=policy,
+            division_code="320682",
+            reference=REFERENCE,
+            organization=_org(),
+        )
+        return RULES_BY_KEY["a13_2_spot_checks"].check(ctx)[1]
+
+    rugao, changed = policies
+    assert message(rugao).startswith("近3年无产品质量抽查不合格记录")
+    assert message(changed).startswith("近4年无产品质量抽查不合格记录")
+
+
 # --- the rules read inside services -------------------------------------------------------------
 
 
