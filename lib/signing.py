@@ -18,15 +18,18 @@ docs/decisions/0018-signed-certificates.md for what an SM2 deployment needs.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime
 import io
 import os
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 
@@ -225,8 +228,24 @@ def sign_pdf(data: bytes, *, identity: Identity, reason: str, location: str = ""
         name=identity.office,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=office)
+    out = _outside_event_loop(lambda: signers.sign_pdf(writer, meta, signer=office))
     return out.getvalue()
+
+
+T = TypeVar("T")
+
+
+def _outside_event_loop(call: Callable[[], T]) -> T:
+    """`call()`, in a thread of its own when this one runs an asyncio event loop: pyHanko signs
+    with `asyncio.run`, which refuses to start inside a running loop (a job run at once in a
+    thread that drives one, as Playwright's sync API does in the browser tests, failed with
+    "coroutine … was never awaited" and left the certificate to be drawn at download)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def verify(data: bytes, trusted: list[asn1_x509.Certificate]) -> PdfSignatureStatus:

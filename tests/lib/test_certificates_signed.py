@@ -151,6 +151,18 @@ def test_a_signed_certificate_validates_against_the_configured_certificate(
     assert "荣誉证书" in _text(signed)
 
 
+def test_signing_works_inside_a_running_event_loop(configured: Path) -> None:
+    """A job run at once in a thread that drives an asyncio loop (Playwright's sync API in the
+    browser tests does) still signs: pyHanko's own `asyncio.run` cannot start there."""
+    import asyncio
+
+    async def inside() -> bytes:
+        return signing.sign_pdf(_pdf(), identity=OFFICE, reason="颁发荣誉证书")
+
+    signed = asyncio.run(inside())
+    assert signing.verify(signed, [load_cert_from_pemder(str(configured))]).bottom_line
+
+
 def test_a_signed_certificate_is_not_trusted_under_another_root(
     configured: Path, tmp_path: Path
 ) -> None:
