@@ -95,7 +95,7 @@ def as_of(day: dt.date) -> Iterator[None]:
         _dated[-1].append((first, last))
 
 
-@cache  # the pack ships with the code; tests seed it once per test
+@cache  # the pack ships with the code: read once per process, loaded by every seed
 def rugao_pack() -> tuple[packs.Pack, str]:
     """The Rugao program's pack, checked, and its SHA-256."""
     return packs.read(RUGAO_PACK)

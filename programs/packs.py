@@ -523,7 +523,7 @@ def as_data(
         out[section] = {key: getattr(policy, spec.field) for key, spec in keys.items()}
         if section == "eligibility":
             out[section][ENVIRONMENTAL_RATING] = policy.min_environmental_rating
-    stored = policy.rubrics or {kind: _default_rubric(kind) for kind in rubrics.KINDS}
+    stored = policy.rubrics or default_rubrics()
     out["rubrics"] = {kind: _rubric_out(stored[kind]) for kind in rubrics.KINDS}
     if units is not None:
         out["units"] = [
@@ -547,6 +547,11 @@ def rules_of(policy: Policy) -> list[str]:
         "nomination-waits": policy.nomination_waits,
     }
     return [r.name for r in RULES if r.always or on.get(r.name)]
+
+
+def default_rubrics() -> dict[str, dict[str, Any]]:
+    """The rubrics of data/gbt19580.yaml as a pack holds them: a policy without its own."""
+    return {kind: _default_rubric(kind) for kind in rubrics.KINDS}
 
 
 def _default_rubric(kind: str) -> dict[str, Any]:

@@ -592,17 +592,33 @@ def _load_policy(program: AwardProgram, pack: packs.Pack, reason: str) -> list[s
     before, after = _changes(policy, values)
     if not after:
         return []
+    # A policy entered before packs holds no rules and no rubric: the engine's rules and the
+    # rubric file applied to it. Writing down exactly those changes nothing it decided.
+    changed = [
+        label
+        for label in after
+        if not (
+            label == packs.label(Policy, "rules")
+            and not policy.rules
+            and set(pack.rules) == set(packs.rules_of(policy))
+        )
+        and not (
+            label == packs.label(Policy, "rubrics")
+            and not policy.rubrics
+            and pack.rubrics == packs.default_rubrics()
+        )
+    ]
     used = (
         Cycle.objects.filter(policy=policy)
         .exclude(status=Cycle.Status.DRAFT)
         .order_by("year")
         .values_list("year", flat=True)
     )
-    if used:
+    if used and changed:
         years = "、".join(f"{y}年度" for y in used)
         raise StateConflict(
             f"《{policy.title}》（{policy.document_number}）已用于{years}（已发布申报通知），"
-            f"其{'、'.join(after)}不得改写：已发布的年度仍按原办法。修订办法请以新的文号和"
+            f"其{'、'.join(changed)}不得改写：已发布的年度仍按原办法。修订办法请以新的文号和"
             "施行日期另行载入（新版本），此后新建的年度按新版本。",
             code="policy_in_use",
         )

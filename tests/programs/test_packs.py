@@ -289,6 +289,29 @@ def test_a_policy_a_published_cycle_uses_is_never_rewritten(
 
 
 @pytest.mark.django_db
+def test_a_policy_from_before_packs_in_use_takes_its_implied_rules_and_rubrics(
+    program: AwardProgram, office: User
+) -> None:
+    """A database seeded before packs (no rules, no rubric: the engine's and the file's) loads
+    its pack although a published year uses the policy: nothing it decided changes."""
+    Policy.objects.filter(program=program).update(rules=[], rubrics={})
+    cycle = create_cycle(actor=office, program=program, year=2026)
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.PUBLISHED)
+    lines = load(packs.parse(raw()))
+    assert lines == ["修改管理办法《如皋市市长质量奖管理办法》：适用规则、评价准则"]
+    policy = program.policies.get()
+    assert policy.rules == raw()["rules"]
+    assert policy.rubrics["organization"]["key"] == "gbt19580-2012"
+    data = raw()  # a real change is still refused
+    Policy.objects.filter(program=program).update(rules=[], rubrics={})
+    data["rules"].append("nomination-waits")
+    with pytest.raises(
+        StateConflict, match="其提名奖获奖组织同样须满重新申报间隔、适用规则不得改写"
+    ):
+        load(packs.parse(data))
+
+
+@pytest.mark.django_db
 def test_a_revision_with_a_new_document_number_is_a_new_version(
     program: AwardProgram, office: User
 ) -> None:
