@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -554,7 +554,7 @@ def save_scorecard(
         if new:
             ItemScore.objects.bulk_create(new)
         if changed:
-            ItemScore.objects.bulk_update(changed, ["percent", "strengths", "opportunities"])
+            _update_scores(changed)
         record(
             actor=actor,
             role=Role.EXPERT,
@@ -574,6 +574,25 @@ def save_scorecard(
         ),
     )
     return card
+
+
+def _update_scores(changed: Sequence[ItemScore]) -> None:
+    """Write the changed item scores of a card in one `UPDATE … FROM (VALUES …)`: Django's
+    `bulk_update` builds a CASE per field and row, about 30 ms of Python for a whole card on
+    every autosave (issue 17 part R). Same statement on SQLite (3.33+) and PostgreSQL; the
+    casts type the VALUES columns where every row's percent is empty."""
+    q = connection.ops.quote_name
+    table = q(ItemScore._meta.db_table)
+    values = ", ".join(["(CAST(%s AS integer), CAST(%s AS integer), %s, %s)"] * len(changed))
+    # Only quoted names and placeholders are put into the text; the values are parameters.
+    sql = (
+        f"UPDATE {table} SET {q('percent')} = v.column2, {q('strengths')} = v.column3, "  # noqa: S608
+        f"{q('opportunities')} = v.column4 FROM (VALUES {values}) AS v "
+        f"WHERE {table}.{q('id')} = v.column1"
+    )
+    params = [x for s in changed for x in (s.pk, s.percent, s.strengths, s.opportunities)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def missing_for_submission(card: Scorecard) -> list[str]:

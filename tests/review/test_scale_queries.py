@@ -195,3 +195,11 @@ def test_the_autosave_stays_within_its_statements_however_many_items_change(
     answered = re.search(r'id="card-total"[^>]*>([0-9.]+)<', response.content.decode())
     assert answered is not None
     assert Decimal(answered.group(1)) == services.card_score(card) > Decimal("32.5")
+    # One item cleared, alone: its percent written empty (the only row of the UPDATE).
+    data["revision"] = "3"
+    data["percent-4.1.2"] = ""
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert "已自动保存" in client.post(url, data, headers=HTMX).content.decode()
+    cleared = card.scores.get(item__code="4.1.2")
+    assert cleared.percent is None
+    assert card.scores.filter(percent=70).count() == 5  # 4.1.2 was one of the six
