@@ -308,6 +308,7 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.runcall(lambda: [client.get(ranking) for _ in range(5)])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         api = f"/api/v1/cycles/{cycle.public_id}"
         rows.append(measure("GET evaluations", args.n, lambda: client.get(f"{api}/evaluations")))
         rows.append(measure("GET groups (material)", args.n, lambda: client.get(f"{api}/groups")))
