@@ -126,8 +126,23 @@ class Rule:
     key: str
     article: str
     applies_to: str  # "organization" | "individual"
+    # The condition in the Measures' words, its numbers as `{operation}`, `{practice}`,
+    # `{lookback}`, `{gap}`, `{work}` and `{rating}`: `titled(policy)` fills in the program's own
+    # (another city's Measures may ask 3 years of operation, or a green rating).
     title: str
     check: Callable[[Context], tuple[str, str, dict[str, Any]]]
+
+    def titled(self, policy: Policy | None = None) -> str:
+        """The title with the numbers of `policy` (the defaults, Rugao's 2021, without one)."""
+        p = policy or Policy()
+        return self.title.format(
+            operation=p.min_operation_years,
+            practice=p.min_gbt19580_years,
+            lookback=p.lookback_years,
+            gap=p.reapply_gap_years,
+            work=p.min_individual_work_years,
+            rating=Organization.EnvironmentalRating(p.min_environmental_rating).label,
+        )
 
 
 def _declared(ctx: Context, key: str, label: str) -> tuple[str, str, dict[str, Any]]:
@@ -452,10 +467,10 @@ def _employer_accidents(ctx: Context) -> tuple[str, str, dict[str, Any]]:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("a12_1_region", "A12.1", "organization", "在如皋市行政区域内登记注册", _region),
+    Rule("a12_1_region", "A12.1", "organization", "在本奖项行政区域内登记注册", _region),
     Rule("a12_1_legal_person", "A12.1", "organization", "具有独立法人资格", _legal_person),
-    Rule("a12_1_operation", "A12.1", "organization", "合法经营5年以上", _operation),
-    Rule("a12_2_practice", "A12.2", "organization", "推行GB/T 19580两年以上", _practice),
+    Rule("a12_1_operation", "A12.1", "organization", "合法经营{operation}年以上", _operation),
+    Rule("a12_2_practice", "A12.2", "organization", "推行GB/T 19580 {practice}年以上", _practice),
     Rule("a12_2_cqo", "A12.2", "organization", "设立首席质量官岗位", _chief_quality_officer),
     Rule(
         "a12_2_leading",
@@ -468,32 +483,46 @@ RULES: tuple[Rule, ...] = (
         "a12_3_construction",
         "A12.3",
         "organization",
-        "建筑企业近3年获鲁班奖或国家优质工程奖",
+        "建筑企业近{lookback}年获鲁班奖或国家优质工程奖",
         _construction_award,
     ),
-    Rule("a12_4_performance", "A12.4", "organization", "近3年经营业绩优秀", _performance),
-    Rule("a12_5_credit", "A12.5", "organization", "近3年社会信用良好", _credit),
+    Rule("a12_4_performance", "A12.4", "organization", "近{lookback}年经营业绩优秀", _performance),
+    Rule("a12_5_credit", "A12.5", "organization", "近{lookback}年社会信用良好", _credit),
     Rule(
-        "a12_5_environment", "A12.5", "organization", "工业企业环保信用等级蓝色及以上", _environment
+        "a12_5_environment",
+        "A12.5",
+        "organization",
+        "工业企业环保信用等级{rating}及以上",
+        _environment,
     ),
     Rule(
         "a13_1_policy", "A13.1", "organization", "符合国家产业、质量、环保政策", _industrial_policy
     ),
-    Rule("a13_2_spot_checks", "A13.2", "organization", "近3年无产品质量抽查不合格", _spot_checks),
+    Rule(
+        "a13_2_spot_checks",
+        "A13.2",
+        "organization",
+        "近{lookback}年无产品质量抽查不合格",
+        _spot_checks,
+    ),
     Rule(
         "a13_3_safety",
         "A13.3",
         "organization",
-        "近3年无所列安全、卫生、环境事故和违法记录",
+        "近{lookback}年无所列安全、卫生、环境事故和违法记录",
         _safety,
     ),
-    Rule("a13_4_fraud", "A13.4", "organization", "近3年质量奖项评定无弄虚作假", _fraud),
+    Rule("a13_4_fraud", "A13.4", "organization", "近{lookback}年质量奖项评定无弄虚作假", _fraud),
     Rule(
-        "a13_5_violations", "A13.5", "organization", "近3年无严重违法违规被查处", _other_violations
+        "a13_5_violations",
+        "A13.5",
+        "organization",
+        "近{lookback}年无严重违法违规被查处",
+        _other_violations,
     ),
-    Rule("a24_reapply", "A24.1", "organization", "获奖满3年方可重新申报", _reapplication),
+    Rule("a24_reapply", "A24.1", "organization", "获奖满{gap}年方可重新申报", _reapplication),
     Rule("a29_ban", "A29.1", "organization", "不在禁止申报期内", _ban),
-    Rule("a14_1_years", "A14.1", "individual", "在本市从事质量工作5年以上", _work_years),
+    Rule("a14_1_years", "A14.1", "individual", "在本市从事质量工作{work}年以上", _work_years),
     Rule(
         "a14_2_innovation",
         "A14.2",
@@ -517,7 +546,13 @@ RULES: tuple[Rule, ...] = (
         "无违法或严重违规不良记录",
         lambda ctx: _declared(ctx, "integrity", "恪守职业道德，无违法或严重违规不良记录"),
     ),
-    Rule("a14_5_employer", "A14.5", "individual", "所在组织近3年无重大事故", _employer_accidents),
+    Rule(
+        "a14_5_employer",
+        "A14.5",
+        "individual",
+        "所在组织近{lookback}年无重大事故",
+        _employer_accidents,
+    ),
 )
 RULES_BY_KEY = {r.key: r for r in RULES}
 

@@ -19,6 +19,7 @@ from accounts.models import Organization
 from lib.articles import cite
 from lib.params import parse_int
 from lib.rubrics import Category, Item, rubric_for
+from programs.models import Policy
 
 from . import eligibility
 from .models import AwardRecord, Kind, State
@@ -598,12 +599,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000)
 
 
-def article_choices(kind: str) -> list[tuple[str, str]]:
-    """The articles a refusal may cite: every rule's article for this kind, plus A16.1."""
+def article_choices(kind: str, policy: Policy | None = None) -> list[tuple[str, str]]:
+    """The articles a refusal may cite: every rule's article for this kind, plus A16.1, each
+    with its conditions in the numbers of `policy` (the cycle's Measures)."""
     titles: dict[str, list[str]] = {}
     for rule in eligibility.RULES:
         if rule.applies_to == kind:
-            titles.setdefault(rule.article, []).append(rule.title)
+            titles.setdefault(rule.article, []).append(rule.titled(policy))
     choices = [(article, f"{cite(article)} {'；'.join(t)}") for article, t in titles.items()]
     return [*choices, ("A16.1", f"{cite('A16.1')} 申报材料不齐全或不符合要求")]
 

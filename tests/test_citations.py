@@ -210,10 +210,10 @@ def test_each_rule_cites_the_item_whose_condition_it_checks() -> None:
         article, item = int(match[1]), int(match[2])
         if article not in ENUMERATED:
             continue
-        scores = {n: len(pairs(rule.title) & pairs(text)) for n, text in _items(article).items()}
+        scores = {n: len(pairs(rule.titled()) & pairs(text)) for n, text in _items(article).items()}
         others = [s for n, s in scores.items() if n != item]
         if scores.get(item, 0) <= max(others, default=0):
-            wrong.append(f"{rule.key} {rule.article} {rule.title}: {scores}")
+            wrong.append(f"{rule.key} {rule.article} {rule.titled()}: {scores}")
     assert wrong == []
 
 
@@ -253,7 +253,7 @@ def test_the_refusal_reasons_offered_to_the_office_exist_and_read_as_the_measure
     assert [code for code, _ in choices if not _valid(code, known)] == []
     for code, label in choices:
         assert label.startswith(cite(code) + " ")
-    titles = {r.article: r.title for r in eligibility.RULES if r.applies_to == kind}
+    titles = {r.article: r.titled() for r in eligibility.RULES if r.applies_to == kind}
     for code, label in choices:
         if code in titles:
             assert titles[code] in label

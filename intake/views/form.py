@@ -53,7 +53,7 @@ def _preview(application: Application, *, rules: bool = True) -> dict[str, Any]:
         else [
             {
                 "finding": f,
-                "title": eligibility.RULES_BY_KEY[f.rule].title,
+                "title": eligibility.RULES_BY_KEY[f.rule].titled(application.cycle.policy),
                 "label": EligibilityResult.Outcome(f.outcome).label,
             }
             for f in findings

@@ -89,7 +89,9 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     results = [
         ResultRow(
             r,
-            getattr(eligibility.RULES_BY_KEY.get(r.rule), "title", r.rule),
+            rule.titled(application.cycle.policy)
+            if (rule := eligibility.RULES_BY_KEY.get(r.rule))
+            else r.rule,
         )
         for r in selectors.latest_eligibility(application)
     ]
@@ -180,7 +182,7 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "failed": failed,
             "articles": [
                 (code, label, code in failed_articles)
-                for code, label in forms.article_choices(application.kind)
+                for code, label in forms.article_choices(application.kind, application.cycle.policy)
             ],
             "is_org": application.kind == Kind.ORGANIZATION,
             # A28.1 and the feedback report: the review's pages for the applicant (their own

@@ -334,3 +334,31 @@ def test_a_ban_refuses_until_it_ends(policy: Policy, ends: dt.date, outcome: str
     if outcome == "fail":
         assert finding.article == "A29.1"
         assert "第二十九条" in finding.message
+
+
+@pytest.mark.req("A12.1", "A12.5", "A24.1", "A14.1")
+def test_the_conditions_are_titled_in_the_programs_own_numbers(policy: Policy) -> None:
+    """What the pages show beside each finding (and the articles a refusal may cite) says the
+    cycle's Measures' numbers, not Rugao's 2021 ones (issue 18: another city may differ)."""
+    from intake.forms import article_choices
+
+    titles = {r.key: r.titled(policy) for r in eligibility.RULES}
+    assert titles["a12_1_operation"] == "合法经营5年以上"
+    assert titles["a12_5_environment"] == "工业企业环保信用等级蓝色及以上"
+    policy.min_operation_years = 3
+    policy.min_gbt19580_years = 1
+    policy.lookback_years = 4
+    policy.reapply_gap_years = 4
+    policy.min_individual_work_years = 8
+    policy.min_environmental_rating = Organization.EnvironmentalRating.GREEN
+    titles = {r.key: r.titled(policy) for r in eligibility.RULES}
+    assert titles["a12_1_operation"] == "合法经营3年以上"
+    assert titles["a12_2_practice"] == "推行GB/T 19580 1年以上"
+    assert titles["a12_4_performance"] == "近4年经营业绩优秀"
+    assert titles["a12_5_environment"] == "工业企业环保信用等级绿色及以上"
+    assert titles["a24_reapply"] == "获奖满4年方可重新申报"
+    assert titles["a14_1_years"] == "在本市从事质量工作8年以上"
+    assert not any("{" in t for t in titles.values())
+    labels = dict(article_choices("organization", policy))
+    assert "合法经营3年以上" in labels["A12.1"]
+    assert "近4年" in labels["A13.2"]
