@@ -36,6 +36,9 @@ is_auditadmin = _role(Role.AUDITADMIN)
 # Office work: cycles, their dates and calls, the working-day calendar.
 rules.add_perm("programs.manage_cycle", is_office)
 rules.add_perm("programs.manage_calendar", is_office)
+# The Measures (办法与参数): read on the Office's page, revised by loading a pack (issue 18).
+rules.add_perm("programs.view_policy", is_office)
+rules.add_perm("programs.manage_policy", is_office)
 
 
 @rules.predicate
