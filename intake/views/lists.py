@@ -145,6 +145,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
         pending = selectors.capped_count(visible.filter(due))
         if Role.OFFICE in roles:  # the Office closes them
             overdue = selectors.capped_count(visible.filter(late))
+        if not pending:
+            # No to-do rows at all (the Office's after its qualification stage): one segment,
+            # no query for the empty one nor the rule's negation built for the rest.
+            due = None
     page = selectors.list_page(
         rows,
         todo=due,

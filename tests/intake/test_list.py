@@ -199,3 +199,25 @@ def test_the_api_list_pages_in_the_same_order_with_constant_statements(
     ids += [r["id"] for r in third["results"]]
     newest_first = Application.objects.exclude(state=State.DRAFT).order_by(*selectors.NEWEST_FIRST)
     assert ids == [str(a.public_id) for a in newest_first]
+
+
+@pytest.mark.req("A16.1", "I17.3")
+def test_without_to_do_rows_the_office_list_reads_one_segment(
+    open_cycle: Cycle, personas: dict[str, User]
+) -> None:
+    """Nothing waits for the Office (no recommended application): the page is read in one
+    query, a statement fewer than with its to-do rows, and still newest submission first."""
+    office = personas["office"]
+    client = client_for(office)
+    _add(open_cycle, office, State.ACCEPTED, 25)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as none_waiting:
+        first = client.get(LIST)
+    assert first.context["pending"] == 0
+    second = client.get(LIST, {"after": str(first.context["page"].after)})
+    assert _names(first) + _names(second) == _expected(open_cycle)
+    _add(open_cycle, office, State.RECOMMENDED, 1, start=100)
+    with CaptureQueriesContext(connection) as one_waiting:
+        waiting = client.get(LIST)
+    assert _names(waiting)[0] == "如皋列表recommended100有限公司"
+    assert len(none_waiting) == len(one_waiting) - 1
