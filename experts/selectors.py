@@ -149,11 +149,20 @@ def board(cycle: Cycle, stage: str) -> QuerySet[Application]:
 
 def groups_for_export(cycle: Cycle, stage: str) -> QuerySet[ReviewGroup]:
     """The stage's groups with their members and the members' employments, for the sheet."""
+    # The sheet shows no identity number, phone or e-mail: not read, so not decrypted (each an
+    # SM4 decryption per row: most of the export's time at thousands of members, issue 17).
+    members = _active().defer("expert__id_number", "expert__phone")
     return (
         ReviewGroup.objects.filter(application__cycle=cycle, stage=stage)
         .select_related("application__organization", "application__individual", "supervisor")
+        .defer(
+            *(f"application__{name}" for name in ("data", "draft_typed", "draft_errors")),
+            "application__individual__id_number",
+            "supervisor__email",
+            "supervisor__phone",
+        )
         .prefetch_related(
-            Prefetch("assignments", queryset=_active().prefetch_related("expert__employments"))
+            Prefetch("assignments", queryset=members.prefetch_related("expert__employments"))
         )
         .order_by("application__kind", "application_id")
     )
