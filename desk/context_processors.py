@@ -89,6 +89,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ("电子印章", reverse("programs:seal")),
             ("年度归档", reverse("accounts:archives")),
         ]
+    if user.has_perm("programs.view_policy"):
+        settings.append(("办法与参数", reverse("programs:measures")))
     if user.has_perm("accounts.manage_units"):
         settings.append(("推荐单位", reverse("accounts:units")))
     if user.has_perm("intake.decide_application"):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from django import forms
@@ -109,3 +111,39 @@ class SealRemoveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="撤下后，新下载的证书不再加盖电子印章。",
     )
+
+
+class PackUploadForm(forms.Form):
+    """A revised program pack, previewed before anything is written (the service checks it)."""
+
+    file = forms.FileField(
+        label="方案包文件（YAML）",
+        help_text="可先下载当前方案包，按新的办法修改后上传；上传只作预览，确认后才载入。",
+    )
+    skip_units = forms.BooleanField(
+        label="不载入推荐单位",
+        required=False,
+        help_text="与命令的 --skip-units 相同：只载入奖项和办法，推荐单位不变。",
+    )
+
+
+class PackConfirmForm(forms.Form):
+    """The previewed pack carried back (its bytes in base64: the SHA-256 stays the file's) with
+    the digest of the previewed changes and the clerk's reason."""
+
+    content = forms.CharField(widget=forms.HiddenInput)
+    name = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    skip_units = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    previewed = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    reason = forms.CharField(
+        label="载入理由",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="如：依据新印发的《办法》（文号）修订。记入审计日志。",
+    )
+
+    def clean_content(self) -> bytes:
+        try:
+            return base64.b64decode(self.cleaned_data["content"], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise forms.ValidationError("方案包内容无效，请重新上传。") from exc

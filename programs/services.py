@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+import yaml
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.services import record
+from lib import rubrics
 from lib.certificates import BadSeal, check_seal
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from lib.files import PNG, RejectedFile, check_upload
@@ -404,6 +406,13 @@ class _DryRun(Exception):
     """Raised at the end of a dry run: rolls back everything `load_program` wrote."""
 
 
+class _By(NamedTuple):
+    """Who a load's audit events name: the system (the command) or an Office clerk (the page)."""
+
+    actor: User | None
+    role: str
+
+
 def _display(value: object) -> object:
     """A value of a pack as the audit trail shows it (rubrics summarized, not 23 items)."""
     kinds = value.values() if isinstance(value, dict) else ()
@@ -444,7 +453,7 @@ def _check_units_alone(pack: packs.Pack) -> None:
         )
 
 
-def _load_units(units: Sequence[packs.Unit], reason: str) -> list[str]:
+def _load_units(units: Sequence[packs.Unit], reason: str, by: _By) -> list[str]:
     from accounts.models import RecommendingUnit
     from accounts.services import UNIT_FIELDS
 
@@ -465,8 +474,8 @@ def _load_units(units: Sequence[packs.Unit], reason: str) -> list[str]:
         unit.full_clean()
         unit.save()
         record(
-            actor=None,
-            role="system",
+            actor=by.actor,
+            role=by.role,
             action="accounts.unit.change" if before else "accounts.unit.add",
             obj=unit,
             before=before,
@@ -486,6 +495,8 @@ def load_program(
     sha256: str,
     with_units: bool = True,
     dry_run: bool = False,
+    actor: User | None = None,
+    note: str = "",
 ) -> list[str]:
     """Create or update a program, its Measures (a `Policy`) and, when it is the only program,
     the recommending units from a checked pack (`manage.py load_program`). Returns what changed,
@@ -499,9 +510,14 @@ def load_program(
     one transaction, by the system (no person: the pack is the authority), each with the reason
     naming the pack file and its SHA-256: `programs.program.load` (the program's names),
     `programs.policy.load` (the policy's changed fields), `accounts.unit.add`/`change`. A dry
-    run checks and reports the same, then rolls everything back.
+    run checks and reports the same, then rolls everything back. From the Office's page
+    (`actor` given, who needs `programs.manage_policy`) the events name the clerk, role Office,
+    and the reason adds the clerk's `note`.
     """
-    reason = f"按方案包 {source} 载入（SHA-256 {sha256}）"
+    if actor is not None:
+        _require(actor, "programs.manage_policy")
+    reason = f"按方案包 {source} 载入（SHA-256 {sha256}）" + (f"：{note}" if note else "")
+    by = _By(actor, Role.OFFICE if actor is not None else "system")
     lines: list[str] = []
     try:
         with transaction.atomic():
@@ -516,8 +532,8 @@ def load_program(
                     packs.label(AwardProgram, f): v for f, v in pack.program.items()
                 }
                 record(
-                    actor=None,
-                    role="system",
+                    actor=by.actor,
+                    role=by.role,
                     action="programs.program.load",
                     obj=program,
                     after=after,
@@ -532,8 +548,8 @@ def load_program(
                     program.full_clean()
                     program.save(update_fields=list(pack.program))
                     record(
-                        actor=None,
-                        role="system",
+                        actor=by.actor,
+                        role=by.role,
                         action="programs.program.load",
                         obj=program,
                         before=before,
@@ -541,9 +557,9 @@ def load_program(
                         reason=reason,
                     )
                     lines.append(f"修改奖项：{'、'.join(after)}")
-            lines += _load_policy(program, pack, reason)
+            lines += _load_policy(program, pack, reason, by)
             if pack.units is not None and with_units:
-                lines += _load_units(pack.units, reason)
+                lines += _load_units(pack.units, reason, by)
             if dry_run:
                 raise _DryRun()
     except _DryRun:
@@ -553,7 +569,7 @@ def load_program(
     return lines
 
 
-def _load_policy(program: AwardProgram, pack: packs.Pack, reason: str) -> list[str]:
+def _load_policy(program: AwardProgram, pack: packs.Pack, reason: str, by: _By) -> list[str]:
     values: dict[str, object] = {
         "title": pack.title,
         "effective_on": pack.effective_on,
@@ -578,8 +594,8 @@ def _load_policy(program: AwardProgram, pack: packs.Pack, reason: str) -> list[s
         policy.full_clean()
         policy.save()
         record(
-            actor=None,
-            role="system",
+            actor=by.actor,
+            role=by.role,
             action="programs.policy.load",
             obj=policy,
             after={
@@ -627,8 +643,8 @@ def _load_policy(program: AwardProgram, pack: packs.Pack, reason: str) -> list[s
     policy.full_clean()
     policy.save(update_fields=list(values))
     record(
-        actor=None,
-        role="system",
+        actor=by.actor,
+        role=by.role,
         action="programs.policy.load",
         obj=policy,
         before=before,
@@ -636,3 +652,96 @@ def _load_policy(program: AwardProgram, pack: packs.Pack, reason: str) -> list[s
         reason=reason,
     )
     return [f"修改管理办法《{policy.title}》：{'、'.join(after)}"]
+
+
+# --- the pack from the Office's page (issue 18 part 2: 设置 › 办法与参数) -------------------------
+
+PACK_MAX_BYTES = 256 * 1024  # the Rugao pack with its 22 units is ~8 KB
+
+
+def read_pack_upload(*, data: bytes, name: str, program: AwardProgram) -> tuple[packs.Pack, str]:
+    """A pack uploaded on the page, checked by `packs.parse` (the command's validator) and for
+    this program: PackRefused, in Chinese, for a file too big, not UTF-8 YAML, not a pack, any
+    problem `parse` finds, or a pack of another program. Returns it with its SHA-256."""
+    if len(data) > PACK_MAX_BYTES:
+        raise packs.PackRefused([f"{name}：文件超过{PACK_MAX_BYTES // 1024} KB，不是方案包"])
+    try:
+        raw = yaml.load(data.decode("utf-8"), Loader=rubrics.SAFE_LOADER)  # noqa: S506 - safe
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise packs.PackRefused([f"{name}：不是有效的 UTF-8 YAML 文件，无法读取"]) from exc
+    if not isinstance(raw, dict):
+        # A text file is valid YAML (one string): say what it is, not 30 missing keys.
+        raise packs.PackRefused(
+            [f"{name}：不是方案包（方案包是以 format、program、measures 等开头的 YAML 映射）"]
+        )
+    pack = packs.parse(raw)
+    if pack.slug != program.slug:
+        raise packs.PackRefused(
+            [
+                f"program.slug：方案包属于“{pack.slug}”，本页面管理的是{program.name}"
+                f"（{program.slug}），不能在此载入其他奖项的方案包"
+            ]
+        )
+    return pack, hashlib.sha256(data).hexdigest()
+
+
+def changes_digest(lines: Sequence[str]) -> str:
+    """What a preview showed, as the confirmation carries it back."""
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def preview_pack(
+    *, actor: User, program: AwardProgram, data: bytes, name: str, with_units: bool
+) -> tuple[packs.Pack, str, list[str]]:
+    """The dry run of an uploaded pack: `load_program` with `dry_run` (nothing written), for a
+    clerk with `programs.manage_policy`. Returns the pack, its SHA-256 and the change lines;
+    PackRefused or StateConflict as `load_program` refuses."""
+    _require(actor, "programs.manage_policy")
+    pack, sha256 = read_pack_upload(data=data, name=name, program=program)
+    lines = load_program(
+        pack=pack, source=name, sha256=sha256, with_units=with_units, dry_run=True, actor=actor
+    )
+    return pack, sha256, lines
+
+
+def confirm_pack(
+    *,
+    actor: User,
+    program: AwardProgram,
+    data: bytes,
+    name: str,
+    with_units: bool,
+    previewed: str,
+    reason: str,
+) -> list[str]:
+    """Load an uploaded pack for real, as its preview showed it.
+
+    Preconditions: the clerk has `programs.manage_policy`; a reason; the pack passes every check
+    of `load_program`; and the changes are exactly those previewed (`previewed`, their
+    `changes_digest`): when another clerk loaded the same pack in between, this one finds
+    nothing (or something else) to change and is refused (StateConflict), so two confirmations
+    of one preview never both apply. Side effects: those of `load_program`, in one transaction,
+    the events naming the clerk and the reason.
+    """
+    _require(actor, "programs.manage_policy")
+    if not reason.strip():
+        raise ServiceError("请填写载入理由。", fields={"reason": ["请填写载入理由"]})
+    pack, sha256 = read_pack_upload(data=data, name=name, program=program)
+    with transaction.atomic():
+        # load_program locks the program row first: a second confirmation waits here, then
+        # sees the first one's policy and finds other changes than it previewed.
+        lines = load_program(
+            pack=pack,
+            source=name,
+            sha256=sha256,
+            with_units=with_units,
+            actor=actor,
+            note=reason.strip(),
+        )
+        if not lines or changes_digest(lines) != previewed:
+            raise StateConflict(
+                "预览之后数据已有变化（可能另一位工作人员刚刚载入了方案包），本次未作任何修改。"
+                "请重新上传方案包，核对新的预览后再确认。",
+                code="pack_changed",
+            )
+    return lines

@@ -21,4 +21,9 @@ urlpatterns = [
     path("office/seal/upload/", views.seal_upload, name="seal_upload"),
     path("office/seal/remove/", views.seal_remove, name="seal_remove"),
     path("office/seal/specimen.pdf", views.seal_specimen, name="seal_specimen"),
+    path("office/measures/", views.measures, name="measures"),
+    path("office/measures/<id:pk>/", views.measures, name="measures_policy"),
+    path("office/measures/<id:pk>/pack.yaml", views.measures_pack, name="measures_pack"),
+    path("office/measures/preview/", views.measures_preview, name="measures_preview"),
+    path("office/measures/confirm/", views.measures_confirm, name="measures_confirm"),
 ]

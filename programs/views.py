@@ -1,22 +1,33 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lib import certificates
+from lib import certificates, rubrics
 from lib.access import actor, perm_required, refused_on_form
 from lib.errors import ServiceError
 from lib.http import file_response
 from lib.workdays import ArrangementFileError, read_arrangement_file
 
-from . import selectors, services, workflow
-from .forms import ArrangementForm, CycleCreateForm, CycleDatesForm, SealForm, SealRemoveForm
-from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Seal
+from . import packs, selectors, services, workflow
+from .forms import (
+    ArrangementForm,
+    CycleCreateForm,
+    CycleDatesForm,
+    PackConfirmForm,
+    PackUploadForm,
+    SealForm,
+    SealRemoveForm,
+)
+from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Policy, Seal
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -306,3 +317,230 @@ def seal_specimen(request: HttpRequest) -> HttpResponse:
         specimen=True,
     )
     return file_response(data, "荣誉证书样张.pdf", "application/pdf")
+
+
+# --- 办法与参数: the Measures of the program, and loading a revised pack (issue 18 part 2) -----
+
+# The pack's sections (packs.NUMBERS) as a reader of the Measures names them.
+SECTIONS = {
+    "quotas": "名额",
+    "scoring": "评分与权重",
+    "notice": "公示",
+    "bonus": "奖金",
+    "eligibility": "申报条件",
+    "experts": "评审专家",
+    "reporting": "获奖后的报告义务",
+    "reapplication": "重新申报",
+    "fraud": "弄虚作假的处理",
+    "personal_data": "个人信息",
+}
+
+
+def _shown(value: object, field: str) -> str:
+    if value is None:
+        return "不设"
+    if field.startswith("bonus_") and isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _number_sections(policy: Policy) -> list[dict[str, Any]]:
+    """Every number of the policy under its pack section: key, Chinese name, value, article."""
+    out = []
+    for section, keys in packs.NUMBERS.items():
+        rows = [
+            {
+                "key": f"{section}.{key}",
+                "label": packs.label(Policy, spec.field),
+                "value": _shown(getattr(policy, spec.field), spec.field),
+                "article": spec.article,
+            }
+            for key, spec in keys.items()
+        ]
+        if section == "eligibility":
+            rows.append(
+                {
+                    "key": f"eligibility.{packs.ENVIRONMENTAL_RATING}",
+                    "label": packs.label(Policy, "min_environmental_rating"),
+                    "value": policy.get_min_environmental_rating_display(),
+                    "article": "A12.5",
+                }
+            )
+        out.append({"name": section, "label": SECTIONS[section], "rows": rows})
+    return out
+
+
+def _rubric_summaries(policy: Policy) -> list[dict[str, Any]]:
+    stored = policy.rubrics or packs.default_rubrics()
+    return [
+        {
+            "kind": packs.KIND_LABELS[kind],
+            "key": stored[kind]["key"],
+            "name": stored[kind]["name"],
+            "total_points": stored[kind]["total_points"],
+            "categories": stored[kind]["categories"],
+            "items": len(stored[kind]["items"]),
+            "source": stored[kind].get("source", ""),
+        }
+        for kind in rubrics.KINDS
+        if kind in stored
+    ]
+
+
+def _versions(program: AwardProgram) -> list[dict[str, Any]]:
+    """The program's policies, newest first, with the years that use each: a policy a year
+    published its call under is locked (load_program never rewrites it)."""
+    policies = program.policies.order_by("-effective_on").prefetch_related(
+        Prefetch("cycle_set", queryset=Cycle.objects.order_by("year"), to_attr="years")
+    )
+    return [
+        {
+            "policy": p,
+            "years": p.years,  # type: ignore[attr-defined]  # the Prefetch's to_attr
+            "locked": any(c.status != Cycle.Status.DRAFT for c in p.years),  # type: ignore[attr-defined]
+        }
+        for p in policies
+    ]
+
+
+def _measures_page(
+    request: HttpRequest,
+    *,
+    pk: int | None = None,
+    form: PackUploadForm | None = None,
+    preview: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    program = _program()
+    versions = _versions(program)
+    if not versions:
+        raise Http404
+    chosen = next((v for v in versions if v["policy"].pk == pk), None) if pk else versions[0]
+    if chosen is None:
+        raise Http404
+    policy: Policy = chosen["policy"]
+    used = set(policy.rules) or set(packs.rules_of(policy))
+    return render(
+        request,
+        "programs/measures.html",
+        {
+            "program": program,
+            "versions": versions,
+            "chosen": chosen,
+            "policy": policy,
+            "sections": _number_sections(policy),
+            "rules": [r for r in packs.RULES if r.name in used],
+            "rules_off": [r for r in packs.RULES if r.name not in used],
+            "rubrics": _rubric_summaries(policy),
+            "can_load": request.user.has_perm("programs.manage_policy"),
+            "form": form or PackUploadForm(),
+            "preview": preview,
+            "max_kb": services.PACK_MAX_BYTES // 1024,
+        },
+        status=status,
+    )
+
+
+@perm_required("programs.view_policy")
+def measures(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """办法与参数: the program's versions of the Measures and, for the chosen one (the newest by
+    default), every number with its article, the rules it needs and its rubrics."""
+    return _measures_page(request, pk=pk)
+
+
+@perm_required("programs.view_policy")
+def measures_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pack of the program under this policy: `dump_program`'s text (for the newest)."""
+    program = _program()
+    policy = program.policies.filter(pk=pk).first()
+    if policy is None:
+        raise Http404
+    data = packs.program_pack(program.slug)
+    assert data is not None  # the program has this policy
+    if data["measures"]["document_number"] != policy.document_number:
+        # An older version: the same pack, under that policy.
+        data = packs.as_data(program, policy, _units() if "units" in data else None)
+    name = f"{program.slug}-{policy.effective_on:%Y-%m-%d}.yaml"
+    return file_response(packs.dump(data).encode(), name, "application/yaml; charset=utf-8")
+
+
+def _units() -> list[Any]:
+    from accounts.models import RecommendingUnit
+
+    return list(RecommendingUnit.objects.filter(active=True).order_by("pk"))
+
+
+def _refusal(exc: ServiceError) -> list[str]:
+    return exc.problems if isinstance(exc, packs.PackRefused) else [exc.display]
+
+
+@perm_required("programs.manage_policy")
+@require_POST
+def measures_preview(request: HttpRequest) -> HttpResponse:
+    """Upload a pack: the dry run's changes, or every refusal; nothing is written."""
+    form = PackUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _measures_page(request, form=form, status=400)
+    upload = form.cleaned_data["file"]
+    # One byte over the cap is enough to refuse; an unbounded upload is never read whole.
+    data = upload.read(services.PACK_MAX_BYTES + 1)
+    name = upload.name[-200:]
+    with_units = not form.cleaned_data["skip_units"]
+    try:
+        pack, sha256, lines = services.preview_pack(
+            actor=actor(request),
+            program=_program(),
+            data=data,
+            name=name,
+            with_units=with_units,
+        )
+    except ServiceError as exc:
+        _refuse_403(exc)
+        preview = {"name": name, "problems": _refusal(exc)}
+        return _measures_page(request, form=form, preview=preview, status=400)
+    confirm = PackConfirmForm(
+        initial={
+            "content": base64.b64encode(data).decode(),
+            "name": name,
+            "skip_units": not with_units,
+            "previewed": services.changes_digest(lines),
+        }
+    )
+    preview = {"name": name, "sha256": sha256, "pack": pack, "lines": lines, "confirm": confirm}
+    return _measures_page(request, form=form, preview=preview)
+
+
+def _refuse_403(exc: ServiceError) -> None:
+    if exc.status == 403:
+        raise DjangoPermissionDenied(exc.message)
+
+
+@perm_required("programs.manage_policy")
+@require_POST
+def measures_confirm(request: HttpRequest) -> HttpResponse:
+    """确认载入: the previewed pack loaded for real, audited under the clerk's name."""
+    confirm = PackConfirmForm(request.POST)
+    if confirm.is_valid():
+        data = confirm.cleaned_data["content"]
+        name = confirm.cleaned_data["name"]
+        try:
+            lines = services.confirm_pack(
+                actor=actor(request),
+                program=_program(),
+                data=data,
+                name=name,
+                with_units=not confirm.cleaned_data["skip_units"],
+                previewed=confirm.cleaned_data["previewed"],
+                reason=confirm.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            _refuse_403(exc)
+            preview = {"name": name, "problems": _refusal(exc)}
+            return _measures_page(
+                request, preview=preview, status=409 if exc.status == 409 else 400
+            )
+        messages.success(request, f"已载入方案包 {name}：" + "；".join(lines))
+        return redirect("programs:measures")
+    # Only the reason can be wrong for a person: the hidden fields come from the preview.
+    preview = {"name": confirm.data.get("name", ""), "confirm": confirm, "lines": None}
+    return _measures_page(request, preview=preview, status=400)

@@ -62,6 +62,12 @@ MATRIX: dict[str, dict[str, int]] = {
     "programs:seal_upload": OFFICE_POST,
     "programs:seal_remove": OFFICE_POST,
     "programs:seal_specimen": OFFICE_PAGE,
+    # 办法与参数 (issue 18 part 2): the Office reads the Measures and loads a revised pack.
+    "programs:measures": OFFICE_PAGE,
+    "programs:measures_policy": OFFICE_PAGE,
+    "programs:measures_pack": OFFICE_PAGE,
+    "programs:measures_preview": OFFICE_POST,
+    "programs:measures_confirm": OFFICE_POST,
     "accounts:login": {"anon": 200, "default": 302},
     "accounts:logout": {"default": 405},
     "accounts:dashboard": {"anon": 302, "default": 200},
@@ -400,6 +406,8 @@ def _url(name: str, cycle: Cycle, announcement: Announcement, application: Appli
         return reverse(name, args=["applicant"])
     if name == "manual:figure":
         return reverse(name, args=["99-no-such-figure"])
+    if name in {"programs:measures_policy", "programs:measures_pack"}:
+        return reverse(name, args=[cycle.policy_id])
     if name == "programs:announcement":
         return reverse(name, args=[announcement.public_id])
     if name.startswith("programs:cycle_") and name not in {
