@@ -9,6 +9,7 @@ import copy
 import html
 import io
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,16 @@ from django.urls import reverse
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from lib.articles import cite
+from lib.errors import StateConflict
 from programs import packs
 from programs.models import AwardProgram, Cycle, Policy
-from programs.services import PACK_MAX_BYTES, create_cycle
+from programs.services import (
+    PACK_MAX_BYTES,
+    changes_digest,
+    confirm_pack,
+    create_cycle,
+    preview_pack,
+)
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.req("I18.2")
@@ -312,3 +320,57 @@ def test_the_page_reads_in_constant_queries_over_versions(
     create_cycle(actor=office, program=program, year=2032)
     assert Policy.objects.count() == 4
     assert queries() == one
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
+def test_two_confirmations_racing_apply_the_pack_once(
+    office: User, policy: Policy, program: AwardProgram
+) -> None:
+    body = yaml.safe_dump(revised(), allow_unicode=True).encode()
+    _, _, lines = preview_pack(
+        actor=office, program=program, data=body, name="r.yaml", with_units=True
+    )
+    start = threading.Barrier(2, timeout=20)
+    outcomes: list[str] = []
+
+    def clerk() -> None:
+        try:
+            start.wait()
+            confirm_pack(
+                actor=office,
+                program=program,
+                data=body,
+                name="r.yaml",
+                with_units=True,
+                previewed=changes_digest(lines),
+                reason="并发确认",
+            )
+            outcomes.append("loaded")
+        except StateConflict as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=clerk) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["loaded", "pack_changed"]
+    assert Policy.objects.filter(document_number=REVISED_NUMBER).count() == 1
+    assert AuditEvent.objects.filter(action="programs.policy.load", role=Role.OFFICE).count() == 1
+
+
+def test_an_older_version_downloads_as_its_own_pack(office: User, policy: Policy) -> None:
+    client = client_for(office)
+    assert confirm(client, upload(client, revised())).status_code == 302
+    old = yaml.safe_load(
+        client.get(reverse("programs:measures_pack", args=[policy.pk])).content.decode()
+    )
+    assert old["measures"]["document_number"] == policy.document_number
+    assert old["notice"]["working_days"] == 5
+    assert packs.parse(old).units is not None  # the only program: with its units
+    page = text(client.get(reverse("programs:measures_policy", args=[policy.pk])))
+    assert f"《{policy.title}》的数值" in page
+    assert client.get(reverse("programs:measures_policy", args=[999999])).status_code == 404
