@@ -135,6 +135,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="cProfile 5 views of the ranking page (top 30)"
     )
+    parser.add_argument(
+        "--queries", action="store_true", help="each statement of one ranking view, timed"
+    )
     args = parser.parse_args()
 
     with database(args.database_as_is) as label:
@@ -309,6 +312,16 @@ def main() -> None:
             profiler.runcall(lambda: [client.get(ranking) for _ in range(5)])
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        if args.queries:
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(ranking)
+            for q in ctx.captured_queries:
+                out(f"{float(q['time']) * 1000:8.1f} ms  {q['sql'][:160]}")
+            from review.office import selectors as office_selectors
+
+            out(office_selectors.ranked(cycle, "organization")[:50].explain())
         api = f"/api/v1/cycles/{cycle.public_id}"
         rows.append(measure("GET evaluations", args.n, lambda: client.get(f"{api}/evaluations")))
         rows.append(measure("GET groups (material)", args.n, lambda: client.get(f"{api}/groups")))

@@ -255,12 +255,15 @@ def ranked(cycle: Cycle, kind: str | None = None) -> Any:
     """The cycle's evaluations as a query, organizations first, by rank (one kind when given),
     without the applications' forms (never shown, and 2,000 of them cost seconds to decode)."""
     query = Evaluation.objects.filter(application__cycle=cycle)
+    # One kind: by rank alone, the order of the index evaluation_rank_idx (SQLite does not drop
+    # the constant kind from the order and sorted every joined row, 37 ms at 2,000).
+    order = ("application__kind", "rank") if kind is None else ("rank",)
     if kind is not None:
         query = query.filter(application__kind=kind)
     return (
         query.select_related("application__organization", "application__individual")
         .defer(*(f"application__{name}" for name in APPLICATION_FORM_FIELDS))
-        .order_by("application__kind", "rank", "application_id")
+        .order_by(*order, "application_id")
     )
 
 
