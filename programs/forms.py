@@ -138,6 +138,7 @@ class PackConfirmForm(forms.Form):
     reason = forms.CharField(
         label="载入理由",
         max_length=500,
+        error_messages={"required": "请填写载入理由。"},
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="如：依据新印发的《办法》（文号）修订。记入审计日志。",
     )

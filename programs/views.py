@@ -541,6 +541,21 @@ def measures_confirm(request: HttpRequest) -> HttpResponse:
             )
         messages.success(request, f"已载入方案包 {name}：" + "；".join(lines))
         return redirect("programs:measures")
-    # Only the reason can be wrong for a person: the hidden fields come from the preview.
-    preview = {"name": confirm.data.get("name", ""), "confirm": confirm, "lines": None}
-    return _measures_page(request, preview=preview, status=400)
+    # Only the reason can be wrong for a person (the hidden fields come from the preview): the
+    # form again with its error, above the same dry run's changes.
+    name = str(confirm.data.get("name", ""))[-200:]
+    again: dict[str, Any] = {"name": name, "confirm": confirm, "lines": None}
+    content = confirm.cleaned_data.get("content")
+    if isinstance(content, bytes):
+        try:
+            _, again["sha256"], again["lines"] = services.preview_pack(
+                actor=actor(request),
+                program=_program(),
+                data=content,
+                name=name,
+                with_units=not confirm.cleaned_data.get("skip_units"),
+            )
+        except ServiceError as exc:
+            _refuse_403(exc)
+            again["problems"] = _refusal(exc)
+    return _measures_page(request, preview=again, status=400)

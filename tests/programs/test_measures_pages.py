@@ -221,7 +221,10 @@ def test_the_confirmation_needs_a_reason(office: User, policy: Policy) -> None:
     preview = upload(client, revised())
     response = confirm(client, preview, reason="")
     assert response.status_code == 400
-    assert "确认载入" in text(response)  # the form again, with its error
+    body = text(response)
+    assert "确认载入" in body  # the form again, with its error, above the same changes
+    assert "请填写载入理由。" in body
+    assert f"新增管理办法：如皋市市长质量奖管理办法（{REVISED_NUMBER}" in body
     assert not Policy.objects.filter(document_number=REVISED_NUMBER).exists()
 
 
