@@ -100,6 +100,7 @@ def my_job(request: HttpRequest, job_id: int) -> HttpResponse:
     job, export = found
     busy = job.state in (Job.State.QUEUED, Job.State.RUNNING)
     params = exports.params_in(job)
+    rescoped = exports.rescoped(job, actor(request))
     return render(
         request,
         "desk/my_job.html",
@@ -108,7 +109,8 @@ def my_job(request: HttpRequest, job_id: int) -> HttpResponse:
             "export": export,
             "busy": busy,
             "poll": POLL_SECONDS,
-            "ready": job.state == Job.State.DONE and bool(job.result),
+            "ready": job.state == Job.State.DONE and bool(job.result) and not rescoped,
+            "rescoped": rescoped,
             "expired": exports.expired(job),
             "keep_days": settings.JOB_RESULT_DAYS,
             # Jobs queued before the filter was kept (payload erased) show none.
@@ -127,7 +129,7 @@ def my_job_file(request: HttpRequest, job_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     job, export = found
-    if job.state != Job.State.DONE or not job.result:
+    if job.state != Job.State.DONE or not job.result or exports.rescoped(job, actor(request)):
         raise Http404
     stale = _stale(request, export)
     if stale is not None:

@@ -23,6 +23,8 @@ by the view, before the file leaves.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import scopes_of
 from jobs.models import Job
 from jobs.registry import Permanent, Result, handler
 from jobs.services import enqueue
@@ -124,7 +127,24 @@ def make(job: Job) -> Result:
         name, content = export.build(user, params_in(job))
     except Http404 as exc:  # what it named is gone (a cycle deleted, a stage renamed)
         raise Permanent("导出的对象已不存在") from exc
-    return Result(name, content)
+    return Result(name, content, basis=scope_basis(user))
+
+
+def scope_basis(user: User) -> str:
+    """A digest of the roles and their scopes `user` holds now (a unit reviewer's units, a
+    contact's organizations): what an export was made under. A file made under other scopes is
+    not handed out (`rescoped`): a reviewer moved to another town keeps no file of the first."""
+    scopes = sorted(
+        (role.value, sorted(str(i) for i in ids)) for role, ids in scopes_of(user).items()
+    )
+    text = json.dumps(scopes, separators=(",", ":"))
+    return "scope:" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def rescoped(job: Job, user: User) -> bool:
+    """Whether the export's file was made under roles or scopes `user` no longer holds as they
+    were (a job kept before the basis was recorded is judged by the permission alone)."""
+    return bool(job.result_basis) and job.result_basis != scope_basis(user)
 
 
 def params_in(job: Job) -> Params:

@@ -185,6 +185,33 @@ def test_a_role_lost_closes_the_applications_export(
     assert client.get(reverse("accounts:my_job_file", args=[job.pk])).status_code == 404
 
 
+def test_a_reviewer_moved_to_another_unit_gets_no_file_made_for_the_first(
+    decided: Decided, personas: dict[str, User], make_user: Any
+) -> None:
+    """The file was made with the first town's applications: once the reviewer serves another
+    town (or holds any other set of scopes), it is not handed out; the page says why and
+    offers the same export again, which is made under the present scope."""
+    from accounts.models import RecommendingUnit, RoleAssignment
+
+    first, second = RecommendingUnit.objects.order_by("pk")[:2]
+    reviewer = make_user(Role.RECOMMENDER, username="town9", unit=first)
+    job = exports.queue(user=reviewer, export=exports.APPLICATIONS, params={})
+    client = client_for(reviewer)
+    page = reverse("accounts:my_job", args=[job.pk])
+    file = reverse("accounts:my_job_file", args=[job.pk])
+    assert client.get(file).status_code == 200
+    RoleAssignment.objects.filter(user=reviewer).update(recommending_unit=second)
+    reviewer = User.objects.get(pk=reviewer.pk)  # roles are cached per user object
+    client = client_for(reviewer)
+    assert client.get(file).status_code == 404
+    shown = client.get(page).content.decode()
+    assert "负责范围已变更" in shown
+    assert file not in shown
+    # Back to the first town: the very file is offered again (nothing else changed).
+    RoleAssignment.objects.filter(user=reviewer).update(recommending_unit=first)
+    assert client_for(User.objects.get(pk=reviewer.pk)).get(file).status_code == 200
+
+
 def test_the_api_export_stays_immediate_up_to_its_cap(
     decided: Decided, personas: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
