@@ -55,7 +55,7 @@ PERCENTS = tuple((str(p), f"{p}%") for p in range(0, 101, 5))
 # Sections an attachment belongs to; "A12.3" holds the award certificates of construction firms.
 ATTACHMENT_SECTIONS: dict[str, str] = {
     "general": "基本情况证明（营业执照、资质证书等）",
-    "figures": "近3年经营数据证明（财务报表、纳税证明）",
+    "figures": "经营数据证明（财务报表、纳税证明）",
     "records": "质量、安全、信用、环保记录证明",
     "A12.3": "鲁班奖、国家优质工程奖证书（建筑企业）",
     "declarations": "声明事项的佐证材料",
@@ -197,6 +197,7 @@ class Sheet:
     """The 申报表 laid out for a template: for editing (with blank rows) or for reading."""
 
     kind: str
+    lookback_years: int  # the program's 近N年 (Policy.lookback_years), for the headings
     basics: list[Field]
     figures: list[tuple[int, list[Field]]]
     records: list[Table]
@@ -240,9 +241,10 @@ def _table(key: str, rows: list[dict[str, Any]], blank_rows: int) -> Table:
     return Table(key, title, cols, out)
 
 
-def figure_years(reference_year: int, data: dict[str, Any]) -> list[int]:
-    """The 3 years before the application date, plus any other year already filled in."""
-    wanted = {reference_year - 3, reference_year - 2, reference_year - 1}
+def figure_years(reference_year: int, lookback_years: int, data: dict[str, Any]) -> list[int]:
+    """The look-back's years before the application date's year (`Policy.lookback_years`: 近3年
+    applying in 2026 is 2023–2025), plus any other year already filled in."""
+    wanted = set(range(reference_year - lookback_years, reference_year))
     years = (parse_int(str(f.get("year", "")), lo=0) for f in data.get("figures", []))
     held = {year for year in years if year is not None}
     return sorted(wanted | held)
@@ -253,10 +255,13 @@ def build_sheet(
     data: dict[str, Any],
     *,
     reference_year: int,
+    lookback_years: int,
     errors: dict[str, list[str]] | None = None,
     blank_rows: int = 0,
 ) -> Sheet:
-    """Lay out a form document (a draft, a submitted version, or what was just posted)."""
+    """Lay out a form document (a draft, a submitted version, or what was just posted), the
+    figures of the program's look-back years (`Policy.lookback_years`) before the application
+    date's year, the declarations saying that look-back."""
     is_org = kind == Kind.ORGANIZATION
     basics = [
         Field("contact_name", "联系人", "text", _text(data.get("contact_name"))),
@@ -275,7 +280,7 @@ def build_sheet(
     figures: list[tuple[int, list[Field]]] = []
     if is_org:
         by_year = {str(f.get("year")): f for f in data.get("figures", [])}
-        for i, year in enumerate(figure_years(reference_year, data)):
+        for i, year in enumerate(figure_years(reference_year, lookback_years, data)):
             row = by_year.get(str(year), {})
             figures.append(
                 (
@@ -319,7 +324,7 @@ def build_sheet(
                 _text(declared.get(key, {}).get("note")),
             ),
         )
-        for key, label in declarations_for(kind).items()
+        for key, label in declarations_for(kind, lookback_years).items()
     ]
     evaluated = data.get("self_evaluation", {})
     blocks = []
@@ -346,7 +351,9 @@ def build_sheet(
                 )
             )
         blocks.append(CategoryBlock(category, rows))
-    sheet = Sheet(kind, basics, figures, records, awards, since, declarations, blocks)
+    sheet = Sheet(
+        kind, lookback_years, basics, figures, records, awards, since, declarations, blocks
+    )
     _place_errors(sheet, errors or {}, data)
     return sheet
 
@@ -365,7 +372,8 @@ def _place_errors(sheet: Sheet, errors: dict[str, list[str]], data: dict[str, An
         if target is not None:
             target.errors += translated
         else:
-            sheet.other_errors += [f"{label_for(name, sheet.kind)}：{m}" for m in translated]
+            label = label_for(name, sheet.kind, lookback_years=sheet.lookback_years)
+            sheet.other_errors += [f"{label}：{m}" for m in translated]
 
 
 # --- POST -> the schema's document ----------------------------------------------------------
@@ -403,7 +411,7 @@ def _figure_rows(post: QueryDict) -> list[tuple[int, dict[str, Any]]]:
 
 
 def input_errors(
-    post: QueryDict, errors: dict[str, list[str]], *, kind: str
+    post: QueryDict, errors: dict[str, list[str]], *, kind: str, lookback_years: int | None = None
 ) -> tuple[dict[str, list[str]], list[str]]:
     """`save_draft`'s errors (places in the saved document) by the name of the input on the
     page that was posted (blank rows are not saved, so a record's place in the document is not
@@ -424,7 +432,8 @@ def input_errors(
         if name in post or (parts[0] in pages and len(parts) == 3):
             by_input.setdefault(name, []).extend(reasons)
         else:
-            elsewhere += [f"{label_for(place, kind)}：{m}" for m in reasons]
+            label = label_for(place, kind, lookback_years=lookback_years)
+            elsewhere += [f"{label}：{m}" for m in reasons]
     return by_input, elsewhere
 
 
@@ -507,8 +516,9 @@ def _choices_for(path: str) -> tuple[tuple[str, str], ...]:
     return ()
 
 
-def label_for(path: str, kind: str) -> str:
-    """A Chinese name for a place in the form (`self_evaluation.4.1.2.percent`)."""
+def label_for(path: str, kind: str, *, lookback_years: int | None = None) -> str:
+    """A Chinese name for a place in the form (`self_evaluation.4.1.2.percent`); a declaration
+    says the program's look-back when it is given (`schema.declarations_for`)."""
     parts = path.split(".")
     head = parts[0]
     if head in SCALAR_LABELS and len(parts) == 1:
@@ -523,7 +533,7 @@ def label_for(path: str, kind: str) -> str:
         col = {c.key: c.label for c in cols}.get(parts[2], parts[2])
         return f"{title}第{int(parts[1]) + 1}行 · {col}"
     if head == "declarations" and len(parts) == 3:
-        label = declarations_for(kind).get(parts[1], parts[1])
+        label = declarations_for(kind, lookback_years).get(parts[1], parts[1])
         return f"声明：{label} · {'是否符合' if parts[2] == 'holds' else '说明'}"
     if head == "self_evaluation" and len(parts) >= 3:
         code = ".".join(parts[1:-1])
@@ -545,12 +555,18 @@ def _shown(path: str, value: Any) -> str:
     return text
 
 
-def diff(old: dict[str, Any], new: dict[str, Any], *, kind: str) -> list[Change]:
+def diff(
+    old: dict[str, Any], new: dict[str, Any], *, kind: str, lookback_years: int | None = None
+) -> list[Change]:
     """Field-by-field changes between two versions of the form, in the new version's order."""
     before, after = _flatten(old), _flatten(new)
     keys = list(after) + [k for k in before if k not in after]
     return [
-        Change(label_for(k, kind), _shown(k, before.get(k)), _shown(k, after.get(k)))
+        Change(
+            label_for(k, kind, lookback_years=lookback_years),
+            _shown(k, before.get(k)),
+            _shown(k, after.get(k)),
+        )
         for k in keys
         if _text(before.get(k)) != _text(after.get(k))
     ]

@@ -116,17 +116,18 @@ class ApplicationForm(_Doc):
 
 
 # The conditions an applicant declares (A12, A13, A14), keyed as the eligibility rules read them.
+# `{lookback}` is the program's look-back (`Policy.lookback_years`): `declarations_for` fills it in.
 ORGANIZATION_DECLARATIONS: dict[str, str] = {
     "leading": "质量发展工作在行业中处于领先地位，推广先进质量管理技术和方法（第十二条第二项）",
     "performance": (
-        "近3年取得优秀经营业绩或突出社会贡献，经营规模、上缴税收居市内同行业先进水平"
+        "近{lookback}年取得优秀经营业绩或突出社会贡献，经营规模、上缴税收居市内同行业先进水平"
         "（第十二条第四项）"
     ),
     "credit": (
-        "近3年质量、安全、资信、合同、能源计量等社会信用良好，“三废治理”达标（第十二条第五项）"
+        "近{lookback}年质量、安全、资信、合同、能源计量等社会信用良好，“三废治理”达标（第十二条第五项）"
     ),
     "policy": "符合国家产业、质量、环保政策（第十三条第一项）",
-    "no_fraud": "近3年参加各级质量奖项评定活动不存在弄虚作假等违规行为（第十三条第四项）",
+    "no_fraud": "近{lookback}年参加各级质量奖项评定活动不存在弄虚作假等违规行为（第十三条第四项）",
 }
 INDIVIDUAL_DECLARATIONS: dict[str, str] = {
     "innovation": (
@@ -134,12 +135,25 @@ INDIVIDUAL_DECLARATIONS: dict[str, str] = {
     ),
     "culture": "积极组织和参与群众性质量管理活动，对形成组织质量文化做出重要贡献（第十四条第三项）",
     "integrity": "具有较高知名度和影响力，恪守职业道德，无违法或严重违规不良记录（第十四条第四项）",
-    "employer_safe": "所在组织近3年无重大质量、安全、环境污染、公共卫生等事故（第十四条第五项）",
+    "employer_safe": (
+        "所在组织近{lookback}年无重大质量、安全、环境污染、公共卫生等事故（第十四条第五项）"
+    ),
 }
 
 
-def declarations_for(kind: str) -> dict[str, str]:
-    return ORGANIZATION_DECLARATIONS if kind == "organization" else INDIVIDUAL_DECLARATIONS
+def declarations_for(kind: str, lookback_years: int | None = None) -> dict[str, str]:
+    """The declarations of `kind`, by key, their labels saying the program's look-back ("近3年"
+    for Rugao). Without a look-back (where only the keys matter, or no program is at hand) the
+    labels say "近年"."""
+    templates = ORGANIZATION_DECLARATIONS if kind == "organization" else INDIVIDUAL_DECLARATIONS
+    lookback = "" if lookback_years is None else str(lookback_years)
+    return {key: label.format(lookback=lookback) for key, label in templates.items()}
+
+
+def lookback_years_before(reference: dt.date, lookback_years: int) -> list[int]:
+    """The whole years of the look-back before the application date's year (近3年 applying in
+    2026: 2023, 2024, 2025), whose figures the form asks."""
+    return list(range(reference.year - lookback_years, reference.year))
 
 
 def parse(data: dict[str, object]) -> ApplicationForm:
@@ -212,8 +226,11 @@ def _swept(value: Any) -> Any:
     return value
 
 
-def missing_for_submission(form: ApplicationForm, *, kind: str, reference: dt.date) -> list[str]:
-    """What a submission still lacks, in the form's order (Chinese, one line each)."""
+def missing_for_submission(
+    form: ApplicationForm, *, kind: str, reference: dt.date, lookback_years: int
+) -> list[str]:
+    """What a submission still lacks, in the form's order (Chinese, one line each); the figures
+    of the `lookback_years` years before the application date's year (`Policy.lookback_years`)."""
     missing: list[str] = []
     if not form.contact_name or not form.contact_phone:
         missing.append("联系人及电话")
@@ -221,12 +238,14 @@ def missing_for_submission(form: ApplicationForm, *, kind: str, reference: dt.da
         missing.append("组织简介" if kind == "organization" else "个人主要事迹")
     if kind == "organization":
         years = {f.year for f in form.figures if None not in (f.revenue, f.profit, f.tax)}
-        wanted = {reference.year - 3, reference.year - 2, reference.year - 1}
+        wanted = set(lookback_years_before(reference, lookback_years))
         if not wanted <= years:
-            missing.append(f"近3年（{min(wanted)}—{max(wanted)}年）营业收入、利润、纳税")
+            missing.append(
+                f"近{lookback_years}年（{min(wanted)}—{max(wanted)}年）营业收入、利润、纳税"
+            )
         if form.gbt19580_since is None:
             missing.append("开始推行GB/T 19580《卓越绩效评价准则》的日期")
-    for key, label in declarations_for(kind).items():
+    for key, label in declarations_for(kind, lookback_years).items():
         if form.declarations.get(key, Declaration()).holds is None:
             missing.append(f"声明：{label}")
     for item in rubric_for(kind).items:

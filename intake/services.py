@@ -307,7 +307,12 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
         )
     form = schema.parse(application.data)
     reference = eligibility.reference_date(application.cycle)
-    missing = schema.missing_for_submission(form, kind=application.kind, reference=reference)
+    missing = schema.missing_for_submission(
+        form,
+        kind=application.kind,
+        reference=reference,
+        lookback_years=application.cycle.policy.lookback_years,
+    )
     if missing:
         raise ServiceError(
             f"申报表尚未填写完整（{len(missing)}项）："

@@ -207,7 +207,10 @@ def read(request: HttpRequest, public_id: Any) -> HttpResponse:
             "application": application,
             "version": version,
             "sheet": intake_forms.build_sheet(
-                application.kind, version.data, reference_year=reference.year
+                application.kind,
+                version.data,
+                reference_year=reference.year,
+                lookback_years=application.cycle.policy.lookback_years,
             ),
             "watermark": f"查阅人：{viewer} · {viewed_at:%Y-%m-%d %H:%M}",
             "attachments": [

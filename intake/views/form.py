@@ -29,13 +29,24 @@ from lib.access import actor, refused
 from lib.errors import ServiceError
 from lib.http import file_response
 
-from .common import EDITABLE, _application, _reference_year, _text_action, _to_detail, _to_edit
+from .common import EDITABLE, _reference_year, _text_action, _to_detail, _to_edit
 
 # --- the applicant's form ------------------------------------------------------------------
 
 
 def _editable(request: HttpRequest, public_id: Any) -> Application:
-    application = _application(request, public_id)
+    """The application the user may edit, with its cycle's stages and, joined, its policy: the
+    form asks the program's look-back years (`Policy.lookback_years`) on every save, the
+    autosave's too, without a statement of its own."""
+    application = (
+        selectors.applications_for(request.user)
+        .filter(public_id=public_id)
+        .select_related("cycle__policy")
+        .prefetch_related("cycle__stages")
+        .first()
+    )
+    if application is None:
+        raise Http404
     if not request.user.has_perm("intake.edit_application", application):
         raise PermissionDenied
     return application
@@ -46,6 +57,7 @@ def _preview(application: Application, *, rules: bool = True) -> dict[str, Any]:
     Without `rules` the rules are not checked (`findings` is None): the autosave leaves the
     page's findings as they are when nothing the rules read changed."""
     reference = eligibility.reference_date(application.cycle)
+    lookback = application.cycle.policy.lookback_years
     findings = services.check_eligibility(application) if rules else None
     return {
         "findings": None
@@ -59,11 +71,15 @@ def _preview(application: Application, *, rules: bool = True) -> dict[str, Any]:
             for f in findings
         ],
         "missing": schema.missing_for_submission(
-            schema.parse(application.data), kind=application.kind, reference=reference
+            schema.parse(application.data),
+            kind=application.kind,
+            reference=reference,
+            lookback_years=lookback,
         ),
         # Refused fields kept as typed: they block submitting as much as missing ones.
         "invalid": [
-            f"{forms.label_for(place, application.kind)}：{'；'.join(reasons)}"
+            f"{forms.label_for(place, application.kind, lookback_years=lookback)}："
+            f"{'；'.join(reasons)}"
             for place, reasons in application.draft_errors.items()
         ],
     }
@@ -80,7 +96,12 @@ def _edit_page(
 ) -> HttpResponse:
     reference_year = _reference_year(application)
     sheet = forms.build_sheet(
-        application.kind, data, reference_year=reference_year, errors=errors, blank_rows=3
+        application.kind,
+        data,
+        reference_year=reference_year,
+        lookback_years=application.cycle.policy.lookback_years,
+        errors=errors,
+        blank_rows=3,
     )
     returned = application.recommendations.filter(outcome=Recommendation.Outcome.RETURNED).order_by(
         "-decided_at"
@@ -152,7 +173,12 @@ def save(request: HttpRequest, public_id: Any) -> HttpResponse:
         return _to_detail(application)
     invalid = application.draft_errors
     if autosave:
-        by_input, elsewhere = forms.input_errors(request.POST, invalid, kind=application.kind)
+        by_input, elsewhere = forms.input_errors(
+            request.POST,
+            invalid,
+            kind=application.kind,
+            lookback_years=application.cycle.policy.lookback_years,
+        )
         # A fragment for htmx: without the request, so the navigation's context processor
         # (menus, unread count: three statements) does not run for a status line.
         return HttpResponse(

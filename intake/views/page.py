@@ -106,7 +106,10 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             for a in latest.attachments
         ]
         missing = schema.missing_for_submission(
-            schema.parse(latest.data), kind=application.kind, reference=reference
+            schema.parse(latest.data),
+            kind=application.kind,
+            reference=reference,
+            lookback_years=application.cycle.policy.lookback_years,
         )
     else:
         attachments = [
@@ -123,7 +126,12 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     attachment_changes: dict[str, list[str]] = {}
     if len(versions) >= 2:
         before, after = versions[-2], versions[-1]
-        changes = forms.diff(before.data, after.data, kind=application.kind)
+        changes = forms.diff(
+            before.data,
+            after.data,
+            kind=application.kind,
+            lookback_years=application.cycle.policy.lookback_years,
+        )
         old = {a["id"]: a["name"] for a in before.attachments}
         new = {a["id"]: a["name"] for a in after.attachments}
         attachment_changes = {
@@ -158,7 +166,12 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             "registration_changes": registration_changes,
             "latest": latest,
             "versions": versions,
-            "sheet": forms.build_sheet(application.kind, shown, reference_year=reference.year),
+            "sheet": forms.build_sheet(
+                application.kind,
+                shown,
+                reference_year=reference.year,
+                lookback_years=application.cycle.policy.lookback_years,
+            ),
             "results": results,
             "attachments": attachments,
             "missing": missing,

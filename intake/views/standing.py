@@ -16,7 +16,7 @@ from intake.models import (
     Ban,
 )
 from lib.access import actor, perm_required
-from lib.errors import ServiceError
+from lib.errors import ServiceError, StateConflict
 from programs.selectors import today
 
 
@@ -31,10 +31,15 @@ def standing(request: HttpRequest) -> HttpResponse:
 def _standing_page(
     request: HttpRequest, award_form: Any, ban_form: Any, status: int = 200
 ) -> HttpResponse:
+    try:  # the numbers the page quotes (A24.1, A29.1): the Measures in force today
+        policy = standing_services.policy_in_force(today())
+    except StateConflict:
+        policy = None
     return render(
         request,
         "intake/standing.html",
         {
+            "policy": policy,
             "awards": AwardRecord.objects.select_related("organization", "individual"),
             "bans": Ban.objects.select_related("organization"),
             "award_form": award_form,

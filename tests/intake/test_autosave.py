@@ -65,11 +65,13 @@ def test_typing_a_text_no_rule_reads_does_not_check_the_rules_again(
     assert html.startswith("已自动保存 10:00")
     draft.refresh_from_db()
     assert draft.data["summary"] == "坚持质量第一，持续改进。"
-    # Neither the award records, the bans nor the policy are read for a text.
+    # Neither the award records, the bans nor the policy are read for a text: the policy comes
+    # joined to the application (the form asks its look-back years), never a statement of its own.
     tables = " ".join(q["sql"] for q in unchecked.captured_queries)
     assert "intake_awardrecord" not in tables
     assert "intake_ban" not in tables
-    assert "programs_policy" not in tables
+    assert 'FROM "programs_policy"' not in tables
+    assert 'JOIN "programs_policy"' in tables
 
     # What is missing follows every save: emptying the summary lists it at once.
     html = _save(client, draft, changed_rule | {"summary": ""})
