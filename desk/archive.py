@@ -173,7 +173,9 @@ def certificate_document(actor: User, certificate: Certificate) -> bytes:
 def _applications(cycle: Cycle) -> list[Application]:
     return list(
         Application.objects.filter(cycle=cycle)
-        .select_related("organization", "individual", "recommending_unit", "cycle__program")
+        .select_related(
+            "organization", "individual", "recommending_unit", "cycle__program", "cycle__policy"
+        )
         .prefetch_related(
             Prefetch(
                 "versions",

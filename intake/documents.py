@@ -223,6 +223,7 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
     application = version.application
     form = parse(version.data)
     kind = application.kind
+    lookback = application.cycle.policy.lookback_years  # the Measures' 近N年 (Rugao: 3)
     document = Document()
     _font(document)
     _a4(document)
@@ -277,7 +278,7 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
     document.add_paragraph(form.summary)
 
     if kind == "organization":
-        document.add_heading("二、近3年经营情况（万元）", level=1)
+        document.add_heading(f"二、近{lookback}年经营情况（万元）", level=1)
         _table(
             document,
             ["年度", "营业收入", "利润总额", "纳税额"],
@@ -286,7 +287,7 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
                 for f in sorted(form.figures, key=lambda f: f.year)
             ],
         )
-        document.add_heading("三、近3年质量、安全与信用记录", level=1)
+        document.add_heading(f"三、近{lookback}年质量、安全与信用记录", level=1)
         _caption(document, "产品质量监督抽查")
         _table(
             document,
@@ -323,7 +324,7 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
 
     document.add_heading("四、申报声明" if kind == "organization" else "二、申报声明", level=1)
     declared = []
-    for key, label in declarations_for(kind).items():
+    for key, label in declarations_for(kind, lookback).items():
         d = form.declarations.get(key)
         holds = d.holds if d else None
         declared.append(

@@ -5,13 +5,16 @@ Measures' word for word."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from docx import Document
 
 from accounts.models import Organization, User
 from intake import schema, services
+from intake.documents import application_form_docx
 from intake.models import Application
 from lib.errors import ServiceError
 from programs.models import Cycle, Policy
@@ -146,3 +149,27 @@ def test_the_standing_page_says_the_policys_gap_and_ban(
     html = client_for(personas["office"]).get(url).content.decode()
     assert "获得市长质量奖满4年方可重新申报" in html
     assert "因弄虚作假被禁止的组织5年内不得参加评审" in html
+
+
+@pytest.mark.req("A12.4", "I18.1")
+def test_the_word_form_says_the_policys_lookback(
+    draft: Application, applicant: User, policy: Policy
+) -> None:
+    version = services.submit_application(actor=applicant, application=draft)
+    rugao = _docx_text(application_form_docx(version))
+    assert "二、近3年经营情况（万元）" in rugao
+    assert "三、近3年质量、安全与信用记录" in rugao
+    assert "近3年取得优秀经营业绩或突出社会贡献" in rugao
+    _other_numbers(policy)
+    version.application.cycle.policy.refresh_from_db()
+    other = _docx_text(application_form_docx(version))
+    assert "二、近4年经营情况（万元）" in other
+    assert "三、近4年质量、安全与信用记录" in other
+    assert "近4年取得优秀经营业绩" in other
+    assert "近3年" not in other
+
+
+def _docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
