@@ -30,11 +30,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Subquery
+
 from accounts.models import User
 from audit.services import record
 from intake.eligibility import reference_date, years_before
 from intake.models import Application, State
-from programs.models import Cycle
+from programs.models import Cycle, CycleStage
 from programs.selectors import now
 
 from .models import Assignment, Conflict, Employment, Expert, RecusalRequest
@@ -93,7 +95,11 @@ def recusal_matches(request: RecusalRequest, experts: Iterable[Expert]) -> list[
 class _Index:
     """The experts by what an application is matched on, built once per detection."""
 
-    def __init__(self, experts: list[Expert]) -> None:
+    def __init__(
+        self, experts: list[Expert], jobs: dict[int, list[Employment]] | None = None
+    ) -> None:
+        """`jobs`: each expert's employments (with their organizations) when read apart;
+        otherwise they are the experts' prefetched `employments`."""
         self.experts = experts
         self.by_org: dict[int, list[tuple[Expert, Employment]]] = defaultdict(list)
         self.by_employer: dict[str, list[tuple[Expert, Employment]]] = defaultdict(list)
@@ -103,7 +109,7 @@ class _Index:
             # The blind index, not the number: the numbers are stored encrypted.
             self.by_id_number[expert.id_number_index] = expert
             self.by_name[expert.name].append(expert)
-            for job in expert.employments.all():
+            for job in jobs[expert.pk] if jobs is not None else expert.employments.all():
                 names = {_key(job.employer_name)}
                 if job.organization is not None:
                     self.by_org[job.organization.pk].append((expert, job))
@@ -234,6 +240,47 @@ def detect(
                     action=finding.action or "experts.conflict.detect",
                 )
     return pairs
+
+
+def may_conflict(application: Application, expert: Expert) -> bool:
+    """Whether the records may show an interest between one application and one expert,
+    read in two statements (the guard on every view of the materials, A26.1): the application
+    with its applicant, its cycle's policy and application date, and whether a conflict is
+    recorded for the two or a recusal request names the expert; then the expert's employments
+    with their organizations. It reads the database as it is now, nothing cached.
+
+    False is exact: `detect` for the two would return no pair (the same states, closed years,
+    dates and matching rules, `_findings`). True means "let `detect` decide": a recorded
+    conflict or a recusal request with the expert's name (its employer compared there), or an
+    interest the records show, which `detect` then records and acts on."""
+    row = (
+        Application.objects.filter(pk=application.pk)
+        .select_related("cycle__policy", "organization", "individual__employer")
+        .defer("data", "draft_typed", "draft_errors")  # the form is not read here
+        .annotate(
+            application_starts=Subquery(
+                CycleStage.objects.filter(cycle=OuterRef("cycle_id"), stage="application").values(
+                    "starts_on"
+                )[:1]
+            ),
+            recorded=Exists(Conflict.objects.filter(application=OuterRef("pk"), expert=expert.pk)),
+            asked=Exists(
+                RecusalRequest.objects.filter(application=OuterRef("pk"), name=expert.name)
+            ),
+        )
+        .first()
+    )
+    if row is None or row.state in _OUT:
+        return False  # `detect` reads only submitted applications not withdrawn
+    if row.recorded or row.asked:
+        return True
+    if row.cycle.status == Cycle.Status.CLOSED or row.application_starts is None:
+        return False  # a closed year is not detected again; no application date, no look-back
+    since = years_before(row.application_starts, row.cycle.policy.lookback_years)
+    jobs = list(
+        Employment.objects.filter(expert=expert.pk).select_related("organization").order_by()
+    )
+    return bool(_findings(row, _Index([expert], {expert.pk: jobs}), since, []))
 
 
 def persist(

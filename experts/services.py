@@ -488,11 +488,15 @@ def confirm_no_conflict(*, actor: User, application: Application) -> NoConflictC
 def guard_materials(*, actor: User, application: Application) -> None:
     """Before the expert's eyes reach an application's materials (the 申报表, an attachment),
     detection runs for the two (A26.1): a conflict the records show is recorded, the seat ends
-    and the opening is refused with the reason. Nothing else is checked here."""
+    and the opening is refused with the reason. Nothing else is checked here. The records are
+    read first in two statements (`conflicts.may_conflict`); detection's full pass follows only
+    when they may show an interest."""
     expert = getattr(actor, "expert", None)
     if expert is None:
         raise PermissionDenied()
-    if conflicts.detect(
+    # Two statements when the records show nothing (every view); detection's full read only
+    # when they may (issue 17 part 3).
+    if conflicts.may_conflict(application, expert) and conflicts.detect(
         applications=[application], experts=[expert], actor=actor, role=Role.EXPERT
     ):
         raise _conflict_refusal(application, expert, "您")

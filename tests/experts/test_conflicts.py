@@ -605,3 +605,71 @@ def test_no_operation_ever_pairs_a_conflicted_expert_with_the_application(
                 else:
                     assert pair not in recorded
         transaction.set_rollback(True)
+
+
+@pytest.mark.req("A26.1", "I17.3")
+def test_the_guards_first_read_never_clears_a_pair_detection_would_find(
+    cycle: Cycle, office: User
+) -> None:
+    """`conflicts.may_conflict` (the materials' guard reads it on every view before detection)
+    answers False only where `detect` finds nothing: each rule of the records, at and beyond
+    its edges, pair by pair, read before detection records anything."""
+    from experts import conflicts
+    from experts.models import RecusalRequest
+
+    since = _since(cycle)
+    employer = _org(1)
+    org = _org(2)
+    person = _individual(1, id_number="320682197001010011", employer=employer, name="如皋某厂")
+    by_person = _application(cycle, office, individual=person)
+    by_org = _application(cycle, office, org=org)
+    withdrawn = _application(cycle, office, org=_org(3))
+    Application.objects.filter(pk=withdrawn.pk).update(state="withdrawn")
+    RecusalRequest.objects.create(
+        application=by_org,
+        name="专家9",
+        employer="某咨询公司",
+        reason="competitor",
+        note="竞争对手的顾问",
+        requested_by=office,
+        requested_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
+    )
+    day = dt.timedelta(days=1)
+    experts = [
+        _expert(1, id_number="320682197001010011"),  # the applicant itself
+        _expert(2, [{"employer_name": "别名", "organization": employer}]),
+        _expert(3, [{"employer_name": " 如皋某厂\u3000"}]),  # blanks do not hide a name
+        _expert(4, [{"employer_name": org.name, "ends_on": since}]),  # left on the first day
+        _expert(5, [{"employer_name": "旧称", "organization": org, "ends_on": since - day}]),
+        _expert(6, [{"employer_name": "南通大学"}]),  # free of both
+        _expert(7, [{"employer_name": org.name, "organization": org}]),  # only by_org's
+        _expert(8, [{"employer_name": "南通大学"}]),  # named, another employer: not matched
+        _expert(9, [{"employer_name": "某咨询公司（南通）"}]),
+        _expert(11, [{"employer_name": "如皋测试3有限公司"}]),  # the withdrawn applicant's
+    ]
+    Expert.objects.filter(pk=experts[7].pk).update(name="专家9")
+    experts[7].name = "专家9"
+    declared = _expert(10)
+    Conflict.objects.create(
+        application=by_person,
+        expert=declared,
+        source="expert",
+        reason="other",
+        recorded_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
+    )
+    pairs = [(a, e) for a in (by_person, by_org, withdrawn) for e in [*experts, declared]]
+    names = {e.pk: e.name for e in [*experts, declared]}
+    names[experts[7].pk] = "专家8"
+    first = {(a.pk, e.pk): conflicts.may_conflict(a, e) for a, e in pairs}
+    found = {(a.pk, e.pk): bool(conflicts.detect(applications=[a], experts=[e])) for a, e in pairs}
+    assert {k for k, v in found.items() if v} <= {k for k, v in first.items() if v}
+    cleared = {(a.pk, e.pk) for a, e in pairs if not first[(a.pk, e.pk)]}
+    # Every pair the records leave free is cleared without detection's full read, but the
+    # namesake of a recusal request (detection compares the employer).
+    assert {k for k, v in found.items() if not v} - cleared == {(by_org.pk, experts[7].pk)}
+    named = {(a, names[e]) for a, e in cleared}
+    assert {(by_person.pk, n) for n in ("专家1", "专家2", "专家3", "专家10")}.isdisjoint(named)
+    assert {(by_org.pk, n) for n in ("专家4", "专家7", "专家9")}.isdisjoint(named)
+    assert (by_org.pk, "专家5") in named  # left the day before the look-back began
+    assert (by_person.pk, "专家6") in named
+    assert {(withdrawn.pk, names[e.pk]) for e in [*experts, declared]} <= named

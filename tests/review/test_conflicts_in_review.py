@@ -5,9 +5,13 @@ opened, not only when the groups were formed. A record entered without the exper
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from experts import services as experts
 from experts.models import Assignment, Conflict, Employment
 from review import services
 from tests.conftest import client_for
@@ -68,3 +72,79 @@ def test_the_consensus_page_runs_detection_for_the_leader(world: World) -> None:
     _employ(world, 0)
     assert client_for(world.users[0]).get(url).status_code == 404
     assert not _seated(world, 0)
+
+
+def _guard_sql(queries: list[dict[str, str]]) -> list[str]:
+    """The statements that read the recusal requests or the employments (the guard's and
+    detection's)."""
+    return [
+        q["sql"]
+        for q in queries
+        if '"experts_recusalrequest"' in q["sql"] or '"experts_employment"' in q["sql"]
+    ]
+
+
+@pytest.mark.req("A26.1", "I17.3")
+def test_the_pages_check_the_records_in_two_statements_when_they_show_nothing(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    """Detection's full read (the application, its stages and recusal requests, the expert,
+    the employments and their organizations, the recorded conflicts) ran on every view; the
+    guard now reads the records in two statements and detects only when they may show an
+    interest. Both pages' counts hold the new number (issue 17 part 3)."""
+    services.open_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
+    leader = client_for(world.users[0])
+    member = client_for(world.users[1])
+    matrix = reverse("review:consensus", args=[world.organization.public_id, MATERIAL])
+    card = reverse("review:card", args=[world.organization.public_id, MATERIAL])
+    leader.get(matrix)  # the session's first request warms its caches
+    member.get(card)
+    with django_assert_num_queries(MATRIX_QUERIES) as on_matrix:
+        assert leader.get(matrix).status_code == 200
+    with django_assert_num_queries(CARD_QUERIES) as on_card:
+        assert member.get(card).status_code == 200
+    for captured in (on_matrix, on_card):
+        application, employments = _guard_sql(captured.captured_queries)
+        # One statement: the application, its application date, a recorded conflict of the
+        # two, a recusal request naming the expert; without the form.
+        for table in ('"programs_cyclestage"', '"experts_conflict"', '"experts_recusalrequest"'):
+            assert table in application
+        assert '"intake_application"."data"' not in application
+        assert employments.startswith('SELECT "experts_employment"')
+
+
+# The signed-in user's (session, device, roles, expert), the page's own and the guard's two.
+MATRIX_QUERIES = 14
+CARD_QUERIES = 14
+
+
+@pytest.mark.req("A26.1", "I17.3")
+def test_a_conflict_recorded_between_two_views_blocks_the_second(world: World) -> None:
+    """The guard reads the database as it is on each view: a conflict recorded a moment ago
+    (here written straight to the table, the seat left as it was: no service ended it) turns
+    the next view of the matrix into a 404; one declared by the expert ends the seat too."""
+    services.open_phase(actor=world.office, cycle=world.cycle, stage=MATERIAL)
+    leader = client_for(world.users[0])
+    matrix = reverse("review:consensus", args=[world.organization.public_id, MATERIAL])
+    assert leader.get(matrix).status_code == 200
+    Conflict.objects.create(
+        application=world.organization,
+        expert=world.experts[0],
+        source=Conflict.Source.EXPERT,
+        reason=Conflict.Reason.OTHER,
+        recorded_at=timezone.now(),
+    )
+    assert _seated(world, 0)
+    assert leader.get(matrix).status_code == 404
+    member = client_for(world.users[1])
+    card = reverse("review:card", args=[world.organization.public_id, MATERIAL])
+    assert member.get(card).status_code == 200
+    experts.declare_conflict(
+        actor=world.users[1],
+        application=world.organization,
+        expert=world.experts[1],
+        reason=Conflict.Reason.OTHER,
+        note="亲属在该单位任职",
+    )
+    assert member.get(card).status_code == 404
+    assert not _seated(world, 1)

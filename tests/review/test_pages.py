@@ -435,10 +435,12 @@ def test_the_matrix_page_keeps_its_query_count(
     client = client_for(world.users[0])
     small = _url("consensus", world.individual, MATERIAL)
     client.get(small)
-    # 20: the page's 14 (the matrix's 4 of them: members, rubric with items, scores,
-    # consensus), detection's 5 (the leader's conflicts checked on opening, A26.1) and the
-    # session's second-factor device (two_factor.TwoFactorGate). Was 22 (issue 17 part R).
-    with django_assert_max_num_queries(20) as few:
+    # 16: the page's 13 (the matrix's 4 of them: members, rubric with items, scores,
+    # consensus), the guard's 2 (the leader's conflicts checked on opening, A26.1: the
+    # application with what is recorded for the two, the employments) and the session's
+    # second-factor device (two_factor.TwoFactorGate). Was 22 (issue 17 part R), then 20
+    # with detection's full read on every view (issue 17 part 3).
+    with django_assert_max_num_queries(16) as few:
         client.get(small)
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(_url("consensus", world.organization, MATERIAL))
