@@ -83,7 +83,8 @@ class Sanction(models.Model):
         APPLICATION_REVOKED = "application_revoked", "撤销申报资格"
         AWARD_REVOKED = "award_revoked", "撤销奖项并追回奖牌、证书和奖金"
         CREDIT = "credit", "纳入信用管理并公开"
-        BAN = "ban", "3年内不得申报"
+        # The period is the policy's (Policy.fraud_ban_years): the ban's own dates say it.
+        BAN = "ban", "期限内不得申报"
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="sanctions")
     kind = models.CharField("处理", max_length=24, choices=Kind.choices)

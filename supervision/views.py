@@ -23,7 +23,8 @@ from intake import standing
 from intake.eligibility import reference_date
 from intake.models import Application, AwardRecord, State
 from lib.access import actor, perm_required, refused_on_form
-from lib.errors import ServiceError
+from lib.articles import chinese_number
+from lib.errors import ServiceError, StateConflict
 from programs.models import Policy
 from programs.selectors import today
 
@@ -51,6 +52,14 @@ def _holder(award: AwardRecord) -> str:
     return award.holder_name + renamed
 
 
+def _policy_today() -> Policy | None:
+    """The Measures in force today, whose numbers the pages' headers quote (None: none held)."""
+    try:
+        return standing.policy_in_force(today())
+    except StateConflict:
+        return None
+
+
 def _award_label(award: AwardRecord) -> str:
     return f"{_holder(award)} · {award.year}年度{award.get_level_display()}"
 
@@ -76,6 +85,9 @@ def cases(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": [(c, duties[c.pk]) for c in page.object_list],
+            "policy": (policy := _policy_today()),
+            # A23.1 as the Measures write it: 获奖后三年内, 30日内.
+            "duty_years": chinese_number(policy.report_duty_years) if policy else "",
             "state": state,
             "states": Case.State.choices,
             "can_manage": request.user.has_perm(MANAGE),
@@ -265,13 +277,13 @@ def sanctions(request: HttpRequest) -> HttpResponse:
     elif can_manage:
         form = forms.SanctionForm(initial={"decided_on": today()}, applications=_applications())
     rows = Sanction.objects.select_related(
-        "application__organization", "application__individual", "application__cycle"
+        "application__organization", "application__individual", "application__cycle", "ban"
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "supervision/sanctions.html",
-        {"page": page, "form": form, "can_manage": can_manage},
+        {"page": page, "form": form, "can_manage": can_manage, "policy": _policy_today()},
         status=400 if form is not None and form.errors else 200,
     )
 
