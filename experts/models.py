@@ -50,7 +50,7 @@ class Expert(models.Model):
     training_on = models.DateField("培训日期", null=True, blank=True)
     # A8.1 (1)-(4): what shows each condition is met.
     evidence_policy = models.TextField("熟悉方针政策和法律法规的依据", blank=True)
-    evidence_practice = models.TextField("5年以上实践经验及分析沟通能力的依据", blank=True)
+    evidence_practice = models.TextField("实践经验年限及分析沟通能力的依据", blank=True)
     evidence_training = models.TextField("接受卓越绩效评价准则学习教育的依据", blank=True)
     evidence_discipline = models.TextField("履职守纪、公正严明的依据", blank=True)
     max_load = models.PositiveSmallIntegerField("每年度最多评审件数", default=5)
