@@ -44,7 +44,7 @@ def draft(open_cycle: Cycle, org: Organization, applicant: User) -> Application:
 
 
 def _other_numbers(policy: Policy) -> None:
-    Policy.objects.filter(pk=policy.pk).update(**OTHER)
+    Policy.objects.filter(pk=policy.pk).update(**OTHER, min_gbt19580_years=3)
 
 
 def _page(user: User, name: str, application: Application) -> str:
@@ -63,6 +63,7 @@ def test_the_form_asks_the_rugao_lookback_as_the_measures_say(
     assert "如实填写申报日前3年内的记录" in html
     assert "建筑企业须填写近3年获得的鲁班奖或国家优质工程奖" in html
     assert "近3年取得优秀经营业绩或突出社会贡献，经营规模、上缴税收居市内同行业先进水平" in html
+    assert "须已推行2年以上（《办法》第十二条第二项）" in html
     years = [f'name="figures.{i}.year" value="{y}"' for i, y in enumerate((2023, 2024, 2025))]
     assert all(y in html for y in years)
     assert 'value="2022"' not in html
@@ -81,6 +82,7 @@ def test_the_form_asks_the_policys_lookback_years(
     assert "近4年取得优秀经营业绩" in html
     assert "近4年质量、安全、资信、合同" in html
     assert "近4年参加各级质量奖项评定活动" in html
+    assert "须已推行3年以上（《办法》第十二条第二项）" in html
     assert "近3年" not in html
     for i, year in enumerate((2022, 2023, 2024, 2025)):
         assert f'name="figures.{i}.year" value="{year}"' in html
