@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -141,11 +140,11 @@ def application_list(request: HttpRequest) -> HttpResponse:
     due = None
     if todo is not None:
         # Work still to do: past its deadline an application is listed under 逾期未处理.
-        late = workflow.overdue_q(today())
-        due = Q(state=todo) & ~late
+        on = today()
+        due = workflow.in_time_q(todo, on)  # only the to-do state's deadline
         pending = selectors.capped_count(visible.filter(due))
         if Role.OFFICE in roles:  # the Office closes them
-            overdue = selectors.capped_count(visible.filter(late))
+            overdue = selectors.capped_count(visible.filter(workflow.overdue_q(on)))
         if not pending:
             # No to-do rows at all (the Office's after its qualification stage): one segment,
             # no query for the empty one nor the rule's negation built for the rest.

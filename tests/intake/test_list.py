@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import RecommendingUnit, User
-from intake import selectors
+from intake import selectors, workflow
 from intake.models import Application, State
 from programs.models import Cycle
 from programs.services import create_cycle
@@ -131,6 +131,11 @@ def test_counts_are_capped(
     assert "共5件以上" not in html  # one page: no pager
 
 
+# Per persona: (statements, deadline subqueries in them) for page 1 of the list.
+LIST_STATEMENTS = {"office": (12, 8), "recommender": (11, 9), "applicant": (16, 8)}
+
+
+@pytest.mark.req("I17.3")
 @pytest.mark.parametrize("persona", ["office", "recommender", "applicant"])
 def test_statements_are_constant_in_rows_and_in_how_far_one_pages(
     open_cycle: Cycle,
@@ -145,6 +150,12 @@ def test_statements_are_constant_in_rows_and_in_how_far_one_pages(
     client.get(LIST)  # the session and the first hits warm up
     with CaptureQueriesContext(connection) as n_rows:
         client.get(LIST)
+    # The statements, and the deadline subqueries built into them (issue 17 part 3): the
+    # to-do counted and listed with its own state's deadline only (`workflow.in_time_q`), the
+    # whole rule once for the Office's overdue count (Office 20 subqueries before, the
+    # recommender 15).
+    subqueries = sum(q["sql"].count('"programs_cyclestage"') for q in n_rows.captured_queries)
+    assert (len(n_rows), subqueries) == LIST_STATEMENTS[persona]
     _add(open_cycle, office, State.RECOMMENDED, 20, start=200)
     _add(open_cycle, office, State.SUBMITTED, 40, start=300)
     with django_assert_max_num_queries(len(n_rows)):
@@ -221,3 +232,31 @@ def test_without_to_do_rows_the_office_list_reads_one_segment(
         waiting = client.get(LIST)
     assert _names(waiting)[0] == "如皋列表recommended100有限公司"
     assert len(none_waiting) == len(one_waiting) - 1
+
+
+@pytest.mark.req("A16.1", "I17.3")
+def test_the_to_do_query_is_the_waiting_state_not_overdue(
+    open_cycle: Cycle, personas: dict[str, User]
+) -> None:
+    """The list counts and lists the to-do with `in_time_q` (only that state's deadline):
+    the same rows as the state less `overdue_q`, and as `is_overdue` decides, on each day
+    around the deadlines."""
+    _add(open_cycle, personas["office"], State.RECOMMENDED, 1)
+    application = Application.objects.get(cycle=open_cycle)
+    stages = open_cycle.stages.all()
+    days = sorted(
+        {
+            d + dt.timedelta(days=k)
+            for s in stages
+            for d in (s.starts_on, s.ends_on)
+            for k in (-1, 0, 1)
+        }
+    )
+    for state in (State.DRAFT, State.RETURNED, State.SUBMITTED, State.RECOMMENDED):
+        Application.objects.filter(pk=application.pk).update(state=state)
+        application = Application.objects.select_related("cycle").get(pk=application.pk)
+        one = Application.objects.filter(pk=application.pk)
+        for day in days:
+            in_time = one.filter(workflow.in_time_q(state, day)).exists()
+            assert in_time == one.filter(state=state).exclude(workflow.overdue_q(day)).exists()
+            assert in_time == (not workflow.is_overdue(application, day)), (state, day)
