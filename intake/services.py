@@ -143,11 +143,17 @@ def save_draft(*, actor: User, application: Application, data: dict[str, Any]) -
     return application
 
 
-def invalid_fields_message(errors: dict[str, list[str]], kind: str) -> str:
-    """The refused fields of a draft, named in Chinese, for the refusal to submit."""
+def invalid_fields_message(
+    errors: dict[str, list[str]], kind: str, *, lookback_years: int | None = None
+) -> str:
+    """The refused fields of a draft, named in Chinese, for the refusal to submit (a declaration
+    saying the program's look-back, `Policy.lookback_years`, when given)."""
     from .forms import label_for
 
-    listed = [f"{label_for(place, kind)}（{'；'.join(why)}）" for place, why in errors.items()]
+    listed = [
+        f"{label_for(place, kind, lookback_years=lookback_years)}（{'；'.join(why)}）"
+        for place, why in errors.items()
+    ]
     return (
         f"申报表有{len(listed)}处填写错误，改正后才能提交："
         + "；".join(listed[:5])
@@ -301,7 +307,11 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
     ).get(pk=application.pk)
     if application.draft_errors:
         raise ServiceError(
-            invalid_fields_message(application.draft_errors, application.kind),
+            invalid_fields_message(
+                application.draft_errors,
+                application.kind,
+                lookback_years=application.cycle.policy.lookback_years,
+            ),
             code="invalid_fields",
             fields=application.draft_errors,
         )

@@ -175,3 +175,17 @@ def _docx_text(data: bytes) -> str:
     document = Document(io.BytesIO(data))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.mark.req("A15.3", "I18.1")
+def test_a_refused_declaration_is_named_with_the_policys_lookback(
+    draft: Application, applicant: User, policy: Policy
+) -> None:
+    _other_numbers(policy)
+    data = complete_form()
+    data["declarations"]["performance"] = {"holds": "也许", "note": ""}
+    services.save_draft(actor=applicant, application=draft, data=data)
+    assert "declarations.performance.holds" in draft.draft_errors
+    with pytest.raises(ServiceError) as refused:
+        services.submit_application(actor=applicant, application=draft)
+    assert "声明：近4年取得优秀经营业绩" in refused.value.message
