@@ -126,7 +126,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已登记{_holder(award)}的违规案件。")
             return redirect("supervision:case", case_id=case.public_id)
-    return render(request, "supervision/case_new.html", {"form": form, "has_awards": bool(awards)})
+    return render(
+        request,
+        "supervision/case_new.html",
+        {"form": form, "has_awards": bool(awards), "policy": _policy_today()},
+    )
 
 
 def _case(case_id: Any) -> Case:

@@ -36,6 +36,7 @@ def test_the_headers_say_the_rugao_measures(personas: dict[str, User], policy: P
     assert "纳入信用管理并公开，3年内不得申报（《办法》第二十九条、第十三条）" in _html(
         office, "sanctions"
     )
+    assert "已知违规确认日期且超过30日获奖者未书面报告的" in _html(office, "case_new")
 
 
 @pytest.mark.req("A23.1", "A29.1", "I18.1")
@@ -49,6 +50,7 @@ def test_the_headers_say_the_policys_numbers(personas: dict[str, User], policy: 
     sanctions = _html(office, "sanctions")
     assert "纳入信用管理并公开，5年内不得申报" in sanctions
     assert "3年内" not in sanctions
+    assert "已知违规确认日期且超过20日获奖者未书面报告的" in _html(office, "case_new")
 
 
 @pytest.mark.req("A29.1", "I18.1")
