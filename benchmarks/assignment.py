@@ -6,12 +6,13 @@
 No database. Each instance is drawn from a fixed seed: ~40 GB/T 4754 divisions with a skew
 (a few manufacturing divisions dominate, as among Rugao's applicants), experts with 1–3
 divisions, about one employer per 4 experts, capacities adding up to ~1.3 × the seats, and ~2%
-of all pairs in conflict. Affinities are realistic (docs/benchmarks.md,
-"Assignment of experts"): 80 for the same division, 50 for the same section, 15 otherwise,
-plus the expert's standing and pair noise, passed as an `AffinityMatrix`. The checks of the result (violations, loads) are computed here, independently of
-the solver. "plain optimum" is one OR-Tools min-cost flow over every pair with the same hard
-constraints (conflicts, caps, k, employer rule) and nothing else: the most total affinity any
-valid assignment can reach; "gap" is how far ours is below it.
+of all pairs in conflict. Affinities are realistic (docs/benchmarks.md, "Assignment of
+experts"): 80 for the same division, 50 for the same section, 15 otherwise, plus the expert's
+standing and pair noise, passed as an `AffinityMatrix`. The checks of the result (violations,
+loads) are computed here, independently of the solver. "plain optimum" is one OR-Tools
+min-cost flow over every pair with the same hard constraints (conflicts, caps, k, employer
+rule) and nothing else: the most total affinity any valid assignment can reach; "gap" is how
+far ours is below it.
 
 ``--export DIR`` writes DIR/<scale>/scores.csv (application,expert,affinity for every pair),
 constraints.csv (application,expert,-1 per conflict) and max_papers.csv (expert,max load), the
