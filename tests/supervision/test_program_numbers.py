@@ -73,7 +73,9 @@ def test_a_ban_shows_its_own_period(decided: Decided, time_machine: Any) -> None
     )
     html = response.content.decode()
     assert Sanction.Kind.BAN.label == "期限内不得申报"
-    assert '期限内不得申报<div class="small text-muted">2027-04-01至2032-03-31</div>' in html
+    day = '<span class="text-nowrap">{}</span>'
+    shown = day.format("2027-04-01") + "至" + day.format("2032-03-31")
+    assert f'期限内不得申报<div class="small text-muted">{shown}</div>' in html
 
 
 @pytest.mark.req("A23.1", "I18.1")
