@@ -82,6 +82,28 @@ def _standing_note(award: Any) -> str:
     return standing.standing_note(award.level, rewinner=award.rewinner, first=not award.repeated)
 
 
+def _yuan(amount: int) -> str:
+    """20万元, 12.5万元, 8000元: an amount as the Measures write it."""
+    if amount >= 10_000:
+        return f"{amount / 10_000:g}万元"
+    return f"{amount}元"
+
+
+def _bonus_rule() -> str:
+    """Article 21 in the numbers of the Measures in force (another program's may differ)."""
+    policy = standing.policy_in_force(today())
+    given = [
+        f"首次获得市长质量奖的组织奖励{_yuan(policy.bonus_organization_award)}",
+        f"首次获得提名奖的{_yuan(policy.bonus_organization_nomination)}",
+    ]
+    none = "再次获奖者（曾获市长质量奖）和再次获得提名奖的不发奖金"
+    if policy.bonus_individual_award:
+        given.append(f"获奖个人奖励{_yuan(policy.bonus_individual_award)}")
+    else:
+        none = "个人、" + none
+    return "、".join(given) + "；" + none
+
+
 def _render_ledger(
     request: HttpRequest, bound: dict[int, forms.BonusForm] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -98,6 +120,7 @@ def _render_ledger(
             "totals": totals,
             "can_manage": request.user.has_perm(MANAGE),
             "rewinner_note": REWINNER_NOTE,
+            "bonus_rule": _bonus_rule(),
         },
         status=status,
     )
