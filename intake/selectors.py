@@ -51,9 +51,14 @@ def applications_for(user: Any) -> QuerySet[Application]:
 def get_application_for_user(user: Any, public_id: Any) -> Application:
     """The application, or 404 when it does not exist or the user may not know it exists."""
     # The cycle's stage dates come with it: the workflow windows and 办件进度 read them (once,
-    # not once per action).
+    # not once per action); its policy joined: the form's look-back years and the conditions'
+    # titles read it on every page and autosave, without a statement of their own.
     application = (
-        applications_for(user).filter(public_id=public_id).prefetch_related("cycle__stages").first()
+        applications_for(user)
+        .filter(public_id=public_id)
+        .select_related("cycle__policy")
+        .prefetch_related("cycle__stages")
+        .first()
     )
     if application is None:
         raise Http404

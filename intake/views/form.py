@@ -35,18 +35,9 @@ from .common import EDITABLE, _reference_year, _text_action, _to_detail, _to_edi
 
 
 def _editable(request: HttpRequest, public_id: Any) -> Application:
-    """The application the user may edit, with its cycle's stages and, joined, its policy: the
-    form asks the program's look-back years (`Policy.lookback_years`) on every save, the
-    autosave's too, without a statement of its own."""
-    application = (
-        selectors.applications_for(request.user)
-        .filter(public_id=public_id)
-        .select_related("cycle__policy")
-        .prefetch_related("cycle__stages")
-        .first()
-    )
-    if application is None:
-        raise Http404
+    """The application the user may edit (its cycle's stages and policy come with it: the form
+    asks the program's look-back years on every save, the autosave's too)."""
+    application = selectors.get_application_for_user(request.user, public_id)
     if not request.user.has_perm("intake.edit_application", application):
         raise PermissionDenied
     return application
