@@ -23,7 +23,7 @@ from lib.errors import PermissionDenied, ServiceError
 from lib.params import RowId
 from programs.models import Cycle, Policy
 
-from . import services
+from . import selectors, services
 from .forms import check_import_file
 from .models import Assignment, Conflict, Draw, Expert, ReviewGroup
 
@@ -94,12 +94,8 @@ class ExpertOut(Schema):
     gaps: list[str]
 
 
-def _policy_in_force() -> Policy | None:
-    return Policy.objects.order_by("-effective_on").first()  # the Measures in force
-
-
 def _expert_out(expert: Expert, policy: Policy | None = None) -> dict[str, Any]:
-    policy = policy or _policy_in_force()
+    policy = policy or selectors.policy_in_force()
     gaps = services.qualification_gaps(expert, policy) if policy else []
     return {
         "public_id": expert.public_id,
@@ -134,7 +130,7 @@ def list_experts(request: HttpRequest) -> Any:
     """By name, a page at a time (`page`, `page_size` up to 100); the Measures in force read
     once for the page's qualification gaps."""
     _office(request)
-    policy = _policy_in_force()
+    policy = selectors.policy_in_force()
     return Mapped(
         Expert.objects.only(*EXPERT_LIST_FIELDS).order_by("name", "pk"),
         lambda e: _expert_out(e, policy),

@@ -12,9 +12,12 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
+from intake import standing
 from intake.models import IN_REVIEW, Application, ApplicationVersion, Kind, State, StateChange
 from lib.crypto import blind_index
+from lib.errors import StateConflict
 from programs.models import Cycle, CycleStage, Policy, Stage
+from programs.selectors import today
 
 from .models import (
     Acknowledgement,
@@ -71,8 +74,13 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
 
 
 def policy_in_force() -> Policy | None:
-    """The Measures in force: the latest version of the document."""
-    return Policy.objects.order_by("-effective_on").first()
+    """The default program's Measures in force today (`intake.standing.policy_in_force`, the
+    one home of that choice: a version not yet in force, or another program's, never judges
+    the pool), or None when none is held."""
+    try:
+        return standing.policy_in_force(today())
+    except StateConflict:
+        return None
 
 
 def pool(*, status: str = "") -> QuerySet[Expert]:
