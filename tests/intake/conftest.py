@@ -11,6 +11,8 @@ import pytest
 
 from accounts.models import Individual, Organization, RecommendingUnit, User
 from accounts.registration import register_individual
+from intake import services
+from intake.models import Application
 from intake.schema import declarations_for
 from lib.rubrics import rubric_for
 from programs.models import Cycle
@@ -65,6 +67,19 @@ def open_cycle(cycle: Cycle, office: User, in_window: None) -> Cycle:
     publish_call(actor=office, cycle=cycle)
     cycle.refresh_from_db()
     return cycle
+
+
+@pytest.fixture
+def applicant(personas: dict[str, User]) -> User:
+    return personas["applicant"]
+
+
+@pytest.fixture
+def draft(open_cycle: Cycle, org: Organization, applicant: User) -> Application:
+    """The demo organization's draft in the open cycle, its 申报表 complete."""
+    application = services.start_application(actor=applicant, cycle=open_cycle, organization=org)
+    services.save_draft(actor=applicant, application=application, data=complete_form())
+    return application
 
 
 @pytest.fixture

@@ -11,27 +11,15 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Individual, Organization, User
-from intake import eligibility, schema, services
+from intake import eligibility, schema
 from intake.models import Application
 from lib import uscc
-from programs.models import Cycle, Policy
+from programs.models import Policy
 from tests.conftest import client_for
 from tests.intake.conftest import complete_form
 from tests.intake.test_pages import as_post
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def applicant(personas: dict[str, User]) -> User:
-    return personas["applicant"]
-
-
-@pytest.fixture
-def draft(open_cycle: Cycle, org: Organization, applicant: User) -> Application:
-    application = services.start_application(actor=applicant, cycle=open_cycle, organization=org)
-    services.save_draft(actor=applicant, application=application, data=complete_form())
-    return application
 
 
 def _save(client: Any, draft: Application, post: dict[str, str]) -> str:

@@ -71,18 +71,6 @@ def _org(name: str, unit: str = "如城街道", body: str = "91320682MA1PG") -> 
 
 
 @pytest.fixture
-def applicant(personas: dict[str, User]) -> User:
-    return personas["applicant"]
-
-
-@pytest.fixture
-def draft(open_cycle: Cycle, org: Organization, applicant: User) -> Application:
-    application = services.start_application(actor=applicant, cycle=open_cycle, organization=org)
-    services.save_draft(actor=applicant, application=application, data=complete_form())
-    return application
-
-
-@pytest.fixture
 def submitted(draft: Application, applicant: User) -> Application:
     services.submit_application(actor=applicant, application=draft)
     return draft

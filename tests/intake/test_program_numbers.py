@@ -12,12 +12,12 @@ import pytest
 from django.urls import reverse
 from docx import Document
 
-from accounts.models import Organization, User
+from accounts.models import User
 from intake import schema, services
 from intake.documents import application_form_docx
 from intake.models import Application
 from lib.errors import ServiceError
-from programs.models import Cycle, Policy
+from programs.models import Policy
 from tests.conftest import client_for
 from tests.intake.conftest import complete_form
 
@@ -29,18 +29,6 @@ OTHER = {
     "report_deadline_days": 20,
     "min_expert_practice_years": 8,
 }
-
-
-@pytest.fixture
-def applicant(personas: dict[str, User]) -> User:
-    return personas["applicant"]
-
-
-@pytest.fixture
-def draft(open_cycle: Cycle, org: Organization, applicant: User) -> Application:
-    application = services.start_application(actor=applicant, cycle=open_cycle, organization=org)
-    services.save_draft(actor=applicant, application=application, data=complete_form())
-    return application
 
 
 def _other_numbers(policy: Policy) -> None:

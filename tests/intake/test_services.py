@@ -25,15 +25,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def draft(open_cycle: Cycle, org: Organization, personas: dict[str, User]) -> Application:
-    application = services.start_application(
-        actor=personas["applicant"], cycle=open_cycle, organization=org
-    )
-    services.save_draft(actor=personas["applicant"], application=application, data=complete_form())
-    return application
-
-
-@pytest.fixture
 def submitted(draft: Application, personas: dict[str, User]) -> Application:
     services.submit_application(actor=personas["applicant"], application=draft)
     return draft

@@ -14,27 +14,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Organization, User
-from intake import services
+from accounts.models import User
 from intake.models import Application, Attachment
-from programs.models import Cycle
 from tests.clamd_stub import EICAR, clamd
 from tests.conftest import client_for
-from tests.intake.conftest import complete_form
 
 pytestmark = pytest.mark.req("A3.1")
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EICAR_PDF = PDF.replace(b"%%EOF", b"% " + EICAR + b"\n%%EOF")
-
-
-@pytest.fixture
-def draft(open_cycle: Cycle, org: Organization, personas: dict[str, User]) -> Application:
-    application = services.start_application(
-        actor=personas["applicant"], cycle=open_cycle, organization=org
-    )
-    services.save_draft(actor=personas["applicant"], application=application, data=complete_form())
-    return application
 
 
 @pytest.fixture

@@ -28,11 +28,6 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-def applicant(personas: dict[str, User]) -> User:
-    return personas["applicant"]
-
-
-@pytest.fixture
 def draft(open_cycle: Cycle, org: Organization, applicant: User) -> Application:
     return services.start_application(actor=applicant, cycle=open_cycle, organization=org)
 
