@@ -66,6 +66,9 @@ def test_an_expert_scores_and_the_leader_confirms_the_consensus(
     page.goto(f"{base}/experts/mine/")
     page.locator(f"a[href='/review/{application.public_id}/material_review/card/']").click()
     expect(page.get_by_role("heading", name="材料评审评分表")).to_be_visible()
+    # The heading shows once the HTML is parsed; htmx (a deferred script) binds the autosave only
+    # at DOMContentLoaded, and a change before that is never sent. Wait for the page to be loaded.
+    page.wait_for_load_state()
     page.select_option("#percent-4\\.1\\.2", "60")
     expect(page.locator("#autosave")).to_contain_text("已自动保存")
     expect(page.locator("#card-total")).to_have_text("30")
