@@ -38,6 +38,8 @@ urlpatterns = [
     path("help/", include("manual.urls")),
     # The Office's background jobs (issue 17; desk/jobs_views.py).
     path("office/jobs/", include("desk.jobs_urls")),
+    # The provincial administrator's 各地奖项概况 (issue 18; desk/province.py).
+    path("office/province/", include("desk.province_urls")),
     path("privacy/", privacy_notice, name="privacy"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
