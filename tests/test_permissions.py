@@ -84,6 +84,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "accounts:my_job_file": {"anon": 302, "default": 404},
     # 后台任务 (desk/jobs_views.py; issue 17): the Office and the system administrator.
     "jobs:list": {"anon": 302, "office": 200, "sysadmin": 200, "default": 403},
+    # 各地奖项概况 (desk/province.py, issue 18): the provincial administrator's alone.
+    "province:overview": {"anon": 302, "default": 403},
+    "province:export": {"anon": 302, "default": 403},
     "jobs:retry": {"anon": 302, "office": 405, "sysadmin": 405, "default": 403},
     "jobs:cancel": {"anon": 302, "office": 405, "sysadmin": 405, "default": 403},
     "accounts:roles": {"anon": 302, "secadmin": 200, "default": 403},
