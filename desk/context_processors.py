@@ -72,6 +72,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 ],
             )
         )
+    if user.has_perm("programs.view_province"):
+        # The provincial administrator's one page (desk/province.py, issue 18).
+        items.append(("各地奖项概况", reverse("province:overview"), []))
     if is_winner(user, roles):
         items.append(("我的获奖", reverse("supervision:my_award"), []))
     if not user.is_authenticated:

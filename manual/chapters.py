@@ -49,6 +49,7 @@ CHAPTERS = [
     Chapter("leader", "专家组组长", "汇总专家组意见、记录现场评审、评价受评组织"),
     Chapter("supervisor", "评审监督员", "监督现场评审、提交监督报告、查阅审计日志"),
     Chapter("committee", "质量发展委员会委员", "查阅综合评价报告与拟奖建议名单"),
+    Chapter("province", "省级管理员", "查阅本省各地奖项的申报、受理、获奖、共享专家和阶段日期"),
     Chapter("admin", "系统管理员、安全管理员、审计管理员", "角色授予与锁定、系统管理、审计链校验"),
 ]
 BY_SLUG = {c.slug: c for c in [INTRO, *CHAPTERS]}
