@@ -442,6 +442,7 @@ def draws(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, Any]]:
 class MemberOut(Schema):
     assignment: int
     expert: str
+    expert_id: uuid.UUID  # for `POST /groups/{id}/leader`
     locked: bool
     reasons: list[str]
 
@@ -466,6 +467,7 @@ def _group_out(g: ReviewGroup) -> dict[str, Any]:
             {
                 "assignment": a.pk,
                 "expert": a.expert.name,
+                "expert_id": a.expert.public_id,
                 "locked": a.locked,
                 "reasons": a.reasons,
             }
@@ -497,7 +499,7 @@ def groups(request: HttpRequest, cycle_id: uuid.UUID, stage: str = "material_rev
                 "assignments",
                 queryset=Assignment.objects.filter(removed_at__isnull=True)
                 .select_related("expert")
-                .only("pk", "group_id", "locked", "reasons", "expert__name")
+                .only("pk", "group_id", "locked", "reasons", "expert__name", "expert__public_id")
                 .order_by("pk"),
             ),
         )
@@ -520,6 +522,51 @@ def lock(request: HttpRequest, assignment_id: RowId, body: LockIn) -> dict[str, 
     assignment = get_object_or_404(Assignment, pk=assignment_id)
     services.set_locked(actor=actor(request), assignment=assignment, locked=body.locked)
     return {"ok": True}
+
+
+class SeatOut(Schema):
+    application: uuid.UUID
+    applicant: str
+    kind: str
+    year: int
+    stage: str
+    leader: bool
+    confirmed: bool = Field(description="已确认与该申报无利害关系（确认后方可查阅材料、评分）")
+
+
+@router.get(
+    "/assignments",
+    response=list[SeatOut],
+    summary="我的评审任务（评审专家）",
+    description=(
+        "本人被分配的申报及评审阶段，与页面“我的评审”相同：须先签署该年度工作守则"
+        "（POST /cycles/{cycle_id}/acknowledge），已回避的申报不列出。"
+        "不是评审专家的账号为403。"
+    ),
+)
+def my_assignments(request: HttpRequest) -> list[dict[str, Any]]:
+    expert = selectors.expert_of(request.user)
+    if expert is None:
+        raise PermissionDenied("您不是评审专家，没有评审任务。")
+    assigned = list(selectors.assigned_applications(request.user).order_by("cycle__year", "pk"))
+    confirmed = selectors.confirmed(expert, assigned)
+    by_pk = {a.pk: a for a in assigned}
+    seats = sorted(
+        selectors.assignments_of(expert, by_pk),
+        key=lambda s: (s.group.application_id, s.group.stage != "material_review"),
+    )
+    return [
+        {
+            "application": by_pk[s.group.application_id].public_id,
+            "applicant": by_pk[s.group.application_id].applicant_name,
+            "kind": by_pk[s.group.application_id].kind,
+            "year": by_pk[s.group.application_id].cycle.year,
+            "stage": s.group.stage,
+            "leader": s.group.leader_id == expert.pk,
+            "confirmed": s.group.application_id in confirmed,
+        }
+        for s in seats
+    ]
 
 
 @router.post(

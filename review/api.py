@@ -310,6 +310,25 @@ def scorecard_actions(
 
 
 @router.get(
+    "/applications/{application_id}/{stage}/rubric",
+    response=RubricOut,
+    summary="本申报适用的评价准则（被分配的评审专家）",
+)
+def assignment_rubric(
+    request: HttpRequest, application_id: uuid.UUID, stage: Stage
+) -> dict[str, Any]:
+    """The rubric the caller's scorecard is scored on (the items' codes and points the page's
+    card shows): the cycle's rubric for the applicant's kind, fixed when scoring opened. Only
+    to an expert of the stage's group who confirmed no conflict; 404 to anyone else, and
+    before the stage opened (no rubric yet)."""
+    assignment = _assignment(request, application_id, stage)
+    found = selectors.rubric_of(assignment.group.application)
+    if found is None:
+        raise Http404
+    return _rubric_out(found)
+
+
+@router.get(
     "/applications/{application_id}/{stage}/scorecard",
     response=ScorecardOut,
     summary="我的评分表（评审专家）",
