@@ -364,7 +364,8 @@ def generate(
         )  # fmt: skip
         return people
 
-    form = schema.split_valid(_form("organization"))[0].model_dump(
+    evaluated_by = schema.self_evaluation_rubric(policy, "organization")
+    form = schema.split_valid(_form("organization", evaluated_by))[0].model_dump(
         mode="json", exclude_defaults=False
     )
     orgs = organizations(applications, "基准")

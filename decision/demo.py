@@ -31,6 +31,7 @@ from intake.demo import (
     _reviewer,
 )
 from intake.models import Application, EligibilityResult, Kind, State
+from intake.schema import self_evaluation_rubric
 from lib import uscc
 from programs import services as programs
 from programs.demo import DEMO_PASSWORD, DEMO_YEAR, as_of
@@ -125,9 +126,10 @@ def seed_past_cycle() -> None:
         _past_decision(cycle, office)
 
 
-def _past_form(kind: str) -> dict[str, Any]:
+def _past_form(application: Application) -> dict[str, Any]:
     """The demo's complete form, with the figures and spot check of a 2025 application."""
-    form = _form(kind)
+    kind = application.kind
+    form = _form(kind, self_evaluation_rubric(application.cycle.policy, kind))
     if kind == Kind.ORGANIZATION:
         for figures, year in zip(form["figures"], range(PAST_YEAR - 3, PAST_YEAR), strict=True):
             figures["year"] = year
@@ -182,7 +184,7 @@ def _past_applications(cycle: Cycle, office: User) -> dict[int, User]:
             intake.save_draft(
                 actor=user,
                 application=application,
-                data=_past_form(application.kind) | {"contact_name": user.full_name.split("（")[0]},
+                data=_past_form(application) | {"contact_name": user.full_name.split("（")[0]},
             )
             intake.submit_application(actor=user, application=application)
         with as_of(PAST["recommend"]):

@@ -16,13 +16,13 @@ from accounts.registration import register_individual, register_organization
 from accounts.selectors import individual_by_id_number
 from accounts.services import create_user, grant_role
 from lib import uscc
-from lib.rubrics import rubric_for
+from lib.rubrics import Rubric
 from programs.demo import DEMO_PASSWORD, DEMO_YEAR, as_of
 from programs.models import Cycle
 
 from . import services
 from .models import Application, EligibilityResult
-from .schema import declarations_for
+from .schema import declarations_for, self_evaluation_rubric
 from .standing import record_ban, record_prior_award
 
 TOWN_LOGINS = {
@@ -269,7 +269,7 @@ RECOMMEND_DAY = dt.date(DEMO_YEAR, 4, 28)  # towns recommend or return
 DECIDE_DAY = dt.date(DEMO_YEAR, 5, 12)  # the Office decides during 资格审查
 
 
-def _form(kind: str, twist: str = "") -> dict[str, Any]:
+def _form(kind: str, rubric: Rubric, twist: str = "") -> dict[str, Any]:
     form: dict[str, Any] = {
         "contact_name": "王磊",
         "contact_phone": "0513-87000000",
@@ -280,7 +280,7 @@ def _form(kind: str, twist: str = "") -> dict[str, Any]:
                 "text": f"围绕“{i.name}”建立了系统的方法并全面展开，定期评价改进。",
                 "percent": 55 + (len(i.code) % 3) * 5,
             }
-            for i in rubric_for(kind).items
+            for i in rubric.items
         },
     }
     if kind == "organization":
@@ -343,7 +343,8 @@ def _advance(
         services.save_draft(
             actor=applicant,
             application=application,
-            data=_form(kind, twist) | {"contact_name": applicant.full_name.split("（")[0]},
+            data=_form(kind, self_evaluation_rubric(application.cycle.policy, kind), twist)
+            | {"contact_name": applicant.full_name.split("（")[0]},
         )
         if final == "draft":
             return

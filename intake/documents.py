@@ -27,10 +27,9 @@ from docx.text.run import Run
 from accounts.models import Individual, Organization
 from lib import industries
 from lib.excel import workbook_bytes
-from lib.rubrics import rubric_for
 
 from .models import Application, ApplicationVersion, Recommendation, State
-from .schema import declarations_for, parse
+from .schema import declarations_for, parse, self_evaluation_rubric
 
 FONT = "宋体"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -332,7 +331,7 @@ def application_form_docx(version: ApplicationVersion) -> bytes:
         )
     _table(document, ["条件", "声明", "说明"], declared)
 
-    rubric = rubric_for(kind)
+    rubric = self_evaluation_rubric(application.cycle.policy, kind)
     document.add_heading(
         ("五、" if kind == "organization" else "三、") + f"自我评价报告（{rubric.name}）", level=1
     )

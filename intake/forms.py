@@ -18,7 +18,7 @@ from django.http import QueryDict
 from accounts.models import Organization
 from lib.articles import cite
 from lib.params import parse_int
-from lib.rubrics import Category, Item, rubric_for
+from lib.rubrics import Category, Item, Rubric
 from programs.models import Policy
 
 from . import eligibility
@@ -198,6 +198,7 @@ class Sheet:
 
     kind: str
     lookback_years: int  # the program's 近N年 (Policy.lookback_years), for the headings
+    rubric: Rubric  # the self-evaluation's rubric: the application's Measures' (Policy.rubrics)
     basics: list[Field]
     figures: list[tuple[int, list[Field]]]
     records: list[Table]
@@ -256,12 +257,14 @@ def build_sheet(
     *,
     reference_year: int,
     lookback_years: int,
+    rubric: Rubric,
     errors: dict[str, list[str]] | None = None,
     blank_rows: int = 0,
 ) -> Sheet:
     """Lay out a form document (a draft, a submitted version, or what was just posted), the
     figures of the program's look-back years (`Policy.lookback_years`) before the application
-    date's year, the declarations saying that look-back."""
+    date's year, the declarations saying that look-back, the self-evaluation by the rubric of
+    the application's Measures (`schema.self_evaluation_rubric`)."""
     is_org = kind == Kind.ORGANIZATION
     basics = [
         Field("contact_name", "联系人", "text", _text(data.get("contact_name"))),
@@ -328,7 +331,7 @@ def build_sheet(
     ]
     evaluated = data.get("self_evaluation", {})
     blocks = []
-    for category in rubric_for(kind).categories:
+    for category in rubric.categories:
         rows = []
         for item in category.items:
             entry = evaluated.get(item.code, {})
@@ -352,7 +355,7 @@ def build_sheet(
             )
         blocks.append(CategoryBlock(category, rows))
     sheet = Sheet(
-        kind, lookback_years, basics, figures, records, awards, since, declarations, blocks
+        kind, lookback_years, rubric, basics, figures, records, awards, since, declarations, blocks
     )
     _place_errors(sheet, errors or {}, data)
     return sheet
@@ -372,7 +375,9 @@ def _place_errors(sheet: Sheet, errors: dict[str, list[str]], data: dict[str, An
         if target is not None:
             target.errors += translated
         else:
-            label = label_for(name, sheet.kind, lookback_years=sheet.lookback_years)
+            label = label_for(
+                name, sheet.kind, lookback_years=sheet.lookback_years, rubric=sheet.rubric
+            )
             sheet.other_errors += [f"{label}：{m}" for m in translated]
 
 
@@ -411,7 +416,12 @@ def _figure_rows(post: QueryDict) -> list[tuple[int, dict[str, Any]]]:
 
 
 def input_errors(
-    post: QueryDict, errors: dict[str, list[str]], *, kind: str, lookback_years: int | None = None
+    post: QueryDict,
+    errors: dict[str, list[str]],
+    *,
+    kind: str,
+    lookback_years: int | None = None,
+    rubric: Rubric | None = None,
 ) -> tuple[dict[str, list[str]], list[str]]:
     """`save_draft`'s errors (places in the saved document) by the name of the input on the
     page that was posted (blank rows are not saved, so a record's place in the document is not
@@ -432,7 +442,7 @@ def input_errors(
         if name in post or (parts[0] in pages and len(parts) == 3):
             by_input.setdefault(name, []).extend(reasons)
         else:
-            label = label_for(place, kind, lookback_years=lookback_years)
+            label = label_for(place, kind, lookback_years=lookback_years, rubric=rubric)
             elsewhere += [f"{label}：{m}" for m in reasons]
     return by_input, elsewhere
 
@@ -442,8 +452,9 @@ def _or_none(value: str | None) -> str | None:
     return value or None
 
 
-def data_from_post(post: QueryDict, *, kind: str) -> dict[str, Any]:
-    """The form document from the posted 申报表 (the schema validates it in `save_draft`)."""
+def data_from_post(post: QueryDict, *, kind: str, rubric: Rubric) -> dict[str, Any]:
+    """The form document from the posted 申报表 (the schema validates it in `save_draft`), the
+    self-evaluation by the items of the application's rubric."""
     data: dict[str, Any] = {
         "contact_name": post.get("contact_name", ""),
         "contact_phone": post.get("contact_phone", ""),
@@ -469,7 +480,7 @@ def data_from_post(post: QueryDict, *, kind: str) -> dict[str, Any]:
             "text": post.get(f"self_evaluation.{item.code}.text", ""),
             "percent": _or_none(post.get(f"self_evaluation.{item.code}.percent")),
         }
-        for item in rubric_for(kind).items
+        for item in rubric.items
     }
     return data
 
@@ -516,9 +527,12 @@ def _choices_for(path: str) -> tuple[tuple[str, str], ...]:
     return ()
 
 
-def label_for(path: str, kind: str, *, lookback_years: int | None = None) -> str:
+def label_for(
+    path: str, kind: str, *, lookback_years: int | None = None, rubric: Rubric | None = None
+) -> str:
     """A Chinese name for a place in the form (`self_evaluation.4.1.2.percent`); a declaration
-    says the program's look-back when it is given (`schema.declarations_for`)."""
+    says the program's look-back when it is given (`schema.declarations_for`), a self-evaluation
+    item its name in the application's rubric when it is given (its code alone otherwise)."""
     parts = path.split(".")
     head = parts[0]
     if head in SCALAR_LABELS and len(parts) == 1:
@@ -537,9 +551,9 @@ def label_for(path: str, kind: str, *, lookback_years: int | None = None) -> str
         return f"声明：{label} · {'是否符合' if parts[2] == 'holds' else '说明'}"
     if head == "self_evaluation" and len(parts) >= 3:
         code = ".".join(parts[1:-1])
-        names = {i.code: i.name for i in rubric_for(kind).items}
+        names = {i.code: i.name for i in rubric.items} if rubric else {}
         what = "自评得分率" if parts[-1] == "percent" else "说明"
-        return f"自我评价 {code} {names.get(code, '')} · {what}"
+        return f"自我评价 {' '.join(filter(None, (code, names.get(code))))} · {what}"
     return path
 
 
@@ -556,14 +570,19 @@ def _shown(path: str, value: Any) -> str:
 
 
 def diff(
-    old: dict[str, Any], new: dict[str, Any], *, kind: str, lookback_years: int | None = None
+    old: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    kind: str,
+    lookback_years: int | None = None,
+    rubric: Rubric | None = None,
 ) -> list[Change]:
     """Field-by-field changes between two versions of the form, in the new version's order."""
     before, after = _flatten(old), _flatten(new)
     keys = list(after) + [k for k in before if k not in after]
     return [
         Change(
-            label_for(k, kind, lookback_years=lookback_years),
+            label_for(k, kind, lookback_years=lookback_years, rubric=rubric),
             _shown(k, before.get(k)),
             _shown(k, after.get(k)),
         )

@@ -9,11 +9,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lib.rubrics import rubric_for
+from lib.rubrics import Rubric, rubric_in
+
+if TYPE_CHECKING:
+    from programs.models import Policy
 
 Text = Annotated[str, Field(max_length=5000)]
 Short = Annotated[str, Field(max_length=200)]
@@ -150,6 +153,13 @@ def declarations_for(kind: str, lookback_years: int | None = None) -> dict[str, 
     return {key: label.format(lookback=lookback) for key, label in templates.items()}
 
 
+def self_evaluation_rubric(policy: Policy, kind: str) -> Rubric:
+    """The rubric the self-evaluation (自我评价) follows: the one the application's Measures
+    hold (`Policy.rubrics`, from its program's pack), the same the review copies for the cycle
+    (`review.services.ensure_rubric`); data/gbt19580.yaml for a policy entered before packs."""
+    return rubric_in(policy.rubrics, kind)
+
+
 def lookback_years_before(reference: dt.date, lookback_years: int) -> list[int]:
     """The whole years of the look-back before the application date's year (近3年 applying in
     2026: 2023, 2024, 2025), whose figures the form asks."""
@@ -227,10 +237,16 @@ def _swept(value: Any) -> Any:
 
 
 def missing_for_submission(
-    form: ApplicationForm, *, kind: str, reference: dt.date, lookback_years: int
+    form: ApplicationForm,
+    *,
+    kind: str,
+    reference: dt.date,
+    lookback_years: int,
+    rubric: Rubric,
 ) -> list[str]:
     """What a submission still lacks, in the form's order (Chinese, one line each); the figures
-    of the `lookback_years` years before the application date's year (`Policy.lookback_years`)."""
+    of the `lookback_years` years before the application date's year (`Policy.lookback_years`),
+    each item of the application's rubric (`self_evaluation_rubric`)."""
     missing: list[str] = []
     if not form.contact_name or not form.contact_phone:
         missing.append("联系人及电话")
@@ -248,7 +264,7 @@ def missing_for_submission(
     for key, label in declarations_for(kind, lookback_years).items():
         if form.declarations.get(key, Declaration()).holds is None:
             missing.append(f"声明：{label}")
-    for item in rubric_for(kind).items:
+    for item in rubric.items:
         entry = form.self_evaluation.get(item.code)
         if entry is None or not entry.text or entry.percent is None:
             missing.append(f"自我评价 {item.code} {item.name}")

@@ -21,6 +21,7 @@ from audit.services import record
 from lib import files
 from lib.articles import cite
 from lib.errors import PermissionDenied, ServiceError, StateConflict
+from lib.rubrics import Rubric
 from programs.models import Cycle
 from programs.selectors import now, today
 
@@ -144,14 +145,20 @@ def save_draft(*, actor: User, application: Application, data: dict[str, Any]) -
 
 
 def invalid_fields_message(
-    errors: dict[str, list[str]], kind: str, *, lookback_years: int | None = None
+    errors: dict[str, list[str]],
+    kind: str,
+    *,
+    lookback_years: int | None = None,
+    rubric: Rubric | None = None,
 ) -> str:
     """The refused fields of a draft, named in Chinese, for the refusal to submit (a declaration
-    saying the program's look-back, `Policy.lookback_years`, when given)."""
+    saying the program's look-back, `Policy.lookback_years`, a self-evaluation item its name in
+    the application's rubric, when given)."""
     from .forms import label_for
 
     listed = [
-        f"{label_for(place, kind, lookback_years=lookback_years)}（{'；'.join(why)}）"
+        f"{label_for(place, kind, lookback_years=lookback_years, rubric=rubric)}"
+        f"（{'；'.join(why)}）"
         for place, why in errors.items()
     ]
     return (
@@ -311,6 +318,7 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
                 application.draft_errors,
                 application.kind,
                 lookback_years=application.cycle.policy.lookback_years,
+                rubric=schema.self_evaluation_rubric(application.cycle.policy, application.kind),
             ),
             code="invalid_fields",
             fields=application.draft_errors,
@@ -322,6 +330,7 @@ def submit_application(*, actor: User, application: Application) -> ApplicationV
         kind=application.kind,
         reference=reference,
         lookback_years=application.cycle.policy.lookback_years,
+        rubric=schema.self_evaluation_rubric(application.cycle.policy, application.kind),
     )
     if missing:
         raise ServiceError(

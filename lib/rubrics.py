@@ -1,6 +1,7 @@
 """The rubrics as data (data/gbt19580.yaml): GB/T 19580-2012 for organizations, the default
-individual rubric (article 14). Issue 5 turns them into versioned rows per cycle; until then the
-self-evaluation of the application form is structured by this file.
+individual rubric (article 14): the rubric of a policy that holds none (`rubric_in`). A cycle's
+review copies its policy's rubric (review.Rubric); the application form's self-evaluation reads
+the same policy's (`intake.schema.self_evaluation_rubric`), never this file directly.
 
 A program's pack (programs/packs.py, issue 18) names its rubric per kind, by reference to a file
 under data/ or inline; `rubric_data` reads either into one plain dict (what `Policy.rubrics`
@@ -56,7 +57,8 @@ class Rubric:
 
 @cache  # the file is read-only data shipped with the code: safe to share between requests
 def rubric_for(applies_to: str) -> Rubric:
-    """The rubric for "organization" or "individual"."""
+    """The rubric of data/gbt19580.yaml for "organization" or "individual": the default of a
+    policy without its own. An application's or a cycle's rubric is its policy's (`rubric_in`)."""
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
     for r in raw["rubrics"]:
         if r["applies_to"] != applies_to:

@@ -20,6 +20,7 @@ from experts import forms, selectors, services
 from experts.models import Expert
 from intake import eligibility
 from intake import forms as intake_forms
+from intake import schema as intake_schema
 from intake.models import Application, State
 from lib.access import actor, refused
 from lib.errors import ServiceError
@@ -211,6 +212,9 @@ def read(request: HttpRequest, public_id: Any) -> HttpResponse:
                 version.data,
                 reference_year=reference.year,
                 lookback_years=application.cycle.policy.lookback_years,
+                rubric=intake_schema.self_evaluation_rubric(
+                    application.cycle.policy, application.kind
+                ),
             ),
             "watermark": f"查阅人：{viewer} · {viewed_at:%Y-%m-%d %H:%M}",
             "attachments": [

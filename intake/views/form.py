@@ -49,6 +49,7 @@ def _preview(application: Application, *, rules: bool = True) -> dict[str, Any]:
     page's findings as they are when nothing the rules read changed."""
     reference = eligibility.reference_date(application.cycle)
     lookback = application.cycle.policy.lookback_years
+    rubric = schema.self_evaluation_rubric(application.cycle.policy, application.kind)
     findings = services.check_eligibility(application) if rules else None
     return {
         "findings": None
@@ -66,10 +67,11 @@ def _preview(application: Application, *, rules: bool = True) -> dict[str, Any]:
             kind=application.kind,
             reference=reference,
             lookback_years=lookback,
+            rubric=rubric,
         ),
         # Refused fields kept as typed: they block submitting as much as missing ones.
         "invalid": [
-            f"{forms.label_for(place, application.kind, lookback_years=lookback)}："
+            f"{forms.label_for(place, application.kind, lookback_years=lookback, rubric=rubric)}："
             f"{'；'.join(reasons)}"
             for place, reasons in application.draft_errors.items()
         ],
@@ -91,6 +93,7 @@ def _edit_page(
         data,
         reference_year=reference_year,
         lookback_years=application.cycle.policy.lookback_years,
+        rubric=schema.self_evaluation_rubric(application.cycle.policy, application.kind),
         errors=errors,
         blank_rows=3,
     )
@@ -150,7 +153,11 @@ def save(request: HttpRequest, public_id: Any) -> HttpResponse:
     reasons by input for draft.js to place next to their fields, and the refreshed eligibility
     preview; otherwise back to the page, which shows the refused fields as typed."""
     application = _editable(request, public_id)
-    data = forms.data_from_post(request.POST, kind=application.kind)
+    data = forms.data_from_post(
+        request.POST,
+        kind=application.kind,
+        rubric=schema.self_evaluation_rubric(application.cycle.policy, application.kind),
+    )
     autosave = request.headers.get("HX-Request") == "true"
     read_before = eligibility.rule_inputs(application.data)
     try:
@@ -169,6 +176,7 @@ def save(request: HttpRequest, public_id: Any) -> HttpResponse:
             invalid,
             kind=application.kind,
             lookback_years=application.cycle.policy.lookback_years,
+            rubric=schema.self_evaluation_rubric(application.cycle.policy, application.kind),
         )
         # A fragment for htmx: without the request, so the navigation's context processor
         # (menus, unread count: three statements) does not run for a status line.

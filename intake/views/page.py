@@ -86,6 +86,7 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     latest = versions[-1] if versions else None
     shown = latest.data if latest else application.data
     reference = eligibility.reference_date(application.cycle)
+    rubric = schema.self_evaluation_rubric(application.cycle.policy, application.kind)
     results = [
         ResultRow(
             r,
@@ -110,6 +111,7 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             kind=application.kind,
             reference=reference,
             lookback_years=application.cycle.policy.lookback_years,
+            rubric=rubric,
         )
     else:
         attachments = [
@@ -131,6 +133,7 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             after.data,
             kind=application.kind,
             lookback_years=application.cycle.policy.lookback_years,
+            rubric=rubric,
         )
         old = {a["id"]: a["name"] for a in before.attachments}
         new = {a["id"]: a["name"] for a in after.attachments}
@@ -171,6 +174,7 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                 shown,
                 reference_year=reference.year,
                 lookback_years=application.cycle.policy.lookback_years,
+                rubric=rubric,
             ),
             "results": results,
             "attachments": attachments,

@@ -103,7 +103,7 @@ def rubric(request: HttpRequest, cycle_id: int, kind: str) -> HttpResponse:
             sums[str(item["category"])] += item["points"]
     for c in categories:
         c["sum"] = sums.get(str(c["code"]), 0)
-    default = rubrics.rubric_for(kind)
+    default = rubrics.rubric_in(cycle.policy.rubrics, kind)
     return render(
         request,
         "review/rubric.html",

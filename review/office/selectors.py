@@ -224,8 +224,9 @@ def board(cycle: Cycle, user: Any) -> Board:
 def stored_rubric(
     cycle: Cycle, kind: str
 ) -> tuple[Rubric | None, list[dict[str, Any]], list[dict[str, Any]]]:
-    """The cycle's copy with its categories and items, else the default from
-    data/gbt19580.yaml (not copied yet)."""
+    """The cycle's copy with its categories and items, else (not copied yet) the rubric its
+    policy holds, the one `services.ensure_rubric` will copy (the program's pack; data/gbt19580.yaml
+    for a policy entered before packs)."""
     rubric = Rubric.objects.filter(cycle=cycle, applies_to=kind).first()
     if rubric is not None:
         items = [
@@ -239,7 +240,7 @@ def stored_rubric(
             for i in rubric.items.all()
         ]
         return rubric, list(rubric.categories), items
-    source = rubrics.rubric_for(kind)
+    source = rubrics.rubric_in(cycle.policy.rubrics, kind)
     categories = [{"code": c.code, "name": c.name, "points": c.points} for c in source.categories]
     items = [
         {"code": i.code, "category": i.category, "name": i.name, "points": i.points, "type": i.type}

@@ -17,6 +17,7 @@ from intake import schema, services
 from intake.documents import application_form_docx
 from intake.models import Application
 from lib.errors import ServiceError
+from lib.rubrics import rubric_for
 from programs.models import Policy
 from tests.conftest import client_for
 from tests.intake.conftest import complete_form
@@ -119,7 +120,11 @@ def test_the_submitted_sheet_says_the_policys_lookback(
 def test_the_missing_figures_follow_the_lookback(lookback: int, missing: str) -> None:
     form = schema.parse(complete_form())  # figures of 2023-2025
     lines = schema.missing_for_submission(
-        form, kind="organization", reference=dt.date(2026, 3, 2), lookback_years=lookback
+        form,
+        kind="organization",
+        reference=dt.date(2026, 3, 2),
+        lookback_years=lookback,
+        rubric=rubric_for("organization"),
     )
     assert any(line.startswith(missing) for line in lines) == (lookback == 5)
     assert schema.declarations_for("individual", lookback)["employer_safe"].startswith(
