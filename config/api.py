@@ -5,7 +5,9 @@ Errors are JSON `{"code", "message", "article", "fields"}` (DESIGN.md, "API conv
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +25,10 @@ from experts.api import router as experts_router
 from intake.api import router as intake_router
 from lib.errors import ServiceError
 from lib.params import NUL_MESSAGE, has_nul
+from lib.tenancy import using_program
 from programs.api import router as programs_router
+from programs.middleware import held_program_ids
+from programs.models import AwardProgram
 from review.api import router as review_router
 from supervision.api import router as supervision_router
 
@@ -121,6 +126,30 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, code="http_error", message=str(exc))
 
 
+def in_named_program(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """`?program=<slug>` on any operation: act in that program (decision 0030, item 1). Without
+    it the caller acts where the middleware put them: a program's staff in their (first)
+    program, everyone else (visitors, applicants, experts) in the default one. Staff may name
+    only a program they hold a role in; an unknown slug, or another program for staff, is 404
+    (its existence is not disclosed). Applied after authentication, so a token's holder is
+    known."""
+
+    @functools.wraps(operation)
+    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        slug = request.GET.get("program", "")
+        if not slug:
+            return operation(request, *args, **kwargs)
+        program = AwardProgram.objects.filter(slug=slug[:50]).first()
+        held = held_program_ids(request.user) if request.user.is_authenticated else frozenset()
+        if program is None or (held and program.pk not in held):
+            raise Http404("没有这个奖项。")
+        with using_program(program):
+            return operation(request, *args, **kwargs)
+
+    return run
+
+
+api.add_decorator(in_named_program)
 api.add_router("/", accounts_router)
 api.add_router("/", programs_router)
 api.add_router("/", intake_router)

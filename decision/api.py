@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
@@ -21,7 +22,9 @@ from lib.access import actor
 from lib.api import ActionOut
 from lib.errors import PermissionDenied
 from lib.params import RowId, Year
+from programs.context import current_program
 from programs.models import Cycle
+from programs.selectors import tenant_cycles
 
 from . import services
 from .models import Objection, Proposal
@@ -39,13 +42,33 @@ def _view(request: HttpRequest) -> None:
 
 
 def _cycle(cycle_id: uuid.UUID) -> Cycle:
-    return get_object_or_404(Cycle.objects.select_related("policy"), public_id=cycle_id)
+    """A cycle of the current program (another program's: 404, decision 0030)."""
+    return get_object_or_404(tenant_cycles().select_related("policy"), public_id=cycle_id)
+
+
+def _proposals() -> QuerySet[Proposal]:
+    """The current program's lists."""
+    return Proposal.objects.filter(cycle__in=tenant_cycles())
 
 
 def _proposal(cycle_id: uuid.UUID) -> Proposal:
     return get_object_or_404(
-        Proposal.objects.select_related("cycle__policy"), cycle__public_id=cycle_id
+        _proposals().select_related("cycle__policy"), cycle__public_id=cycle_id
     )
+
+
+def _objections() -> QuerySet[Objection]:
+    return Objection.objects.filter(proposal__cycle__in=tenant_cycles())
+
+
+def _awards() -> QuerySet[AwardRecord]:
+    """The current program's awards: those of its cycles, and for the default program the
+    awards entered by hand from before the system (no application)."""
+    program = current_program()
+    mine = Q(application__cycle__program_id=program.pk)
+    if program.is_default:
+        mine |= Q(application__isnull=True)
+    return AwardRecord.objects.filter(mine)
 
 
 # --- the list and its approvals ----------------------------------------------------------------
@@ -167,7 +190,7 @@ def proposal_actions(request: HttpRequest, proposal_id: RowId) -> Any:
     and, if not, why."""
     _view(request)
     proposal = get_object_or_404(
-        Proposal.objects.select_related("cycle__policy").prefetch_related("cycle__stages"),
+        _proposals().select_related("cycle__policy").prefetch_related("cycle__stages"),
         pk=proposal_id,
     )
     return [o.as_dict() for o in PROPOSAL.allowed_actions(proposal, request.user).values()]
@@ -304,7 +327,7 @@ class PublicNotice(Schema):
 
 def _published(year: int) -> Proposal:
     return get_object_or_404(
-        Proposal.objects.select_related("cycle"),
+        _proposals().select_related("cycle"),
         cycle__year=year,
         notice_published_at__isnull=False,
     )
@@ -399,7 +422,7 @@ class ObjectionOut(Schema):
 )
 def objections(request: HttpRequest, cycle_id: uuid.UUID) -> Any:
     _view(request)
-    return Objection.objects.filter(proposal__cycle__public_id=cycle_id)
+    return _objections().filter(proposal__cycle=_cycle(cycle_id))
 
 
 class DecideIn(Schema):
@@ -426,7 +449,7 @@ class DecideIn(Schema):
     "/objections/{receipt}/decide", response=ObjectionOut, summary="异议核查结论和答复（办公室）"
 )
 def decide(request: HttpRequest, receipt: str, body: DecideIn) -> Any:
-    objection = get_object_or_404(Objection.objects.select_related("entry"), receipt=receipt)
+    objection = get_object_or_404(_objections().select_related("entry"), receipt=receipt)
     return services.decide_objection(actor=actor(request), objection=objection, **body.model_dump())
 
 
@@ -439,9 +462,7 @@ def objection_actions(request: HttpRequest, receipt: Annotated[str, Field(max_le
     """`decision.workflow.OBJECTION`'s answer for this user today: whether its outcome may be
     recorded now and, if not, why. The receipt number is the objection's identifier."""
     _view(request)
-    objection = get_object_or_404(
-        Objection.objects.select_related("proposal__cycle"), receipt=receipt
-    )
+    objection = get_object_or_404(_objections().select_related("proposal__cycle"), receipt=receipt)
     return [o.as_dict() for o in OBJECTION.allowed_actions(objection, request.user).values()]
 
 
@@ -453,7 +474,7 @@ def objection_actions(request: HttpRequest, receipt: Annotated[str, Field(max_le
 )
 def awards(request: HttpRequest) -> list[dict[str, Any]]:
     _view(request)
-    rows = AwardRecord.objects.select_related("organization", "individual", "certificate")
+    rows = _awards().select_related("organization", "individual", "certificate")
     return [_award_out(a) for a in rows.order_by("-year", "pk")]
 
 
@@ -487,7 +508,7 @@ class BonusIn(Schema):
 def bonus(request: HttpRequest, award_id: RowId, body: BonusIn) -> Status[Any]:
     if not request.user.has_perm("decision.manage"):
         raise PermissionDenied()
-    award = get_object_or_404(AwardRecord, pk=award_id)
+    award = get_object_or_404(_awards(), pk=award_id)
     services.record_bonus(actor=actor(request), award=award, **body.model_dump())
     return Status(201, _award_out(award))
 

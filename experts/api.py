@@ -22,6 +22,7 @@ from lib.api import Mapped, Ok, Page
 from lib.errors import PermissionDenied, ServiceError
 from lib.params import RowId
 from programs.models import Cycle, Policy
+from programs.selectors import tenant_cycles
 
 from . import selectors, services
 from .forms import check_import_file
@@ -337,7 +338,9 @@ class CodeIn(Schema):
 )
 def code_of_conduct(request: HttpRequest, cycle_id: uuid.UUID, body: CodeIn) -> dict[str, bool]:
     services.set_code_of_conduct(
-        actor=actor(request), cycle=get_object_or_404(Cycle, public_id=cycle_id), text=body.text
+        actor=actor(request),
+        cycle=get_object_or_404(tenant_cycles(), public_id=cycle_id),
+        text=body.text,
     )
     return {"ok": True}
 
@@ -366,7 +369,7 @@ class ProposeIn(Schema):
 
 @router.post("/cycles/{cycle_id}/groups/propose", summary="生成专家组分配方案（办公室）")
 def propose(request: HttpRequest, cycle_id: uuid.UUID, body: ProposeIn) -> dict[str, Any]:
-    cycle = get_object_or_404(Cycle, public_id=cycle_id)
+    cycle = get_object_or_404(tenant_cycles(), public_id=cycle_id)
     return services.propose_groups(
         actor=actor(request), cycle=cycle, stage=body.stage, reason=body.reason
     )
@@ -396,7 +399,7 @@ class DrawIn(Schema):
     ),
 )
 def draw(request: HttpRequest, cycle_id: uuid.UUID, body: DrawIn) -> dict[str, Any]:
-    cycle = get_object_or_404(Cycle, public_id=cycle_id)
+    cycle = get_object_or_404(tenant_cycles(), public_id=cycle_id)
     return services.draw_groups(
         actor=actor(request), cycle=cycle, stage=body.stage, reason=body.reason
     )
@@ -421,7 +424,7 @@ def draws(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, Any]]:
         request.user.has_perm("experts.manage_pool") or request.user.has_perm("supervision.view")
     ):
         raise PermissionDenied()
-    cycle = get_object_or_404(Cycle, public_id=cycle_id)
+    cycle = get_object_or_404(tenant_cycles(), public_id=cycle_id)
     return [
         {
             "stage": d.stage,
@@ -483,7 +486,10 @@ def groups(request: HttpRequest, cycle_id: uuid.UUID, stage: str = "material_rev
     queries a page, nothing of the applications' forms or the experts' encrypted fields."""
     _office(request)
     qs = (
-        ReviewGroup.objects.filter(application__cycle__public_id=cycle_id, stage=stage)
+        ReviewGroup.objects.filter(
+            application__cycle=get_object_or_404(tenant_cycles(), public_id=cycle_id),
+            stage=stage,
+        )
         .select_related("application__organization", "application__individual")
         # The applications' forms and draft copies (large JSON), the individuals' encrypted
         # identity numbers: the answer holds none of them.
@@ -519,7 +525,9 @@ class LockIn(Schema):
 )
 def lock(request: HttpRequest, assignment_id: RowId, body: LockIn) -> dict[str, bool]:
     _office(request)
-    assignment = get_object_or_404(Assignment, pk=assignment_id)
+    assignment = get_object_or_404(
+        Assignment.objects.filter(group__application__cycle__in=tenant_cycles()), pk=assignment_id
+    )
     services.set_locked(actor=actor(request), assignment=assignment, locked=body.locked)
     return {"ok": True}
 
@@ -583,6 +591,11 @@ def confirm(request: HttpRequest, application_id: uuid.UUID) -> Status[dict[str,
     return Status(201, {"ok": True})
 
 
+def _program_groups() -> Any:
+    """The current program's review groups (another program's: 404, decision 0030)."""
+    return ReviewGroup.objects.filter(application__cycle__in=tenant_cycles())
+
+
 class AssignIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={
@@ -599,7 +612,7 @@ class AssignIn(Schema):
 @router.post("/groups/{group_id}/assignments", response={201: Ok}, summary="人工加入专家（办公室）")
 def assign(request: HttpRequest, group_id: RowId, body: AssignIn) -> Status[dict[str, bool]]:
     _office(request)
-    group = get_object_or_404(ReviewGroup, pk=group_id)
+    group = get_object_or_404(_program_groups(), pk=group_id)
     expert = get_object_or_404(Expert, public_id=body.expert)
     services.assign_manually(actor=actor(request), group=group, expert=expert, reason=body.reason)
     return Status(201, {"ok": True})
@@ -623,7 +636,7 @@ def leader(request: HttpRequest, group_id: RowId, body: LeaderIn) -> dict[str, b
     from accounts.models import User
 
     _office(request)
-    group = get_object_or_404(ReviewGroup, pk=group_id)
+    group = get_object_or_404(_program_groups(), pk=group_id)
     expert = get_object_or_404(Expert, public_id=body.leader)
     supervisor = get_object_or_404(User, username=body.supervisor) if body.supervisor else None
     services.set_leader(actor=actor(request), group=group, expert=expert, supervisor=supervisor)

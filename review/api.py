@@ -23,6 +23,7 @@ from lib.access import actor
 from lib.api import ActionOut, Mapped, Ok, Page
 from lib.errors import PermissionDenied
 from programs.models import Cycle
+from programs.selectors import tenant_cycles
 
 from . import selectors, services
 from .boundaries import deadline
@@ -48,7 +49,8 @@ Text = Annotated[str, Field(max_length=4000)]
 
 
 def _cycle(cycle_id: uuid.UUID) -> Cycle:
-    return get_object_or_404(Cycle.objects.select_related("policy"), public_id=cycle_id)
+    """A cycle of the current program (another program's: 404, decision 0030)."""
+    return get_object_or_404(tenant_cycles().select_related("policy"), public_id=cycle_id)
 
 
 def _perm(request: HttpRequest, perm: str) -> None:
@@ -588,12 +590,14 @@ def _visit_out(visit: SiteVisit) -> dict[str, Any]:
     }
 
 
-def _site_group(application_id: uuid.UUID) -> ReviewGroup:
-    return get_object_or_404(
-        ReviewGroup.objects.select_related("application__cycle"),
-        application__public_id=application_id,
-        stage="site_review",
-    )
+def _site_group(application_id: uuid.UUID, *, program_only: bool = False) -> ReviewGroup:
+    """The application's site group. The Office's: of the current program only (404 for
+    another's); the leader's and the supervisor's are checked by person (`_visit_for`), an
+    expert of the shared pool serving any program."""
+    groups = ReviewGroup.objects.select_related("application__cycle")
+    if program_only:
+        groups = groups.filter(application__cycle__in=tenant_cycles())
+    return get_object_or_404(groups, application__public_id=application_id, stage="site_review")
 
 
 @router.put(
@@ -604,7 +608,9 @@ def _site_group(application_id: uuid.UUID) -> ReviewGroup:
 def schedule(request: HttpRequest, application_id: uuid.UUID, body: ScheduleIn) -> dict[str, Any]:
     _perm(request, "review.manage")
     visit = services.schedule_site_visit(
-        actor=actor(request), group=_site_group(application_id), **body.model_dump()
+        actor=actor(request),
+        group=_site_group(application_id, program_only=True),
+        **body.model_dump(),
     )
     return _visit_out(visit)
 

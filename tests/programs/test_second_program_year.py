@@ -10,7 +10,8 @@ year: the pack, the accounts, the pool) goes through /api/v1 with bearer tokens,
 the year (docs/workflow.md): the call, registration, applications, recommendation, 资格审查,
 groups, scorecards, consensus, the site visits, the evaluation, the list, the approvals, the
 notice, the announcement with its bonuses, and a winner's application refused inside the wait.
-Each of the pack's numbers is asserted where the API's answers show it.
+Each of the pack's numbers is asserted where the API's answers show it; and Rugao's staff
+(the `personas`, in the default program beside) reach none of it.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from accounts.models import RecommendingUnit, Role
+from accounts.models import RecommendingUnit, Role, RoleAssignment
 from experts import services as experts
 from experts.models import Expert
 from lib import uscc
+from lib.tenancy import using_program
 from programs import packs
 from programs.models import AwardProgram
 from programs.services import load_program
@@ -148,25 +150,39 @@ class Year:
 
 
 def _setup(make_user: Any) -> AwardProgram:
-    """What precedes the year: 示例市's pack, its staff, and experts of the shared pool."""
+    """What precedes the year: 示例市's pack loaded beside Rugao's (its own units), its staff
+    holding their roles in 示例市 only, and experts of the shared pool."""
     pack, sha256 = packs.read(PACK)
     load_program(pack=pack, source="data/programs/shili-demo.yaml", sha256=sha256)
     program = AwardProgram.objects.get(slug="shili")
-    office = make_user(Role.OFFICE, username="sl_office")
-    make_user(Role.COMMITTEE, username="sl_committee")
-    make_user(Role.SUPERVISOR, username="sl_supervisor")
-    for username, unit in (("sl_dongcheng", "示例市东城街道"), ("sl_linjiangzhen", "示例市临江镇")):
-        make_user(Role.RECOMMENDER, username=username, unit=RecommendingUnit.objects.get(name=unit))
-    for n, (name, id_number) in enumerate(zip(EXPERT_NAMES, EXPERT_IDS, strict=True)):
-        expert = experts.save_expert(
-            actor=office,
-            id_number=id_number,
-            **(QUALIFIED | {"name": name, "practice_years": 10 + n, "industries": ["34", "39"]}),
-            employments=[{"employer_name": f"省质量技术服务中心第{n + 1}部"}],
-        )
-        Expert.objects.filter(pk=expert.pk).update(
-            user=make_user(Role.EXPERT, username=f"sl_expert{n}")
-        )
+    with using_program(program):
+        office = make_user(Role.OFFICE, username="sl_office")
+        make_user(Role.COMMITTEE, username="sl_committee")
+        make_user(Role.SUPERVISOR, username="sl_supervisor")
+        for username, unit in (
+            ("sl_dongcheng", "示例市东城街道"),
+            ("sl_linjiangzhen", "示例市临江镇"),
+        ):
+            make_user(
+                Role.RECOMMENDER,
+                username=username,
+                unit=RecommendingUnit.objects.get(program=program, name=unit),
+            )
+        for n, (name, id_number) in enumerate(zip(EXPERT_NAMES, EXPERT_IDS, strict=True)):
+            expert = experts.save_expert(
+                actor=office,
+                id_number=id_number,
+                **(
+                    QUALIFIED | {"name": name, "practice_years": 10 + n, "industries": ["34", "39"]}
+                ),
+                employments=[{"employer_name": f"省质量技术服务中心第{n + 1}部"}],
+            )
+            Expert.objects.filter(pk=expert.pk).update(
+                user=make_user(Role.EXPERT, username=f"sl_expert{n}")
+            )
+    assert set(
+        RoleAssignment.objects.filter(user=office).values_list("program__slug", flat=True)
+    ) == {"shili"}
     return program
 
 
@@ -301,8 +317,9 @@ def _score(
 
 @pytest.mark.req("A5.1", "A5.2", "A10.2", "A20.1", "A21.1", "A24.1")
 def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
-    make_user: Any, time_machine: Any
+    program: AwardProgram, personas: dict[str, Any], make_user: Any, time_machine: Any
 ) -> None:
+    """`program` is Rugao's, the default program, with its personas (`p_office` …)."""
     year = Year(time_machine)
     year.at("2026-02-24")
     _setup(make_user)
@@ -542,6 +559,46 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     assert (paid["paid"], paid["outstanding"]) == (300_000, 0)
     verified = year.public("get", f"/certificates/{winner['certificate']}")
     assert verified["valid"] is True
+
+    # --- Rugao's staff, beside: nothing of 示例市 (decision 0030: 404, empty lists) ----------
+    rugao = [f"/cycles/{cycle_id}/{p}" for p in ("proposal", "evaluations", "objections", "draws")]
+    rugao += [
+        f"/cycles/{cycle_id}/groups",
+        f"/applications/{individual}",
+        f"{proposal}/../proposal",
+    ]
+    for who in ("p_office", "p_supervisor", "p_committee"):
+        for path in rugao:
+            caller = api_client(who)
+            status = api_call(caller, "get", path).status_code
+            # 404; a 403 only where an id of nothing gets it too (the role's refusal).
+            nothing = re.sub(r"[0-9a-f-]{36}", "00000000-0000-4000-8000-00000000abcd", path)
+            assert status == 404 or status == api_call(caller, "get", nothing).status_code == 403, (
+                who,
+                path,
+                status,
+            )
+    office_a = api_client("p_office")
+    assert api_call(office_a, "get", "/applications").json()["count"] == 0
+    assert api_call(office_a, "get", "/awards").json() == []
+    assert api_call(api_client("p_recommender"), "get", "/applications").json()["count"] == 0
+    writes: list[tuple[str, str, Any]] = [
+        ("put", proposal, {"entries": []}),
+        ("post", f"/cycles/{cycle_id}/evaluate", None),
+        (
+            "post",
+            f"/awards/{winner['id']}/bonus-payments",
+            {"kind": "recovery", "amount": 1, "on": "2026-12-28"},
+        ),
+        ("post", f"/applications/{individual}/withdraw", {"text": "x"}),
+    ]
+    for method, path, body in writes:
+        response = api_call(office_a, method, path, body)
+        assert response.status_code == 404, (method, path, response.content.decode())
+    # Staff name only a program they hold a role in (?program=); the public notice of 2026 is
+    # each program's: Rugao's (the default) has none.
+    assert api_call(office_a, "get", f"{proposal}?program=shili").status_code == 404
+    year.public("get", "/notices/2026", status=404)
 
     # --- the wait (A24.1): a winner of 2026 may apply again from 2030-12-10, 4 full years -----
     year.at("2027-01-05")
