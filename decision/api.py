@@ -61,7 +61,7 @@ def _objections() -> QuerySet[Objection]:
     return Objection.objects.filter(proposal__cycle__in=tenant_cycles())
 
 
-def _awards() -> QuerySet[AwardRecord]:
+def program_awards() -> QuerySet[AwardRecord]:
     """The current program's awards: those of its cycles, and for the default program the
     awards entered by hand from before the system (no application)."""
     program = current_program()
@@ -474,7 +474,7 @@ def objection_actions(request: HttpRequest, receipt: Annotated[str, Field(max_le
 )
 def awards(request: HttpRequest) -> list[dict[str, Any]]:
     _view(request)
-    rows = _awards().select_related("organization", "individual", "certificate")
+    rows = program_awards().select_related("organization", "individual", "certificate")
     return [_award_out(a) for a in rows.order_by("-year", "pk")]
 
 
@@ -508,7 +508,7 @@ class BonusIn(Schema):
 def bonus(request: HttpRequest, award_id: RowId, body: BonusIn) -> Status[Any]:
     if not request.user.has_perm("decision.manage"):
         raise PermissionDenied()
-    award = get_object_or_404(_awards(), pk=award_id)
+    award = get_object_or_404(program_awards(), pk=award_id)
     services.record_bonus(actor=actor(request), award=award, **body.model_dump())
     return Status(201, _award_out(award))
 

@@ -15,6 +15,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from accounts import two_factor
+from decision.api import program_awards
 from intake.models import AwardRecord
 from intake.selectors import applications_for
 from lib.access import actor
@@ -61,6 +62,11 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_failed_to_report(obj: Case) -> bool:
         return _duty(obj).failed
+
+
+def _cases() -> Any:
+    """The cases on the current program's awards (another program's: 404, decision 0030)."""
+    return Case.objects.filter(award__in=program_awards())
 
 
 def _duty(case: Case) -> selectors.ReportDuty:
@@ -110,7 +116,7 @@ def report(request: HttpRequest, award_id: RowId, body: ViolationReportIn) -> St
 def cases(request: HttpRequest) -> Any:
     if not request.user.has_perm("supervision.view"):
         raise PermissionDenied()
-    return _with_duties(list(Case.objects.order_by("-opened_at")))
+    return _with_duties(list(_cases().order_by("-opened_at")))
 
 
 @router.get(
@@ -124,7 +130,7 @@ def case_actions(request: HttpRequest, case_id: uuid.UUID) -> list[dict[str, Any
     anybody else is refused before the case is looked up."""
     if not request.user.has_perm("supervision.view"):
         raise PermissionDenied()
-    case = get_object_or_404(Case, public_id=case_id)
+    case = get_object_or_404(_cases(), public_id=case_id)
     return [o.as_dict() for o in workflow.allowed_actions(case, request.user).values()]
 
 
@@ -155,7 +161,7 @@ def open_case(request: HttpRequest, body: CaseIn) -> Status[Any]:
     if not request.user.has_perm("supervision.manage"):
         raise PermissionDenied()
     fields = body.dict()
-    award = get_object_or_404(AwardRecord, pk=fields.pop("award"))
+    award = get_object_or_404(program_awards(), pk=fields.pop("award"))
     return Status(201, services.open_case(actor=actor(request), award=award, **fields))
 
 
@@ -175,7 +181,7 @@ class FindingsIn(Schema):
 @router.post("/cases/{case_id}/report", response=CaseOut, summary="核查情况报委员会（办公室）")
 def report_to_committee(request: HttpRequest, case_id: uuid.UUID, body: FindingsIn) -> Any:
     _may_act_on_cases(request)
-    case = get_object_or_404(Case, public_id=case_id)
+    case = get_object_or_404(_cases(), public_id=case_id)
     return services.report_to_committee(actor=actor(request), case=case, findings=body.findings)
 
 
@@ -203,7 +209,7 @@ def decide(request: HttpRequest, case_id: uuid.UUID, body: DecisionIn) -> Any:
     _may_act_on_cases(request)
     if body.outcome == "revocation":
         two_factor.require_fresh_otp(request)
-    case = get_object_or_404(Case.objects.select_related("award"), public_id=case_id)
+    case = get_object_or_404(_cases().select_related("award"), public_id=case_id)
     return services.decide_case(actor=actor(request), case=case, **body.dict())
 
 
