@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from accounts import registration, two_factor
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.privacy import PRIVACY_NOTICE_VERSION
-from accounts.selectors import scopes_of
+from accounts.selectors import program_units, scopes_of
 from audit.context import client_ip
 from jobs import exports as large_exports
 from lib import uploads
@@ -238,7 +238,13 @@ def _not_too_often(request: HttpRequest) -> None:
 
 
 def _unit(name: str) -> RecommendingUnit:
-    unit = RecommendingUnit.objects.filter(name=name, active=True).first()
+    """The active unit of this name: the current program's (`?program=<slug>`), else the only
+    one of that name in any program (units are per program, decision 0030; a name two
+    programs share needs the program named)."""
+    unit = program_units().filter(name=name, active=True).first()
+    if unit is None:
+        found = list(RecommendingUnit.objects.filter(name=name, active=True)[:2])
+        unit = found[0] if len(found) == 1 else None
     if unit is None:
         raise ServiceError("没有该推荐单位。", fields={"recommending_unit": ["没有该推荐单位"]})
     return unit
