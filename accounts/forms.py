@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth.forms import AuthenticationForm
 
 from lib import industries
@@ -24,15 +25,34 @@ class LoginForm(AuthenticationForm):
 class GrantRoleForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     role = forms.ChoiceField(label="角色", choices=Role.choices)
+    program = forms.ModelChoiceField(
+        label="奖项（委员会办公室、监督员、委员、省级管理员必填）",
+        queryset=RecommendingUnit.objects.none(),  # the programs, set in __init__
+        required=False,
+        empty_label="当前奖项",
+    )
     recommending_unit = forms.ModelChoiceField(
         label="推荐单位（推荐单位审核人必填）",
-        queryset=RecommendingUnit.objects.filter(active=True),
+        queryset=RecommendingUnit.objects.none(),
         required=False,
     )
     organization_uscc = forms.CharField(
         label="组织统一社会信用代码（组织联系人必填）", max_length=18, required=False
     )
     reason = forms.CharField(label="理由", max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The security administrator is the deployment's: every program and every program's
+        # units (decision 0030). By the app registry: accounts imports nothing of programs.
+        programs = apps.get_model("programs", "AwardProgram").objects.order_by("pk")
+        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+        units = RecommendingUnit.objects.filter(active=True).select_related("program")
+        several = programs.count() > 1
+        field = self.fields["recommending_unit"]
+        field.queryset = units.order_by("program_id", "kind", "name")  # type: ignore[attr-defined]
+        if several:
+            field.label_from_instance = lambda u: f"{u}（{u.program}）"  # type: ignore[attr-defined]
 
     def clean_username(self) -> User:
         user = User.objects.filter(username=self.cleaned_data["username"], is_active=True).first()
@@ -150,14 +170,22 @@ def _industry_choices() -> list[tuple[str, str]]:
 
 
 def _territorial_units() -> Any:
-    return RecommendingUnit.objects.filter(
-        active=True,
-        kind__in=[
-            RecommendingUnit.Kind.TOWN,
-            RecommendingUnit.Kind.SUBDISTRICT,
-            RecommendingUnit.Kind.DISTRICT,
-        ],
-    ).order_by("kind", "name")
+    """The current program's towns, districts and subdistricts (an organization registers
+    under its town; decision 0030)."""
+    from .selectors import program_units
+
+    return (
+        program_units()
+        .filter(
+            active=True,
+            kind__in=[
+                RecommendingUnit.Kind.TOWN,
+                RecommendingUnit.Kind.SUBDISTRICT,
+                RecommendingUnit.Kind.DISTRICT,
+            ],
+        )
+        .order_by("kind", "name")
+    )
 
 
 class OrganizationRegistrationForm(_RegistrationFields):
@@ -165,7 +193,9 @@ class OrganizationRegistrationForm(_RegistrationFields):
     name = forms.CharField(label="组织名称", max_length=200)
     registered_address = forms.CharField(label="注册地址", max_length=300, required=False)
     recommending_unit = forms.ModelChoiceField(
-        label="所在镇（区、街道）", queryset=_territorial_units(), empty_label="请选择"
+        label="所在镇（区、街道）",
+        queryset=RecommendingUnit.objects.none(),  # the current program's, in __init__
+        empty_label="请选择",
     )
     industry_code = forms.ChoiceField(
         label="行业（GB/T 4754-2017）", required=False, choices=_industry_choices
@@ -186,6 +216,12 @@ class OrganizationRegistrationForm(_RegistrationFields):
     chief_quality_officer = forms.CharField(label="首席质量官", max_length=100, required=False)
     contact_name = forms.CharField(label="联系人姓名", max_length=100)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .selectors import program_units  # noqa: F401
+
+        self.fields["recommending_unit"].queryset = _territorial_units()  # type: ignore[attr-defined]
+
 
 class IndividualRegistrationForm(_RegistrationFields):
     name = forms.CharField(label="姓名", max_length=50)
@@ -199,13 +235,20 @@ class IndividualRegistrationForm(_RegistrationFields):
     )
     recommending_unit = forms.ModelChoiceField(
         label="推荐单位",
-        queryset=RecommendingUnit.objects.filter(active=True).order_by("kind", "name"),
+        queryset=RecommendingUnit.objects.none(),  # the current program's, in __init__
         empty_label="请选择",
     )
     sensitive_consent = forms.BooleanField(
         label=privacy.SENSITIVE_CONSENT_LABEL,
         error_messages={"required": privacy.SENSITIVE_CONSENT_REQUIRED},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .selectors import program_units
+
+        units = program_units().filter(active=True).order_by("kind", "name")
+        self.fields["recommending_unit"].queryset = units  # type: ignore[attr-defined]
 
 
 class OrganizationProfileForm(BootstrapForm):

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     SYSADMIN = "sysadmin", "系统管理员"
     SECADMIN = "secadmin", "安全管理员"
     AUDITADMIN = "auditadmin", "审计管理员"
+    PROVINCE = "province", "省级管理员"
 
 
 # 等级保护 三员分立: no account may hold two of these.
@@ -31,6 +32,11 @@ ADMIN_ROLES = (Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN)
 # Staff: every role that works for the award rather than applying to it. Two factors, password
 # expiry and the shorter lifecycle rules of issue 15 apply to whoever holds one of these.
 STAFF_ROLES = tuple(r for r in Role if r not in (Role.APPLICANT, Role.INDIVIDUAL))
+# Roles held in one award program (decision 0030): the Office, the supervisors and the committee
+# of a program, and the provincial administrator (whose program is the province's). A
+# recommending unit's reviewer is in the unit's program; applicants, experts (a shared pool)
+# and the three administrators are the deployment's.
+PROGRAM_ROLES = (Role.OFFICE, Role.SUPERVISOR, Role.COMMITTEE, Role.PROVINCE)
 
 
 class User(AbstractUser):
@@ -166,7 +172,15 @@ class RecommendingUnit(models.Model):
         DEPARTMENT = "department", "市有关主管部门"
         ASSOCIATION = "association", "行业商会（协会）"
 
-    name = models.CharField("名称", max_length=100, unique=True)
+    # The award program whose Office lists the unit (article 7 is each Measures' own); by
+    # string, so accounts imports nothing of programs (decision 0030).
+    program = models.ForeignKey(
+        "programs.AwardProgram",
+        verbose_name="奖项",
+        on_delete=models.PROTECT,
+        related_name="recommending_units",
+    )
+    name = models.CharField("名称", max_length=100)
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
     also_known_as = models.CharField("合署名称", max_length=100, blank=True)
     active = models.BooleanField("启用", default=True)
@@ -175,9 +189,20 @@ class RecommendingUnit(models.Model):
         ordering = ["kind", "name"]
         verbose_name = "推荐单位"
         verbose_name_plural = "推荐单位"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "name"],
+                name="unit_name_unique_in_program",
+                violation_error_message="本奖项已有同名推荐单位。",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.also_known_as}）" if self.also_known_as else self.name
+
+    @property
+    def tenant_program_id(self) -> int:
+        return int(self.program_id)
 
     @property
     def is_territorial(self) -> bool:
@@ -309,6 +334,16 @@ class RoleAssignment(models.Model):
     organization = models.ForeignKey(
         Organization, verbose_name="组织", null=True, blank=True, on_delete=models.PROTECT
     )
+    # The program a PROGRAM_ROLES role is held in (decision 0030); None for the others (a
+    # reviewer's program is its unit's: one home, no copy).
+    program = models.ForeignKey(
+        "programs.AwardProgram",
+        verbose_name="奖项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     granted_at = models.DateTimeField("授予时间", auto_now_add=True)
     # None: the system (seed data, self-registration, a migration).
     granted_by = models.ForeignKey(
@@ -339,8 +374,15 @@ class RoleAssignment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["user", "role"],
-                condition=Q(recommending_unit__isnull=True, organization__isnull=True),
+                condition=Q(
+                    recommending_unit__isnull=True, organization__isnull=True, program__isnull=True
+                ),
                 name="role_unscoped_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "program"],
+                condition=Q(program__isnull=False),
+                name="role_program_unique",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "recommending_unit"],
@@ -370,10 +412,18 @@ class RoleAssignment(models.Model):
                 ),
                 violation_error_message="推荐单位审核人须指定推荐单位，组织联系人须指定组织，其他角色不带范围。",
             ),
+            models.CheckConstraint(
+                name="role_program_matches",
+                condition=(
+                    Q(role__in=[r.value for r in PROGRAM_ROLES], program__isnull=False)
+                    | (~Q(role__in=[r.value for r in PROGRAM_ROLES]) & Q(program__isnull=True))
+                ),
+                violation_error_message="委员会办公室、评审监督员、委员会委员和省级管理员须指定奖项，其他角色不指定奖项。",
+            ),
         ]
 
     def __str__(self) -> str:
-        scope = self.recommending_unit or self.organization
+        scope = self.recommending_unit or self.organization or self.program
         label = Role(self.role).label
         return f"{self.user} · {label}（{scope}）" if scope else f"{self.user} · {label}"
 

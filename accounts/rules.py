@@ -10,16 +10,39 @@ from typing import Any
 
 import rules
 
-from .models import Role
-from .selectors import has_role, scopes_of
+from lib import tenancy
+
+from .models import PROGRAM_ROLES, Role
+from .selectors import has_role, programs_of, scopes_of
+
+# Roles whose holder acts within a program: its own roles, and a reviewer's through its unit.
+_HELD_IN_PROGRAM = (*PROGRAM_ROLES, Role.RECOMMENDER)
 
 
 def _role(role: Role) -> Any:
-    @rules.predicate(name=f"has_role_{role.value}")
-    def predicate(user: Any) -> bool:
-        return has_role(user, role)
+    """Holds `role`; for a role held in a program, in the program of the object asked about
+    (lib.tenancy.program_id_of) or, without an object or for an object of no program, in the
+    current program. So every `has_perm(perm, application)` asks "in which program" here, in one
+    place, and a clerk of 如皋 holds nothing over 示例市's rows (decision 0030)."""
+    if role not in _HELD_IN_PROGRAM:
 
-    return predicate
+        @rules.predicate(name=f"has_role_{role.value}")
+        def predicate(user: Any) -> bool:
+            return has_role(user, role)
+
+        return predicate
+
+    @rules.predicate(name=f"has_role_{role.value}")
+    def held_in_program(user: Any, obj: Any = None) -> bool:
+        held = programs_of(user).get(role)
+        if not held:
+            return False
+        program_id = tenancy.program_id_of(obj)
+        if program_id is None:
+            program_id = tenancy.current_id()
+        return program_id in held
+
+    return held_in_program
 
 
 is_applicant = _role(Role.APPLICANT)
@@ -32,6 +55,7 @@ is_committee = _role(Role.COMMITTEE)
 is_sysadmin = _role(Role.SYSADMIN)
 is_secadmin = _role(Role.SECADMIN)
 is_auditadmin = _role(Role.AUDITADMIN)
+is_province = _role(Role.PROVINCE)
 
 # Office work: cycles, their dates and calls, the working-day calendar.
 rules.add_perm("programs.manage_cycle", is_office)
@@ -39,6 +63,8 @@ rules.add_perm("programs.manage_calendar", is_office)
 # The Measures (办法与参数): read on the Office's page, revised by loading a pack (issue 18).
 rules.add_perm("programs.view_policy", is_office)
 rules.add_perm("programs.manage_policy", is_office)
+# The provincial administrator's comparison of the programs within its region (issue 18 part 4).
+rules.add_perm("programs.view_province", is_province)
 
 
 @rules.predicate
@@ -70,6 +96,9 @@ rules.add_perm("experts.manage_pool", is_office)
 rules.add_perm("accounts.manage_units", is_office)
 # Reading the audit trail: the audit administrator and the discipline supervisors (A27.1).
 rules.add_perm("audit.view_trail", is_auditadmin | is_supervisor)
+# Every program's events: the audit administrator (the deployment's); a program's supervisors
+# read their program's (decision 0030).
+rules.add_perm("audit.view_all_programs", is_auditadmin)
 # Writing a checkpoint of the audit chain on demand: the audit administrator.
 rules.add_perm("audit.write_anchor", is_auditadmin)
 # The Django admin belongs to the system administrator alone.

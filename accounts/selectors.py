@@ -24,19 +24,39 @@ from .models import (
 def scopes_of(user: Any) -> dict[Role, frozenset[int | None]]:
     """Each role the user holds with its scopes: unit ids for reviewers, organization ids for
     applicant contacts, {None} for unscoped roles. One query per request (cached on the user)."""
+    return _roles(user)[0]
+
+
+def programs_of(user: Any) -> dict[Role, frozenset[int]]:
+    """Each program-held role (`PROGRAM_ROLES`, and a reviewer's through its unit) with the ids
+    of the programs the user holds it in (decision 0030). Same query as `scopes_of`."""
+    return _roles(user)[1]
+
+
+def _roles(user: Any) -> tuple[dict[Role, frozenset[int | None]], dict[Role, frozenset[int]]]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return {}
+        return {}, {}
     cached = getattr(user, "_qa_roles", None)
     if cached is None:
         scopes: dict[Role, set[int | None]] = {}
+        programs: dict[Role, set[int]] = {}
         rows = RoleAssignment.objects.filter(user=user).values_list(
-            "role", "recommending_unit_id", "organization_id"
+            "role",
+            "recommending_unit_id",
+            "organization_id",
+            "program_id",
+            "recommending_unit__program_id",
         )
-        for role, unit_id, org_id in rows:
+        for role, unit_id, org_id, program_id, unit_program_id in rows:
             scopes.setdefault(Role(role), set()).add(unit_id or org_id)
-        cached = {role: frozenset(ids) for role, ids in scopes.items()}
+            if program_id or unit_program_id:
+                programs.setdefault(Role(role), set()).add(program_id or unit_program_id)
+        cached = (
+            {role: frozenset(ids) for role, ids in scopes.items()},
+            {role: frozenset(ids) for role, ids in programs.items()},
+        )
         user._qa_roles = cached
-    return cached
+    return cached  # type: ignore[no-any-return]
 
 
 def roles_of(user: Any) -> frozenset[Role]:
@@ -51,6 +71,14 @@ def has_role(user: Any, role: Role) -> bool:
 def is_staff_member(user: Any) -> bool:
     """Holds a staff role (`STAFF_ROLES`): two factors and password expiry apply."""
     return any(role in STAFF_ROLES for role in roles_of(user))
+
+
+def program_units() -> models.QuerySet[RecommendingUnit]:
+    """The recommending units of the current program (decision 0030): what the Office lists, a
+    form offers and an application may name. Another program's units are not offered."""
+    from lib import tenancy
+
+    return RecommendingUnit.objects.filter(program_id=tenancy.current_id())
 
 
 def users_with_role(role: Role) -> list[User]:

@@ -15,11 +15,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.services import record
+from lib import tenancy
 from lib.errors import PermissionDenied, ServiceError
 from lib.fields import masked
 
 from .models import (
     ADMIN_ROLES,
+    PROGRAM_ROLES,
     Individual,
     Notification,
     Organization,
@@ -151,6 +153,7 @@ def grant_role(
     role: Role,
     recommending_unit: RecommendingUnit | None = None,
     organization: Organization | None = None,
+    program: Any = None,
     reason: str = "",
 ) -> RoleAssignment:
     """Give `user` a role, scoped where the role needs it.
@@ -162,8 +165,16 @@ def grant_role(
     Side effects: the assignment and an `accounts.role.grant` audit event.
     """
     _require(actor, "accounts.manage_roles")
+    if role in PROGRAM_ROLES and program is None:
+        program = tenancy.current()  # the program the granting request acts in
+    elif role not in PROGRAM_ROLES:
+        program = None
     if RoleAssignment.objects.filter(
-        user=user, role=role, recommending_unit=recommending_unit, organization=organization
+        user=user,
+        role=role,
+        recommending_unit=recommending_unit,
+        organization=organization,
+        program=program,
     ).exists():
         raise ServiceError(f"{user}已具有此角色。", code="duplicate")
     refusal = (
@@ -190,6 +201,7 @@ def grant_role(
         role=role,
         recommending_unit=recommending_unit,
         organization=organization,
+        program=program,
         granted_by=actor,
     )
     try:
@@ -209,6 +221,7 @@ def grant_role(
                     "role": role.value,
                     "recommending_unit": recommending_unit.pk if recommending_unit else None,
                     "organization": organization.pk if organization else None,
+                    **({"program": program.pk} if program else {}),
                 },
                 reason=reason,
             )
@@ -361,7 +374,11 @@ def save_recommending_unit(
     """
     _require(actor, "accounts.manage_units")
     name = name.strip()
-    clash = RecommendingUnit.objects.filter(name=name)
+    # A unit is its program's (decision 0030): a new one joins the program the Office acts in.
+    program_id = unit.program_id if unit is not None else tenancy.current_id()
+    if program_id is None:
+        raise ServiceError("尚未设立任何奖项，不能添加推荐单位。")
+    clash = RecommendingUnit.objects.filter(program_id=program_id, name=name)
     if unit is not None:
         clash = clash.exclude(pk=unit.pk)
     if not name or clash.exists():
@@ -372,7 +389,7 @@ def save_recommending_unit(
     with transaction.atomic():
         before = None
         if unit is None:
-            unit = RecommendingUnit()
+            unit = RecommendingUnit(program_id=program_id)
         else:
             unit = RecommendingUnit.objects.select_for_update().get(pk=unit.pk)
             before = {f: getattr(unit, f) for f in UNIT_FIELDS}

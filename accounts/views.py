@@ -40,7 +40,7 @@ from .models import (
     User,
 )
 from .password_gate import expired_message, password_expired
-from .selectors import registration_changes, scopes_of
+from .selectors import program_units, registration_changes, scopes_of
 
 
 def locked_out(
@@ -130,6 +130,7 @@ def role_grant(request: HttpRequest) -> HttpResponse:
                 role=Role(form.cleaned_data["role"]),
                 recommending_unit=form.cleaned_data["recommending_unit"],
                 organization=form.cleaned_data["organization_uscc"],
+                program=form.cleaned_data["program"],
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
@@ -215,7 +216,7 @@ def units_page(
     request: HttpRequest, form: UnitForm | None = None, status: int = 200
 ) -> HttpResponse:
     """The Office's list of recommending units (article 7): towns, departments, associations."""
-    units = RecommendingUnit.objects.order_by("kind", "name")
+    units = program_units().order_by("kind", "name")
     return render(
         request,
         "accounts/units.html",
@@ -231,7 +232,7 @@ def units_page(
 @perm_required("accounts.manage_units")
 @require_POST
 def unit_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    unit = get_object_or_404(RecommendingUnit, pk=pk) if pk is not None else None
+    unit = get_object_or_404(program_units(), pk=pk) if pk is not None else None
     form = UnitForm(request.POST)
     if form.is_valid():
         try:

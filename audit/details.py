@@ -108,6 +108,7 @@ KEY_LABELS: dict[str, str] = {
     "phone": "手机号码",
     "place": "地点",
     "policy": "政策依据",
+    "program": "奖项",
     "position": "职务",
     "practice_years": "从业年限",
     "qualification": "资格审查",
@@ -210,6 +211,7 @@ NAMED_KEYS: dict[str, tuple[str, str]] = {
     "user": ("accounts.User", "full_name"),
     "recommending_unit": ("accounts.RecommendingUnit", "name"),
     "organization": ("accounts.Organization", "name"),
+    "program": ("programs.AwardProgram", "name"),
 }
 
 # Codes that mean the same everywhere (eligibility results, workflow words).

@@ -26,7 +26,7 @@ from lib.access import perm_required
 from lib.excel import neutralize, print_setup
 from lib.http import file_response
 
-from .selectors import Row, rows_in_chunks, trail
+from .selectors import Row, TrailFilter, rows_in_chunks, trail
 from .services import verify_chain
 from .views import TrailFilterForm, trail_filter
 
@@ -95,7 +95,7 @@ def _cells(sheet: Worksheet, values: list[Any], style: dict[str, Any]) -> list[W
     return out
 
 
-def workbook(form: TrailFilterForm) -> bytes:
+def workbook(form: TrailFilterForm, reader: Any = None, *, program_id: int | None = None) -> bytes:
     """The filtered trail and the chain's verification as .xlsx bytes (write-only: the whole
     trail streams a chunk at a time)."""
     report = verify_chain()
@@ -133,7 +133,16 @@ def workbook(form: TrailFilterForm) -> bytes:
     body = {"alignment": Alignment(vertical="top", wrap_text=True)}
     when = WriteOnlyCell(sheet)
     when.alignment, when.number_format = Alignment(vertical="top"), "yyyy-mm-dd hh:mm:ss"
-    rows: Iterator[Row] = rows_in_chunks(trail(trail_filter(form)))
+    # The reader's reach (a supervisor: the current program); without a reader, the
+    # archive's cut: `program_id`, the archived year's program.
+    f = trail_filter(form, reader) if reader is not None else None
+    if f is None:
+        form.is_valid()
+        f = TrailFilter(
+            **{k: v for k, v in getattr(form, "cleaned_data", {}).items() if v},
+            program_id=program_id,
+        )
+    rows: Iterator[Row] = rows_in_chunks(trail(f))
     for row in rows:
         cells = _cells(sheet, _values(row), body)
         cells[1]._style = copy(when._style)
@@ -150,6 +159,6 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     """The audit trail, filtered as on the trail page, as .xlsx (the download is itself an
     audit event, written by audit.middleware before the file leaves)."""
     form = TrailFilterForm(request.GET or None)
-    data = workbook(form)
+    data = workbook(form, request.user)
     stamp = timezone.localtime().strftime("%Y%m%d")
     return file_response(data, f"审计日志_{stamp}.xlsx", XLSX)

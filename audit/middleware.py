@@ -117,7 +117,7 @@ def _roles(user: Any) -> list[str]:
         return []
     cached = getattr(user, "_qa_roles", None)  # accounts.selectors caches them per request
     if cached is not None:
-        held = {str(r) for r in cached}
+        held = {str(r) for r in cached[0]}  # (scopes, programs)
     else:
         model = apps.get_model("accounts", "RoleAssignment")
         held = set(model.objects.filter(user=user).values_list("role", flat=True))

@@ -64,6 +64,11 @@ class AuditEvent(models.Model):
     # a background job, the request that queued the job. Empty for commands, the demo seed and
     # events older than the field; hashed only when present, like the address above.
     request_id = models.CharField("参考编号", max_length=64, blank=True)
+    # The award program the act belongs to (decision 0030): its object's, else the program the
+    # request acted in. A program's supervisors read their program's events; the audit
+    # administrator all. An id (audit sits below programs); empty for events older than the
+    # field; hashed only when present, like the fields above.
+    program_pk = models.PositiveIntegerField("奖项", null=True, blank=True)
     prev_hash = models.CharField("前一哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)
 
@@ -82,6 +87,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["created_at"], name="audit_event_created_idx"),
             # The trail filtered by 参考编号: a person quotes the number of an error page.
             models.Index(fields=["request_id"], name="audit_event_request_idx"),
+            models.Index(fields=["program_pk", "-seq"], name="audit_event_program_idx"),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,11 @@ class TrailFilter:
     object_type: str = ""
     object: str = ""
     request_id: str = ""  # 参考编号: every event of one request (or of the jobs it queued)
+    # One program's events (a program's supervisors); None: every program's (the audit
+    # administrator). Set from the reader (`audit.views.trail_filter`), never from the form.
+    program_id: int | None = None
+    # With the events older than the program column (they were all the default program's).
+    older: bool = False
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -46,6 +51,9 @@ class TrailFilter:
 def trail(f: TrailFilter) -> QuerySet[AuditEvent]:
     """Events matching the filter, newest first; one query with the actor joined."""
     qs = AuditEvent.objects.select_related("actor").order_by("-seq")
+    if f.program_id is not None:
+        mine = Q(program_pk=f.program_id)
+        qs = qs.filter(mine | Q(program_pk__isnull=True) if f.older else mine)
     if f.category:
         qs = qs.filter(action__in=[a.code for a in catalogue.ACTIONS.values()
                                    if a.category == f.category])  # fmt: skip

@@ -15,6 +15,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
+from lib import tenancy
+
 from . import anchors, catalogue, context
 from .models import GENESIS_HASH, AuditEvent, ChainHead
 
@@ -72,6 +74,8 @@ def _digest(event: AuditEvent) -> str:
         payload["user_agent"] = event.user_agent
     if event.request_id:  # issue 17 part 4: the same rule, so older chains verify unchanged
         payload["request_id"] = event.request_id
+    if event.program_pk is not None:  # decision 0030, the same rule
+        payload["program_pk"] = event.program_pk
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.new("sm3", text.encode()).hexdigest()
 
@@ -116,6 +120,7 @@ def record(
         client_ip=client_ip,
         user_agent=user_agent,
         request_id=context.reference(),
+        program_pk=tenancy.program_id_of(obj) or tenancy.current_id(),
     )
     # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
     # holds the database write lock. The head row comes with the migrations; it is recreated

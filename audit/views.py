@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from lib import tenancy
 from lib.access import actor, perm_required
 
 from . import anchors, catalogue, integrity
@@ -94,11 +95,19 @@ def _flat(choices: Any) -> list[tuple[Any, Any]]:
     return out
 
 
-def trail_filter(form: TrailFilterForm) -> TrailFilter:
-    """The fields that are valid (an unknown choice is named on the page and left out)."""
+def trail_filter(form: TrailFilterForm, reader: Any) -> TrailFilter:
+    """The fields that are valid (an unknown choice is named on the page and left out), in the
+    reader's reach: the audit administrator reads every program's events, a program's
+    supervisors their current program's (decision 0030)."""
     form.is_valid()
     cleaned = getattr(form, "cleaned_data", {})
-    return TrailFilter(**{k: v for k, v in cleaned.items() if v})
+    every = reader.has_perm("audit.view_all_programs")
+    program = None if every else tenancy.current()
+    return TrailFilter(
+        **{k: v for k, v in cleaned.items() if v},
+        program_id=None if program is None else program.pk,
+        older=bool(program is not None and program.is_default),
+    )
 
 
 @perm_required("audit.view_trail")
@@ -109,7 +118,7 @@ def trail_page(request: HttpRequest) -> HttpResponse:
     verification = integrity.verify() if request.GET.get("verify") == "1" else None
     chain = verification.chain if verification is not None else None
     form = TrailFilterForm(request.GET or None)
-    page = Paginator(trail(trail_filter(form)), 50).get_page(request.GET.get("page"))
+    page = Paginator(trail(trail_filter(form, request.user)), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("verify", None)

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from programs.context import current_program_or_none
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
 
 from benchmarks._common import Row, bench_database, machine, out, pass_second_factor, table
@@ -54,7 +56,7 @@ def main() -> None:
         auditor.force_login(User.objects.get(username="auditadmin"), backend=backend)
         pass_second_factor(auditor, User.objects.get(username="auditadmin"))
         call = Announcement.objects.get()
-        cycle = selectors.current_cycle(selectors.default_program())  # type: ignore[arg-type]
+        cycle = selectors.current_cycle(current_program_or_none())  # type: ignore[arg-type]
         stage = selectors.current_stage(cycle) if cycle else None
 
         def measure(name: str, client: Client, url: str) -> Row:

@@ -113,7 +113,8 @@ def _who(request: HttpRequest) -> tuple[str, str]:
         return "", ""
     if not getattr(wrapped, "is_authenticated", False):
         return "", ""
-    roles = getattr(wrapped, "_qa_roles", None) or {}
+    cached = getattr(wrapped, "_qa_roles", None)  # (scopes, programs): accounts.selectors
+    roles = cached[0] if cached else {}
     return str(wrapped.pk), ",".join(sorted(str(r) for r in roles))
 
 

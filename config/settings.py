@@ -140,6 +140,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): the session's second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
+    # The award program the request acts in (decision 0030), after authentication.
+    "programs.middleware.CurrentProgramMiddleware",
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits (after sessions, authentication and messages).

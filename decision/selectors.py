@@ -27,6 +27,7 @@ from django.urls import reverse
 from intake import standing
 from intake.models import AwardRecord, State
 from programs.models import Cycle
+from programs.selectors import tenant_cycles
 from review.models import Evaluation
 
 from .models import (
@@ -173,7 +174,8 @@ def cycle(pk: int) -> Cycle | None:
     """A cycle with its policy (quotas, score lines, notice length), program and stage dates
     (the workflow table's windows)."""
     return (
-        Cycle.objects.select_related("policy", "program")
+        tenant_cycles()
+        .select_related("policy", "program")
         .prefetch_related("stages")
         .filter(pk=pk)
         .first()

@@ -491,7 +491,7 @@ def _audit(w: _Writer, cycle: Cycle) -> dict[str, Any]:
     start = timezone.localtime(created).date() if created else dt.date(cycle.year, 1, 1)
     end = timezone.localdate()
     form = TrailFilterForm({"date_from": start.isoformat(), "date_to": end.isoformat()})
-    w.add("审计日志.xlsx", workbook(form))
+    w.add("审计日志.xlsx", workbook(form, program_id=cycle.program_id))
     return {"from": start, "to": end}
 
 

@@ -10,6 +10,9 @@ from django.urls import reverse
 
 from accounts.models import Notification, Role
 from accounts.selectors import roles_of
+from programs import site
+from programs.context import current_program_or_none, programs_for
+from programs.middleware import held_program_ids
 
 from .exports import EXPORTS
 from .selectors import is_winner
@@ -37,7 +40,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     the header stays on one line at desktop widths."""
     user = request.user
     roles = roles_of(user)
-    items: list[tuple[str, str, list[Link]]] = [("首页", reverse("programs:home"), [])]
+    # A public page under a program's prefix links to that program's pages (programs.site).
+    items: list[tuple[str, str, list[Link]]] = [("首页", site.home_url(request), [])]
     if user.is_authenticated:
         items.append(("我的工作台", reverse("accounts:dashboard"), []))
     if label := _applications_label(roles):
@@ -80,9 +84,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user.is_authenticated:
         # The public's pages (A20.1, A25.1): the notice, the winners, certificate verification.
         items += [
-            ("公示公告", reverse("decision:notices"), []),
-            ("获奖名单", reverse("decision:winners"), []),
-            ("证书查验", reverse("decision:verify"), []),
+            ("公示公告", site.public_url(request, "decision:notices"), []),
+            ("获奖名单", site.public_url(request, "decision:winners"), []),
+            ("证书查验", site.public_url(request, "decision:verify"), []),
         ]
     settings: list[Link] = []
     if user.has_perm("programs.manage_cycle"):
@@ -118,7 +122,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     unread = 0
     if user.is_authenticated:
         unread = Notification.objects.filter(user=user.pk, read_at__isnull=True).count()
+    # The program switcher, for whoever works in two or more programs (decision 0030): the
+    # programs' rows are read only then.
+    programs = programs_for(user) if len(held_program_ids(user)) > 1 else []
     return {
+        "nav_programs": programs,
+        "nav_program": current_program_or_none() if programs else None,
         "nav_items": items,
         "nav_roles": sorted(Role(r).label for r in roles),
         "nav_unread": unread,

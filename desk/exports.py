@@ -189,7 +189,7 @@ def _audit_build(user: User, params: Params) -> tuple[str, bytes]:
     from audit.export import workbook
 
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return f"审计日志_{stamp}.xlsx", workbook(_audit_form(params))
+    return f"审计日志_{stamp}.xlsx", workbook(_audit_form(params), user)
 
 
 def _audit_scope(user: User, params: Params) -> str:
@@ -240,10 +240,10 @@ APPLICATIONS = register(
 
 
 def _cycle(params: Params) -> Model | None:
-    from programs.models import Cycle
+    from programs.selectors import tenant_cycles
 
     pk = parse_int(params.get("cycle"))
-    return Cycle.objects.filter(pk=pk).first() if pk else None
+    return tenant_cycles().filter(pk=pk).first() if pk else None
 
 
 def _ranking_build(user: User, params: Params) -> tuple[str, bytes]:

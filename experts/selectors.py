@@ -17,7 +17,7 @@ from intake.models import IN_REVIEW, Application, ApplicationVersion, Kind, Stat
 from lib.crypto import blind_index
 from lib.errors import StateConflict
 from programs.models import Cycle, CycleStage, Policy, Stage
-from programs.selectors import today
+from programs.selectors import tenant_cycles, today
 
 from .models import (
     Acknowledgement,
@@ -121,7 +121,7 @@ def sanctions_of(expert: Expert) -> QuerySet[ExpertSanction]:
 
 def cycle(pk: int | None) -> Cycle | None:
     """A cycle with its policy (the group size and the conditions of article 8)."""
-    return Cycle.objects.select_related("policy").filter(pk=pk).first() if pk else None
+    return tenant_cycles().select_related("policy").filter(pk=pk).first() if pk else None
 
 
 def _active() -> QuerySet[Assignment]:

@@ -120,6 +120,11 @@ class Application(models.Model):
         return f"{self.applicant_name}（{self.cycle.year}年度）"
 
     @property
+    def tenant_program_id(self) -> int:
+        """The program of the application's cycle (lib.tenancy.program_id_of)."""
+        return int(self.cycle.program_id)
+
+    @property
     def applicant_name(self) -> str:
         applicant = self.organization or self.individual
         return str(applicant) if applicant else ""

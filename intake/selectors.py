@@ -10,7 +10,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role
-from accounts.selectors import scopes_of
+from accounts.selectors import programs_of, scopes_of
+from lib import tenancy
 from programs.models import Cycle, Stage
 from programs.selectors import today
 
@@ -37,8 +38,12 @@ def applications_for(user: Any) -> QuerySet[Application]:
     if not scopes:
         return base.none()
     visible = Q(pk__in=[])
-    if Role.OFFICE in scopes or Role.SUPERVISOR in scopes:
-        visible |= ~Q(state=State.DRAFT)
+    # The Office and the supervisors: the current program's, where they hold the role
+    # (decision 0030); an application of another program is not known to exist (404).
+    held = programs_of(user)
+    program_id = tenancy.current_id()
+    if program_id in held.get(Role.OFFICE, ()) or program_id in held.get(Role.SUPERVISOR, ()):
+        visible |= Q(cycle__program_id=program_id) & ~Q(state=State.DRAFT)
     if Role.RECOMMENDER in scopes:
         visible |= Q(recommending_unit_id__in=scopes[Role.RECOMMENDER]) & ~Q(state=State.DRAFT)
     if Role.APPLICANT in scopes:

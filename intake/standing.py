@@ -27,8 +27,8 @@ from django.db.models import Exists, Q, QuerySet
 from accounts.models import Organization, Role, User
 from audit.services import record
 from lib.errors import PermissionDenied, ServiceError, StateConflict
+from programs.context import current_program_or_none
 from programs.models import Policy
-from programs.selectors import default_program
 
 from .models import AwardRecord, Ban, Kind
 
@@ -195,7 +195,7 @@ def repeated_exists(*, organization: Any, individual: Any, level: Any, year: Any
 def policy_in_force(on: dt.date) -> Policy:
     """The default program's Measures in force on `on` (the earliest we hold, for a day before
     all of them)."""
-    program = default_program()
+    program = current_program_or_none()
     policies = program.policies.all() if program is not None else Policy.objects.none()
     policy = (
         policies.filter(effective_on__lte=on).order_by("-effective_on").first()

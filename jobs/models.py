@@ -54,6 +54,9 @@ class Job(models.Model):
     # the job records carry it (audit.context.working_for), so they join that request's log
     # lines and error page. Empty for jobs queued by the beat or a command.
     request_id = models.CharField("参考编号", max_length=64, blank=True, default="")
+    # The award program it was queued in, and runs in (decision 0030); None: the default.
+    # An id, not a foreign key: jobs sit below programs.
+    program_pk = models.PositiveIntegerField("奖项", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)

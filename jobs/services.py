@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from audit import context as audit_context
 from audit.services import record
+from lib import tenancy
 from lib.errors import ServiceError, StateConflict
 
 from . import registry
@@ -101,6 +102,7 @@ def _new(
         ref=ref[:100],
         requested_by=requested_by if requested_by is not None and requested_by.pk else None,
         request_id=audit_context.reference(),  # the request queuing it (its events name it)
+        program_pk=tenancy.known_id(),  # the program it was queued in (decision 0030)
         max_attempts=max_attempts or MAX_ATTEMPTS,
         next_attempt_at=timezone.now(),
     )
@@ -209,7 +211,10 @@ def run(job_id: int) -> str:
     if job is None:
         return "skipped"
     try:
-        with audit_context.working_for(job.request_id):
+        with (
+            audit_context.working_for(job.request_id),
+            tenancy.using_program(tenancy.by_id(job.program_pk)),
+        ):
             result = registry.get(job.kind)(job)
     except Exception as exc:
         return _failed(job, exc)

@@ -20,6 +20,7 @@ from lib.params import Year
 from lib.workdays import ArrangementDay
 
 from . import selectors, services, workflow
+from .context import current_program_or_none
 from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Policy, Stage
 
 router = Router(tags=["奖项与年度"])
@@ -245,7 +246,7 @@ def cycle_actions(request: HttpRequest, cycle_id: uuid.UUID) -> list[dict[str, A
 @router.post("/cycles", response={201: CycleOut}, summary="创建年度（办公室）")
 def create_cycle(request: HttpRequest, body: CycleIn) -> Status[Cycle]:
     _office(request)
-    program = selectors.default_program()
+    program = current_program_or_none()
     if program is None:
         raise ServiceError("系统尚未配置奖项。", code="no_program")
     policy = None

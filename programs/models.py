@@ -23,10 +23,21 @@ class AwardProgram(models.Model):
     division_code = models.CharField(
         "行政区划代码", max_length=6, help_text="登记注册地须在此行政区域内（如皋市 320682）"
     )
+    # The program of the unprefixed public URLs and of whatever acts without naming a program
+    # (a command, the tests): one row at most (decision 0030).
+    is_default = models.BooleanField("默认奖项", default=False)
 
     class Meta:
         verbose_name = "奖项"
         verbose_name_plural = "奖项"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_program",
+                violation_error_message="只能有一个默认奖项。",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -54,6 +65,11 @@ class Seal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program}电子印章"
+
+    @property
+    def tenant_program_id(self) -> int:
+        """The program this row belongs to (lib.tenancy.program_id_of)."""
+        return int(self.program_id)
 
 
 class Policy(models.Model):
@@ -165,6 +181,11 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return f"{self.title}（{self.document_number}，{self.effective_on:%Y-%m-%d}施行）"
 
+    @property
+    def tenant_program_id(self) -> int:
+        """The program this row belongs to (lib.tenancy.program_id_of)."""
+        return int(self.program_id)
+
 
 class Stage(models.TextChoices):
     """The stages of article 11, in their order (A11.1)."""
@@ -211,6 +232,11 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program.name}（{self.year}年度）"
+
+    @property
+    def tenant_program_id(self) -> int:
+        """The program this row belongs to (lib.tenancy.program_id_of)."""
+        return int(self.program_id)
 
 
 class CycleStage(models.Model):
@@ -276,6 +302,11 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def tenant_program_id(self) -> int:
+        """The program this row belongs to (lib.tenancy.program_id_of)."""
+        return int(self.program_id)
 
 
 class HolidayArrangement(models.Model):

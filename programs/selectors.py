@@ -59,7 +59,10 @@ def work_calendar() -> WorkCalendar:
 
 
 def default_program() -> AwardProgram | None:
-    return AwardProgram.objects.order_by("pk").first()
+    """The deployment's default program (`is_default`). Only for what belongs to no program's
+    cycle yet: awards entered by hand from before the system (AwardRecord without an
+    application). Everything else asks `programs.context.current_program()`."""
+    return AwardProgram.objects.filter(is_default=True).first()
 
 
 def cycles_with_stages() -> QuerySet[Cycle]:
@@ -68,10 +71,25 @@ def cycles_with_stages() -> QuerySet[Cycle]:
     )
 
 
+def tenant_cycles() -> QuerySet[Cycle]:
+    """The current program's cycles (decision 0030): the base of every lookup of a cycle by an
+    id from a URL or a form, so a cycle of another program is not found (404)."""
+    from lib import tenancy
+
+    return Cycle.objects.filter(program_id=tenancy.current_id())
+
+
 def opened_cycles() -> QuerySet[Cycle]:
-    """Every cycle whose call has been published, the ones since closed too (their boards and
-    records stay readable), newest first: the cycle choosers of the Office's pages."""
-    return Cycle.objects.exclude(status=Cycle.Status.DRAFT).order_by("-year")
+    """Every cycle of the current program whose call has been published, the ones since closed
+    too (their boards and records stay readable), newest first: the cycle choosers of the
+    Office's pages."""
+    from lib import tenancy
+
+    return (
+        Cycle.objects.filter(program_id=tenancy.current_id())
+        .exclude(status=Cycle.Status.DRAFT)
+        .order_by("-year")
+    )
 
 
 def current_cycle(program: AwardProgram, *, on: dt.date | None = None) -> Cycle | None:

@@ -441,31 +441,24 @@ def _changes(
     return before, after
 
 
-def _check_units_alone(pack: packs.Pack) -> None:
-    others = list(AwardProgram.objects.exclude(slug=pack.slug).values_list("name", flat=True))
-    if others:
-        raise packs.PackRefused(
-            [
-                f"units：数据库中已有其他奖项（{'、'.join(others)}），按奖项分设推荐单位尚未支持："
-                "推荐单位目前由所有奖项共用，载入本方案包的推荐单位会与其他奖项的混在一起。"
-                "请去掉 units，或以 --skip-units 只载入奖项和办法"
-            ]
-        )
-
-
-def _load_units(units: Sequence[packs.Unit], reason: str, by: _By) -> list[str]:
+def _load_units(
+    program: AwardProgram, units: Sequence[packs.Unit], reason: str, by: _By
+) -> list[str]:
     from accounts.models import RecommendingUnit
     from accounts.services import UNIT_FIELDS
 
     lines = []
-    existing = {u.name: u for u in RecommendingUnit.objects.select_for_update()}
+    # The program's own units (decision 0030): another program's 城南街道 is another unit.
+    existing = {
+        u.name: u for u in RecommendingUnit.objects.select_for_update().filter(program=program)
+    }
     for entry in units:
         unit = existing.get(entry.name)
         if unit is not None and (unit.kind, unit.also_known_as) == (entry.kind, entry.also):
             continue
         before = None
         if unit is None:
-            unit = RecommendingUnit(name=entry.name)
+            unit = RecommendingUnit(program=program, name=entry.name)
             lines.append(f"新增推荐单位：{entry.name}")
         else:
             before = {f: getattr(unit, f) for f in UNIT_FIELDS}
@@ -502,8 +495,9 @@ def load_program(
     the recommending units from a checked pack (`manage.py load_program`). Returns what changed,
     one Chinese line each (nothing when the database already holds the pack).
 
-    Preconditions: units are loaded only when no other program exists (per-program units come
-    with tenancy; refused otherwise, unless `with_units` is off). A policy is found by its 文号:
+    Preconditions: the units are the program's own (decision 0030; `with_units` off loads the
+    program and its Measures alone). The first program loaded is the default. A policy is
+    found by its 文号:
     a new 文号 is a new version (the cycles opened before keep theirs); numbers of a policy that
     a cycle already published under are never rewritten (refused: a revision needs a new 文号
     and 施行日期); two policies of a program may not take effect the same day. Side effects, in
@@ -521,11 +515,11 @@ def load_program(
     lines: list[str] = []
     try:
         with transaction.atomic():
-            if pack.units is not None and with_units:
-                _check_units_alone(pack)
             program = AwardProgram.objects.select_for_update().filter(slug=pack.slug).first()
             if program is None:
                 program = AwardProgram(**pack.program)
+                # The first program of a deployment is its default (decision 0030).
+                program.is_default = not AwardProgram.objects.filter(is_default=True).exists()
                 program.full_clean()
                 program.save()
                 after: dict[str, object] = {
@@ -559,7 +553,7 @@ def load_program(
                     lines.append(f"修改奖项：{'、'.join(after)}")
             lines += _load_policy(program, pack, reason, by)
             if pack.units is not None and with_units:
-                lines += _load_units(pack.units, reason, by)
+                lines += _load_units(program, pack.units, reason, by)
             if dry_run:
                 raise _DryRun()
     except _DryRun:

@@ -9,6 +9,7 @@ from . import views
 app_name = "programs"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("program/switch/", views.switch_program, name="switch"),
     path("announcements/<uuid:public_id>/", views.announcement_detail, name="announcement"),
     path("office/cycles/", views.cycle_list, name="cycle_list"),
     path("office/cycles/new/", views.cycle_create, name="cycle_create"),

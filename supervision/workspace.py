@@ -28,6 +28,7 @@ from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.params import query_int
 from programs.models import Cycle, CycleStage
+from programs.selectors import tenant_cycles
 from review.analytics import stored_raters
 from review.models import Consensus, Evaluation, Feedback, SiteVisit
 
@@ -99,7 +100,7 @@ def cycle(request: HttpRequest, cycle_id: int) -> HttpResponse:
     individuals, in the order they were made; `after` names the card a page starts after):
     a fixed number of queries and a bounded page however many applications it has (issue 17;
     it reached 1.9 MB at 10,000)."""
-    the_cycle = get_object_or_404(Cycle, pk=cycle_id)
+    the_cycle = get_object_or_404(tenant_cycles(), pk=cycle_id)
     after = selectors.CardCursor.parse(request.GET.get("after"))
     found = list(
         selectors.cycle_cards(the_cycle, after=after).select_related(
@@ -347,7 +348,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     keeps its address. A large one is handed over, with its filter, to the background exports'
     page (``accounts:export_new``), which queues it for the requester alone (issue 17)."""
     form = TrailFilterForm(request.GET or None)
-    events = trail(trail_filter(form)).values("pk")[: BACKGROUND_ROWS + 1]
+    events = trail(trail_filter(form, request.user)).values("pk")[: BACKGROUND_ROWS + 1]
     if events.count() <= BACKGROUND_ROWS:  # a bounded count: stops at the threshold
         return audit_export_view(request)
     url = reverse("accounts:export_new", args=["audit"])

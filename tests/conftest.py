@@ -18,7 +18,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
 from accounts import two_factor
-from accounts.models import STAFF_ROLES, Organization, RecommendingUnit, Role, RoleAssignment, User
+from accounts.models import (
+    PROGRAM_ROLES,
+    STAFF_ROLES,
+    Organization,
+    RecommendingUnit,
+    Role,
+    RoleAssignment,
+    User,
+)
 from accounts.services import create_user, grant_role
 from lib import sms
 from programs import demo
@@ -48,7 +56,7 @@ def policy(program: AwardProgram) -> Policy:
 
 
 @pytest.fixture
-def make_user(db: None) -> Callable[..., User]:
+def make_user(db: None, request: pytest.FixtureRequest) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
     def make(
@@ -60,6 +68,8 @@ def make_user(db: None) -> Callable[..., User]:
     ) -> User:
         name = username or f"{role.value if role else 'user'}{next(counter)}"
         user = create_user(actor=None, actor_role="system", username=name, password=PASSWORD)
+        if role in PROGRAM_ROLES:
+            request.getfixturevalue("program")  # held in a program (decision 0030): Rugao's
         if role is not None:
             grant_role(
                 actor=None,

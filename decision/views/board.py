@@ -29,8 +29,9 @@ from lib.errors import ServiceError
 from lib.http import file_response
 from lib.params import query_int
 from lib.workdays import UnknownCalendarYear
+from programs.context import current_program_or_none
 from programs.models import Cycle
-from programs.selectors import current_cycle, default_program, opened_cycles, today, work_calendar
+from programs.selectors import current_cycle, opened_cycles, today, work_calendar
 
 from .common import (
     MANAGE,
@@ -61,7 +62,7 @@ def _choose_cycle(request: HttpRequest) -> tuple[list[Cycle], Cycle | None]:
     wanted = query_int(request, "cycle")
     cycle = next((c for c in cycles if c.pk == wanted), None)
     if cycle is None:
-        program = default_program()
+        program = current_program_or_none()
         current = current_cycle(program) if program else None
         cycle = next((c for c in cycles if current and c.pk == current.pk), None)
     return cycles, cycle

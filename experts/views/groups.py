@@ -25,8 +25,9 @@ from lib.access import actor, perm_required, refused
 from lib.errors import ServiceError
 from lib.http import file_response
 from lib.params import parse_int, query_int
+from programs.context import current_program_or_none
 from programs.models import Cycle, Stage
-from programs.selectors import current_cycle, default_program, opened_cycles
+from programs.selectors import current_cycle, opened_cycles
 
 from .common import GROUP_STAGES, MANAGE, XLSX, as_int
 
@@ -53,7 +54,7 @@ def _board_of(stage: str, wanted: int | None) -> tuple[list[Cycle], Cycle | None
     if wanted is not None:
         cycle = next((c for c in cycles if c.pk == wanted), None)
     if cycle is None:
-        program = default_program()
+        program = current_program_or_none()
         cycle = current_cycle(program) if program else None
     return cycles, cycle, _stage(stage)
 

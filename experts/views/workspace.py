@@ -25,8 +25,9 @@ from intake.models import Application, State
 from lib.access import actor, refused
 from lib.errors import ServiceError
 from lib.http import file_response
+from programs.context import current_program_or_none
 from programs.models import Stage
-from programs.selectors import current_cycle, default_program
+from programs.selectors import current_cycle
 
 from .common import GROUP_STAGES, as_int
 
@@ -42,7 +43,7 @@ def _expert(request: HttpRequest) -> Expert:
 def mine(request: HttpRequest) -> HttpResponse:
     """The expert's cycle: the code of conduct to sign first, then the assigned applications."""
     expert = _expert(request)
-    program = default_program()
+    program = current_program_or_none()
     cycle = current_cycle(program) if program else None
     code = selectors.code_of_conduct(cycle)
     signed = selectors.acknowledgement(expert, cycle)

@@ -22,7 +22,8 @@ from jobs import exports as large_exports
 from lib.access import actor, refused
 from lib.errors import ServiceError
 from lib.http import file_response
-from programs.selectors import current_cycle, default_program, today
+from programs.context import current_program_or_none
+from programs.selectors import current_cycle, today
 
 from .common import PAGE_SIZE, _application, _to_edit
 
@@ -184,7 +185,7 @@ def _start_choices(request: HttpRequest, scopes: dict[Role, frozenset[Any]]) -> 
     """Whom the user may start an application for in the current cycle, and what exists."""
     if not (set(scopes) & {Role.APPLICANT, Role.INDIVIDUAL}):
         return {}
-    program = default_program()
+    program = current_program_or_none()
     cycle = current_cycle(program) if program else None
     if cycle is None:
         return {"cycle": None}
@@ -197,7 +198,7 @@ def _start_choices(request: HttpRequest, scopes: dict[Role, frozenset[Any]]) -> 
 def start(request: HttpRequest) -> HttpResponse:
     """Open a draft in the current published cycle, for one of the user's organizations or for
     the user as an individual applicant."""
-    program = default_program()
+    program = current_program_or_none()
     cycle = current_cycle(program) if program else None
     if cycle is None:
         messages.error(request, "本年度申报通知尚未发布，暂不接受申报。")

@@ -13,8 +13,9 @@ from django.urls import reverse
 from intake.models import Kind
 from lib.errors import ServiceError
 from lib.params import query_int
+from programs.context import current_program_or_none
 from programs.models import Cycle
-from programs.selectors import current_cycle, default_program
+from programs.selectors import current_cycle
 
 from ..models import REVIEW_STAGES
 from . import selectors
@@ -59,7 +60,7 @@ def choose_cycle(request: HttpRequest) -> tuple[list[Cycle], Cycle | None]:
     wanted = query_int(request, "cycle")
     cycle = next((c for c in cycles if c.pk == wanted), None)
     if cycle is None:
-        program = default_program()
+        program = current_program_or_none()
         current = current_cycle(program) if program else None
         cycle = next((c for c in cycles if current and c.pk == current.pk), None)
     return cycles, cycle

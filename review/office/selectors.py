@@ -23,7 +23,7 @@ from intake.models import IN_REVIEW, Application, Kind, State
 from lib import rubrics, scoring
 from lib.errors import StateConflict
 from programs.models import Cycle, CycleStage, Stage
-from programs.selectors import opened_cycles
+from programs.selectors import opened_cycles, tenant_cycles
 
 from ..boundaries import evaluate_refusal, schedule_refusal, stage_dates
 from ..models import (
@@ -56,7 +56,7 @@ def cycles() -> list[Cycle]:
 def cycle_or_404(cycle_id: int, *, stages: bool = True) -> Cycle:
     """The cycle with its policy, and its stages' dates unless `stages` is false (the ranking
     reads none)."""
-    cycles = Cycle.objects.select_related("policy")
+    cycles = tenant_cycles().select_related("policy")
     return get_object_or_404(cycles.prefetch_related("stages") if stages else cycles, pk=cycle_id)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit import anchors
 from audit.models import AuditEvent
+from programs.models import AwardProgram
 from tests.conftest import client_for
 
 pytestmark = [pytest.mark.req("A27.1"), pytest.mark.django_db]
@@ -46,7 +47,9 @@ def test_the_audit_administrator_writes_a_checkpoint_from_the_page(
     assert "与 1 个检查点一致" in html
 
 
-def test_verify_on_the_trail_page_names_a_row_changed_in_sql(personas: dict[str, User]) -> None:
+def test_verify_on_the_trail_page_names_a_row_changed_in_sql(
+    personas: dict[str, User], program: AwardProgram
+) -> None:
     trail = reverse("audit:trail")
     client = client_for(personas["supervisor"])
     html = client.get(trail, {"verify": "1"}).content.decode()
@@ -54,8 +57,9 @@ def test_verify_on_the_trail_page_names_a_row_changed_in_sql(personas: dict[str,
     assert "alert-success" in html
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO accounts_roleassignment (user_id, role, granted_at) VALUES (%s, %s, %s)",
-            [personas["outsider"].pk, Role.COMMITTEE.value, timezone.now()],
+            "INSERT INTO accounts_roleassignment (user_id, role, program_id, granted_at)"
+            " VALUES (%s, %s, %s, %s)",
+            [personas["outsider"].pk, Role.COMMITTEE.value, program.pk, timezone.now()],
         )
     html = client.get(trail, {"verify": "1"}).content.decode()
     assert "审计链校验通过；数据与审计记录不一致" in html

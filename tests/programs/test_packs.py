@@ -337,16 +337,21 @@ def test_two_versions_may_not_take_effect_the_same_day(program: AwardProgram) ->
 
 
 @pytest.mark.django_db
-def test_units_are_refused_while_another_program_exists(program: AwardProgram) -> None:
+def test_each_program_loads_its_own_units(program: AwardProgram) -> None:
+    """Decision 0030: a unit belongs to its program; a second program's pack brings its own
+    units beside the first one's, a same-named unit included, and the first stays the default."""
     shili = packs.parse(raw(SHILI))
-    with pytest.raises(packs.PackRefused, match="按奖项分设推荐单位尚未支持"):
-        load(shili)
-    assert not AwardProgram.objects.filter(slug="shili").exists()
-    load(shili, with_units=False)
-    assert AwardProgram.objects.filter(slug="shili").exists()
-    assert not RecommendingUnit.objects.filter(
-        name__in=[u.name for u in shili.units or ()]
-    ).exists()
+    own = list(RecommendingUnit.objects.filter(program=program).values_list("pk", "name"))
+    load(shili)
+    other = AwardProgram.objects.get(slug="shili")
+    names = [u.name for u in shili.units or ()]
+    assert sorted(
+        RecommendingUnit.objects.filter(program=other).values_list("name", flat=True)
+    ) == sorted(names)
+    assert own  # Rugao's units are untouched by the second load
+    assert list(RecommendingUnit.objects.filter(program=program).values_list("pk", "name")) == own
+    assert AwardProgram.objects.get(is_default=True) == program
+    assert not other.is_default
 
 
 # --- the rubric reaches the cycle (A9.1) --------------------------------------------------------
@@ -472,11 +477,11 @@ def test_load_and_dump_commands(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.django_db
-def test_reloading_an_unchanged_pack_reads_five_times_and_writes_nothing(
+def test_reloading_an_unchanged_pack_reads_four_times_and_writes_nothing(
     program: AwardProgram, django_assert_num_queries: Any
 ) -> None:
-    """Other programs, the program, the policy by 文号, a policy the same day, the units (and the
+    """The program, the policy by 文号, a policy the same day, the program's units (and the
     savepoint pair of the transaction inside the test's): whatever the number of units."""
     pack, sha256 = demo.rugao_pack()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert load_program(pack=pack, source="x", sha256=sha256) == []

@@ -69,6 +69,7 @@ def _line(event: AuditEvent) -> bytes:
         "client_ip": event.client_ip,
         "user_agent": event.user_agent,
         "request_id": event.request_id,
+        "program_pk": event.program_pk,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
