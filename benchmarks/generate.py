@@ -305,14 +305,17 @@ def generate(
 
     # --- staff: Office users and each town's reviewer ------------------------------------------
     offices = users([(f"bo{i:02d}", f"办公室基准用户{i:02d}") for i in range(1, office_users + 1)])
-    RoleAssignment.objects.bulk_create(RoleAssignment(user=u, role=Role.OFFICE) for u in offices)
+    RoleAssignment.objects.bulk_create(
+        RoleAssignment(user=u, role=Role.OFFICE, program=program) for u in offices
+    )
     towns = list(
         RecommendingUnit.objects.filter(
+            program=program,
             kind__in=[
                 RecommendingUnit.Kind.TOWN,
                 RecommendingUnit.Kind.SUBDISTRICT,
                 RecommendingUnit.Kind.DISTRICT,
-            ]
+            ],
         ).order_by("pk")
     )
     reviewers = users([(f"br{i:02d}", f"{u.name}审核人") for i, u in enumerate(towns, 1)])
