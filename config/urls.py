@@ -9,6 +9,7 @@ from accounts import urls as accounts_urls
 from accounts.views import privacy_notice
 from desk import urls as desk_urls
 
+from . import site_urls
 from .api import api
 from .observability import metrics, readyz
 
@@ -47,6 +48,9 @@ urlpatterns = [
     # Readiness and Prometheus (config/observability.py; docs/deployment.md).
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
+    # Each program's public site under its slug (decision 0030; programs/site.py), last: no
+    # slug hides an address above. The default program's stay unprefixed.
+    path("<slug:program_slug>/", include((site_urls.urlpatterns, "site"))),
 ]
 
 # The error pages in Chinese, with a way back and a reference number (config/errors.py); the
