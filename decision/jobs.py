@@ -42,6 +42,7 @@ from jobs.services import Item, enqueue_many, latest
 from lib import signing
 from lib.certificates import certificate_pdf as draw
 from programs import services as program_services
+from programs import site as public_site
 from programs.models import AwardProgram, Seal
 from programs.selectors import default_program
 
@@ -70,6 +71,12 @@ def _program(certificate: Certificate) -> AwardProgram | None:
     return award.application.cycle.program if award.application else default_program()
 
 
+def _verify_path(program: AwardProgram | None, number: str) -> str:
+    if program is None:
+        return reverse("decision:verified", args=[number])
+    return public_site.program_url(program, "decision:verified", number=number)
+
+
 def render(certificate: Certificate) -> bytes:
     """The certificate drawn and signed now (A21.1, A25.1): what it prints was fixed at issue
     (`Certificate`, RecordedHolder); a revoked one carries 已撤销 with the date and the reason;
@@ -96,8 +103,9 @@ def _render(certificate: Certificate) -> tuple[bytes, str]:
         level=award.get_level_display(),
         year=award.year,
         number=certificate.number,
-        # The public address, whatever host the clerk used: the QR code is printed for good.
-        verify_url=settings.SITE_URL + reverse("decision:verified", args=[certificate.number]),
+        # The public address, whatever host the clerk used: the QR code is printed for good;
+        # the program's own (today's for the default program, under its slug for another).
+        verify_url=settings.SITE_URL + _verify_path(program, certificate.number),
         issued_on=certificate.issued_on,
         issuer=issuer,
         seal=bytes(seal) if seal else None,

@@ -31,9 +31,10 @@ from django.views.decorators.http import require_http_methods
 from intake.models import AwardRecord, Kind
 from lib.certificates import canonical
 from lib.errors import ServiceError
-from programs import windows
+from programs import site, windows
+from programs.context import current_program_or_none
 from programs.models import AwardProgram
-from programs.selectors import default_program, today
+from programs.selectors import today
 
 from . import services
 from .models import Entry, Objection, Proposal
@@ -41,29 +42,23 @@ from .public_forms import ObjectionForm, VerifyForm
 from .workflow import PROPOSAL
 
 # The order of the list as the Measures write it (A5.2): organizations' award, the nomination
-# award, then individuals.
+# award, then individuals; each labelled with the program's award (`{award}`: 市长质量奖).
 SECTIONS = (
-    (Kind.ORGANIZATION, "award", "组织 · 市长质量奖"),
-    (Kind.ORGANIZATION, "nomination", "组织 · 市长质量奖提名奖"),
-    (Kind.INDIVIDUAL, "award", "个人 · 市长质量奖"),
+    (Kind.ORGANIZATION, "award", "组织 · {award}"),
+    (Kind.ORGANIZATION, "nomination", "组织 · {award}提名奖"),
+    (Kind.INDIVIDUAL, "award", "个人 · {award}"),
 )
 LEVEL_ORDER = {"award": 0, "nomination": 1}
 
 
 def _program() -> AwardProgram:
-    program = default_program()
+    """The program whose public site this is: the default one at today's addresses, any under
+    its prefix (`programs.site`); every query below is limited to it, so another program's
+    notice, receipt or certificate is not found here (404)."""
+    program = current_program_or_none()
     if program is None:
         raise Http404
     return program
-
-
-def _city(program: AwardProgram) -> str:
-    """如皋市 from 如皋市人民政府: the notice's title names the city, as the portal does."""
-    return program.government.removesuffix("人民政府")
-
-
-def _award_name(program: AwardProgram) -> str:
-    return program.name.removeprefix(_city(program)) or program.name
 
 
 # --- notices (A20.1) ---------------------------------------------------------------------------
@@ -94,7 +89,7 @@ def _published(program: AwardProgram) -> Any:
 
 
 def _notice_title(program: AwardProgram, year: int) -> str:
-    return f"{_city(program)}{year}年度{_award_name(program)}拟奖名单公示"
+    return f"{site.city(program)}{year}年度{site.award_name(program)}拟奖名单公示"
 
 
 def _published_notice(year: int) -> Proposal:
@@ -144,6 +139,7 @@ def notice(request: HttpRequest, year: int) -> HttpResponse:
     entries = _live_entries(proposal)
     objecting = _objecting(request, proposal)
     sections = []
+    award = site.award_name(program)
     for kind, level, label in SECTIONS:
         rows = [
             {
@@ -156,7 +152,7 @@ def notice(request: HttpRequest, year: int) -> HttpResponse:
             if e.application.kind == kind and e.level == level
         ]
         if rows:
-            sections.append({"label": label, "rows": rows})
+            sections.append({"label": label.format(award=award), "rows": rows})
     return render(
         request,
         "decision/public_notice.html",
@@ -287,7 +283,7 @@ def object_to(request: HttpRequest, year: int) -> HttpResponse:
     token = request.POST.get("token", "")
     if token and (receipt := _filed(request, token)):
         messages.info(request, f"该异议已经提交，不会重复受理。受理回执号：{receipt}")
-        return redirect("decision:receipt", receipt=receipt)
+        return redirect(site.public_url(request, "decision:receipt", receipt=receipt))
     if not token or token not in request.session.get(TOKENS, {}):
         # The session expired (30 minutes idle) or the form did not come from this site.
         form.is_valid()
@@ -300,7 +296,7 @@ def object_to(request: HttpRequest, year: int) -> HttpResponse:
     if not cache.add(_claim_key(token), PENDING, CLAIM_SECONDS):
         receipt = _filed(request, token, wait=True)  # the other request of a double click
         if receipt:
-            return redirect("decision:receipt", receipt=receipt)
+            return redirect(site.public_url(request, "decision:receipt", receipt=receipt))
         form.add_error(None, "该表单正在提交，请稍候刷新页面，勿重复提交。")
         context |= {"form": form, "token": token}
         return render(request, "decision/public_objection.html", context, status=409)
@@ -338,7 +334,7 @@ def object_to(request: HttpRequest, year: int) -> HttpResponse:
         )
     else:
         messages.success(request, f"异议已提交。受理回执号：{objection.receipt}，请妥善保存。")
-    return redirect("decision:receipt", receipt=objection.receipt)
+    return redirect(site.public_url(request, "decision:receipt", receipt=objection.receipt))
 
 
 def _moment(at: dt.datetime) -> str:
@@ -356,7 +352,7 @@ def receipt(request: HttpRequest, receipt: str) -> HttpResponse:
             "entry__application__organization",
             "entry__application__individual",
         )
-        .filter(receipt=receipt.strip().upper())
+        .filter(receipt=receipt.strip().upper(), proposal__cycle__program=_program())
         .first()
     )
     if objection is None:
@@ -428,7 +424,7 @@ def winners(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "decision/public_winners.html",
-        {"program": program, "years": years, "award_name": _award_name(program)},
+        {"program": program, "years": years, "award_name": site.award_name(program)},
     )
 
 
@@ -443,27 +439,37 @@ def verify(request: HttpRequest) -> HttpResponse:
         typed = form.cleaned_data["number"]
         number = canonical(typed) or _UNSAFE.sub("", typed)
         if number:
-            return redirect("decision:verified", number=number)
+            return redirect(site.public_url(request, "decision:verified", number=number))
         form.add_error("number", "请输入证书编号。")
-    return render(request, "decision/public_verify.html", {"form": form})
+    program = _program()
+    return render(
+        request,
+        "decision/public_verify.html",
+        {"form": form, "program": program, "award_name": site.award_name(program)},
+    )
 
 
 def verified(request: HttpRequest, number: str) -> HttpResponse:
     """Whether a certificate is genuine and in force (A25.1): valid or revoked (date, reason),
-    holder, level, year. An unknown or malformed number gets a helpful 404."""
-    shown = services.verify(number)
+    holder, level, year. An unknown or malformed number gets a helpful 404, as does another
+    program's certificate (it is verified at that program's address, where its QR code points)."""
+    program = _program()
+    shown = services.verify(number, program=program)
+    named = {"program": program, "award_name": site.award_name(program)}
     if shown is None:
-        program = default_program()
         return render(
             request,
             "decision/public_verified.html",
             {
                 "number": number[:60],
                 "form": VerifyForm(initial={"number": number[:60]}),
-                "office_name": program.office_name if program else "",
+                "office_name": program.office_name,
+                **named,
             },
             status=404,
         )
-    if shown["number"] != number:
-        return redirect("decision:verified", number=shown["number"])  # the printed form
-    return render(request, "decision/public_verified.html", {"number": number, "shown": shown})
+    if shown["number"] != number:  # the printed form
+        return redirect(site.public_url(request, "decision:verified", number=shown["number"]))
+    return render(
+        request, "decision/public_verified.html", {"number": number, "shown": shown, **named}
+    )

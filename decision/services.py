@@ -39,7 +39,7 @@ from lib import phone as phones
 from lib.crypto import blind_index
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from lib.workdays import UnknownCalendarYear
-from programs.models import Cycle, Policy
+from programs.models import AwardProgram, Cycle, Policy
 from programs.selectors import now, today, work_calendar
 from programs.services import close_cycle
 
@@ -797,19 +797,19 @@ def ledger_balance(award: AwardRecord) -> dict[str, int]:
     }
 
 
-def verify(number: str) -> dict[str, Any] | None:
+def verify(number: str, *, program: AwardProgram | None = None) -> dict[str, Any] | None:
     """What the public verification page shows for a certificate number (A25.1), or None when
-    no certificate has it: holder, level, year, valid or revoked (with date and reason)."""
+    no certificate has it (in `program`, when given: a program's site verifies its own
+    certificates): holder, level, year, valid or revoked (with date and reason)."""
     from lib.certificates import canonical
 
     printed = canonical(number)  # forgives case, spaces, full-width input and look-alikes
     if printed is None:
         return None
-    certificate = (
-        Certificate.objects.select_related("award__organization", "award__individual")
-        .filter(number=printed)
-        .first()
-    )
+    certificates = Certificate.objects.select_related("award__organization", "award__individual")
+    if program is not None:
+        certificates = certificates.filter(award__application__cycle__program=program)
+    certificate = certificates.filter(number=printed).first()
     if certificate is None:
         return None
     award = certificate.award
