@@ -13,7 +13,7 @@ import rules
 from lib import tenancy
 
 from .models import PROGRAM_ROLES, Role
-from .selectors import has_role, programs_of, scopes_of
+from .selectors import has_role, holds_here, programs_of, scopes_of
 
 # Roles whose holder acts within a program: its own roles, and a reviewer's through its unit.
 _HELD_IN_PROGRAM = (*PROGRAM_ROLES, Role.RECOMMENDER)
@@ -34,13 +34,9 @@ def _role(role: Role) -> Any:
 
     @rules.predicate(name=f"has_role_{role.value}")
     def held_in_program(user: Any, obj: Any = None) -> bool:
-        held = programs_of(user).get(role)
-        if not held:
+        if not programs_of(user).get(role):
             return False
-        program_id = tenancy.program_id_of(obj)
-        if program_id is None:
-            program_id = tenancy.current_id()
-        return program_id in held
+        return holds_here(user, role, tenancy.program_id_of(obj))
 
     return held_in_program
 

@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from lib import tenancy
+
 from .models import (
     STAFF_ROLES,
     Individual,
@@ -33,27 +35,47 @@ def programs_of(user: Any) -> dict[Role, frozenset[int]]:
     return _roles(user)[1]
 
 
-def _roles(user: Any) -> tuple[dict[Role, frozenset[int | None]], dict[Role, frozenset[int]]]:
+def holds_here(user: Any, role: Role, program_id: int | None = None) -> bool:
+    """Whether the user holds a program-held `role` in program `program_id`, else in the
+    current program (the one the request or job names; without one, the default program,
+    known from the same query: no statement of its own)."""
+    if program_id is None:
+        program_id = tenancy.known_id()
+    if program_id is None:
+        return role in _roles(user)[2]
+    return program_id in _roles(user)[1].get(role, ())
+
+
+_Roles = tuple[dict[Role, frozenset[int | None]], dict[Role, frozenset[int]], frozenset[Role]]
+
+
+def _roles(user: Any) -> _Roles:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return {}, {}
+        return {}, {}, frozenset()
     cached = getattr(user, "_qa_roles", None)
     if cached is None:
         scopes: dict[Role, set[int | None]] = {}
         programs: dict[Role, set[int]] = {}
+        in_default: set[Role] = set()
         rows = RoleAssignment.objects.filter(user=user).values_list(
             "role",
             "recommending_unit_id",
             "organization_id",
             "program_id",
             "recommending_unit__program_id",
+            "program__is_default",
+            "recommending_unit__program__is_default",
         )
-        for role, unit_id, org_id, program_id, unit_program_id in rows:
+        for role, unit_id, org_id, program_id, unit_program, default, unit_default in rows:
             scopes.setdefault(Role(role), set()).add(unit_id or org_id)
-            if program_id or unit_program_id:
-                programs.setdefault(Role(role), set()).add(program_id or unit_program_id)
+            if program_id or unit_program:
+                programs.setdefault(Role(role), set()).add(program_id or unit_program)
+            if default or unit_default:
+                in_default.add(Role(role))
         cached = (
             {role: frozenset(ids) for role, ids in scopes.items()},
             {role: frozenset(ids) for role, ids in programs.items()},
+            frozenset(in_default),
         )
         user._qa_roles = cached
     return cached  # type: ignore[no-any-return]
@@ -76,9 +98,7 @@ def is_staff_member(user: Any) -> bool:
 def program_units() -> models.QuerySet[RecommendingUnit]:
     """The recommending units of the current program (decision 0030): what the Office lists, a
     form offers and an application may name. Another program's units are not offered."""
-    from lib import tenancy
-
-    return RecommendingUnit.objects.filter(program_id=tenancy.current_id())
+    return RecommendingUnit.objects.filter(tenancy.current_q())
 
 
 def users_with_role(role: Role) -> list[User]:

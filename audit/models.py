@@ -65,9 +65,10 @@ class AuditEvent(models.Model):
     # events older than the field; hashed only when present, like the address above.
     request_id = models.CharField("参考编号", max_length=64, blank=True)
     # The award program the act belongs to (decision 0030): its object's, else the program the
-    # request acted in. A program's supervisors read their program's events; the audit
-    # administrator all. An id (audit sits below programs); empty for events older than the
-    # field; hashed only when present, like the fields above.
+    # request or job named; empty: the default program's (or no program's), as every event
+    # older than the field. A program's supervisors read their program's events (the default
+    # program's, the empty ones too); the audit administrator all. An id (audit sits below
+    # programs); hashed only when present, like the fields above.
     program_pk = models.PositiveIntegerField("奖项", null=True, blank=True)
     prev_hash = models.CharField("前一哈希", max_length=64)
     hash = models.CharField("哈希", max_length=64, unique=True)

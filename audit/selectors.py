@@ -42,7 +42,8 @@ class TrailFilter:
     # One program's events (a program's supervisors); None: every program's (the audit
     # administrator). Set from the reader (`audit.views.trail_filter`), never from the form.
     program_id: int | None = None
-    # With the events older than the program column (they were all the default program's).
+    # With the events of no program (the default program's: commands, visitors, and every event
+    # older than the column).
     older: bool = False
     date_from: dt.date | None = None
     date_to: dt.date | None = None

@@ -120,7 +120,9 @@ def record(
         client_ip=client_ip,
         user_agent=user_agent,
         request_id=context.reference(),
-        program_pk=tenancy.program_id_of(obj) or tenancy.current_id(),
+        # No statement: the object's program, else the one the request or job names; None is
+        # the default program's (or none), as the events older than the field.
+        program_pk=tenancy.program_id_of(obj) or tenancy.known_id(),
     )
     # FOR UPDATE serializes appends on PostgreSQL; on SQLite the IMMEDIATE transaction already
     # holds the database write lock. The head row comes with the migrations; it is recreated

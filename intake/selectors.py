@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role
-from accounts.selectors import programs_of, scopes_of
+from accounts.selectors import holds_here, scopes_of
 from lib import tenancy
 from programs.models import Cycle, Stage
 from programs.selectors import today
@@ -40,10 +40,8 @@ def applications_for(user: Any) -> QuerySet[Application]:
     visible = Q(pk__in=[])
     # The Office and the supervisors: the current program's, where they hold the role
     # (decision 0030); an application of another program is not known to exist (404).
-    held = programs_of(user)
-    program_id = tenancy.current_id()
-    if program_id in held.get(Role.OFFICE, ()) or program_id in held.get(Role.SUPERVISOR, ()):
-        visible |= Q(cycle__program_id=program_id) & ~Q(state=State.DRAFT)
+    if holds_here(user, Role.OFFICE) or holds_here(user, Role.SUPERVISOR):
+        visible |= tenancy.current_q("cycle__program") & ~Q(state=State.DRAFT)
     if Role.RECOMMENDER in scopes:
         visible |= Q(recommending_unit_id__in=scopes[Role.RECOMMENDER]) & ~Q(state=State.DRAFT)
     if Role.APPLICANT in scopes:

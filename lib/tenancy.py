@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.db.models import Q
+
 
 class Lazy:
     """The current program of a request, found when first asked: its id first (from the
@@ -107,6 +109,15 @@ def switch(program: Any) -> None:
     """Inside `using_program`: act in `program` for the rest of the block (a public page whose
     URL names its program; the enclosing block's end restores what was before)."""
     _current.set(program)
+
+
+def current_q(field: str = "program") -> Q:
+    """A filter on `field` (a foreign key to the program) for the current program, without
+    reading the database: by the id the caller named, else by the default flag (a join)."""
+    known = known_id()
+    if known is not None:
+        return Q(**{f"{field}_id": known})
+    return Q(**{f"{field}__is_default": True})
 
 
 def program_id_of(obj: Any) -> int | None:

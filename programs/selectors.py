@@ -76,20 +76,14 @@ def tenant_cycles() -> QuerySet[Cycle]:
     id from a URL or a form, so a cycle of another program is not found (404)."""
     from lib import tenancy
 
-    return Cycle.objects.filter(program_id=tenancy.current_id())
+    return Cycle.objects.filter(tenancy.current_q())
 
 
 def opened_cycles() -> QuerySet[Cycle]:
     """Every cycle of the current program whose call has been published, the ones since closed
     too (their boards and records stay readable), newest first: the cycle choosers of the
     Office's pages."""
-    from lib import tenancy
-
-    return (
-        Cycle.objects.filter(program_id=tenancy.current_id())
-        .exclude(status=Cycle.Status.DRAFT)
-        .order_by("-year")
-    )
+    return tenant_cycles().exclude(status=Cycle.Status.DRAFT).order_by("-year")
 
 
 def current_cycle(program: AwardProgram, *, on: dt.date | None = None) -> Cycle | None:

@@ -11,13 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from lib import certificates, rubrics
+from lib import certificates, rubrics, tenancy
 from lib.access import actor, perm_required, refused_on_form
 from lib.errors import ServiceError
 from lib.http import file_response
 from lib.workdays import ArrangementFileError, read_arrangement_file
 
-from . import packs, selectors, services, workflow
+from . import packs, selectors, services, site, workflow
+from .context import current_program_or_none
 from .forms import (
     ArrangementForm,
     CycleCreateForm,
@@ -31,14 +32,17 @@ from .models import Announcement, AwardProgram, Cycle, HolidayArrangement, Polic
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The public home page: the program, this year's timeline and announcements."""
-    program = selectors.default_program()
+    """The public home page of the current program (the default one at `/`, any under
+    `/<slug>/`; programs/site.py): its name, this year's timeline and its announcements."""
+    program = current_program_or_none()
     cycle = selectors.current_cycle(program) if program else None
     return render(
         request,
         "programs/home.html",
         {
             "program": program,
+            "award_name": site.award_name(program) if program else "",
+            "nomination": _has_nomination(program, cycle),
             "cycle": cycle,
             "timeline": selectors.timeline(cycle) if cycle else [],
             "announcements": selectors.public_announcements(program) if program else [],
@@ -46,23 +50,40 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _has_nomination(program: AwardProgram | None, cycle: Cycle | None) -> bool:
+    """Whether the program's Measures set a nomination award (a quota for it): the shown
+    year's, else the newest version's."""
+    if cycle is not None:
+        policy: Policy | None = cycle.policy
+    else:
+        policy = program.policies.order_by("-effective_on").first() if program else None
+    return policy is not None and policy.quota_organization_nomination > 0
+
+
 def announcement_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """An announcement of the current program; another program's is not found here (404), it
+    is at that program's own address."""
+    program = current_program_or_none()
     announcement = get_object_or_404(
-        Announcement.objects.select_related("program"), public_id=public_id
+        Announcement.objects.select_related("program"), public_id=public_id, program=program
     )
-    return render(request, "programs/announcement.html", {"announcement": announcement})
+    return render(
+        request,
+        "programs/announcement.html",
+        {"announcement": announcement, "program": announcement.program},
+    )
 
 
 def _office_cycle(pk: int) -> Cycle:
-    cycle = selectors.cycles_with_stages().filter(pk=pk).first()
-    if cycle is None:
+    cycle = selectors.cycles_with_stages().filter(tenancy.current_q(), pk=pk).first()
+    if cycle is None:  # none, or another program's (decision 0030)
         raise Http404
     return cycle
 
 
 @perm_required("programs.manage_cycle")
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    program = selectors.default_program()
+    program = current_program_or_none()
     if program is None:
         raise Http404
     form = CycleCreateForm(program=program)
@@ -75,7 +96,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 @perm_required("programs.manage_cycle")
 @require_POST
 def cycle_create(request: HttpRequest) -> HttpResponse:
-    program = selectors.default_program()
+    program = current_program_or_none()
     if program is None:
         raise Http404
     form = CycleCreateForm(request.POST, program=program)
@@ -219,7 +240,7 @@ def calendar_enter(request: HttpRequest) -> HttpResponse:
 
 
 def _program() -> AwardProgram:
-    program = selectors.default_program()
+    program = current_program_or_none()
     if program is None:
         raise Http404
     return program
@@ -559,3 +580,18 @@ def measures_confirm(request: HttpRequest) -> HttpResponse:
             _refuse_403(exc)
             again["problems"] = _refusal(exc)
     return _measures_page(request, preview=again, status=400)
+
+
+@require_POST
+def switch_program(request: HttpRequest) -> HttpResponse:
+    """Work in another of the user's programs (the header's 切换奖项, shown to whoever holds
+    roles in two or more; decision 0030). A program the user holds no role in is refused (404:
+    its existence is not the user's to know)."""
+    from .middleware import SESSION_KEY, held_program_ids
+
+    program = AwardProgram.objects.filter(slug=request.POST.get("program", "")).first()
+    if program is None or program.pk not in held_program_ids(request.user):
+        raise Http404
+    request.session[SESSION_KEY] = program.pk
+    messages.success(request, f"已切换到{program.name}。")
+    return redirect("accounts:dashboard")
