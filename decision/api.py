@@ -532,7 +532,7 @@ class VerifiedOut(Schema):
     summary="核验证书（公开，第二十五条）",
 )
 def verify(request: HttpRequest, number: Annotated[str, Field(max_length=60)]) -> dict[str, Any]:
-    found = services.verify(number)
+    found = services.verify(number, program=current_program())  # ?program=<slug> for another
     if found is None:
         raise Http404
     return found

@@ -557,8 +557,9 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
         status=201,
     )
     assert (paid["paid"], paid["outstanding"]) == (300_000, 0)
-    verified = year.public("get", f"/certificates/{winner['certificate']}")
+    verified = year.public("get", f"/certificates/{winner['certificate']}?program=shili")
     assert verified["valid"] is True
+    year.public("get", f"/certificates/{winner['certificate']}", status=404)  # not Rugao's
 
     # --- Rugao's staff, beside: nothing of 示例市 (decision 0030: 404, empty lists) ----------
     rugao = [f"/cycles/{cycle_id}/{p}" for p in ("proposal", "evaluations", "objections", "draws")]
