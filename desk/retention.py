@@ -6,8 +6,10 @@ Who is purged (`candidates`), each a *subject*:
 - an **individual applicant** (accounts.Individual with its account): every application of theirs
   is in a cycle closed (status 已结束) more than `Policy.personal_data_retention_years` ago
   (counted from the cycle's last stage's end), or they registered that long ago and never
-  applied; and they hold no award record (an award keeps its holder identifiable: the report
-  duty, revocation and the credit list, A23.1, A29.1; a case or sanction hangs on an award);
+  applied (the period of the Measures in force of their recommending unit's program, issue 18;
+  a program holding no Measures erases nobody this way); and they hold no award record (an
+  award keeps its holder identifiable: the report duty, revocation and the credit list, A23.1,
+  A29.1; a case or sanction hangs on an award);
 - an **organization's contact** (a user whose only roles are 申报组织联系人 for organizations that
   all qualify the same way: every application closed beyond the period, no award);
 - an **objector** (decision.Objection): the objection is decided (not 核查中) and its cycle closed
@@ -87,9 +89,17 @@ def _expired(
     return latest
 
 
-def _default_years() -> int:
-    policy = Policy.objects.order_by("-effective_on").first()
-    return policy.personal_data_retention_years if policy is not None else 3
+def _years_by_program(today: dt.date) -> dict[int, int]:
+    """Each program's period for whoever registered and never applied: that of its Measures in
+    force `today` (the earliest version it holds, for a day before all of them), by program
+    id. A person's program is their recommending unit's (decision 0030)."""
+    years: dict[int, int] = {}
+    for program_id, effective_on, period in Policy.objects.order_by(
+        "program_id", "effective_on"
+    ).values_list("program_id", "effective_on", "personal_data_retention_years"):
+        if program_id not in years or effective_on <= today:
+            years[program_id] = period
+    return years
 
 
 def _mask(name: str) -> str:
@@ -117,9 +127,13 @@ def candidates(today: dt.date) -> Iterator[Subject]:
             "organization_id", flat=True
         )
     )
-    default_years = _default_years()
+    never_applied_years = _years_by_program(today)
 
-    for person in Individual.objects.select_related("user").exclude(name=ERASED).order_by("pk"):
+    for person in (
+        Individual.objects.select_related("user", "recommending_unit")
+        .exclude(name=ERASED)
+        .order_by("pk")
+    ):
         if person.pk in awarded_people or _has_staff_role(person.user):
             continue
         own = by_individual.get(person.pk, [])
@@ -128,11 +142,12 @@ def candidates(today: dt.date) -> Iterator[Subject]:
             if closed_on is None:
                 continue
             years = own[-1].cycle.policy.personal_data_retention_years
-        else:  # registered, never applied
+        else:  # registered, never applied: the period of their unit's program
+            period = never_applied_years.get(person.recommending_unit.program_id)
             registered = person.created_at.date()
-            if after_full_years(registered, default_years) > today:
+            if period is None or after_full_years(registered, period) > today:
                 continue
-            closed_on, years = None, default_years
+            closed_on, years = None, period
         yield Subject(
             "individual", person, f"个人申报人 {_mask(person.name)}", closed_on, years, own
         )
