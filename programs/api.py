@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from pydantic import ConfigDict
 
 from accounts.api import TokenAuth, anonymous
+from lib import tenancy
 from lib.api import ActionOut, Page
 from lib.errors import PermissionDenied, ServiceError
 from lib.params import Year
@@ -207,19 +208,24 @@ def list_programs(request: HttpRequest) -> QuerySet[AwardProgram]:
 
 @router.get("/policies", response=list[PolicyOut], auth=PUBLIC, summary="管理办法（政策数值）")
 def list_policies(request: HttpRequest) -> QuerySet[Policy]:
-    return Policy.objects.select_related("program").order_by("program_id", "-effective_on")
+    """The current program's Measures, newest first (`?program=<slug>` for another's)."""
+    return (
+        Policy.objects.filter(tenancy.current_q())
+        .select_related("program")
+        .order_by("-effective_on")
+    )
 
 
 @router.get("/cycles", response=list[CycleOut], auth=PUBLIC, summary="已发布的年度；办公室可见全部")
 def list_cycles(request: HttpRequest) -> QuerySet[Cycle]:
-    cycles = selectors.cycles_with_stages().order_by("-year")
+    cycles = selectors.cycles_with_stages().filter(tenancy.current_q()).order_by("-year")
     if not request.user.has_perm("programs.manage_cycle"):
         cycles = cycles.exclude(status=Cycle.Status.DRAFT)
     return cycles
 
 
 def _cycle(request: HttpRequest, cycle_id: uuid.UUID) -> Cycle:
-    cycles = selectors.cycles_with_stages()
+    cycles = selectors.cycles_with_stages().filter(tenancy.current_q())
     if not request.user.has_perm("programs.manage_cycle"):
         cycles = cycles.exclude(status=Cycle.Status.DRAFT)  # a draft is the Office's business
     return get_object_or_404(cycles, public_id=cycle_id)
@@ -289,7 +295,11 @@ def publish(request: HttpRequest, cycle_id: uuid.UUID) -> Announcement:
 @router.get("/announcements", response=list[AnnouncementOut], auth=PUBLIC, summary="公告")
 @paginate(Page)
 def list_announcements(request: HttpRequest) -> QuerySet[Announcement]:
-    return Announcement.objects.select_related("cycle").order_by("-published_at")
+    return (
+        Announcement.objects.filter(tenancy.current_q("cycle__program"))
+        .select_related("cycle")
+        .order_by("-published_at")
+    )
 
 
 @router.get("/calendar-overrides", response=list[ArrangementOut], summary="节假日安排（办公室）")

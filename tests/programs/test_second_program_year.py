@@ -325,7 +325,12 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     _setup(make_user)
 
     # --- the Measures' numbers as the API publishes them ----------------------------------------
-    policy = next(p for p in year.public("get", "/policies") if p["program"] == "shili")
+    # Rugao's (the default program's) beside them, for the contrast.
+    [rugao] = year.public("get", "/policies")
+    assert (rugao["program"], rugao["weight_material_organization"]) == ("rugao", 30)
+    assert (rugao["notice_working_days"], rugao["bonus_organization_award"]) == (5, 200_000)
+    [policy] = year.public("get", "/policies?program=shili")
+    assert policy["program"] == "shili"
     assert (
         policy["quota_organization_award"],
         policy["quota_organization_nomination"],
