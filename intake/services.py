@@ -85,6 +85,14 @@ def start_application(
         raise ServiceError(
             f"{cycle}尚未发布申报通知，暂不接受申报。", code="not_open", article="A15.1"
         )
+    if unit.program_id != cycle.program_id:
+        # Article 7: the unit that reviews and recommends is the award's own (decision 0030).
+        raise ServiceError(
+            f"{probe.applicant_name}登记的推荐单位“{unit.name}”不是{cycle.program.name}"
+            "的推荐单位，不能申报该奖项。请在该奖项的网站登记或联系其委员会办公室。",
+            code="unit_of_another_program",
+            article="A7.1",
+        )
     if reason := workflow.TABLE["edit"].window(probe, today()):
         raise ServiceError(f"不能开始申报：{reason}", code="outside_window", article="A15.2")
     existing = Application.objects.filter(
