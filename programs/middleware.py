@@ -3,8 +3,9 @@
 - A public page under `/<slug>/…` acts in that program: the URL pattern's `program_slug`
   argument is taken off the view's arguments here (404 for an unknown slug).
 - Otherwise a signed-in user holding roles in programs acts in the one chosen in the session
-  (`SESSION_KEY`, set by `programs:switch`) or, on the API, named by `?program=<slug>`, when
-  the user holds a role there, else in the first of their programs; everyone else (visitors,
+  (`SESSION_KEY`, set by `programs:switch`) when the user holds a role there, else in the
+  first of their programs (an API call names another with `?program=<slug>`:
+  `config.api.in_named_program`); everyone else (visitors,
   applicants, experts, the administrators) in the default program.
 
 The program is found lazily (`lib.tenancy.Lazy`): a permission check reads only the roles the
@@ -38,9 +39,6 @@ def _chosen(request: HttpRequest) -> int | None:
     if not held:
         return None
     chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-    slug = request.GET.get("program") if request.path.startswith("/api/") else None
-    if slug:  # the API names the program per call: ?program=<slug>
-        chosen = AwardProgram.objects.filter(slug=slug).values_list("pk", flat=True).first()
     return chosen if chosen in held else min(held)
 
 
