@@ -163,6 +163,24 @@ def test_announcements_and_receipts_are_found_under_their_own_program_only(
     _get(f"/notices/receipts/{receipt}/", 404)
 
 
+def test_registering_under_a_prefix_offers_that_programs_units(world: World) -> None:
+    """An organization registers once; the form under /shili/ offers 示例市's recommending
+    units, today's address Rugao's (the home pages link to their own)."""
+    shili = _get("/shili/accounts/register/organization/")
+    rugao = _get("/accounts/register/organization/")
+    assert "示例市东城街道" in shili
+    assert "如城街道" not in shili
+    assert "如城街道" in rugao
+    assert "示例市东城街道" not in rugao
+    assert {
+        "/shili/accounts/register/organization/",
+        "/shili/accounts/register/individual/",
+    } <= _links(_get("/shili/"))
+    assert "/shili/accounts/register/organization/" in _links(
+        _get("/shili/accounts/register/individual/")
+    )
+
+
 def test_a_programs_winners_and_verification_name_it(world: World) -> None:
     assert "示例市市长质量奖历年获奖名单" in _get("/shili/winners/")
     verify = _get("/shili/verify/")
@@ -193,11 +211,15 @@ def test_a_programs_own_addresses_outside_a_request(world: World) -> None:
 def test_every_public_page_has_a_prefixed_twin() -> None:
     """The prefixed site serves the same views as the unprefixed public pages, by the same
     routes (config/site_urls.py), so a page added to one is not forgotten in the other."""
+    from accounts import urls as accounts_urls
     from config import site_urls
     from decision import urls as decision_urls
     from programs import urls as program_urls
 
-    twins = {p.name: p for p in [*program_urls.urlpatterns, *decision_urls.urlpatterns]}
+    twins = {
+        p.name: p
+        for p in [*program_urls.urlpatterns, *decision_urls.urlpatterns, *accounts_urls.urlpatterns]
+    }
     for pattern in site_urls.urlpatterns:
         assert twins[pattern.name].callback is pattern.callback  # type: ignore[union-attr]
     assert {p.name for p in site_urls.urlpatterns} == {
