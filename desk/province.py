@@ -25,11 +25,12 @@ from django.shortcuts import render
 
 from experts.models import Assignment
 from intake.models import Application, AwardRecord, Kind, QualificationDecision
-from lib import excel, tenancy
+from lib import excel
 from lib.access import perm_required
 from lib.http import file_response
 from lib.params import query_int
 from lib.uscc import area_prefix
+from programs.context import current_program
 from programs.models import AwardProgram, Cycle, Stage
 from programs.selectors import today
 
@@ -65,6 +66,24 @@ class ProgramYear:
     @property
     def labelled_awards(self) -> list[tuple[str, int]]:
         return [(label, n) for (_, label), n in zip(CATEGORIES, self.awards, strict=True)]
+
+    @property
+    def stage_cells(self) -> list[tuple[str, str]]:
+        """(stage label, its dates) for each stage of article 11, in a narrow column: a date of
+        the year itself as 月-日, another year's in full; '未设置' for a stage without dates."""
+        dates = {label: (start, end) for label, start, end in self.stages}
+
+        def day(d: Any) -> str:
+            return f"{d:%m-%d}" if d.year == self.cycle.year else f"{d:%Y-%m-%d}"
+
+        cells = []
+        for stage in Stage.ordered():
+            if stage.label in dates:
+                start, end = dates[stage.label]
+                cells.append((stage.label, f"{day(start)}至{day(end)}"))
+            else:
+                cells.append((stage.label, "未设置"))
+        return cells
 
 
 @dataclass(frozen=True)
@@ -203,10 +222,9 @@ def _shared_experts(
 
 def _region() -> AwardProgram:
     """The program the administrator acts in: `programs.view_province` holds only where the
-    user is 省级管理员, so the current program is the province's."""
-    program = tenancy.current()
-    assert program is not None  # the permission needs a program to hold in
-    return program  # type: ignore[no-any-return]
+    user is 省级管理员 (accounts/rules.py asks in the current program), so the current program
+    is the province's."""
+    return current_program()
 
 
 @perm_required(VIEW)
@@ -217,7 +235,12 @@ def province(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/province.html",
-        {"data": data, "year": year, "categories": [label for _, label in CATEGORIES]},
+        {
+            "data": data,
+            "year": year,
+            "categories": [label for _, label in CATEGORIES],
+            "stages": [stage.label for stage in Stage.ordered()],
+        },
     )
 
 

@@ -238,6 +238,16 @@ def test_overview_lists_the_stage_dates_in_the_order_of_article_11(region: dict[
         ("申报推荐", dt.date(2026, 3, 2), dt.date(2026, 4, 30)),
         ("公示", dt.date(2026, 11, 25), dt.date(2026, 12, 1)),
     ]
+    cells = dict(row.stage_cells)
+    assert list(cells) == [stage.label for stage in Stage.ordered()]
+    assert cells["申报推荐"] == "03-02至04-30"
+    assert cells["资格审查"] == "未设置"
+    # A date outside the cycle's year is written in full.
+    CycleStage.objects.filter(cycle=region["rugao_2026"], stage=Stage.NOTICE).update(
+        ends_on=dt.date(2027, 1, 8)
+    )
+    row = _row(province.overview(region=region["jiangsu"]), region["rugao_2026"])
+    assert dict(row.stage_cells)["公示"] == "11-25至2027-01-08"
 
 
 def test_shared_experts_serve_two_programs_of_the_region(
@@ -305,3 +315,120 @@ def test_export_rows_hold_counts_and_dates_only(region: dict[str, Any], office: 
     assert rugao[11] == "2026-03-02 至 2026-04-30"
     assert rugao[17] == "2026-11-25 至 2026-12-01"
     assert "保密组织" not in repr(rows)
+
+
+# --- the page and its export -------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(region: dict[str, Any], make_user: Any) -> User:
+    """江苏's provincial administrator (the role held in the province's program)."""
+    from accounts.models import Role
+    from lib.tenancy import using_program
+
+    with using_program(region["jiangsu"]):
+        return make_user(Role.PROVINCE, username="province_js")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def world(region: dict[str, Any], office: User) -> dict[str, Any]:
+    """Applications, an award and a shared expert in 如皋 and 南通, and in 杭州 (outside)."""
+    rugao = _application(region["rugao_2026"], office, name="如皋机密组织", state=State.AWARDED)
+    _decide(rugao, office, QualificationDecision.Outcome.ACCEPTED)
+    _award(rugao, office, AwardRecord.Level.AWARD)
+    nantong = _application(
+        region["nantong_2026"], office, name="南通机密组织", state=State.ACCEPTED
+    )
+    hangzhou = _application(
+        region["hangzhou_2026"], office, name="杭州机密组织", state=State.ACCEPTED
+    )
+    shared = _expert("周共享")
+    _serve(shared, rugao)
+    _serve(shared, nantong)
+    _serve(shared, hangzhou)
+    return {"rugao": rugao, "expert": shared}
+
+
+def test_the_provincial_administrator_sees_the_programs_of_its_region(
+    admin: User, world: dict[str, Any]
+) -> None:
+    from tests.conftest import client_for
+
+    response = client_for(admin).get("/office/province/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "各地奖项概况" in html
+    assert "江苏省质量奖所辖行政区域" in html
+    for name in ("如皋市市长质量奖", "南通市市长质量奖"):
+        assert name in html
+    assert "杭州市市长质量奖" not in html  # outside 江苏
+    assert "浙江省质量奖" not in html
+    # The shared expert by name, with the programs of the region only.
+    assert "周共享" in html
+    assert "南通市市长质量奖、如皋市市长质量奖" in html
+    # The header links the page.
+    assert 'href="/office/province/"' in html
+
+
+def test_the_page_shows_no_materials_scores_or_personal_data(
+    admin: User, world: dict[str, Any]
+) -> None:
+    from tests.conftest import client_for
+
+    html = client_for(admin).get("/office/province/").content.decode()
+    for secret in ("如皋机密组织", "南通机密组织", "的申报材料", world["rugao"].organization.uscc):
+        assert secret not in html
+    assert str(world["rugao"].public_id) not in html  # no link to an application
+    assert world["expert"].id_number not in html
+
+
+def test_a_province_elsewhere_sees_none_of_jiangsu(
+    region: dict[str, Any], world: dict[str, Any], make_user: Any
+) -> None:
+    from accounts.models import Role
+    from lib.tenancy import using_program
+    from tests.conftest import client_for
+
+    with using_program(region["zhejiang"]):
+        other = make_user(Role.PROVINCE, username="province_zj")
+    html = client_for(other).get("/office/province/").content.decode()
+    assert "杭州市市长质量奖" in html
+    assert "如皋市市长质量奖" not in html
+    assert "南通市市长质量奖" not in html
+    assert "周共享" not in html  # shared with 如皋 and 南通, but only one program of 浙江
+
+
+@pytest.mark.parametrize("persona", ["office", "supervisor", "committee", "auditadmin", "expert"])
+def test_other_roles_are_refused(
+    personas: dict[str, User | None], region: dict[str, Any], persona: str
+) -> None:
+    from tests.conftest import client_for
+
+    client = client_for(personas[persona])
+    assert client.get("/office/province/").status_code == 403
+    assert client.get("/office/province/export.xlsx").status_code == 403
+
+
+def test_the_export_holds_the_table_and_is_audited(admin: User, world: dict[str, Any]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from audit.models import AuditEvent
+    from tests.conftest import client_for
+
+    response = client_for(admin).get("/office/province/export.xlsx?year=2026")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][0].startswith("江苏省质量奖·各地奖项概况（2026年度")
+    assert values[1] == province.HEADERS
+    assert sorted(r[0] for r in values[2:]) == ["南通市市长质量奖", "如皋市市长质量奖"]
+    assert "如皋机密组织" not in repr(values)
+    event = AuditEvent.objects.filter(actor=admin).order_by("-seq").first()
+    assert event is not None
+    assert event.action.startswith("download.")
+    assert event.after is not None
+    assert "各地奖项概况" in event.after["file"]
