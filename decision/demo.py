@@ -363,7 +363,7 @@ def _past_decision(cycle: Cycle, office: User) -> None:
 
 
 def seed_notice() -> None:
-    cycle = Cycle.objects.get(year=DEMO_YEAR)
+    cycle = Cycle.objects.get(program__slug="rugao", year=DEMO_YEAR)
     if Proposal.objects.filter(cycle=cycle).exists():
         return
     evaluations = list(

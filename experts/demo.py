@@ -48,7 +48,7 @@ CODE = (
 
 
 def seed() -> None:
-    cycle = Cycle.objects.get(year=DEMO_YEAR)
+    cycle = Cycle.objects.get(program__slug="rugao", year=DEMO_YEAR)
     office = User.objects.get(username="office")
     if Expert.objects.exists():
         return

@@ -410,7 +410,7 @@ def _standing(office: User) -> None:
 
 def seed() -> None:
     """Called by `seed_demo` after programs.demo.seed(): needs the 2026 cycle and `office`."""
-    cycle = Cycle.objects.get(year=DEMO_YEAR)
+    cycle = Cycle.objects.get(program__slug="rugao", year=DEMO_YEAR)
     office = User.objects.get(username="office")
     if Application.objects.filter(cycle=cycle).exists():
         return

@@ -18,17 +18,22 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import STAFF_ROLES, Notification, Organization, RecommendingUnit, Role, User
-from accounts.registration import register_individual
+from accounts.registration import register_individual, register_organization
 from accounts.services import create_user, grant_role
 from accounts.two_factor import demo_key, demo_secret
 from audit.services import record
 from lib import uscc
 
 from . import packs, selectors
+from .context import using_program
 from .models import AwardProgram, Cycle, Stage
 from .services import create_cycle, load_program, publish_call, set_cycle_dates
 
 RUGAO_PACK = Path(settings.BASE_DIR) / "data" / "programs" / "rugao-2021.yaml"
+# The demo's second program, a fictitious city of its own Measures, and the province holding
+# both (issue 18): each with its own staff, Shili with applicants and a published 2026 call.
+SHILI_PACK = Path(settings.BASE_DIR) / "data" / "programs" / "shili-demo.yaml"
+JIANGSU_PACK = Path(settings.BASE_DIR) / "data" / "programs" / "jiangsu-demo.yaml"
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo password (README)
 
 # username, full name, role, scope ("unit:<name>" or "org")
@@ -45,6 +50,21 @@ DEMO_USERS: list[tuple[str, str, Role, str]] = [
     ("auditadmin", "审计管理员", Role.AUDITADMIN, ""),
 ]
 
+# The staff of the other programs: (username, full name, role, program slug). Staff, so they
+# sign in with the same fixed demo TOTP secrets as the staff above (`seed_two_factor`).
+OTHER_PROGRAM_USERS: list[tuple[str, str, Role, str]] = [
+    ("shili_office", "林晓（示例市委员会办公室）", Role.OFFICE, "shili"),
+    ("province_admin", "沈立（江苏省省级管理员）", Role.PROVINCE, "jiangsu"),
+]
+
+# Shili's applicants (fictitious, registered in its division 329901): login, organization,
+# contact, unit, GB/T 4754 division.
+SHILI_ORGANIZATIONS: list[tuple[str, str, str, str, str]] = [
+    ("shili_org01", "示例市临江精密机械有限公司", "郭峰", "示例市临江镇", "34"),
+    ("shili_org02", "示例市青山食品有限公司", "何静", "示例市青山镇", "14"),
+    ("shili_org03", "示例市东城电子科技有限公司", "罗斌", "示例市东城街道", "39"),
+]
+
 # The 2026 cycle (a year chinesecalendar knows), laid out as Rugao would: call in early March,
 # notice at the end of November (5 working days), approval in December.
 DEMO_YEAR = 2026
@@ -57,6 +77,13 @@ DEMO_STAGES: dict[Stage, tuple[dt.date, dt.date]] = {
     Stage.COMMITTEE_REVIEW: (dt.date(2026, 10, 19), dt.date(2026, 11, 13)),
     Stage.NOTICE: (dt.date(2026, 11, 25), dt.date(2026, 12, 1)),
     Stage.APPROVAL: (dt.date(2026, 12, 2), dt.date(2026, 12, 31)),
+}
+
+
+# Shili's 2026: Rugao's calendar, but its Measures' 7 working days of notice (article 20).
+SHILI_STAGES: dict[Stage, tuple[dt.date, dt.date]] = DEMO_STAGES | {
+    Stage.NOTICE: (dt.date(2026, 11, 25), dt.date(2026, 12, 3)),
+    Stage.APPROVAL: (dt.date(2026, 12, 4), dt.date(2026, 12, 31)),
 }
 
 
@@ -103,10 +130,18 @@ def rugao_pack() -> tuple[packs.Pack, str]:
 
 def _seed_pack() -> AwardProgram:
     """Rugao as its pack says (data/programs/rugao-2021.yaml, the one home of its numbers,
-    rubrics and units), loaded the way `manage.py load_program` loads any program."""
+    rubrics and units), loaded the way `manage.py load_program` loads any program. Loaded
+    first, so it is the deployment's default program."""
     pack, sha256 = rugao_pack()
     source = str(RUGAO_PACK.relative_to(settings.BASE_DIR))
     load_program(pack=pack, source=source, sha256=sha256)
+    return AwardProgram.objects.get(slug=pack.slug)
+
+
+def _load_pack(path: Path) -> AwardProgram:
+    """Another program from its pack, with its own units (decision 0030)."""
+    pack, sha256 = packs.read(path)
+    load_program(pack=pack, source=str(path.relative_to(settings.BASE_DIR)), sha256=sha256)
     return AwardProgram.objects.get(slug=pack.slug)
 
 
@@ -210,7 +245,9 @@ def seed_cycle(program: AwardProgram, office: User) -> Cycle:
 
 
 def seed() -> None:
-    """The program, its policy, the units, one account per role and the published 2026 cycle."""
+    """The program, its policy, the units, one account per role and the published 2026 cycle.
+    The other programs come after every app's demo (`seed_other_programs`, called last by
+    `seed_demo`), so that each app's demo builds Rugao's year alone."""
     from accounts.passwords import seeding
 
     seed_units()
@@ -218,6 +255,82 @@ def seed() -> None:
     with seeding():  # the documented demo password is weak by design (README)
         users = seed_users()
     seed_cycle(program, users["office"])
+
+
+def _staff(username: str, full_name: str, role: Role, program: AwardProgram) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = create_user(
+            actor=None,
+            actor_role="system",
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=full_name,
+            email=f"{username}@demo.rugao.example",
+        )
+        grant_role(
+            actor=None,
+            actor_role="system",
+            user=user,
+            role=role,
+            program=program,
+            reason="演示数据",
+        )
+    return user
+
+
+def seed_shili_applicants(program: AwardProgram) -> None:
+    """Three organizations registered in Shili's division, each with its contact's login."""
+    for n, (username, name, contact, town, industry) in enumerate(SHILI_ORGANIZATIONS, 1):
+        if User.objects.filter(username=username).exists():
+            continue
+        body = f"91{program.division_code}MA1DM{n:04d}"  # 91 企业; 329901 示例市 (fictitious)
+        register_organization(
+            uscc_code=body + uscc.check_character(body),
+            name=name,
+            recommending_unit=RecommendingUnit.objects.get(program=program, name=town),
+            username=username,
+            password=DEMO_PASSWORD,
+            contact_name=contact,
+            email=f"{username}@demo.shili.example",
+            registered_address=f"{town}示例大道{n}号",
+            industry_code=industry,
+            established_on=dt.date(2015 + n, 4, 1),
+            legal_representative=f"{contact[0]}建国",
+            is_industrial=True,
+            environmental_rating=Organization.EnvironmentalRating.GREEN,
+            chief_quality_officer=f"{contact[0]}明",
+        )
+
+
+def seed_other_programs() -> None:
+    """示例市市长质量奖 (its pack, its units, its Office `shili_office`, three applicants and its
+    2026 call published) and 江苏省省长质量奖（演示） (a province-level program holding both, its
+    provincial administrator `province_admin`). Each program's work is done in that program."""
+    from accounts.passwords import seeding
+
+    shili = _load_pack(SHILI_PACK)
+    jiangsu = _load_pack(JIANGSU_PACK)
+    programs = {"shili": shili, "jiangsu": jiangsu}
+    with seeding():  # the documented demo password is weak by design (README)
+        staff = {
+            username: _staff(username, full_name, role, programs[slug])
+            for username, full_name, role, slug in OTHER_PROGRAM_USERS
+        }
+        seed_shili_applicants(shili)
+    with using_program(shili):
+        cycle = Cycle.objects.filter(program=shili, year=DEMO_YEAR).first()
+        if cycle is None:
+            cycle = create_cycle(
+                actor=staff["shili_office"],
+                program=shili,
+                year=DEMO_YEAR,
+                work_plan="请各镇（街道）和有关部门于申报截止前完成审核推荐。联系电话：0000-0000000（演示）。",
+            )
+            set_cycle_dates(actor=staff["shili_office"], cycle=cycle, dates=SHILI_STAGES)
+        if cycle.status == Cycle.Status.DRAFT:
+            with as_of(CALL_DAY):
+                publish_call(actor=staff["shili_office"], cycle=cycle)
 
 
 def seed_two_factor() -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ OPPORTUNITIES = "方法在子公司和关键供方中的展开尚不充分，与
 
 
 def seed() -> None:
-    cycle = Cycle.objects.get(year=DEMO_YEAR)
+    cycle = Cycle.objects.get(program__slug="rugao", year=DEMO_YEAR)
     if ReviewPhase.objects.filter(cycle=cycle).exists():
         return
     office = User.objects.get(username="office")

@@ -34,7 +34,9 @@ def seeded(time_machine: Any) -> str:
 
 
 def test_announcements_and_messages_carry_the_days_they_happened(seeded: str) -> None:
-    call = Announcement.objects.get(cycle__year=2026, kind=Announcement.Kind.CALL)
+    call = Announcement.objects.get(
+        cycle__program__slug="rugao", cycle__year=2026, kind=Announcement.Kind.CALL
+    )
     opens, _ = DEMO_STAGES[Stage.APPLICATION]
     published = timezone.localtime(call.published_at).date()
     assert published.year == 2026
@@ -59,5 +61,8 @@ def test_seed_output_is_short_and_has_the_logins(seeded: str) -> None:
     assert "Demo@2026" in seeded
     assert "http://" in seeded  # the address
     assert demo_secret("office") in seeded
+    # The other programs' staff (issue 18): 示例市's Office and 江苏's provincial administrator.
+    assert demo_secret("shili_office") in seeded
+    assert demo_secret("province_admin") in seeded
     assert "Content-Type" not in seeded
     assert mail.outbox == []  # the demo's messages stay in the inboxes

@@ -18,7 +18,9 @@ from programs.models import AwardProgram
 class Command(BaseCommand):
     help = (
         "写入演示数据：如皋市市长质量奖、2021年办法、各角色演示账号；已完成的2025年度（获奖者、"
-        "证书、奖金）和处于公示期的2026年度（申报、评审、拟奖名单）；可重复运行。"
+        "证书、奖金）和处于公示期的2026年度（申报、评审、拟奖名单）；第二个奖项示例市市长质量奖"
+        "（办公室、申报组织、已发布的2026年度申报通知）和省级奖项江苏省省长质量奖（演示，省级管理员）；"
+        "可重复运行。"
         "各应用的 demo.seed() 按 INSTALLED_APPS 的顺序调用（先 programs）。"
     )
 
@@ -42,17 +44,25 @@ class Command(BaseCommand):
             ):
                 for module in demo_modules():
                     module.seed()
+                # The other programs last: the apps' demos build the default program's year.
+                demo.seed_other_programs()
                 demo.seed_two_factor()
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         secrets = dict(demo.seed_two_factor())
         self.stdout.write(f"地址：{settings.SITE_URL}/    演示账号的密码均为 {demo.DEMO_PASSWORD}")
-        self.stdout.write(f"  {'账号':<10}{_pad('角色', 20)}动态口令密钥（工作人员登录的第二步）")
+        self.stdout.write(f"  {'账号':<14}{_pad('角色', 20)}动态口令密钥（工作人员登录的第二步）")
         for username, _, role, _ in demo.DEMO_USERS:
             secret = secrets.get(username, "（无需动态口令）")
-            self.stdout.write(f"  {username:<12}{_pad(role.label, 20)}{secret}")
+            self.stdout.write(f"  {username:<16}{_pad(role.label, 20)}{secret}")
+        names = dict(AwardProgram.objects.values_list("slug", "name"))
+        for username, _, role, slug in demo.OTHER_PROGRAM_USERS:
+            secret = secrets.get(username, "")
+            where = names.get(slug, slug)
+            self.stdout.write(f"  {username:<16}{_pad(role.label, 20)}{secret}  {where}")
         self.stdout.write(
             "另有各镇（街道）审核人 town_<拼音>、评审专家 expert01…expert29、"
-            "申报组织 org01…org12 和 org2025_1…org2025_4（见 README）。"
+            "申报组织 org01…org12 和 org2025_1…org2025_4；示例市市长质量奖（shili）的申报组织 "
+            "shili_org01…shili_org03（见 README）。"
         )
         self.stdout.write(
             "动态口令：在验证器应用中手动添加“基于时间”的账户并填入密钥，"
