@@ -62,6 +62,7 @@ _ROLE_CHAPTERS: dict[Role, tuple[str, ...]] = {
     Role.EXPERT: ("expert",),
     Role.SUPERVISOR: ("supervisor",),
     Role.COMMITTEE: ("committee",),
+    Role.PROVINCE: ("province",),
     Role.SYSADMIN: ("admin",),
     Role.SECADMIN: ("admin",),
     Role.AUDITADMIN: ("admin",),

@@ -58,6 +58,14 @@ def test_the_office_sees_its_chapter_first(personas: dict[str, User | None]) -> 
     assert set(order[: len(CHAPTERS)]) == {c.slug for c in CHAPTERS}
 
 
+def test_the_provincial_administrator_sees_its_chapter_first(
+    personas: dict[str, User | None],
+) -> None:
+    order = _chapter_order(client_for(personas["province"]))
+    assert order[0] == "province"
+    assert "省级管理员" in client_for(None).get("/help/province/").content.decode()
+
+
 def test_each_administrator_sees_the_administrators_chapter_first(
     personas: dict[str, User | None],
 ) -> None:
