@@ -131,4 +131,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_items": items,
         "nav_roles": sorted(Role(r).label for r in roles),
         "nav_unread": unread,
+        # A page under a program's prefix (programs.site): its program for the footer, the row
+        # the middleware already holds; None elsewhere (no statement).
+        "site_program": current_program_or_none() if site.prefixed(request) else None,
     }

@@ -176,9 +176,10 @@ def test_registering_under_a_prefix_offers_that_programs_units(world: World) -> 
         "/shili/accounts/register/organization/",
         "/shili/accounts/register/individual/",
     } <= _links(_get("/shili/"))
-    assert "/shili/accounts/register/organization/" in _links(
-        _get("/shili/accounts/register/individual/")
-    )
+    individual = _get("/shili/accounts/register/individual/")
+    assert "/shili/accounts/register/organization/" in _links(individual)
+    assert "示例市质量发展委员会办公室" in individual  # the footer, without `program` given
+    assert "如皋" not in individual
 
 
 def test_a_programs_winners_and_verification_name_it(world: World) -> None:
