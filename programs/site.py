@@ -66,6 +66,25 @@ def award_name(program: AwardProgram) -> str:
     return program.name.removeprefix(city(program)) or program.name
 
 
+def taken_slugs() -> frozenset[str]:
+    """The first segments of the other addresses (`accounts`, `notices`, `help`, ...): a
+    program with one of them as its slug would have its site hidden behind them, since the
+    prefixed patterns come last."""
+    from django.urls import URLResolver, get_resolver
+
+    taken: set[str] = set()
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver) and pattern.namespace == NAMESPACE:
+            continue
+        nested = pattern.url_patterns if isinstance(pattern, URLResolver) else []
+        route = str(pattern.pattern)
+        if route:
+            taken.add(route.lstrip("^").split("/")[0])
+        else:  # an include at the root: its own first segments
+            taken |= {str(p.pattern).lstrip("^").split("/")[0] for p in nested}
+    return frozenset(t for t in taken if t and "<" not in t)
+
+
 def home_url(request: HttpRequest | None) -> str:
     """The home page of the site the visitor is on (the header's 首页 and brand)."""
     return public_url(request, "programs:home")

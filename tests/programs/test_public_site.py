@@ -226,3 +226,17 @@ def test_every_public_page_has_a_prefixed_twin() -> None:
     assert {p.name for p in site_urls.urlpatterns} == {
         name for names in site_urls.PUBLIC.values() for name in names
     }
+
+
+def test_no_packs_slug_is_hidden_by_another_address() -> None:
+    """The prefixed site comes last in the URLconf: a program whose slug is a first segment of
+    another address (`notices`, `help`) would never reach its site. The packs shipped avoid
+    them."""
+    taken = site.taken_slugs()
+    assert {"accounts", "notices", "help", "verify", "winners", "announcements"} <= taken
+    slugs = {
+        packs.read(path)[0].program["slug"]
+        for path in (Path(settings.BASE_DIR) / "data" / "programs").glob("*.yaml")
+    }
+    assert slugs >= {"rugao", "shili"}
+    assert not slugs & taken
