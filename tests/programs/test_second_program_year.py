@@ -533,6 +533,35 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     assert public["ends_on"] == "2026-12-03"
     assert public["open"] is True
     assert len(public["entries"]) == 5
+    # A citizen's objection to 示例市's notice (A20.1), answered by 示例市's Office only.
+    year.at("2026-12-01")
+    entry = next(e["id"] for e in public["entries"] if e["name"] == ORGS[3].name)
+    filed = year.public(
+        "post",
+        f"/notices/2026/objections?program={year.program}",
+        {
+            "name": "赵敏",
+            "identity": "市民",
+            "contact": "13900000001",
+            "content": "该单位曾有投诉未处理",
+            "entry": entry,
+        },
+        status=201,
+    )
+    receipt = filed["receipt"]
+    decide = {
+        "outcome": "dismissed",
+        "findings": "经核查不属实",
+        "reply": "经核查，反映情况不属实。",
+    }
+    rugao_office = api_client("p_office")
+    assert (
+        api_call(rugao_office, "post", f"/objections/{receipt}/decide", decide).status_code == 404
+    )
+    [objection] = year.call("sl_office", "get", f"/cycles/{cycle_id}/objections")
+    assert objection["receipt"] == receipt
+    answered = year.call("sl_office", "post", f"/objections/{receipt}/decide", decide)
+    assert answered["outcome"] == "dismissed"
     year.at("2026-12-03", hour=16)
     assert year.public("get", f"/notices/2026?program={year.program}")["open"] is True
     year.at("2026-12-04", hour=9)
