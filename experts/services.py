@@ -210,7 +210,7 @@ def save_expert(
 def set_code_of_conduct(*, actor: User, cycle: Cycle, text: str) -> CodeOfConduct:
     """The Office sets the cycle's 工作守则 (A6.3). Once an expert has signed, the text is fixed:
     a later change would leave signatures of a text nobody shows any more."""
-    _require(actor, "experts.manage_pool")
+    _require(actor, "experts.manage_pool", cycle)
     _refuse_closed(cycle)
     if not text.strip():
         raise ServiceError("请填写工作守则。", fields={"text": ["必填"]})
@@ -352,7 +352,7 @@ def detect_conflicts(*, actor: User | None, cycle: Cycle) -> set[conflicts.Pair]
     groups to be right (every operation runs detection itself): it is for an application that
     has just entered review and for the demo data. By the Office, or the system (`actor` None)."""
     if actor is not None:
-        _require(actor, "experts.manage_pool")
+        _require(actor, "experts.manage_pool", cycle)
     _refuse_closed(cycle)
     return conflicts.detect(
         applications=Application.objects.filter(cycle=cycle),
@@ -733,7 +733,7 @@ def propose_groups(*, actor: User, cycle: Cycle, stage: str, reason: str = "") -
     (`conflicts.detect`, committed even when the proposal then fails), the groups and
     assignments, one `experts.groups.propose` event with the summary, and each newly assigned
     expert told the applications, the stage and its dates."""
-    _require(actor, "experts.manage_pool")
+    _require(actor, "experts.manage_pool", cycle)
     _refuse_closed(cycle)
     stage = _group_stage(stage)
     reason = reason.strip()
@@ -763,7 +763,7 @@ def draw_groups(*, actor: User, cycle: Cycle, stage: str, reason: str = "") -> d
     `Draw` and `experts.draw.fail`); the newly assigned experts told."""
     import secrets
 
-    _require(actor, "experts.manage_pool")
+    _require(actor, "experts.manage_pool", cycle)
     _refuse_closed(cycle)
     stage = _group_stage(stage)
     reason = reason.strip()
@@ -966,7 +966,7 @@ def _make_groups(
 
 def set_locked(*, actor: User, assignment: Assignment, locked: bool) -> None:
     """The Office fixes (or frees) one pair: re-proposing keeps a locked pair."""
-    _require(actor, "experts.manage_pool")
+    _require(actor, "experts.manage_pool", assignment.group.application.cycle)
     _refuse_closed(assignment.group.application.cycle)
     with transaction.atomic():
         Assignment.objects.filter(pk=assignment.pk, removed_at__isnull=True).update(locked=locked)
@@ -981,7 +981,7 @@ def set_locked(*, actor: User, assignment: Assignment, locked: bool) -> None:
 
 def open_group(*, actor: User, application: Application, stage: str) -> ReviewGroup:
     """An empty group for an application, for the Office to fill by hand (idempotent)."""
-    _require(actor, "experts.manage_pool")
+    _require(actor, "experts.manage_pool", application.cycle)
     _refuse_closed(application.cycle)
     stage = _group_stage(stage)
     if application not in _applications_for_stage(application.cycle, stage):
@@ -997,7 +997,7 @@ def assign_manually(*, actor: User, group: ReviewGroup, expert: Expert, reason: 
     """The Office puts an expert in a group by hand (locked), within the same hard rules.
     Side effects: the assignment, `experts.assignment.add`, the expert told the application,
     the stage and its dates."""
-    _require(actor, "experts.manage_pool")
+    _require(actor, "experts.manage_pool", group.application.cycle)
     _refuse_closed(group.application.cycle)
     gaps = qualification_gaps(expert, group.application.cycle.policy)
     if gaps:
@@ -1054,7 +1054,7 @@ def set_leader(
 ) -> ReviewGroup:
     """Name the group leader (a member free of conflict: detection runs first) and, for
     现场评审, the supervisor (A27.1)."""
-    _require(actor, "experts.manage_pool")
+    _require(actor, "experts.manage_pool", group.application.cycle)
     _refuse_closed(group.application.cycle)
     if conflicts.detect(
         applications=[group.application], experts=[expert], actor=actor, role=Role.OFFICE

@@ -38,8 +38,10 @@ from .workflow import TABLE
 StageDates = Mapping[Stage, tuple[dt.date, dt.date]]
 
 
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
+def _require(actor: User, perm: str, obj: Any = None) -> None:
+    """The permission, in the program of `obj` when given (a program, a cycle: decision 0030),
+    else in the current program."""
+    if not actor.has_perm(perm, obj):
         raise PermissionDenied()
 
 
@@ -64,7 +66,7 @@ def create_cycle(
     on 1 January of the year unless one is given. Side effects: the cycle and a
     `programs.cycle.create` audit event.
     """
-    _require(actor, "programs.manage_cycle")
+    _require(actor, "programs.manage_cycle", program)
     if not 2000 <= year <= 2100:
         raise ServiceError("年度应在2000至2100之间。", fields={"year": ["年度无效"]})
     policy = policy or latest_policy(program, on=dt.date(year, 1, 1))
@@ -336,7 +338,7 @@ def upload_seal(*, actor: User, program: AwardProgram, name: str, data: bytes) -
     one, `programs.seal.upload` audit event with the digests of the old and new images, then
     `SEAL_FOLLOWERS` (the kept certificates queued to be drawn again).
     """
-    _require(actor, "programs.manage_cycle")
+    _require(actor, "programs.manage_cycle", program)
     try:
         kind = check_upload(name, data, max_bytes=settings.SEAL_MAX_BYTES)
     except RejectedFile as exc:
@@ -379,7 +381,7 @@ def remove_seal(*, actor: User, program: AwardProgram, reason: str) -> None:
     Preconditions: Office staff; a seal to remove; a reason. Side effects: the seal is deleted,
     `programs.seal.remove` audit event with its digest and the reason, then `SEAL_FOLLOWERS`.
     """
-    _require(actor, "programs.manage_cycle")
+    _require(actor, "programs.manage_cycle", program)
     if not reason.strip():
         raise ServiceError("请填写撤下印章的原因。", fields={"reason": ["请填写原因。"]})
     with transaction.atomic():

@@ -193,7 +193,7 @@ def ensure_rubric(*, actor: User, cycle: Cycle, kind: str) -> Rubric:
     from the rubric its policy holds (the program's pack, issue 18), or `data/gbt19580.yaml`
     for a policy that holds none. Later changes to the pack or the file never touch a cycle's
     copy."""
-    _require(actor, "review.manage")
+    _require(actor, "review.manage", cycle)
     existing = Rubric.objects.filter(cycle=cycle, applies_to=kind).first()
     if existing is not None:
         return existing
@@ -276,7 +276,7 @@ def save_rubric(
 ) -> Rubric:
     """Replace a cycle's rubric (A9.1) until review starts, never after; a rubric whose items do
     not add up is refused with each reason. Side effects: version + 1, `review.rubric.change`."""
-    _require(actor, "review.manage")
+    _require(actor, "review.manage", cycle)
     if kind not in Kind.values:
         raise ServiceError("适用类别无效。", fields={"kind": ["无效"]})
     _refuse(cycle_closed(cycle))
@@ -839,7 +839,7 @@ def schedule_site_visit(
     dates, until the visit is recorded, never in a closed year (`schedule_refusal`). Side
     effects: `review.site_visit.schedule`; the organization's contacts and the group's
     supervisor told the dates and the place."""
-    _require(actor, "review.manage")
+    _require(actor, "review.manage", group.application.cycle)
     if group.stage != Stage.SITE_REVIEW:
         raise ServiceError("只有现场评审专家组需要安排现场评审。")
     cycle = group.application.cycle
@@ -1023,7 +1023,7 @@ def evaluate(*, actor: User, cycle: Cycle) -> list[Evaluation]:
     review needs its groups' confirmed consensus. Repeatable until the decision stage. Side
     effects: the Evaluation rows, transitions to 已完成综合评价, `review.evaluate`, the rater
     analytics recomputed once committed."""
-    _require(actor, "review.manage")
+    _require(actor, "review.manage", cycle)
     _refuse(evaluate_refusal(cycle))
     policy = cycle.policy
     applications = list(
