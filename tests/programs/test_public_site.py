@@ -240,3 +240,13 @@ def test_no_packs_slug_is_hidden_by_another_address() -> None:
     }
     assert slugs >= {"rugao", "shili"}
     assert not slugs & taken
+
+
+def test_the_home_names_a_nomination_award_only_where_the_measures_have_one(
+    world: World,
+) -> None:
+    assert "并设市长质量奖提名奖" in _get("/shili/")
+    world.shili.policies.update(quota_organization_nomination=0)
+    home = _get("/shili/")
+    assert "提名奖" not in home
+    assert "分“组织”和“个人”两类。" in home
