@@ -151,3 +151,23 @@ def test_a_programs_supervisors_read_their_programs_trail(
     grant_role(actor=None, actor_role="system", user=auditor, role=Role.AUDITADMIN)
     otp_device(auditor)
     assert event_repr in client_for(auditor).get(trail).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_service_refuses_a_clerk_of_another_program_whatever_page_came_first(
+    program: AwardProgram, shili_cycle: Cycle
+) -> None:
+    """The guarantee is in the service, not in the page's lookup: Rugao's clerk, acting in
+    Rugao, calling the services on 示例市's cycle directly, is refused."""
+    from experts.services import set_code_of_conduct
+    from lib.errors import PermissionDenied
+    from review.services import evaluate
+
+    clerk = _staff("rugao_clerk", Role.OFFICE, program)
+    with pytest.raises(PermissionDenied):
+        evaluate(actor=clerk, cycle=shili_cycle)
+    with pytest.raises(PermissionDenied):
+        set_code_of_conduct(actor=clerk, cycle=shili_cycle, text="廉洁评审")
+    with pytest.raises(PermissionDenied):
+        create_cycle(actor=clerk, program=shili_cycle.program, year=2027)
+    assert not Cycle.objects.filter(program=shili_cycle.program, year=2027).exists()
