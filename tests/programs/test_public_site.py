@@ -169,6 +169,9 @@ def test_registering_under_a_prefix_offers_that_programs_units(world: World) -> 
     shili = _get("/shili/accounts/register/organization/")
     rugao = _get("/accounts/register/organization/")
     assert "示例市东城街道" in shili
+    assert "在示例市行政区域内登记注册的组织" in shili
+    assert "/shili/accounts/register/individual/" in _links(shili)
+    assert "在如皋市行政区域内登记注册的组织" in rugao
     assert "如城街道" not in shili
     assert "如城街道" in rugao
     assert "示例市东城街道" not in rugao
