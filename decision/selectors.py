@@ -104,8 +104,10 @@ def board(cycle: Cycle) -> Board:
 
 
 def objection(receipt: str) -> Objection | None:
+    """An objection to a notice of the current program (another program's: None, so 404)."""
     return (
-        Objection.objects.select_related(
+        Objection.objects.filter(proposal__cycle__in=tenant_cycles())
+        .select_related(
             "proposal__cycle",
             "entry__application__organization",
             "entry__application__individual",
@@ -118,6 +120,10 @@ def objection(receipt: str) -> Objection | None:
 
 
 # --- the bonus ledger (A21.1, A22.1) ----------------------------------------------------------
+
+
+def program_awards() -> QuerySet[AwardRecord]:
+    return AwardRecord.objects.filter(standing.program_awards_q())
 
 
 def _sum(kind: str) -> Coalesce:
@@ -136,7 +142,8 @@ def ledger() -> QuerySet[AwardRecord]:
     mark = Entry.objects.filter(application=OuterRef("application")).values("rewinner")[:1]
     holder = {"organization": OuterRef("organization"), "year": OuterRef("year")}
     return (
-        AwardRecord.objects.select_related("organization", "individual")
+        program_awards()
+        .select_related("organization", "individual")
         .annotate(
             due=_sum(BonusEntry.Kind.DUE),
             paid=_sum(BonusEntry.Kind.PAYMENT),
@@ -162,9 +169,11 @@ def ledger() -> QuerySet[AwardRecord]:
 
 def ledger_entries() -> QuerySet[BonusEntry]:
     """One row per ledger entry for the Excel, with its award (one query)."""
-    return BonusEntry.objects.select_related(
-        "award__organization", "award__individual", "recorded_by"
-    ).order_by("-award__year", "award_id", "on", "pk")
+    return (
+        BonusEntry.objects.filter(standing.program_awards_q("award__"))
+        .select_related("award__organization", "award__individual", "recorded_by")
+        .order_by("-award__year", "award_id", "on", "pk")
+    )
 
 
 # --- what the pages act on ---------------------------------------------------------------------
@@ -198,7 +207,10 @@ def levels(proposal: Proposal | None) -> dict[int, str]:
 
 
 def approval_attachment(pk: int) -> ApprovalAttachment | None:
-    return ApprovalAttachment.objects.filter(pk=pk).first()
+    """A document of the current program's list (another program's: None, so 404)."""
+    return ApprovalAttachment.objects.filter(
+        pk=pk, approval__proposal__cycle__in=tenant_cycles()
+    ).first()
 
 
 def certificate(number: str) -> Certificate | None:
@@ -213,7 +225,8 @@ def certificate(number: str) -> Certificate | None:
 
 
 def award(pk: int) -> AwardRecord | None:
-    return AwardRecord.objects.select_related("organization", "individual").filter(pk=pk).first()
+    """An award of the current program (another program's: None, so 404)."""
+    return program_awards().select_related("organization", "individual").filter(pk=pk).first()
 
 
 # --- the workbench ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from audit.services import record
 from jobs.models import Job
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
-from programs.models import Cycle
+from programs.selectors import tenant_cycles
 
 from . import archive
 from . import jobs as desk_jobs
@@ -37,7 +37,9 @@ def archives(request: HttpRequest) -> HttpResponse:
     """Every year, newest first: its status, whether it may be archived, its archives and the
     archive being made (生成中, the page asking again every few seconds) or that failed (失败,
     retried from the Office's job list)."""
-    cycles = list(Cycle.objects.select_related("program").order_by("-year", "program__name"))
+    # The current program's years (decision 0030: another program's are not listed, made or
+    # downloaded here).
+    cycles = list(tenant_cycles().select_related("program").order_by("-year", "program__name"))
     made = archive.archives_of(cycles)
     jobs = desk_jobs.archive_jobs(cycles)
     rows = []
@@ -72,7 +74,7 @@ def archives(request: HttpRequest) -> HttpResponse:
 def archive_make(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """Queue the year's archive (a worker makes it: tens of seconds at scale); a second click
     while one is queued or running queues nothing and says so."""
-    cycle = get_object_or_404(Cycle.objects.select_related("program", "policy"), pk=cycle_id)
+    cycle = get_object_or_404(tenant_cycles().select_related("program", "policy"), pk=cycle_id)
     try:
         job, queued = desk_jobs.queue_archive(actor=actor(request), cycle=cycle)
     except ServiceError as exc:
@@ -103,9 +105,10 @@ def archive_make(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def archive_download(request: HttpRequest, event_id: int) -> HttpResponse:
     event = archive.archive_event(event_id)
     name = (event.after or {}).get("file") if event is not None else None
-    if not name or not archive.exists(name):
+    # An archive of the current program's years only: another program's is 404.
+    cycle = tenant_cycles().filter(pk=event.object_id).first() if event else None
+    if not name or cycle is None or not archive.exists(name):
         raise Http404
-    cycle = Cycle.objects.filter(pk=event.object_id).first() if event else None
     with transaction.atomic():
         # The view's own event (the middleware then writes no second one).
         record(

@@ -26,9 +26,10 @@ from django.db.models import Exists, Q, QuerySet
 
 from accounts.models import Organization, Role, User
 from audit.services import record
+from lib import tenancy
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.context import current_program_or_none
-from programs.models import Policy
+from programs.models import AwardProgram, Policy
 
 from .models import AwardRecord, Ban, Kind
 
@@ -155,6 +156,19 @@ def standing_note(level: str, *, rewinner: bool, first: bool) -> str:
     if not first:
         return f"再次获得{AwardRecord.Level(level).label}"
     return "首次获奖"
+
+
+def program_awards_q(prefix: str = "") -> Q:
+    """The current program's awards (decision 0030): those won in its cycles and, for the
+    default program, those entered by hand from before the system (no application, so no
+    program of their own). `prefix` reaches the award from another model (`"award__"`). No
+    statement of its own (`lib.tenancy.current_q`)."""
+    won = tenancy.current_q(f"{prefix}application__cycle__program")
+    known = tenancy.known_id()
+    by_hand = Q(**{f"{prefix}application__isnull": True})
+    if known is None:  # the default program's request
+        return won | by_hand
+    return won | (by_hand & Q(Exists(AwardProgram.objects.filter(pk=known, is_default=True))))
 
 
 def earlier_awards(*, organization: Any, individual: Any, year: Any) -> QuerySet[AwardRecord]:

@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from experts.models import Draw, Expert
+from intake import standing
 from intake.models import Application, State
 from programs.models import Cycle
 from programs.selectors import today
@@ -20,12 +21,18 @@ from programs.selectors import today
 from .models import Case
 
 
+def program_cases() -> QuerySet[Case]:
+    """The current program's violation cases: those on its awards (decision 0030; another
+    program's case is not listed and its page is 404)."""
+    return Case.objects.filter(standing.program_awards_q("award__"))
+
+
 def todos(user: Any) -> list[tuple[str, int, str]]:
     """What waits for the Office after the award (for the workbench): cases not yet
     investigated, a winner's written report among them (A23.1, A23.2)."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm("supervision.manage"):
         return []
-    waiting = Case.objects.filter(state=Case.State.OPEN).count()
+    waiting = program_cases().filter(state=Case.State.OPEN).count()
     return [("待核查的违规案件", waiting, reverse("supervision:cases") + "?state=open")]
 
 

@@ -26,7 +26,7 @@ from lib.access import actor, perm_required, refused_on_form
 from lib.articles import chinese_number
 from lib.errors import ServiceError, StateConflict
 from programs.models import Policy
-from programs.selectors import today
+from programs.selectors import tenant_cycles, today
 
 from . import forms, selectors, services, workflow
 from .models import Case, Sanction
@@ -71,7 +71,7 @@ def _award_label(award: AwardRecord) -> str:
 def cases(request: HttpRequest) -> HttpResponse:
     """Every violation case, newest first, filtered by state."""
     state = request.GET.get("state", "")
-    rows = Case.objects.select_related("award__organization", "award__individual")
+    rows = selectors.program_cases().select_related("award__organization", "award__individual")
     if state in Case.State.values:
         rows = rows.filter(state=state)
     else:
@@ -97,7 +97,7 @@ def cases(request: HttpRequest) -> HttpResponse:
 
 def _open_awards() -> list[tuple[int, str]]:
     awards = (
-        AwardRecord.objects.filter(revoked_on__isnull=True)
+        AwardRecord.objects.filter(standing.program_awards_q(), revoked_on__isnull=True)
         .select_related("organization", "individual")
         .order_by("-announced_on", "-year", "-pk")
     )
@@ -111,7 +111,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
     form = forms.CaseForm(request.POST or None, awards=awards)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        award = get_object_or_404(AwardRecord, pk=data["award"])
+        award = get_object_or_404(
+            AwardRecord.objects.filter(standing.program_awards_q()), pk=data["award"]
+        )
         try:
             case = services.open_case(
                 actor=actor(request),
@@ -135,7 +137,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 def _case(case_id: Any) -> Case:
     return get_object_or_404(
-        Case.objects.select_related(
+        selectors.program_cases().select_related(
             "award__organization", "award__individual", "award__certificate", "opened_by"
         ),
         public_id=case_id,
@@ -241,7 +243,8 @@ def case_decide(request: HttpRequest, case_id: Any) -> HttpResponse:
 
 def _applications() -> list[tuple[int, str]]:
     rows = (
-        Application.objects.exclude(state=State.DRAFT)
+        Application.objects.filter(cycle__in=tenant_cycles())
+        .exclude(state=State.DRAFT)
         .select_related("organization", "individual", "cycle")
         .order_by("-cycle__year", "pk")
     )
@@ -262,7 +265,9 @@ def sanctions(request: HttpRequest) -> HttpResponse:
         form = forms.SanctionForm(request.POST, applications=_applications())
         if form.is_valid():
             data = form.cleaned_data
-            application = get_object_or_404(Application, pk=data["application"])
+            application = get_object_or_404(
+                Application.objects.filter(cycle__in=tenant_cycles()), pk=data["application"]
+            )
             try:
                 made = services.sanction_fraud(
                     actor=actor(request),
@@ -280,7 +285,7 @@ def sanctions(request: HttpRequest) -> HttpResponse:
                 return redirect("supervision:sanctions")
     elif can_manage:
         form = forms.SanctionForm(initial={"decided_on": today()}, applications=_applications())
-    rows = Sanction.objects.select_related(
+    rows = Sanction.objects.filter(application__cycle__in=tenant_cycles()).select_related(
         "application__organization", "application__individual", "application__cycle", "ban"
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

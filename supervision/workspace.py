@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from intake.models import Application, QualificationDecision, Recommendation, St
 from lib.access import actor, perm_required
 from lib.errors import ServiceError
 from lib.params import query_int
-from programs.models import Cycle, CycleStage
+from programs.models import CycleStage
 from programs.selectors import tenant_cycles
 from review.analytics import stored_raters
 from review.models import Consensus, Evaluation, Feedback, SiteVisit
@@ -41,7 +41,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _notes() -> QuerySet[Note]:
-    return Note.objects.select_related(
+    """The notes of the current program: on its cycles and its applications; a note on an
+    expert alone is part of the expert's record, which every program reads (decision 0030)."""
+    cycles = tenant_cycles()
+    return Note.objects.filter(
+        Q(cycle__in=cycles)
+        | Q(application__cycle__in=cycles)
+        | Q(cycle__isnull=True, application__isnull=True)
+    ).select_related(
         "author", "cycle", "application__organization", "application__individual", "expert"
     )
 
@@ -65,14 +72,15 @@ def _note_form(**initial: Any) -> NoteForm:
 def overview(request: HttpRequest) -> HttpResponse:
     """Every cycle, newest first, with its stages and its applications counted by state."""
     cycles = list(
-        Cycle.objects.order_by("-year").prefetch_related(
-            Prefetch("stages", queryset=CycleStage.objects.order_by("starts_on"))
-        )
+        tenant_cycles()
+        .order_by("-year")
+        .prefetch_related(Prefetch("stages", queryset=CycleStage.objects.order_by("starts_on")))
     )
     counts: dict[int, list[tuple[str, int]]] = defaultdict(list)
     labels = dict(State.choices)
     for row in (
-        Application.objects.exclude(state=State.DRAFT)
+        Application.objects.filter(cycle__in=tenant_cycles())
+        .exclude(state=State.DRAFT)
         .values("cycle_id", "state")
         .annotate(n=Count("pk"))
         .order_by("cycle_id", "state")
@@ -203,8 +211,12 @@ def expert(request: HttpRequest, public_id: Any) -> HttpResponse:
     """An expert's discipline record (A26.2): assignments, conflicts, sanctions, the applicants'
     ratings of the groups they sat in and the supervisors' reports on those groups."""
     the_expert = get_object_or_404(Expert, public_id=public_id)
+    # The pool is shared; what the expert did in another program's cycles is that program's
+    # (its applicants, groups and ratings), so the record shows the current program's cycles;
+    # the sanctions and the notes on the expert alone are the expert's, read in every program.
+    cycles = tenant_cycles()
     assignments = list(
-        Assignment.objects.filter(expert=the_expert)
+        Assignment.objects.filter(expert=the_expert, group__application__cycle__in=cycles)
         .select_related(
             "group__application__cycle",
             "group__application__organization",
@@ -239,7 +251,7 @@ def expert(request: HttpRequest, public_id: Any) -> HttpResponse:
         .order_by("-given_at")
     )
     conflicts = list(
-        Conflict.objects.filter(expert=the_expert)
+        Conflict.objects.filter(expert=the_expert, application__cycle__in=cycles)
         .select_related(
             "application__cycle", "application__organization", "application__individual"
         )
@@ -276,7 +288,10 @@ def expert(request: HttpRequest, public_id: Any) -> HttpResponse:
 def _target(model: type[Any], value: Any) -> Any:
     if not value:
         return None
-    found = model.objects.filter(public_id=value).first()
+    rows = model.objects.filter(public_id=value)
+    if model is Application:  # an application of the current program only (decision 0030)
+        rows = rows.filter(cycle__in=tenant_cycles())
+    found = rows.first()
     if found is None:
         raise Http404
     return found
@@ -324,7 +339,7 @@ def notes(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "notes": list(listed[:200]),
-            "cycles": list(Cycle.objects.order_by("-year")),
+            "cycles": list(tenant_cycles().order_by("-year")),
             "selected": "" if selected is None else str(selected),
         },
         status=400 if request.method == "POST" else 200,

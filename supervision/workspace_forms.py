@@ -9,6 +9,7 @@ from django import forms
 
 from lib.forms import BootstrapForm
 from programs.models import Cycle
+from programs.selectors import tenant_cycles
 
 from .services import TEXT_LIMIT
 
@@ -29,4 +30,7 @@ class NoteForm(BootstrapForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The current program's years only (decision 0030: another program's is not offered,
+        # and posting its id is refused as an invalid choice).
+        self.fields["cycle"].queryset = tenant_cycles().order_by("-year")  # type: ignore[attr-defined]
         self.fields["cycle"].label_from_instance = lambda c: f"{c.year}年度"  # type: ignore[attr-defined]

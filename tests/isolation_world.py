@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from jobs.models import Job
 from lib import uscc
 from lib.tenancy import using_program
 from programs.models import Announcement, AwardProgram, Cycle, Stage
-from review.models import Evaluation, Scorecard
+from review.models import Scorecard
 from supervision.models import Case, Note
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -71,6 +70,8 @@ B_STAGES: dict[Stage, tuple[dt.date, dt.date]] = {
 }
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, tzinfo=CST)
 MATERIAL_DAY = dt.datetime(2026, 6, 2, 10, tzinfo=CST)
+SITE_DAY = dt.datetime(2026, 7, 20, 10, tzinfo=CST)
+EVALUATION_DAY = dt.datetime(2026, 9, 15, 10, tzinfo=CST)
 COMMITTEE_DAY = dt.datetime(2026, 11, 10, 10, tzinfo=CST)
 NOTICE_DAY = dt.datetime(2026, 11, 25, 9, tzinfo=CST)
 ANNOUNCE_DAY = dt.datetime(2026, 12, 10, 9, tzinfo=CST)
@@ -243,6 +244,32 @@ def _expert(office: User, user: User, number: str, name: str, employer: str) -> 
     return Expert.objects.get(pk=expert.pk)
 
 
+def _agree(
+    review: Any, users: list[User], pool: list[Expert], group: ReviewGroup, cycle: Cycle
+) -> Scorecard:
+    """Each of the three experts scores every item at 70%, the leader confirms the consensus;
+    the first expert's card is returned."""
+    from review.models import Rubric
+
+    rubric = Rubric.objects.get(cycle=cycle, applies_to=group.application.kind)
+    cards = []
+    for n, user in enumerate(users):
+        assignment = Assignment.objects.get(group=group, expert=pool[n], removed_at__isnull=True)
+        card = review.save_scorecard(
+            actor=user, assignment=assignment, scores=_scores(rubric, 70), revision=0
+        )
+        cards.append(review.submit_scorecard(actor=user, scorecard=card))
+    review.save_consensus(
+        actor=users[0],
+        group=group,
+        items=_scores(rubric, 70),
+        comment=B_OPINION,
+        final=True,
+        revision=0,
+    )
+    return cards[0]
+
+
 def _scores(rubric: Any, percent: int) -> dict[str, dict[str, Any]]:
     return {
         item.code: {"percent": percent, "strengths": B_OPINION, "opportunities": ""}
@@ -306,7 +333,6 @@ def _build_b(
     from experts import services as experts
     from programs.services import create_cycle, publish_call, set_cycle_dates
     from review import services as review
-    from review.models import Rubric
     from supervision import services as supervision
     from tests.conftest import otp_device
 
@@ -370,55 +396,52 @@ def _build_b(
         )
         users.append(User.objects.get(pk=user.pk))
     groups = {}
-    for app in (application, individual_application):
-        group = experts.open_group(actor=b_office, application=app, stage="material_review")
+    for app, stage in (
+        (application, "material_review"),
+        (individual_application, "material_review"),
+        (application, "site_review"),
+    ):
+        group = experts.open_group(actor=b_office, application=app, stage=stage)
         for expert in pool:
             experts.assign_manually(actor=b_office, group=group, expert=expert, reason="测试分组")
-        experts.set_leader(actor=b_office, group=group, expert=pool[0], supervisor=None)
-        groups[app.pk] = group
+        experts.set_leader(
+            actor=b_office,
+            group=group,
+            expert=pool[0],
+            supervisor=b_supervisor if stage == "site_review" else None,
+        )
+        groups[(app.pk, stage)] = group
     experts.set_code_of_conduct(actor=b_office, cycle=cycle, text="一、公正评审（示例市）。")
     for user in users:
         experts.acknowledge(actor=user, cycle=cycle)
         for app in (application, individual_application):
             experts.confirm_no_conflict(actor=user, application=app)
 
-    # --- material review of the organization: three cards, the leader's consensus -------------
+    # --- the review through the services: material review of both (three cards, the leader's
+    # consensus), the organization's site visit, the evaluation ---------------------------------
     time_machine.move_to(MATERIAL_DAY, tick=False)
     review.open_phase(actor=b_office, cycle=cycle, stage="material_review")
-    group = groups[application.pk]
-    rubric = Rubric.objects.get(cycle=cycle, applies_to="organization")
-    cards = []
-    for n, user in enumerate(users):
-        assignment = Assignment.objects.get(group=group, expert=pool[n], removed_at__isnull=True)
-        card = review.save_scorecard(
-            actor=user, assignment=assignment, scores=_scores(rubric, 60), revision=0
-        )
-        cards.append(review.submit_scorecard(actor=user, scorecard=card))
-    review.save_consensus(
-        actor=users[0],
-        group=group,
-        items=_scores(rubric, 60),
-        comment=B_OPINION,
-        final=True,
-        revision=0,
+    cards = {
+        key: _agree(review, users, pool, group, cycle)
+        for key, group in groups.items()
+        if key[1] == "material_review"
+    }
+    time_machine.move_to(SITE_DAY, tick=False)
+    site = groups[(application.pk, "site_review")]
+    review.schedule_site_visit(
+        actor=b_office,
+        group=site,
+        starts_on=SITE_DAY.date(),
+        ends_on=SITE_DAY.date() + dt.timedelta(days=1),
+        place=B_ORGANIZATION,
     )
-
-    # --- evaluated (the rows written directly, as tests/decision/conftest.py does) ------------
-    for app, score in ((application, "720.00"), (individual_application, "700.00")):
-        Application.objects.filter(pk=app.pk).update(state=State.EVALUATED)
-        Evaluation.objects.create(
-            application=app,
-            material_score=Decimal(score),
-            site_score=Decimal(score) if app.kind == "organization" else None,
-            material_weight=40 if app.kind == "organization" else 100,
-            site_weight=60 if app.kind == "organization" else 0,
-            final_score=Decimal(score),
-            rank=1,
-            evaluated_by=b_office,
-            evaluated_at=dt.datetime(2026, 9, 15, tzinfo=CST),
-        )
+    review.open_phase(actor=b_office, cycle=cycle, stage="site_review")
+    _agree(review, users, pool, site, cycle)
+    time_machine.move_to(EVALUATION_DAY, tick=False)
+    review.evaluate(actor=b_office, cycle=cycle)
     application.refresh_from_db()
     individual_application.refresh_from_db()
+    group = groups[(application.pk, "material_review")]
 
     # --- the list: approved, in notice (an objection), announced ---------------------------------
     time_machine.move_to(COMMITTEE_DAY, tick=False)
@@ -515,7 +538,7 @@ def _build_b(
         expert_users=users,
         group=group,
         assignment=Assignment.objects.get(group=group, expert=pool[0], removed_at__isnull=True),
-        scorecard=cards[0],
+        scorecard=cards[(application.pk, "material_review")],
         recusal=recusal,
         proposal=proposal,
         awards=list(awards),

@@ -406,6 +406,8 @@ FILLERS: dict[str, Filler] = {
         _obj("site:receipt", [w.a.slug, w.objection.receipt], [w.a.slug, "YY2026NOSUCH0000"])
     ],
     "site:winners": lambda w: [_list("site:winners", [w.a.slug])],
+    "site:register_organization": lambda w: [_list("site:register_organization", [w.a.slug])],
+    "site:register_individual": lambda w: [_list("site:register_individual", [w.a.slug])],
     "site:verify": lambda w: [_list("site:verify", [w.a.slug])],
     "site:verified": lambda w: [
         _obj(
@@ -533,52 +535,16 @@ def _text(response: Any) -> str:
     return content.decode("utf-8", "replace")
 
 
+# Where a program's own name is public by design (not a leak): the API's catalogue of programs,
+# which every caller may read to name one in ?program=<slug>, as each program's public site at
+# /<slug>/ names it. Only the program's name and government may show there; any other marker of
+# B still fails.
+PUBLIC_NAMES = {"api GET /programs"}
+PROGRAM_NAMES = {"示例市市长质量奖", "示例市人民政府"}
+
 # Leaks not fixed yet: (probe label, persona) -> the reason. Strict: a pair that no longer leaks
 # fails the walk until it is taken off this list.
-KNOWN_LEAKS: dict[tuple[str, str], str] = {
-    ("accounts:archive_download", "office"): "200, a made-up id 404",
-    ("api GET /programs", "anon"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("api GET /programs", "applicant"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("api GET /programs", "committee"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("api GET /programs", "expert"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("api GET /programs", "individual"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("api GET /programs", "office"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("api GET /programs", "recommender"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("api GET /programs", "supervisor"): "200 showing 示例市市长质量奖, 示例市人民政府",
-    ("audit:trail?verify=1", "supervisor"): "200 showing 示例乙公司, 钱乙萍",
-    ("decision:approval_attachment", "committee"): "200, a made-up id 404",
-    ("decision:approval_attachment", "office"): "200, a made-up id 404",
-    ("decision:approval_attachment", "supervisor"): "200, a made-up id 404",
-    ("decision:certificate_pdf", "committee"): "200, a made-up id 404",
-    ("decision:certificate_pdf", "office"): "200, a made-up id 404",
-    ("decision:certificate_pdf", "supervisor"): "200, a made-up id 404",
-    ("decision:evidence", "office"): "200, a made-up id 404",
-    ("decision:evidence", "supervisor"): "200, a made-up id 404",
-    ("decision:ledger", "committee"): "200 showing 示例乙公司, 钱乙萍",
-    ("decision:ledger", "office"): "200 showing 示例乙公司, 钱乙萍",
-    ("decision:ledger", "supervisor"): "200 showing 示例乙公司, 钱乙萍",
-    ("decision:objection", "office"): "200, a made-up id 404",
-    ("decision:objection", "supervisor"): "200, a made-up id 404",
-    ("intake:standing", "office"): "200 showing 示例乙公司, 钱乙萍, 示政发",
-    ("review:record", "office"): "200, a made-up id 404",
-    ("review:record", "supervisor"): "200, a made-up id 404",
-    ("supervision:case", "office"): "200, a made-up id 404",
-    ("supervision:case", "supervisor"): "200, a made-up id 404",
-    ("supervision:case_new", "office"): "200 showing 示例乙公司, 钱乙萍",
-    ("supervision:cases", "office"): "200 showing 示例乙公司",
-    ("supervision:cases", "supervisor"): "200 showing 示例乙公司",
-    ("supervision:cases?state=open", "office"): "200 showing 示例乙公司",
-    ("supervision:cases?state=open", "supervisor"): "200 showing 示例乙公司",
-    ("supervision:expert", "office"): "200 showing 示例乙公司, 钱乙萍",
-    ("supervision:expert", "supervisor"): "200 showing 示例乙公司, 钱乙萍",
-    ("supervision:notes", "office"): "200 showing 乙方监督记录",
-    ("supervision:notes", "supervisor"): "200 showing 乙方监督记录",
-    ("supervision:notes?cycle={w.cycle.pk}", "office"): "200 showing 乙方监督记录",
-    ("supervision:notes?cycle={w.cycle.pk}", "supervisor"): "200 showing 乙方监督记录",
-    ("supervision:overview", "office"): "200 showing 乙方监督记录",
-    ("supervision:overview", "supervisor"): "200 showing 乙方监督记录",
-    ("supervision:sanctions", "office"): "200 showing 示例乙公司, 钱乙萍",
-}
+KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 
 
 def _walk(w: World) -> tuple[list[str], Counter[str], int]:
@@ -617,7 +583,8 @@ def _walk(w: World) -> tuple[list[str], Counter[str], int]:
                 tally["object 404"] += 1
             if not problem and status == 200:
                 body = _text(response)
-                found = [m for m in MARKERS if m in body]
+                allowed = PROGRAM_NAMES if probe.label in PUBLIC_NAMES else set()
+                found = [m for m in MARKERS if m in body and m not in allowed]
                 if found:
                     problem = f"200 showing {', '.join(found)}"
                 else:

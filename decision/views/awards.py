@@ -43,7 +43,9 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     award = certificate.award
     own = award.application is not None and is_own_application(request.user, award.application)
-    if not (request.user.has_perm(VIEW) or (own and award.revoked_on is None)):
+    # The readers' right is asked in the award's program (decision 0030: another program's
+    # certificate is 404, as if it did not exist); the winner's is its own, in any program.
+    if not (request.user.has_perm(VIEW, award.application) or (own and award.revoked_on is None)):
         raise Http404
     try:
         # The PDF kept by the announcement's job when still current, else drawn now

@@ -40,7 +40,10 @@ def _standing_page(
         "intake/standing.html",
         {
             "policy": policy,
-            "awards": AwardRecord.objects.select_related("organization", "individual"),
+            # The current program's awards only (another program's register is not ours).
+            "awards": AwardRecord.objects.filter(
+                standing_services.program_awards_q()
+            ).select_related("organization", "individual"),
             "bans": Ban.objects.select_related("organization"),
             "award_form": award_form,
             "ban_form": ban_form,

@@ -341,7 +341,8 @@ def application_record(public_id: Any) -> dict[str, Any]:
     feedback and the evaluation. A draft is the applicant's alone; once submitted the Office and
     supervisors read it."""
     application = (
-        Application.objects.exclude(state=State.DRAFT)
+        Application.objects.filter(cycle__in=tenant_cycles())  # another program's: 404
+        .exclude(state=State.DRAFT)
         .select_related("cycle__policy", "organization", "individual")
         .filter(public_id=public_id)
         .first()
