@@ -215,6 +215,7 @@ _a("download.ledger", "奖金台账：导出", FILES, "A22.1")
 _a("download.approval_attachment", "审定附件：下载", FILES, "A19.1")
 _a("download.objection_evidence", "异议证据：下载", FILES, "A20.2")
 _a("download.audit_export", "审计日志：导出", FILES, "A3.1")
+_a("download.province_overview", "各地奖项概况：导出", FILES, "A3.1")
 _a("desk.archive.download", "年度归档：下载", FILES, "A3.1")
 _a("download.file", "文件：下载", FILES, "A26.1")
 

@@ -76,6 +76,7 @@ DOWNLOADS: dict[str, Target] = {
         "download.objection_evidence", "decision.ObjectionEvidence", "pk", "evidence_id"
     ),
     "supervision:audit_export": Target("download.audit_export"),
+    "province:export": Target("download.province_overview"),
 }
 # Nothing confidential: not recorded.
 PUBLIC_DOWNLOADS = frozenset({"experts:import_template"})

@@ -429,6 +429,6 @@ def test_the_export_holds_the_table_and_is_audited(admin: User, world: dict[str,
     assert "如皋机密组织" not in repr(values)
     event = AuditEvent.objects.filter(actor=admin).order_by("-seq").first()
     assert event is not None
-    assert event.action.startswith("download.")
+    assert (event.action, event.role) == ("download.province_overview", "province")
     assert event.after is not None
     assert "各地奖项概况" in event.after["file"]
