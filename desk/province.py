@@ -259,10 +259,10 @@ HEADERS = [
 
 
 def export_rows(data: Overview) -> list[list[object]]:
-    """The page's table as spreadsheet rows (the stage dates as 'yyyy-mm-dd 至 yyyy-mm-dd')."""
+    """The page's tables as spreadsheet rows: the counts, then the stage dates as on the page
+    (月-日 within the year), so that a row prints on one A4 line."""
     rows: list[list[object]] = []
     for r in data.rows:
-        dates = {label: f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}" for label, start, end in r.stages}
         rows.append(
             [
                 r.program.name,
@@ -274,7 +274,7 @@ def export_rows(data: Overview) -> list[list[object]]:
                 *r.awards,
                 r.revoked,
                 r.shared_experts,
-                *(dates.get(stage.label, "") for stage in Stage.ordered()),
+                *(dates for _, dates in r.stage_cells),
             ]
         )
     return rows

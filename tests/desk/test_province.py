@@ -312,8 +312,9 @@ def test_export_rows_hold_counts_and_dates_only(region: dict[str, Any], office: 
     assert len(province.HEADERS) == len(rows[0]) == 19
     rugao = next(r for r in rows if r[0] == "如皋市市长质量奖")
     assert rugao[:11] == ["如皋市市长质量奖", "320682", 2026, "已发布申报通知", 1, 1, 1, 0, 0, 0, 0]
-    assert rugao[11] == "2026-03-02 至 2026-04-30"
-    assert rugao[17] == "2026-11-25 至 2026-12-01"
+    assert rugao[11] == "03-02至04-30"
+    assert rugao[12] == "未设置"
+    assert rugao[17] == "11-25至12-01"
     assert "保密组织" not in repr(rows)
 
 
