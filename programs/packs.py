@@ -568,13 +568,12 @@ def dump(data: Mapping[str, Any]) -> str:
 
 
 def program_pack(slug: str) -> dict[str, Any] | None:
-    """The pack of a program (`manage.py dump_program`): its latest policy, and the recommending
-    units when it is the only program (units are shared by all programs until tenancy)."""
+    """The pack of a program (`manage.py dump_program`): its latest policy and its own active
+    recommending units (decision 0030), the key left out for a program without units (a
+    province's)."""
     program = AwardProgram.objects.filter(slug=slug).first()
     policy = program.policies.order_by("-effective_on").first() if program else None
     if program is None or policy is None:
         return None
-    units = None
-    if not AwardProgram.objects.exclude(pk=program.pk).exists():
-        units = list(RecommendingUnit.objects.filter(active=True).order_by("pk"))
-    return as_data(program, policy, units)
+    units = list(RecommendingUnit.objects.filter(program=program, active=True).order_by("pk"))
+    return as_data(program, policy, units or None)

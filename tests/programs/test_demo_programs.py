@@ -67,3 +67,16 @@ def test_the_other_programs_staff_sign_in_with_a_demo_secret(
 
     demo.seed_other_programs()
     assert (username, demo_secret(username)) in demo.seed_two_factor()
+
+
+def test_each_program_dumps_its_own_units(program: AwardProgram) -> None:
+    demo.seed_other_programs()
+    for slug, path in [("rugao", demo.RUGAO_PACK), ("shili", demo.SHILI_PACK)]:
+        pack, _ = packs.read(path)
+        dumped = packs.program_pack(slug)
+        assert dumped is not None
+        assert [u["name"] for u in dumped["units"]] == [u.name for u in pack.units or ()]
+        assert packs.parse(dumped) == pack  # load(dump(x)) == x beside another program
+    jiangsu = packs.program_pack("jiangsu")
+    assert jiangsu is not None
+    assert "units" not in jiangsu
