@@ -93,20 +93,32 @@ ORGS = [
     ),
     Org("示例市东城纺织有限公司", "sl_fangzhi", "示例市临江镇", _uscc("91329901MA1XL0004"), 60, 70),
 ]
-PERSON = {
-    "name": "林静",
-    "id_number": "320682198503150026",
-    "recommending_unit": "示例市东城街道",
-    "position": "cqo",
-    "quality_work_years": 12,
-    "employer_name": "示例市精工机械有限公司",
-    "username": "sl_linjing",
-    "password": PASSWORD,
-    "email": "sl_linjing@example.com",
-    "privacy_consent": True,
-    "sensitive_consent": True,
-}
-PERSON_PERCENT = 70
+PEOPLE = [
+    {
+        "name": "林静",
+        "id_number": "320682198503150026",
+        "recommending_unit": "示例市东城街道",
+        "position": "cqo",
+        "quality_work_years": 12,
+        "employer_name": "示例市精工机械有限公司",
+        "username": "sl_linjing",
+        "password": PASSWORD,
+        "email": "sl_linjing@example.com",
+        "privacy_consent": True,
+        "sensitive_consent": True,
+    },
+]
+PEOPLE.append(
+    PEOPLE[0]
+    | {
+        "name": "周岚",
+        "id_number": "320682197802020024",
+        "employer_name": "示例市临江电子有限公司",
+        "username": "sl_zhoulan",
+        "email": "sl_zhoulan@example.com",
+    }
+)
+PERSON_PERCENTS = [70, 65]  # both above 示例市's 600 points for the award (A19.1)
 EXPERT_NAMES = ["冯立", "陈卫", "褚青", "卫东", "蒋涛", "沈红", "韩梅"]
 EXPERT_IDS = [
     "320682197501010017",
@@ -360,16 +372,20 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     year.at("2026-03-03")
     for n, org in enumerate(ORGS):
         _register(year, n, org)
-    person_client = Client(REMOTE_ADDR="10.0.1.1")
-    sent = person_client.post(
-        "/api/v1/registrations/individual", json.dumps(PERSON), content_type="application/json"
-    )
-    assert sent.status_code == 200, sent.content.decode()
-    _confirm(person_client, PERSON["username"], PERSON["email"])  # type: ignore[arg-type]
+    for n, registrant in enumerate(PEOPLE):
+        person_client = Client(REMOTE_ADDR=f"10.0.1.{n + 1}")
+        sent = person_client.post(
+            "/api/v1/registrations/individual",
+            json.dumps(registrant),
+            content_type="application/json",
+        )
+        assert sent.status_code == 200, sent.content.decode()
+        _confirm(person_client, str(registrant["username"]), str(registrant["email"]))
     applications = {
         org.username: _apply(year, org.username, cycle_id, "organization") for org in ORGS
     }
-    individual = _apply(year, "sl_linjing", cycle_id, "individual")
+    people = [_apply(year, str(p["username"]), cycle_id, "individual") for p in PEOPLE]
+    individual = people[0]
     region = year.call(
         ORGS[0].username, "get", f"/applications/{applications[ORGS[0].username]}/eligibility"
     )
@@ -386,13 +402,14 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
             {"text": "同意推荐。"},
         )
         assert done["state"] == "recommended"
-    year.call(
-        "sl_dongcheng", "post", f"/applications/{individual}/recommend", {"text": "同意推荐。"}
-    )
+    for person in people:
+        year.call(
+            "sl_dongcheng", "post", f"/applications/{person}/recommend", {"text": "同意推荐。"}
+        )
 
     # --- 资格审查 (A16.1) -------------------------------------------------------------------------
     year.at("2026-05-11")
-    for application in [*applications.values(), individual]:
+    for application in [*applications.values(), *people]:
         assert _accept(year, application)["state"] == "accepted"
 
     # --- groups, code of conduct, conflicts (A6.3, A17.1, A26.1) -----------------------------
@@ -404,7 +421,7 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
         {"text": "评审专家应当客观公正，遵守回避和保密规定。"},
     )
     material_groups = _groups(year, cycle_id, "material_review")
-    assert len(material_groups) == 5
+    assert len(material_groups) == 6
     site_groups = _groups(year, cycle_id, "site_review")
     assert len(site_groups) == 4  # organizations only (A10.3)
     for n in range(len(EXPERT_NAMES)):
@@ -417,7 +434,9 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     # --- material review (A17.1) ---------------------------------------------------------------
     year.at("2026-06-02")
     year.call("sl_office", "post", f"/cycles/{cycle_id}/phases/material_review/open", {})
-    material = {applications[o.username]: o.material for o in ORGS} | {individual: PERSON_PERCENT}
+    material = {applications[o.username]: o.material for o in ORGS} | dict(
+        zip(people, PERSON_PERCENTS, strict=True)
+    )
     _score(year, _seats(year), "material_review", material)
 
     # --- site review: visits scheduled, scored, recorded, supervised; feedback (A17, A27, A28) --
@@ -474,7 +493,8 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
             Decimal(e["final_score"])
             == Decimal("0.4") * 10 * org.material + Decimal("0.6") * 10 * org.site
         )
-    assert Decimal(by_id[individual]["final_score"]) == 10 * PERSON_PERCENT
+    for person, percent in zip(people, PERSON_PERCENTS, strict=True):
+        assert Decimal(by_id[person]["final_score"]) == 10 * percent
     organizations = sorted(
         (e for e in ranked if e["kind"] == "organization"), key=lambda e: e["rank"]
     )
@@ -484,7 +504,7 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     assert [e["applicant"] for e in organizations] == [o.name for o in ORGS]
     assert [e["final_score"] for e in organizations] == ["740.00", "720.00", "710.00", "660.00"]
     committee_view = year.call("sl_committee", "get", f"/cycles/{cycle_id}/evaluations")
-    assert committee_view["count"] == 5
+    assert committee_view["count"] == 6
 
     # --- the list (A5.2, A19.1): a 4th 市长质量奖 exceeds the quota of 3 -------------------------
     year.at("2026-11-02")
@@ -493,13 +513,21 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     over = year.call("sl_office", "put", proposal, four, status=400)
     assert over["article"] == "A5.2"
     assert "超过名额3个" in over["message"]
+    # Rugao's quotas (2/2/1) would refuse three 提名奖 and a second individual; 示例市's take them.
+    nominations = [
+        {"application": best[0], "level": "award"},
+        *({"application": a, "level": "nomination"} for a in best[1:]),
+        *({"application": p, "level": "award"} for p in people),
+    ]
+    saved = year.call("sl_office", "put", proposal, {"entries": nominations})
+    assert [e["level"] for e in saved["entries"]].count("nomination") == 3
     entries = [
         *({"application": a, "level": "award"} for a in best[:3]),
         {"application": best[3], "level": "nomination"},
-        {"application": individual, "level": "award"},
+        *({"application": p, "level": "award"} for p in people),
     ]
     saved = year.call("sl_office", "put", proposal, {"entries": entries})
-    assert [e["level"] for e in saved["entries"]] == ["award"] * 3 + ["nomination", "award"]
+    assert sorted(e["level"] for e in saved["entries"]) == ["award"] * 5 + ["nomination"]
     year.at("2026-11-06")
     year.call(
         "sl_office",
@@ -532,7 +560,7 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
     public = year.public("get", f"/notices/2026?program={year.program}")
     assert public["ends_on"] == "2026-12-03"
     assert public["open"] is True
-    assert len(public["entries"]) == 5
+    assert len(public["entries"]) == 6
     # A citizen's objection to 示例市's notice (A20.1), answered by 示例市's Office only.
     year.at("2026-12-01")
     entry = next(e["id"] for e in public["entries"] if e["name"] == ORGS[3].name)
@@ -578,7 +606,9 @@ def test_shili_runs_its_year_through_the_api_with_its_own_numbers(
         status=201,
     )
     due = sorted((a["level"], a["due"]) for a in awards)
-    assert due == sorted([("award", 300_000)] * 3 + [("nomination", 150_000), ("award", 50_000)])
+    assert due == sorted(
+        [("award", 300_000)] * 3 + [("nomination", 150_000)] + [("award", 50_000)] * 2
+    )
     ledger = year.call("sl_office", "get", "/awards")
     winner = next(a for a in ledger if a["holder"] == ORGS[0].name)
     assert (winner["due"], winner["outstanding"]) == (300_000, 300_000)
