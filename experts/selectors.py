@@ -241,16 +241,22 @@ def draws(cycle: Cycle, stage: str | None = None) -> list[dict[str, Any]]:
 
 
 def assignment(pk: int) -> Assignment | None:
-    """A current assignment with its group's application (for the board's link back)."""
+    """A current assignment with its group's application (for the board's link back), in the
+    current program (another program's: None, so 404; decision 0030)."""
     return (
         Assignment.objects.select_related("group__application__cycle")
-        .filter(pk=pk, removed_at__isnull=True)
+        .filter(pk=pk, removed_at__isnull=True, group__application__cycle__in=tenant_cycles())
         .first()
     )
 
 
 def group(pk: int) -> ReviewGroup | None:
-    return ReviewGroup.objects.select_related("application__cycle__policy").filter(pk=pk).first()
+    """A group of the current program (another program's: None, so 404)."""
+    return (
+        ReviewGroup.objects.select_related("application__cycle__policy")
+        .filter(pk=pk, application__cycle__in=tenant_cycles())
+        .first()
+    )
 
 
 def user(pk: int | None) -> User | None:
@@ -259,7 +265,9 @@ def user(pk: int | None) -> User | None:
 
 
 def application(*, public_id: Any) -> Application | None:
-    return Application.objects.filter(public_id=public_id).first()
+    """An application of the current program, for the Office's group pages (another
+    program's: None, so 404)."""
+    return Application.objects.filter(public_id=public_id, cycle__in=tenant_cycles()).first()
 
 
 # --- the expert's workspace --------------------------------------------------------------------

@@ -547,59 +547,89 @@ PROGRAM_NAMES = {"示例市市长质量奖", "示例市人民政府"}
 KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 
 
+def _judge(
+    client: Client, method: str, probe: Probe, signed_in: bool, tally: Counter[str]
+) -> tuple[str, int]:
+    """The status of the answer to `probe` and what is wrong with it ("" when nothing),
+    counting the kinds of answer."""
+    send = client.get if method == "GET" else client.post
+    response = send(probe.path)
+    status = response.status_code
+    return _problem(send, response, status, method, probe, signed_in, tally), status
+
+
+def _problem(
+    send: Any,
+    response: Any,
+    status: int,
+    method: str,
+    probe: Probe,
+    signed_in: bool,
+    tally: Counter[str],
+) -> str:
+    if status >= 500:
+        return f"{status} (server error)"
+    if probe.kind == OBJECT:
+        if method == "GET" and (status == 405 or (not signed_in and status in (302, 401))):
+            # POST only (the method is refused before any object is read: the POST walk below
+            # asks again), or nobody signed in (sent to sign in first): nothing disclosed.
+            tally[f"{method} object {status} before any read"] += 1
+            return ""
+        if status == 404:
+            tally[f"{method} object 404"] += 1
+            return ""
+        absent = send(probe.absent).status_code
+        if status == absent and status in (302, 401, 403, 405):
+            tally[f"{method} object {status} as for a made-up id"] += 1
+            return ""
+        if status == 403:
+            return f"403, a made-up id {absent}: discloses that B's object exists"
+        return f"{status}, a made-up id {absent}"
+    if status == 200:
+        body = _text(response)
+        allowed = PROGRAM_NAMES if probe.label in PUBLIC_NAMES else set()
+        found = [m for m in MARKERS if m in body and m not in allowed]
+        if found:
+            return f"200 showing {', '.join(found)}"
+    tally[f"{method} {probe.kind} {status}"] += 1
+    return ""
+
+
 def _walk(w: World) -> tuple[list[str], Counter[str], int]:
+    """GET every probe as every persona; then POST (empty) every object URL that is POST only
+    as every signed-in persona: acting on B's object must find nothing either (404, or the
+    refusal a made-up id gets). The POSTs come last: one that wrongly succeeded could change
+    B's world under the GETs."""
     probes = [p for filler in FILLERS.values() for p in filler(w)]
     probes += [p for filler in NAMESPACES.values() for p in filler(w)]
     probes += _api_probes(w)
     failures: list[str] = []
     tally: Counter[str] = Counter()
     pairs = 0
+    post_only: list[tuple[str, Probe]] = []
+    clients = {p: client_for(w.personas[p] if p != "anon" else None) for p in PERSONAS}
     for persona in PERSONAS:
-        user = w.personas[persona] if persona != "anon" else None
-        client: Client = client_for(user)
         for probe in probes:
             pairs += 1
-            response = client.get(probe.path)
-            status = response.status_code
-            problem = ""
-            if status >= 500:
-                problem = f"{status} (server error)"
-            elif probe.kind == OBJECT and (
-                status == 405 or (user is None and status in (302, 401))
-            ):
-                # POST only (the method is refused before any object is read), or nobody signed
-                # in (sent to sign in before any object is read): nothing disclosed.
-                tally[f"object {status} before any read"] += 1
-            elif probe.kind == OBJECT and status != 404:
-                absent = client.get(probe.absent).status_code
-                if status == absent and status in (302, 401, 403, 405):
-                    tally[f"object {status} as for a made-up id"] += 1
-                elif status == 403:
-                    tally["403 where a made-up id gets 404"] += 1
-                    problem = f"403, a made-up id {absent}: discloses that B's object exists"
-                else:
-                    problem = f"{status}, a made-up id {absent}"
-            elif probe.kind == OBJECT:
-                tally["object 404"] += 1
-            if not problem and status == 200:
-                body = _text(response)
-                allowed = PROGRAM_NAMES if probe.label in PUBLIC_NAMES else set()
-                found = [m for m in MARKERS if m in body and m not in allowed]
-                if found:
-                    problem = f"200 showing {', '.join(found)}"
-                else:
-                    tally[f"{probe.kind} 200 clean"] += 1
-            elif not problem and probe.kind == LIST:
-                tally[f"list {status}"] += 1
-            key = (probe.label, persona)
-            if problem and os.environ.get("ISOLATION_DUMP"):
-                with Path(os.environ["ISOLATION_DUMP"]).open("a", encoding="utf-8") as dump:
-                    dump.write(f"    {key!r}: {problem!r},\n")
-            if problem and key not in KNOWN_LEAKS:
-                failures.append(f"{persona:<12} {probe.label} {probe.path}: {problem}")
-            elif not problem and key in KNOWN_LEAKS:
-                failures.append(f"{persona:<12} {probe.label}: no longer leaks, take it off")
+            problem, status = _judge(clients[persona], "GET", probe, persona != "anon", tally)
+            if status == 405 and probe.kind == OBJECT and persona != "anon":
+                post_only.append((persona, probe))
+            _note(failures, (probe.label, persona), probe, problem)
+    for persona, probe in post_only:
+        pairs += 1
+        problem, _ = _judge(clients[persona], "POST", probe, True, tally)
+        _note(failures, (f"POST {probe.label}", persona), probe, problem)
     return failures, tally, pairs
+
+
+def _note(failures: list[str], key: tuple[str, str], probe: Probe, problem: str) -> None:
+    if problem and os.environ.get("ISOLATION_DUMP"):
+        with Path(os.environ["ISOLATION_DUMP"]).open("a", encoding="utf-8") as dump:
+            dump.write(f"    {key!r}: {problem!r},\n")
+    if problem and key not in KNOWN_LEAKS:
+        failures.append(f"{key[1]:<12} {key[0]} {probe.path}: {problem}")
+    elif not problem and key in KNOWN_LEAKS:
+        failures.append(f"{key[1]:<12} {key[0]}: no longer leaks, take it off")
 
 
 def test_every_url_pattern_has_a_filler() -> None:

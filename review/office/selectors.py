@@ -62,10 +62,10 @@ def cycle_or_404(cycle_id: int, *, stages: bool = True) -> Cycle:
 
 def group_or_404(group_id: int) -> ReviewGroup:
     return get_object_or_404(
-        ReviewGroup.objects.select_related(
+        ReviewGroup.objects.filter(application__cycle__in=tenant_cycles()).select_related(
             "application__cycle", "application__organization", "application__individual"
         ),
-        pk=group_id,
+        pk=group_id,  # a group of another program: 404 (decision 0030)
     )
 
 
