@@ -28,6 +28,7 @@ from lib.articles import cite
 from lib.errors import ServiceError
 
 from .models import AwardProgram, Policy
+from .site import taken_slugs
 
 PACKS = Path(settings.BASE_DIR) / "data" / "programs"
 FORMAT = 1
@@ -275,6 +276,10 @@ def _program(problems: list[str], raw: Any) -> dict[str, str]:
             continue
         if key == "slug" and not (isinstance(value, str) and re.fullmatch(r"[a-z0-9-]+", value)):
             problems.append("program.slug：应为小写字母、数字或连字符，如 rugao")
+            continue
+        if key == "slug" and value in taken_slugs():
+            # The program's public site is /<slug>/… after every other address (programs.site).
+            problems.append(f"program.slug：“{value}”已是本系统其他网址的开头，请另取代码")
             continue
         out[model_field] = _text(problems, f"program.{key}", value, _max_length(model_field))
     return out

@@ -253,3 +253,15 @@ def test_the_home_names_a_nomination_award_only_where_the_measures_have_one(
     home = _get("/shili/")
     assert "提名奖" not in home
     assert "分“组织”和“个人”两类。" in home
+
+
+@pytest.mark.req("I18.2")
+@pytest.mark.parametrize("slug", ["notices", "help", "accounts"])
+def test_a_pack_whose_slug_would_be_hidden_is_refused(slug: str) -> None:
+    import yaml
+
+    data = yaml.safe_load(PACK.read_text(encoding="utf-8"))
+    data["program"]["slug"] = slug
+    with pytest.raises(packs.PackRefused) as refused:
+        packs.parse(data)
+    assert f"program.slug：“{slug}”已是本系统其他网址的开头，请另取代码" in refused.value.problems
