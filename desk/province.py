@@ -237,6 +237,7 @@ def province(request: HttpRequest) -> HttpResponse:
         "desk/province.html",
         {
             "data": data,
+            "program": data.region,  # the footer names the province's office
             "year": year,
             "categories": [label for _, label in CATEGORIES],
             "stages": [stage.label for stage in Stage.ordered()],

@@ -367,8 +367,10 @@ def test_the_provincial_administrator_sees_the_programs_of_its_region(
     # The shared expert by name, with the programs of the region only.
     assert "周共享" in html
     assert "南通市市长质量奖、如皋市市长质量奖" in html
-    # The header links the page.
+    # The header links the page; the footer names the province's office, not Rugao's.
     assert 'href="/office/province/"' in html
+    assert "质量发展委员会办公室" in html
+    assert "如皋市质量发展委员会办公室" not in html
 
 
 def test_the_page_shows_no_materials_scores_or_personal_data(
