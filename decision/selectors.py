@@ -238,7 +238,9 @@ def todos(user: Any) -> list[tuple[str, int, str]]:
     an account, so this is where the Office learns of them."""
     if not getattr(user, "is_authenticated", False) or not user.has_perm("decision.manage"):
         return []
-    waiting = Objection.objects.filter(outcome=Objection.Outcome.OPEN)
+    waiting = Objection.objects.filter(
+        outcome=Objection.Outcome.OPEN, proposal__cycle__in=tenant_cycles()
+    )  # the current program's (decision 0030)
     first = waiting.select_related("proposal").order_by("filed_at").first()
     link = reverse("decision:board")
     if first is not None:

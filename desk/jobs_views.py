@@ -33,13 +33,15 @@ def jobs(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in Job.State.values:
         state = ""
+    every = _role(request) == Role.SYSADMIN  # the deployment's; the Office its program's
     found = selectors.page(
         viewer=request.user,
+        every_program=every,
         state=state,
         after=_cursor(request.GET.get("after")),
         before=_cursor(request.GET.get("before")),
     )
-    counts = selectors.counts(request.user)
+    counts = selectors.counts(request.user, every_program=every)
     filters = [("", "全部", None)] + [(s.value, s.label, counts.get(s.value)) for s in Job.State]
     return render(
         request,
@@ -71,7 +73,10 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 def _act(request: HttpRequest, job_id: int, act: Any, refused: str, done: str) -> HttpResponse:
     """Retry or cancel one job with the clerk's reason (the service checks and audits)."""
-    job = get_object_or_404(selectors.listed(request.user).defer("payload_text"), pk=job_id)
+    every = _role(request) == Role.SYSADMIN
+    job = get_object_or_404(
+        selectors.listed(request.user, every_program=every).defer("payload_text"), pk=job_id
+    )
     try:
         reason = request.POST.get("reason", "")
         act(actor=actor(request), role=_role(request), job=job, reason=reason)

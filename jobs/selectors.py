@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from lib import tenancy
+
 from . import registry
 from .models import Job
 
@@ -26,10 +28,18 @@ class Page:
     before: int | None = None  # the cursor of the previous (newer) page
 
 
-def listed(viewer: Any) -> QuerySet[Job]:
+def listed(viewer: Any, *, every_program: bool = False) -> QuerySet[Job]:
     """The jobs the list shows `viewer`: all but other people's jobs of a private kind
-    (`registry.PRIVATE`: exports)."""
+    (`registry.PRIVATE`: exports); those of the current program only (decision 0030: the jobs
+    queued in it, and for the default program those queued outside any program) unless
+    `every_program` (the system administrator, whose role is the deployment's)."""
     jobs = Job.objects.all()
+    if not every_program:
+        program = tenancy.current()
+        mine = Q(program_pk=program.pk) if program is not None else Q(pk__in=[])
+        if program is not None and program.is_default:
+            mine |= Q(program_pk__isnull=True)
+        jobs = jobs.filter(mine)
     if registry.PRIVATE:
         theirs = Q(kind__in=sorted(registry.PRIVATE)) & ~Q(requested_by_id=viewer.pk)
         jobs = jobs.exclude(theirs)
@@ -39,6 +49,7 @@ def listed(viewer: Any) -> QuerySet[Job]:
 def page(
     *,
     viewer: Any,
+    every_program: bool = False,
     state: str = "",
     after: int | None = None,
     before: int | None = None,
@@ -47,7 +58,8 @@ def page(
     """Jobs newest first (one query, size + 1 rows); `after` / `before` a job id the page
     starts after or ends before. The payload is never read (it is not shown, and decrypting
     it costs): only the columns the list shows."""
-    jobs = listed(viewer).select_related("requested_by").defer("payload_text")
+    jobs = listed(viewer, every_program=every_program).select_related("requested_by")
+    jobs = jobs.defer("payload_text")
     if state:
         jobs = jobs.filter(state=state)
     if before is not None and after is None:
@@ -73,10 +85,10 @@ def page(
     )
 
 
-def counts(viewer: Any) -> dict[str, int]:
+def counts(viewer: Any, *, every_program: bool = False) -> dict[str, int]:
     """How many jobs are queued, running and failed (one GROUP BY over those states)."""
     found = dict(
-        listed(viewer)
+        listed(viewer, every_program=every_program)
         .filter(state__in=COUNTED)
         .order_by()
         .values_list("state")
