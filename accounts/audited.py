@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from django.apps import apps
 from django.urls import reverse
 
 from audit import anchors, integrity
 from audit.integrity import Event, Row
 
-from .models import Role, RoleAssignment, User
+from .models import PROGRAM_ROLES, Role, RoleAssignment, User
 
 ROLE_GRANT = "角色授予"
 
@@ -24,14 +25,31 @@ def _key(user: Any, role: Any, unit: Any, organization: Any) -> str:
 
 
 def role_grants() -> Iterator[Row]:
-    for pk, user, username, role, unit, organization in RoleAssignment.objects.values_list(
-        "pk", "user_id", "user__username", "role", "recommending_unit_id", "organization_id"
-    ):
+    rows = RoleAssignment.objects.values_list(
+        "pk",
+        "user_id",
+        "user__username",
+        "role",
+        "recommending_unit_id",
+        "organization_id",
+        "program_id",
+    )
+    for pk, user, username, role, unit, organization, program in rows:
         yield Row(
             _key(user, role, unit, organization),
             f"#{pk}（{username}：{Role(role).label}）",
-            {"role": role},
+            {"role": role, "program": program},
         )
+
+
+def _program_granted(after: Mapping[str, Any]) -> Any:
+    """The program a grant names; a grant of an Office, supervisor or committee role written
+    before roles were held in programs (decision 0030) was the default program's, where the
+    migration put its row."""
+    if "program" in after or after.get("role") not in {r.value for r in PROGRAM_ROLES}:
+        return after.get("program")
+    model = apps.get_model("programs", "AwardProgram")
+    return model.objects.filter(is_default=True).values_list("pk", flat=True).first()
 
 
 def _scope(event: Event, values: Any) -> str:
@@ -46,7 +64,7 @@ def _scope(event: Event, values: Any) -> str:
 
 def _granted(event: Event) -> list[tuple[str, Mapping[str, Any] | None]]:
     after = event.after if isinstance(event.after, dict) else {}
-    return [(_scope(event, after), {"role": after.get("role")})]
+    return [(_scope(event, after), {"role": after.get("role"), "program": _program_granted(after)})]
 
 
 def _contact_added(event: Event) -> list[tuple[str, Mapping[str, Any] | None]]:
@@ -54,7 +72,7 @@ def _contact_added(event: Event) -> list[tuple[str, Mapping[str, Any] | None]]:
     if "user" not in after:
         return []  # written before the event named the contact's account
     role = after.get("role", Role.APPLICANT.value)
-    return [(_key(after["user"], role, None, event.object_id), {"role": role})]
+    return [(_key(after["user"], role, None, event.object_id), {"role": role, "program": None})]
 
 
 def _revoked(event: Event) -> list[tuple[str, Mapping[str, Any] | None]]:

@@ -5,9 +5,11 @@ them the state matches the chain; a change made in SQL behind them is named, row
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +34,9 @@ in_window, open_cycle, decided = decision.in_window, decision.open_cycle, decisi
 AWARDED = [ENTRY, APPROVAL, CERTIFICATE, BONUS, AWARD]
 
 pytestmark = pytest.mark.req("A3.1", "A27.1")
+
+
+SHILI_PACK = Path(settings.BASE_DIR) / "data" / "programs" / "shili-demo.yaml"
 
 
 def _raw(sql: str, params: list[Any]) -> None:
@@ -140,17 +145,25 @@ def test_a_role_granted_in_sql_or_kept_after_revocation_is_named(
 ) -> None:
     assert verify_state([ROLE_GRANT]).ok
     outsider, secadmin = personas["outsider"], personas["secadmin"]
+    held_program = personas["office"].role_assignments.get().program_id
     _raw(
-        "INSERT INTO accounts_roleassignment (user_id, role, granted_at) VALUES (%s, %s, %s)",
-        [outsider.pk, Role.OFFICE.value, timezone.now()],
+        "INSERT INTO accounts_roleassignment (user_id, role, program_id, granted_at)"
+        " VALUES (%s, %s, %s, %s)",
+        [outsider.pk, Role.OFFICE.value, held_program, timezone.now()],
     )
     supervisor = personas["supervisor"]
     held = supervisor.role_assignments.get()
     revoke_role(actor=secadmin, assignment=held, reason="调离")
     _raw(
-        "INSERT INTO accounts_roleassignment (id, user_id, role, granted_at)"
-        " VALUES (%s, %s, %s, %s)",
-        [held.pk, supervisor.pk, Role.SUPERVISOR.value, timezone.now() - dt.timedelta(days=1)],
+        "INSERT INTO accounts_roleassignment (id, user_id, role, program_id, granted_at)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        [
+            held.pk,
+            supervisor.pk,
+            Role.SUPERVISOR.value,
+            held.program_id,
+            timezone.now() - dt.timedelta(days=1),
+        ],
     )
     problems = _problems([ROLE_GRANT])
     assert len(problems) == 2, problems
@@ -159,3 +172,22 @@ def test_a_role_granted_in_sql_or_kept_after_revocation_is_named(
         f"角色授予 #{held.pk}（p_supervisor：评审监督员）：审计记录显示已撤销或退回，数据中仍然有效"
         in problems
     )
+
+
+@pytest.mark.django_db
+def test_a_role_moved_to_another_program_in_sql_is_named(personas: dict[str, User]) -> None:
+    """Decision 0030: the program a role is held in is part of the grant the chain carries; a
+    clerk moved in SQL into another award's Office is named."""
+    from programs import packs
+    from programs.models import AwardProgram
+    from programs.services import load_program
+
+    pack, sha256 = packs.read(SHILI_PACK)
+    load_program(pack=pack, source="shili-demo.yaml", sha256=sha256)
+    other = AwardProgram.objects.get(slug=pack.slug)
+    assert verify_state([ROLE_GRANT]).ok
+    held = personas["office"].role_assignments.get()
+    _raw("UPDATE accounts_roleassignment SET program_id = %s WHERE id = %s", [other.pk, held.pk])
+    problems = _problems([ROLE_GRANT])
+    assert len(problems) == 1, problems
+    assert f"#{held.pk}（p_office：委员会办公室）" in problems[0]
