@@ -485,10 +485,86 @@ API_QUERIES: dict[str, list[str]] = {
 
 
 def _api_get_paths() -> list[str]:
+    return list(_api_gets())
+
+
+def _api_gets() -> dict[str, bool]:
+    """Every GET operation's path (under /api/v1) and whether it is public (no login)."""
     from config.api import api
 
     schema = api.get_openapi_schema()
-    return [p.removeprefix(API) for p, ops in schema["paths"].items() if "get" in ops]
+    return {
+        p.removeprefix(API): not ops["get"].get("security") or {} in ops["get"]["security"]
+        for p, ops in schema["paths"].items()
+        if "get" in ops
+    }
+
+
+STAFF = {"office", "supervisor", "committee", "recommender"}
+
+
+def _named_program_walk(
+    w: World, clients: dict[str, Client], tally: Counter[str], failures: list[str]
+) -> int:
+    """Every API GET with `?program=<B's slug>`: a program's staff may name only a program they
+    hold (404 otherwise); anyone else acts in B, where B's public answers are theirs to read but
+    nothing else of B is (their own rows in B: none)."""
+    pairs = 0
+    public = _api_gets()
+    for probe in _api_probes(w):
+        path = probe.label.removeprefix("api GET ").split("?")[0]
+        sep = "&" if "?" in probe.path else "?"
+        named = Probe(
+            f"{probe.label} +program",
+            f"{probe.path}{sep}program={w.b.slug}",
+            probe.kind,
+            f"{probe.absent}?program={w.b.slug}" if probe.absent else "",
+        )
+        for persona in PERSONAS:
+            pairs += 1
+            response = clients[persona].get(named.path)
+            status = response.status_code
+            problem = ""
+            if persona in STAFF:
+                # 404; or 422 when the query itself is malformed (refused before the operation
+                # runs, whatever the program).
+                refused = status in (404, 422)
+                problem = "" if refused else f"{status} for staff of another program"
+            elif status >= 500:
+                problem = f"{status} (server error)"
+            elif status == 200 and not public[path]:
+                body = _text(response)
+                found = [m for m in w.markers if m in body]
+                problem = f"200 showing {', '.join(found)}" if found else ""
+            tally[f"GET api +program {'staff ' if persona in STAFF else ''}{status}"] += 1
+            _note(failures, (named.label, persona), named, problem)
+    return pairs
+
+
+# Lists a program's staff read after trying to switch to B (the switch must refuse). Not the
+# trail: by now it holds the walk's own refusals, which name B's numbers in their paths.
+SWITCHED = ["decision:ledger", "supervision:cases", "supervision:notes", "intake:list", "jobs:list"]
+
+
+def _switch_walk(
+    w: World, clients: dict[str, Client], tally: Counter[str], failures: list[str]
+) -> int:
+    pairs = 0
+    for persona in sorted(STAFF):
+        client = clients[persona]
+        pairs += 1
+        status = client.post(reverse("programs:switch"), {"program": w.b.slug}).status_code
+        probe = Probe("POST programs:switch", reverse("programs:switch"), OBJECT)
+        _note(failures, (probe.label, persona), probe, "" if status == 404 else f"{status}")
+        tally[f"POST switch to B {status}"] += 1
+        for name in SWITCHED:
+            pairs += 1
+            response = client.get(reverse(name))
+            body = _text(response) if response.status_code == 200 else ""
+            found = [m for m in w.markers if m in body]
+            probe = Probe(f"{name} after switch", reverse(name), LIST)
+            _note(failures, (probe.label, persona), probe, f"showing {found}" if found else "")
+    return pairs
 
 
 def _api_probes(w: World) -> list[Probe]:
@@ -644,6 +720,8 @@ def _walk(w: World) -> tuple[list[str], Counter[str], int]:
         pairs += 1
         problem, _ = _judge(clients[persona], "POST", probe, True, tally, w.markers)
         _note(failures, (f"POST {probe.label}", persona), probe, problem)
+    pairs += _named_program_walk(w, clients, tally, failures)
+    pairs += _switch_walk(w, clients, tally, failures)
     return failures, tally, pairs
 
 
