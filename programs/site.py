@@ -21,7 +21,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .context import current_program
+from .context import current_program_or_none
 from .models import AwardProgram
 
 NAMESPACE = "site"
@@ -42,8 +42,9 @@ def prefixed(request: HttpRequest | None) -> bool:
 def public_url(request: HttpRequest | None, name: str, **kwargs: Any) -> str:
     """The address of a public page for a link on this page: under the prefix the page was
     reached by (the program the middleware set from it), else today's address."""
-    if prefixed(request):
-        return reverse(_twin(name), kwargs={SLUG: current_program().slug, **kwargs})
+    program = current_program_or_none() if prefixed(request) else None
+    if program is not None:  # none: an unknown slug's 404 page, or no program at all
+        return reverse(_twin(name), kwargs={SLUG: program.slug, **kwargs})
     return reverse(name, kwargs=kwargs or None)
 
 
