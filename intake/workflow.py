@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Role, RoleAssignment, User
 from lib import workflow as lib
@@ -418,6 +418,29 @@ def transition_all(
     _send(TABLE[name], moved, notes or {})
 
 
+def _offices(applications: list[Application]) -> dict[int, list[User]]:
+    """The Office of each application's program, by cycle (one query): a clerk of another
+    program is told nothing of it (decision 0030)."""
+    from accounts.models import RoleAssignment
+
+    found: dict[int, list[User]] = {}
+    rows = (
+        RoleAssignment.objects.filter(
+            role=Role.OFFICE,
+            user__is_active=True,
+            program__cycles__in={a.cycle_id for a in applications},
+        )
+        .annotate(cycle_pk=F("program__cycles"))
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for row in rows:
+        users = found.setdefault(row.cycle_pk, [])
+        if row.user not in users:
+            users.append(row.user)
+    return found
+
+
 def _send(action: Action, moved: list[tuple[Application, State]], notes: dict[str, str]) -> None:
     """The action's notices for each moved application, in one inbox insert (three queries
     whatever the number of applications: contacts, unit reviewers, the Office)."""
@@ -431,11 +454,7 @@ def _send(action: Action, moved: list[tuple[Application, State]], notes: dict[st
     parties = {n.party for n in action.notices}
     contacts = _contacts(applications) if Party.APPLICANT in parties else {}
     reviewers = _unit_reviewers(applications) if Party.UNIT in parties else {}
-    office = (
-        list(User.objects.filter(role_assignments__role=Role.OFFICE, is_active=True).distinct())
-        if Party.OFFICE in parties
-        else []
-    )
+    office = _offices(applications) if Party.OFFICE in parties else {}
     messages = []
     for application, before in moved:
         facts = _facts(application, before, notes)
@@ -443,7 +462,7 @@ def _send(action: Action, moved: list[tuple[Application, State]], notes: dict[st
             users = {
                 Party.APPLICANT: contacts.get(application.pk, []),
                 Party.UNIT: reviewers.get(application.recommending_unit_id, []),
-                Party.OFFICE: office,
+                Party.OFFICE: office.get(application.cycle_id, []),
             }[notice.party]
             url = (
                 f"/applications/{application.public_id}/"

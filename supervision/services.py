@@ -25,7 +25,7 @@ from intake.standing import policy_for, record_ban
 from lib.articles import chinese_number, cite
 from lib.errors import PermissionDenied, ServiceError, StateConflict
 from programs.models import Announcement, Policy
-from programs.selectors import default_program, now, today
+from programs.selectors import default_program, now, tenant_cycles, today
 
 from .models import Case, Sanction
 from .selectors import report_duty
@@ -392,7 +392,12 @@ def credit_list(on: dt.date | None = None) -> list[Sanction]:
     """The public list of credit-management entries still published on `on` (A29.1)."""
     day = on or today()
     return list(
-        Sanction.objects.filter(kind=Sanction.Kind.CREDIT, public_until__gte=day)
+        # The current program's list (decision 0030: each program publishes its own).
+        Sanction.objects.filter(
+            kind=Sanction.Kind.CREDIT,
+            public_until__gte=day,
+            application__cycle__in=tenant_cycles(),
+        )
         .select_related(
             "application__organization", "application__individual", "application__cycle"
         )

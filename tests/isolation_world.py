@@ -54,6 +54,10 @@ MARKERS = (
     B_CASE,
     B_NOTE,
     "示政规",  # B's Measures' 文号
+    "乙方推荐意见",
+    "乙方受理",
+    "乙方弄虚作假",
+    "示政处",
     "示政发",  # B's announcement's 文号
 )
 
@@ -69,6 +73,7 @@ B_STAGES: dict[Stage, tuple[dt.date, dt.date]] = {
     Stage.APPROVAL: (dt.date(2026, 12, 4), dt.date(2026, 12, 31)),
 }
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, tzinfo=CST)
+QUALIFICATION_DAY = dt.datetime(2026, 5, 11, 10, tzinfo=CST)
 MATERIAL_DAY = dt.datetime(2026, 6, 2, 10, tzinfo=CST)
 SITE_DAY = dt.datetime(2026, 7, 20, 10, tzinfo=CST)
 EVALUATION_DAY = dt.datetime(2026, 9, 15, 10, tzinfo=CST)
@@ -384,9 +389,23 @@ def _build_b(
         note=f"{B_ORGANIZATION}请求回避",
     )
 
-    # --- accepted; B's group of three experts ---------------------------------------------------
-    application = _accept(application)
-    individual_application = _accept(individual_application)
+    # --- recommended by B's unit, accepted by B's Office (A16.1); B's group of three experts ---
+    from intake import services as intake
+
+    for app in (application, individual_application):
+        intake.recommend_application(actor=b_recommender, application=app, opinion="乙方推荐意见")
+    time_machine.move_to(QUALIFICATION_DAY, tick=False)
+    for app in (application, individual_application):
+        app.refresh_from_db()
+        to_confirm = app.eligibility.filter(version=app.version, outcome="confirm")
+        intake.decide_qualification(
+            actor=b_office,
+            application=app,
+            accept=True,
+            reason="乙方受理：符合申报条件。",
+            confirmed=list(to_confirm.values_list("rule", flat=True)),  # the Office checked
+        )
+        app.refresh_from_db()
     pool, users = [], []
     for n in range(3):
         user = make_user(Role.EXPERT, username=f"b_expert{n}")
@@ -521,6 +540,15 @@ def _build_b(
         confirmed_on=WALK_DAY.date(),
     )
     note = supervision.add_note(actor=b_supervisor, text=B_NOTE, cycle=cycle)
+    # A fraud sanction on the second organization: on B's credit list, not A's (A29.1).
+    supervision.sanction_fraud(
+        actor=b_office,
+        application=submitted,
+        kinds=["credit"],
+        reason="乙方弄虚作假",
+        decided_on=WALK_DAY.date(),
+        decision_ref="示政处〔2026〕1号",
+    )
     export_job = exports.queue(user=b_office, export=exports.EXPORTS["applications"], params={})
     application.refresh_from_db()
     return World(
