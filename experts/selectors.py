@@ -259,6 +259,21 @@ def group(pk: int) -> ReviewGroup | None:
     )
 
 
+def supervisors(cycle: Cycle) -> list[User]:
+    """The 评审监督员 of the cycle's program (decision 0030: another program's are not offered)."""
+    from accounts.models import Role
+
+    return list(
+        User.objects.filter(
+            role_assignments__role=Role.SUPERVISOR,
+            role_assignments__program_id=cycle.program_id,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def user(pk: int | None) -> User | None:
     """A user named on a form by id (the supervisor of a group; the service checks the role)."""
     return User.objects.filter(pk=pk).first() if pk else None

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.selectors import has_role
+from accounts.selectors import programs_of
 from accounts.services import notify
 from audit.services import record
 from intake import workflow
@@ -1062,7 +1062,10 @@ def set_leader(
         raise _conflict_refusal(group.application, expert, "该专家")
     if not Assignment.objects.filter(group=group, expert=expert, removed_at__isnull=True).exists():
         raise ServiceError("组长须是本专家组成员。", fields={"leader": ["不是成员"]})
-    if supervisor is not None and not has_role(supervisor, Role.SUPERVISOR):
+    program_id = group.application.tenant_program_id
+    if supervisor is not None and program_id not in programs_of(supervisor).get(
+        Role.SUPERVISOR, frozenset()
+    ):  # a supervisor of the group's own program (decision 0030)
         raise ServiceError("请选择评审监督员。", fields={"supervisor": ["不是评审监督员"]})
     with transaction.atomic():
         ReviewGroup.objects.filter(pk=group.pk).update(leader=expert, supervisor=supervisor)

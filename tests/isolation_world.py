@@ -43,6 +43,8 @@ B_OPINION = "乙方评审意见"  # in B's scorecards and consensus
 B_OBJECTION = "乙方异议内容"
 B_CASE = "乙方违规情况"
 B_NOTE = "乙方监督记录"
+B_CLERK = "乙办公室员"  # B's Office clerk's name
+B_SUPERVISOR = "乙监督员"  # B's supervisor's name
 MARKERS = (
     B_PROGRAM,
     "示例市人民政府",
@@ -53,6 +55,8 @@ MARKERS = (
     B_OBJECTION,
     B_CASE,
     B_NOTE,
+    B_CLERK,
+    B_SUPERVISOR,
     "示政规",  # B's Measures' 文号
     "乙方推荐意见",
     "乙方受理",
@@ -352,8 +356,9 @@ def _build_b(
     grant(b_office, Role.OFFICE, b)
     b_supervisor = make_user(None, username="b_supervisor")
     grant(b_supervisor, Role.SUPERVISOR, b)
-    for user in (b_office, b_supervisor):
+    for user, name in ((b_office, B_CLERK), (b_supervisor, B_SUPERVISOR)):
         otp_device(user)
+        User.objects.filter(pk=user.pk).update(full_name=name)
     b_recommender = make_user(None, username="b_town")
     grant(b_recommender, Role.RECOMMENDER, b, unit=unit)
     cycle = create_cycle(actor=b_office, program=b, year=2026)

@@ -15,8 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import two_factor
-from accounts.models import Role
-from accounts.selectors import users_with_role
 from experts import conflicts, forms, selectors, services
 from experts.models import Assignment, ReviewGroup
 from jobs import exports as large_exports
@@ -193,7 +191,7 @@ def groups(request: HttpRequest) -> HttpResponse:
         "group_size": policy.expert_group_size,
         "lookback_years": policy.lookback_years,
         "qualified": qualified,
-        "supervisors": users_with_role(Role.SUPERVISOR),
+        "supervisors": selectors.supervisors(cycle),
         "code": code,
         "signed": selectors.acknowledgements(cycle),
         "code_form": forms.CodeForm(initial={"text": code.text if code else ""}),
