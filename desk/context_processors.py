@@ -13,6 +13,7 @@ from accounts.selectors import roles_of
 from programs import site
 from programs.context import current_program_or_none, programs_for
 from programs.middleware import held_program_ids
+from programs.site import city
 
 from .exports import EXPORTS
 from .selectors import is_winner
@@ -125,9 +126,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # The program switcher, for whoever works in two or more programs (decision 0030): the
     # programs' rows are read only then.
     programs = programs_for(user) if len(held_program_ids(user)) > 1 else []
+    current = current_program_or_none() if programs else None
     return {
         "nav_programs": programs,
-        "nav_program": current_program_or_none() if programs else None,
+        "nav_program": current,
+        # The switcher shows the place (如皋市, 示例市): the bar has no room for the full name.
+        "nav_program_place": city(current) if current else "",
         "nav_items": items,
         "nav_roles": sorted(Role(r).label for r in roles),
         "nav_unread": unread,

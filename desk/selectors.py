@@ -37,7 +37,7 @@ def todos(user: Any) -> list[Todo]:
 def assignments_of(user: Any) -> QuerySet[RoleAssignment]:
     """The user's roles with their scopes' names, for the workbench's greeting."""
     return RoleAssignment.objects.filter(user=user.pk).select_related(
-        "recommending_unit", "organization"
+        "recommending_unit", "organization", "program"
     )
 
 

@@ -57,5 +57,6 @@ class CurrentProgramMiddleware:
         if slug is not None:
             program = AwardProgram.objects.filter(slug=slug).first()
             if program is None:
-                raise Http404("没有这个奖项。")
+                # No detail: /<anything>/ reaches here, a mistyped address is not a program.
+                raise Http404
             tenancy.switch(program)
