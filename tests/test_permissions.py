@@ -34,6 +34,7 @@ PERSONAS = [
     "sysadmin",
     "secadmin",
     "auditadmin",
+    "province",
 ]
 SIGNED_IN = {p: 200 for p in PERSONAS if p != "anon"}
 OFFICE_PAGE = {"anon": 302, "office": 200, "default": 403}
@@ -50,6 +51,7 @@ SUPERVISION = {"anon": 302, "office": 200, "supervisor": 200, "default": 403}
 # url name -> expected GET status per persona
 MATRIX: dict[str, dict[str, int]] = {
     "programs:home": {"default": 200},
+    "programs:switch": {"default": 405},
     "programs:announcement": {"default": 200},
     "programs:cycle_list": OFFICE_PAGE,
     "programs:cycle_create": OFFICE_POST,
@@ -85,8 +87,8 @@ MATRIX: dict[str, dict[str, int]] = {
     # 后台任务 (desk/jobs_views.py; issue 17): the Office and the system administrator.
     "jobs:list": {"anon": 302, "office": 200, "sysadmin": 200, "default": 403},
     # 各地奖项概况 (desk/province.py, issue 18): the provincial administrator's alone.
-    "province:overview": {"anon": 302, "default": 403},
-    "province:export": {"anon": 302, "default": 403},
+    "province:overview": {"anon": 302, "province": 200, "default": 403},
+    "province:export": {"anon": 302, "province": 200, "default": 403},
     "jobs:retry": {"anon": 302, "office": 405, "sysadmin": 405, "default": 403},
     "jobs:cancel": {"anon": 302, "office": 405, "sysadmin": 405, "default": 403},
     "accounts:roles": {"anon": 302, "secadmin": 200, "default": 403},
@@ -264,6 +266,18 @@ MATRIX: dict[str, dict[str, int]] = {
     "decision:winners": {"default": 200},
     "decision:verify": {"default": 200},
     "decision:verified": {"default": 404},
+    # Each program's public site under its slug (programs/site.py): as the unprefixed pages.
+    "site:home": {"default": 200},
+    "site:announcement": {"default": 200},
+    "site:notices": {"default": 200},
+    "site:public_notice": {"default": 404},
+    "site:object_to": {"default": 404},
+    "site:receipt": {"default": 404},
+    "site:winners": {"default": 200},
+    "site:verify": {"default": 200},
+    "site:verified": {"default": 404},
+    "site:register_organization": {"anon": 200, "default": 302},
+    "site:register_individual": {"anon": 200, "default": 302},
     "healthz": {"default": 200},
     # Readiness: public like healthz (the body names checks, never hosts).
     "readyz": {"default": 200},
@@ -306,6 +320,11 @@ def test_every_url_pattern_has_a_row() -> None:
 
 
 def _url(name: str, cycle: Cycle, announcement: Announcement, application: Application) -> str:
+    if name.startswith("site:"):  # a public page under the program's slug: its twin, prefixed
+        short = name.removeprefix("site:")
+        twin = f"programs:{short}" if short in {"home", "announcement"} else f"decision:{short}"
+        twin = f"accounts:{short}" if short.startswith("register_") else twin
+        return f"/{cycle.program.slug}{_url(twin, cycle, announcement, application)}"
     if name == "intake:attachment_download":
         attachment = application.attachments.get()
         return reverse(name, args=[attachment.public_id])
