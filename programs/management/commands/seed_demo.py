@@ -44,8 +44,10 @@ class Command(BaseCommand):
             ):
                 for module in demo_modules():
                     module.seed()
-                # The other programs last: the apps' demos build the default program's year.
-                demo.seed_other_programs()
+                # The other programs last: the apps' demos build the default program's year;
+                # then programs.demo loads the others, and later apps' demos add to their years.
+                for module in demo_modules("seed_other_programs"):
+                    module.seed_other_programs()
                 demo.seed_two_factor()
             self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
         secrets = dict(demo.seed_two_factor())
@@ -77,8 +79,10 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - used, 1)
 
 
-def demo_modules() -> list[Any]:
-    """`<app>.demo` of every project app, programs first (the others build on its cycle)."""
+def demo_modules(hook: str = "seed") -> list[Any]:
+    """`<app>.demo` of every project app defining `hook`, programs first (the others build on
+    its cycle). desk.demo defines only `seed_other_programs` (示例市's year, desk/demo.py)."""
     names = [c.name for c in apps.get_app_configs() if find_spec(f"{c.name}.demo") is not None]
     names.sort(key=lambda n: n != "programs")
-    return [import_module(f"{n}.demo") for n in names]
+    modules = [import_module(f"{n}.demo") for n in names]
+    return [m for m in modules if hasattr(m, hook)]
