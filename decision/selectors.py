@@ -48,7 +48,7 @@ def ranked(cycle: Cycle) -> list[Evaluation]:
     marked `rewinner` as `services.is_rewinner` would (A24.1, `standing.rewinner_exists`; one
     query)."""
     rewinner = standing.rewinner_exists(
-        organization=OuterRef("application__organization"), year=cycle.year
+        organization=OuterRef("application__organization"), year=cycle.year, program=cycle.program
     )
     return list(
         Evaluation.objects.filter(application__cycle=cycle, application__state=State.EVALUATED)
@@ -140,7 +140,7 @@ def ledger() -> QuerySet[AwardRecord]:
     `standing.rewinner_exists`; A24.1) or a repeat of an earlier award of its level (A21.1),
     and its entries, newest year first."""
     mark = Entry.objects.filter(application=OuterRef("application")).values("rewinner")[:1]
-    holder = {"organization": OuterRef("organization"), "year": OuterRef("year")}
+    holder: dict[str, Any] = {"organization": OuterRef("organization"), "year": OuterRef("year")}
     return (
         program_awards()
         .select_related("organization", "individual")

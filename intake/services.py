@@ -25,7 +25,7 @@ from lib.rubrics import Rubric
 from programs.models import Cycle
 from programs.selectors import now, today
 
-from . import eligibility, schema, workflow
+from . import eligibility, schema, standing, workflow
 from .models import (
     Application,
     ApplicationVersion,
@@ -283,6 +283,7 @@ def check_eligibility(
     """The rules of A12-A14 against the form (the draft's unless `data` is given)."""
     cycle = application.cycle
     awards = AwardRecord.objects.filter(
+        standing.awards_of(cycle.program),  # the award's own: A24.1 per program
         organization=application.organization,
         individual=application.individual,
         revoked_on__isnull=True,

@@ -171,12 +171,24 @@ def program_awards_q(prefix: str = "") -> Q:
     return won | (by_hand & Q(Exists(AwardProgram.objects.filter(pk=known, is_default=True))))
 
 
-def earlier_awards(*, organization: Any, individual: Any, year: Any) -> QuerySet[AwardRecord]:
-    """The holder's not revoked awards from years before `year`: what every answer above reads.
-    The arguments are values or `OuterRef`s (for the SQL twins below)."""
+def awards_of(program: AwardProgram) -> Q:
+    """The awards of `program`: won in its cycles and, for the default program, those entered
+    by hand (no application). Article 24's wait and re-winner are each award's own: a 如皋 award
+    says nothing about 示例市's (decision 0030)."""
+    won = Q(application__cycle__program=program)
+    return won | Q(application__isnull=True) if program.is_default else won
+
+
+def earlier_awards(
+    *, organization: Any, individual: Any, year: Any, program: AwardProgram | None = None
+) -> QuerySet[AwardRecord]:
+    """The holder's not revoked awards of `program` (else the current program) from years
+    before `year`: what every answer above reads. The holder and year are values or
+    `OuterRef`s (for the SQL twins below)."""
     same = Q(organization__isnull=False, organization=organization)
     same |= Q(individual__isnull=False, individual=individual)
-    return AwardRecord.objects.filter(same, revoked_on__isnull=True, year__lt=year)
+    mine = awards_of(program) if program is not None else program_awards_q()
+    return AwardRecord.objects.filter(same, mine, revoked_on__isnull=True, year__lt=year)
 
 
 def earlier_levels(application: Application) -> list[str]:
@@ -186,14 +198,15 @@ def earlier_levels(application: Application) -> list[str]:
             organization=application.organization_id,
             individual=application.individual_id,
             year=application.cycle.year,
+            program=application.cycle.program,
         ).values_list("level", flat=True)
     )
 
 
-def rewinner_exists(*, organization: Any, year: Any) -> Exists:
+def rewinner_exists(*, organization: Any, year: Any, program: AwardProgram | None = None) -> Exists:
     """`is_rewinner` as SQL, to mark many rows in one query: an earlier 市长质量奖 of the
     organization (an individual's row has no organization, so never)."""
-    earlier = earlier_awards(organization=organization, individual=None, year=year)
+    earlier = earlier_awards(organization=organization, individual=None, year=year, program=program)
     return Exists(earlier.filter(level=AWARD))
 
 

@@ -171,3 +171,35 @@ def test_a_service_refuses_a_clerk_of_another_program_whatever_page_came_first(
     with pytest.raises(PermissionDenied):
         create_cycle(actor=clerk, program=shili_cycle.program, year=2027)
     assert not Cycle.objects.filter(program=shili_cycle.program, year=2027).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("A24.1")
+def test_the_wait_after_an_award_is_the_awards_own_program(
+    organization: Organization, cycle: Cycle, shili_cycle: Cycle, make_user: Any
+) -> None:
+    """A 如皋 award of 2024 makes its holder wait for 如皋's award (A24.1), not for 示例市's:
+    each program's rules read each program's awards."""
+    import datetime as dt
+
+    from intake.models import Application, Kind
+    from intake.services import check_eligibility
+    from intake.standing import record_prior_award
+    from tests.intake.conftest import complete_form
+
+    office = make_user(Role.OFFICE)
+    record_prior_award(
+        actor=office,
+        organization=organization,
+        year=2024,
+        level="award",
+        announced_on=dt.date(2024, 12, 10),
+        document_number="皋政发〔2024〕1号",
+    )
+
+    def wait(c: Cycle) -> list[str]:
+        probe = Application(cycle=c, kind=Kind.ORGANIZATION, organization=organization)
+        return [f.message for f in check_eligibility(probe, complete_form()) if "未满" in f.message]
+
+    assert wait(cycle)  # Rugao: 2024's award, 3 years to wait
+    assert wait(shili_cycle) == []
