@@ -46,17 +46,28 @@ def holds_here(user: Any, role: Role, program_id: int | None = None) -> bool:
     return program_id in _roles(user)[1].get(role, ())
 
 
-_Roles = tuple[dict[Role, frozenset[int | None]], dict[Role, frozenset[int]], frozenset[Role]]
+def works_elsewhere(user: Any) -> bool:
+    """Whether the request acts in a program other than the default one by the user's roles
+    (known from the roles' query: a program is the default one when a role held in it says
+    so). Lets the footer read that program's row only when it is not the default's."""
+    known = tenancy.known_id()
+    return known is not None and known not in _roles(user)[3] and bool(_roles(user)[1])
+
+
+_Roles = tuple[
+    dict[Role, frozenset[int | None]], dict[Role, frozenset[int]], frozenset[Role], frozenset[int]
+]
 
 
 def _roles(user: Any) -> _Roles:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return {}, {}, frozenset()
+        return {}, {}, frozenset(), frozenset()
     cached = getattr(user, "_qa_roles", None)
     if cached is None:
         scopes: dict[Role, set[int | None]] = {}
         programs: dict[Role, set[int]] = {}
         in_default: set[Role] = set()
+        default_ids: set[int] = set()
         rows = RoleAssignment.objects.filter(user=user).values_list(
             "role",
             "recommending_unit_id",
@@ -72,10 +83,12 @@ def _roles(user: Any) -> _Roles:
                 programs.setdefault(Role(role), set()).add(program_id or unit_program)
             if default or unit_default:
                 in_default.add(Role(role))
+                default_ids.add(program_id or unit_program)
         cached = (
             {role: frozenset(ids) for role, ids in scopes.items()},
             {role: frozenset(ids) for role, ids in programs.items()},
             frozenset(in_default),
+            frozenset(default_ids),
         )
         user._qa_roles = cached
     return cached  # type: ignore[no-any-return]

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import Notification, Role
-from accounts.selectors import roles_of
+from accounts.selectors import roles_of, works_elsewhere
 from programs import site
 from programs.context import current_program_or_none, programs_for
 from programs.middleware import held_program_ids
@@ -137,5 +137,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_unread": unread,
         # A page under a program's prefix (programs.site): its program for the footer, the row
         # the middleware already holds; None elsewhere (no statement).
-        "site_program": current_program_or_none() if site.prefixed(request) else None,
+        # Staff working in a program other than the default one: theirs (the row, read only for
+        # them: the roles' query already says whether it is the default's).
+        "site_program": current_program_or_none()
+        if site.prefixed(request) or works_elsewhere(user)
+        else None,
     }

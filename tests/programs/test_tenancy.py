@@ -203,3 +203,15 @@ def test_the_wait_after_an_award_is_the_awards_own_program(
 
     assert wait(cycle)  # Rugao: 2024's award, 3 years to wait
     assert wait(shili_cycle) == []
+
+
+@pytest.mark.django_db
+def test_the_footer_names_the_office_of_the_program_worked_in(
+    program: AwardProgram, shili: AwardProgram, shili_cycle: Cycle
+) -> None:
+    shili_clerk = client_for(User.objects.get(username="shili_office"))
+    page = shili_clerk.get(reverse("accounts:dashboard")).content.decode()
+    assert shili.office_name in page
+    assert program.office_name not in page
+    rugao_clerk = client_for(_staff("rugao_clerk", Role.OFFICE, program))
+    assert program.office_name in rugao_clerk.get(reverse("accounts:dashboard")).content.decode()
