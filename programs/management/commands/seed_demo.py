@@ -19,9 +19,10 @@ class Command(BaseCommand):
     help = (
         "写入演示数据：如皋市市长质量奖、2021年办法、各角色演示账号；已完成的2025年度（获奖者、"
         "证书、奖金）和处于公示期的2026年度（申报、评审、拟奖名单）；第二个奖项示例市市长质量奖"
-        "（办公室、申报组织、已发布的2026年度申报通知）和省级奖项江苏省省长质量奖（演示，省级管理员）；"
-        "可重复运行。"
-        "各应用的 demo.seed() 按 INSTALLED_APPS 的顺序调用（先 programs）。"
+        "（办公室、申报组织、2026年度已受理的申报和与如皋共用专家库的材料评审专家组）"
+        "和省级奖项江苏省省长质量奖（演示，省级管理员）；可重复运行。"
+        "各应用的 demo.seed() 按 INSTALLED_APPS 的顺序调用（先 programs），"
+        "其后各应用的 demo.seed_other_programs()（先 programs）。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "另有各镇（街道）审核人 town_<拼音>、评审专家 expert01…expert29、"
             "申报组织 org01…org12 和 org2025_1…org2025_4；示例市市长质量奖（shili）的申报组织 "
-            "shili_org01…shili_org03（见 README）。"
+            "shili_org01…shili_org03、审核人 shili_linjiang 等（见 README）。"
         )
         self.stdout.write(
             "动态口令：在验证器应用中手动添加“基于时间”的账户并填入密钥，"
