@@ -1,9 +1,10 @@
 """示例市's 2026 year in the demo (issue 18 part 4): its three organizations apply, their units
 recommend them, its Office accepts them (资格审查) and proposes the 材料评审 groups from the
 pool both cities share, so experts who review Rugao's 2026 applications review 示例市's too
-(the province's page, desk/province.py, counts them). The year stops there: the groups are
-formed, led, and their members have signed the code of conduct and confirmed no conflict;
-材料评审 itself is not opened.
+(the province's page, desk/province.py, counts them); 材料评审 opens on 06-01, every member
+scores, each group's leader records its consensus and the Office closes the stage on 07-10.
+The year stops there (no 现场评审 groups yet): the demo needs no more of 示例市 to show a second
+program beside Rugao and the pool they share.
 
 It lives in `desk` because it drives every stage (intake, experts), which `programs.demo` may
 not import. `seed_demo` calls `seed_other_programs()` of every app's demo after the apps' own
@@ -15,6 +16,7 @@ other demos are; idempotent: each step checks what exists first.
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from accounts.models import RecommendingUnit, Role, RoleAssignment, User
 from accounts.services import create_user, grant_role
@@ -34,11 +36,17 @@ from intake.schema import self_evaluation_rubric
 from lib.tenancy import using_program
 from programs.demo import DEMO_PASSWORD, DEMO_YEAR, SHILI_ORGANIZATIONS, as_of
 from programs.models import AwardProgram, Cycle, Stage
+from review import services as review
+from review.demo import _score_and_agree
+from review.models import ReviewPhase
 
 WINDOW_DAY = dt.date(DEMO_YEAR, 4, 15)  # the three submit within the window (03-02 to 04-30)
 RECOMMEND_DAY = dt.date(DEMO_YEAR, 4, 24)  # their units recommend them
 DECIDE_DAY = dt.date(DEMO_YEAR, 5, 13)  # the Office accepts them during 资格审查
 GROUP_DAY = dt.date(DEMO_YEAR, 5, 22)  # the Office proposes the 材料评审 groups and leaders
+MATERIAL_DAY = dt.date(DEMO_YEAR, 6, 1)  # 材料评审 opens
+SCORE_DAY = dt.date(DEMO_YEAR, 6, 24)  # the experts score, each group agrees
+MATERIAL_END = dt.date(DEMO_YEAR, 7, 10)  # 材料评审 closes
 
 # 示例市's reviewers, one per unit of its applicants: unit, login, name.
 REVIEWERS: list[tuple[str, str, str]] = [
@@ -57,7 +65,7 @@ CODE = (
 
 
 def seed_other_programs() -> None:
-    """示例市's 2026: applications accepted, 材料评审 groups formed from the shared pool."""
+    """示例市's 2026: applications accepted, 材料评审 by groups from the shared pool."""
     shili = AwardProgram.objects.get(slug="shili")
     cycle = Cycle.objects.get(program=shili, year=DEMO_YEAR)
     office = User.objects.get(username="shili_office")
@@ -68,6 +76,8 @@ def seed_other_programs() -> None:
             application__cycle=cycle, stage=Stage.MATERIAL_REVIEW
         ).exists():
             _groups(cycle, office)
+        if not ReviewPhase.objects.filter(cycle=cycle).exists():
+            _material_review(cycle, office)
 
 
 def _reviewer(program: AwardProgram, unit_name: str) -> User:
@@ -181,3 +191,18 @@ def _ready(expert: Expert, group: ReviewGroup) -> None:
         expert=expert, application=group.application
     ).exists():
         experts.confirm_no_conflict(actor=expert.user, application=group.application)
+
+
+def _material_review(cycle: Cycle, office: User) -> None:
+    """材料评审 opened, scored by every member, agreed by each group, closed."""
+    rnd = random.Random(329901)  # noqa: S311 - reproducible demo scores, not security
+    with as_of(MATERIAL_DAY):
+        review.open_phase(actor=office, cycle=cycle, stage=Stage.MATERIAL_REVIEW)
+    groups = ReviewGroup.objects.filter(
+        application__cycle=cycle, stage=Stage.MATERIAL_REVIEW
+    ).order_by("application_id")
+    with as_of(SCORE_DAY):
+        for group in groups:
+            _score_and_agree(group, rnd)
+    with as_of(MATERIAL_END):
+        review.close_phase(actor=office, cycle=cycle, stage=Stage.MATERIAL_REVIEW)

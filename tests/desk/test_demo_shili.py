@@ -1,7 +1,8 @@
 """示例市's 2026 year in the demo (issue 18 part 4, desk/demo.py): built through the services
 inside 示例市, its three organizations are recommended by 示例市's own reviewers and accepted by
-示例市's Office, and its 材料评审 groups come from the pool it shares with Rugao, so the
-province's page counts shared experts for 2026. Seeding twice adds nothing."""
+示例市's Office, and its 材料评审 groups come from the pool it shares with Rugao (so the
+province's page counts shared experts for 2026) and agree their scores. Seeding twice adds
+nothing."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from desk import province
 from experts.models import Acknowledgement, Assignment, NoConflictConfirmation, ReviewGroup
 from intake.models import Application, QualificationDecision, Recommendation, State
 from programs.models import AwardProgram, Cycle, Stage
+from review.models import Consensus, ReviewPhase, Scorecard
 from tests.conftest import client_for
 from tests.intake.conftest import CST
 
@@ -38,6 +40,9 @@ def _counts() -> dict[str, int]:
             Assignment,
             Acknowledgement,
             NoConflictConfirmation,
+            Scorecard,
+            Consensus,
+            ReviewPhase,
             Notification,
             AuditEvent,
         )
@@ -56,7 +61,7 @@ def test_shili_runs_its_2026_with_the_shared_pool_and_seeding_twice_adds_nothing
     # window, and accepted by 示例市's Office.
     applications = list(Application.objects.filter(cycle=cycle).order_by("pk"))
     assert len(applications) == 3
-    assert {a.state for a in applications} == {State.ACCEPTED}
+    assert {a.state for a in applications} == {State.MATERIAL_REVIEW}  # accepted, then reviewed
     for application in applications:
         unit = application.recommending_unit
         assert unit.program == shili
@@ -86,6 +91,10 @@ def test_shili_runs_its_2026_with_the_shared_pool_and_seeding_twice_adds_nothing
         assert group.leader_id in rugao_2026  # a leader who also reviews in Rugao
         signed = NoConflictConfirmation.objects.filter(application=group.application)
         assert set(signed.values_list("expert_id", flat=True)) == members
+        consensus = group.consensus
+        assert consensus.final
+        assert consensus.score is not None
+    assert ReviewPhase.objects.get(cycle=cycle, stage=Stage.MATERIAL_REVIEW).state == "closed"
     shared_2026 = {
         e for g in groups for e in g.assignments.values_list("expert_id", flat=True)
     } & rugao_2026
