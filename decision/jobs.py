@@ -30,16 +30,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from intake import standing
 from jobs.models import Job
 from jobs.registry import Permanent, Result, handler
 from jobs.services import Item, enqueue_many, latest
 from lib import signing
+from lib.certificates import ARTICLE_25, article_25
 from lib.certificates import certificate_pdf as draw
 from programs import services as program_services
 from programs import site as public_site
@@ -85,6 +88,13 @@ def render(certificate: Certificate) -> bytes:
     return _render(certificate)[0]
 
 
+def _reminder(award: Any, program: AwardProgram | None) -> str:
+    """Article 25 in the words of the award's program and the Measures it was won under."""
+    if program is None:
+        return ARTICLE_25
+    return article_25(public_site.award_name(program), standing.policy_for(award).title)
+
+
 def _render(certificate: Certificate) -> tuple[bytes, str]:
     """`render`, and the basis of what was drawn: the digest of the seal it carries."""
     award = certificate.award
@@ -111,6 +121,7 @@ def _render(certificate: Certificate) -> tuple[bytes, str]:
         seal=bytes(seal) if seal else None,
         revoked_on=award.revoked_on,
         revoked_reason=certificate.revoked_reason,
+        reminder=_reminder(award, program),
     )
     identity = signing.Identity(
         office=program.office_name if program else issuer, government=issuer

@@ -685,7 +685,7 @@ def _tell_assigned(cycle: Cycle, stage: Stage, assigned: dict[Expert, list[Appli
             users=[expert.user],
             subject=f"评审任务：{cycle.year}年度{stage.label}",
             body=(
-                f"您已被分配参加{cycle.year}年度如皋市市长质量奖{stage.label}{dates}，"
+                f"您已被分配参加{cycle.year}年度{cycle.program.name}{stage.label}{dates}，"
                 f"评审：{names}。请登录“我的评审”签署工作守则，逐项确认与申报人不存在利害关系后"
                 "查阅申报材料；如存在利害关系，请如实申报回避（《办法》第二十六条）。"
             ),

@@ -57,10 +57,16 @@ RED = (158, 27, 27)
 GOLD = (184, 134, 11)
 INK = (33, 33, 33)
 GREY = (96, 96, 96)
-ARTICLE_25 = (
-    "获奖组织在其产品或包装上使用市长质量奖标志的，必须按照获奖年度进行标识标注；"
-    "任何组织和个人不得伪造、冒用市长质量奖证书和奖牌。（《如皋市市长质量奖管理办法》第二十五条）"
-)
+def article_25(award: str = "市长质量奖", measures: str = "如皋市市长质量奖管理办法") -> str:
+    """The reminder of article 25 printed at the foot, in the words of the program's own award
+    and Measures (示例市's certificate does not cite 如皋's)."""
+    return (
+        f"获奖组织在其产品或包装上使用{award}标志的，必须按照获奖年度进行标识标注；"
+        f"任何组织和个人不得伪造、冒用{award}证书和奖牌。（《{measures}》第二十五条）"
+    )
+
+
+ARTICLE_25 = article_25()
 VERIFY_HINT = "扫码或访问核验页面验证证书真伪"
 PT = 25.4 / 72  # one point in millimetres
 REVOKED = "已撤销"
@@ -222,6 +228,7 @@ def certificate_pdf(
     revoked_on: datetime.date | None = None,
     revoked_reason: str = "",
     specimen: bool = False,
+    reminder: str = ARTICLE_25,
 ) -> bytes:
     """One A4 landscape page: 荣誉证书, the holder large, under it `holder_note` in small type
     (统一社会信用代码 of an organization, the employer of a person: who the holder was when the
@@ -322,8 +329,8 @@ def certificate_pdf(
     _put(pdf, verify_url, x=info_x, y=qr_y + 23)
 
     # Article 25, in small type along the bottom.
-    pdf.set_font(_FONT, "", _fit_size(pdf, ARTICLE_25, style="", size=8.5, width=PAGE_W - 40))
-    _put(pdf, ARTICLE_25, x=PAGE_W / 2, y=PAGE_H - 19, align="C")
+    pdf.set_font(_FONT, "", _fit_size(pdf, reminder, style="", size=8.5, width=PAGE_W - 40))
+    _put(pdf, reminder, x=PAGE_W / 2, y=PAGE_H - 19, align="C")
     if revoked_on is not None:
         _revoked(pdf, revoked_on, revoked_reason)
     elif specimen:

@@ -145,7 +145,8 @@ def _tell_scoring_open(cycle: Cycle, stage: Stage, applications: list[Applicatio
             users=[user],
             subject=f"{cycle.year}年度{stage.label}已开放评分",
             body=(
-                f"{cycle.year}年度如皋市市长质量奖{_stage_text(cycle, stage)}已开放评分{until}。"
+                f"{cycle.year}年度{cycle.program.name}{_stage_text(cycle, stage)}"
+                f"已开放评分{until}。"
                 f"请评审：{_names(assignments)}。请登录“我的评审”，签署工作守则并确认与申报人"
                 "不存在利害关系后查阅材料、评分。"
             ),
@@ -166,7 +167,7 @@ def _tell_site_visit(group: ReviewGroup, visit: SiteVisit, *, moved: bool) -> No
         users=applicant_users(organization=application.organization),
         subject=f"现场评审{'改期' if moved else '安排'}：{_day(visit.starts_on)}",
         body=(
-            f"委员会办公室已将贵单位{cycle.year}年度如皋市市长质量奖现场评审{verb}{when}，"
+            f"委员会办公室已将贵单位{cycle.year}年度{cycle.program.name}现场评审{verb}{when}，"
             f"地点：{visit.place}。请做好接待和资料准备。现场评审结束后，请在系统中对专家组的"
             "工作质量和廉洁自律情况作出评价（《办法》第二十八条）。"
         ),
@@ -1190,7 +1191,7 @@ def send_scoring_reminders(on: dt.date | None = None) -> tuple[int, list[str]]:
                         users=[user],
                         subject=f"评分截止提醒：{stage.label}{_day(last)}截止",
                         body=(
-                            f"{cycle.year}年度如皋市市长质量奖{stage.label}评分将于{_day(last)}"
+                            f"{cycle.year}年度{cycle.program.name}{stage.label}评分将于{_day(last)}"
                             f"（含当日）截止。您尚未提交以下申报的评分表：{_names(assignments)}。"
                             "请按时完成并提交；截止后评分表不能再保存或提交。"
                         ),

@@ -436,7 +436,7 @@ def reminder_text(award: AwardRecord, policy: Policy) -> tuple[str, str]:
     subject = "市长质量奖获奖者报告义务提醒"
     years = chinese_number(policy.report_duty_years)
     body = (
-        f"贵方获得{award.year}年度{award.get_level_display()}。依据《如皋市市长质量奖管理办法》"
+        f"贵方获得{award.year}年度{award.get_level_display()}。依据《{policy.title}》"
         f"第二十三条，获奖后{years}年内（至{duty_ends(award, policy):%Y年%-m月%-d日}）"
         "如发生第十三条所列情形、"
         f"违法行为或其他重大违规，应当自确认之日起{policy.report_deadline_days}日内"

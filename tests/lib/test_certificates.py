@@ -325,3 +325,28 @@ def test_certificate_without_the_font_says_what_to_install(
 def test_chinese_date_uses_arabic_numerals() -> None:
     assert chinese_date(datetime.date(2026, 12, 10)) == "2026年12月10日"
     assert chinese_date(datetime.date(2027, 1, 5)) == "2027年1月5日"
+
+
+def test_article_25_is_printed_in_the_words_of_the_programs_award_and_measures() -> None:
+    """Issue 18: 示例市's or a province's certificate cites its own Measures, not 如皋's."""
+    from lib.certificates import article_25
+
+    text = article_25("省长质量奖", "江苏省省长质量奖管理办法")
+    assert "使用省长质量奖标志" in text
+    assert "《江苏省省长质量奖管理办法》第二十五条" in text
+    assert "如皋" not in text
+    drawn = certificate_pdf(
+        holder=ORGANIZATION,
+        level="省长质量奖",
+        year=2026,
+        number=NUMBER,
+        verify_url=URL,
+        issued_on=datetime.date(2026, 12, 10),
+        issuer="江苏省人民政府",
+        reminder=text,
+    )
+    doc = pdfium.PdfDocument(drawn)
+    try:
+        assert text in _text(doc).splitlines()
+    finally:
+        doc.close()
