@@ -57,6 +57,8 @@ RED = (158, 27, 27)
 GOLD = (184, 134, 11)
 INK = (33, 33, 33)
 GREY = (96, 96, 96)
+
+
 def article_25(award: str = "市长质量奖", measures: str = "如皋市市长质量奖管理办法") -> str:
     """The reminder of article 25 printed at the foot, in the words of the program's own award
     and Measures (示例市's certificate does not cite 如皋's)."""
