@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.models import Individual, Organization, RecommendingUnit, Role
 from accounts.selectors import holds_here, scopes_of
-from lib import tenancy
+from lib import tenancy, uscc
 from programs.models import Cycle, Stage
 from programs.selectors import today
 
@@ -388,13 +388,15 @@ def capped_count(rows: QuerySet[Application], cap: int = COUNT_CAP) -> int:
     return rows.order_by().values("pk")[: cap + 1].count()
 
 
-def start_options(user: Any, cycle: Cycle) -> list[dict[str, Any]]:
+def start_options(
+    user: Any, cycle: Cycle, organizations: list[Organization] | None = None
+) -> list[dict[str, Any]]:
     """Whom `user` may start an application for in `cycle` (their organizations, themselves as
-    an individual), each with the application it already has there, if any."""
+    an individual), each with the application it already has there, if any. `organizations`:
+    the user's, when the caller has read them already."""
     scopes = scopes_of(user)
-    organizations = list(
-        Organization.objects.filter(pk__in=scopes.get(Role.APPLICANT, ())).order_by("name")
-    )
+    if organizations is None:
+        organizations = _own_organizations(user)
     person = own_individual(user)
     mine = Q(organization__in=organizations)
     if person is not None:
@@ -420,6 +422,51 @@ def start_options(user: Any, cycle: Cycle) -> list[dict[str, Any]]:
             }
         )
     return options
+
+
+def _own_organizations(user: Any) -> list[Organization]:
+    ids = scopes_of(user).get(Role.APPLICANT, ())
+    return list(
+        Organization.objects.filter(pk__in=ids).select_related("recommending_unit").order_by("name")
+    )
+
+
+def open_calls(user: Any, current: Cycle | None) -> list[dict[str, Any]]:
+    """The calls `user` may apply to now: the current program's cycle first, then this year's
+    published cycles of every other program whose region holds one of the user's
+    organizations (A12.1 by the program's division code; decision 0030: an organization
+    registers once). Each with `start_options` and, for an organization registered under
+    another program's unit, that program's active units to choose from (A7.1)."""
+    organizations = _own_organizations(user)
+    cycles = [current] if current is not None else []
+    others = (
+        Cycle.objects.filter(status=Cycle.Status.PUBLISHED, year=today().year)
+        .exclude(pk__in=[c.pk for c in cycles])
+        .select_related("program", "policy")
+        .order_by("program_id")
+    )
+    for cycle in others:
+        area = cycle.program.division_code
+        if any(uscc.registered_within(o.uscc, area) for o in organizations):
+            cycles.append(cycle)
+    calls = []
+    for cycle in cycles:
+        options = start_options(user, cycle, organizations)
+        units = None
+        for option in options:
+            org = next(
+                (o for o in organizations if option["as"] == f"organization:{o.public_id}"), None
+            )
+            foreign = org is not None and org.recommending_unit.program_id != cycle.program_id
+            if foreign and units is None:
+                units = list(
+                    RecommendingUnit.objects.filter(program=cycle.program, active=True).order_by(
+                        "kind", "name"
+                    )
+                )
+            option["units"] = units if foreign else None
+        calls.append({"cycle": cycle, "options": options, "other": cycle is not current})
+    return calls
 
 
 def own_organization(user: Any, public_id: Any) -> Organization | None:

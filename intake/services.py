@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Individual, Organization, Role, User
+from accounts.models import Individual, Organization, RecommendingUnit, Role, User
 from audit.services import record
 from lib import files
 from lib.articles import cite
@@ -68,16 +68,24 @@ def start_application(
     cycle: Cycle,
     organization: Organization | None = None,
     individual: Individual | None = None,
+    recommending_unit: RecommendingUnit | None = None,
 ) -> Application:
     """Open a draft for an organization or a person (one per applicant per cycle).
 
     Preconditions: the actor speaks for the applicant; the cycle's call is published and its
-    window not closed. Side effects: the draft and an `intake.application.start` audit event.
+    window not closed; the recommending unit (A7.1) is the award's own: the applicant's
+    registered unit when it belongs to the cycle's program, else `recommending_unit`, an active
+    unit of that program the applicant chose (an organization registers once and applies to
+    any award whose region it is in; decision 0030). Side effects: the draft and an
+    `intake.application.start` audit event.
     """
     if (organization is None) == (individual is None):
         raise ServiceError("请选择以组织或个人名义申报。")
     kind = Kind.ORGANIZATION if organization else Kind.INDIVIDUAL
-    unit = organization.recommending_unit if organization else individual.recommending_unit  # type: ignore[union-attr]
+    registered = organization.recommending_unit if organization else individual.recommending_unit  # type: ignore[union-attr]
+    unit = recommending_unit or registered
+    if recommending_unit is not None and not recommending_unit.active:
+        raise ServiceError(f"推荐单位“{recommending_unit.name}”已停用，请另选。", article="A7.1")
     probe = Application(cycle=cycle, kind=kind, organization=organization, individual=individual)
     if not actor.has_perm("intake.edit_application", probe):
         raise PermissionDenied("您不能以该申报主体的名义申报。")
@@ -88,8 +96,8 @@ def start_application(
     if unit.program_id != cycle.program_id:
         # Article 7: the unit that reviews and recommends is the award's own (decision 0030).
         raise ServiceError(
-            f"{probe.applicant_name}登记的推荐单位“{unit.name}”不是{cycle.program.name}"
-            "的推荐单位，不能申报该奖项。请在该奖项的网站登记或联系其委员会办公室。",
+            f"推荐单位“{unit.name}”不是{cycle.program.name}的推荐单位：申报该奖项，"
+            f"请选择{cycle.program.name}的推荐单位（所在县、市、区或主管部门）。",
             code="unit_of_another_program",
             article="A7.1",
         )

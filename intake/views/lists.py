@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import two_factor
-from accounts.models import Role
+from accounts.models import RecommendingUnit, Role
 from accounts.selectors import scopes_of
 from intake import documents, forms, selectors, services, workflow
 from intake.models import (
@@ -22,7 +22,9 @@ from jobs import exports as large_exports
 from lib.access import actor, refused
 from lib.errors import ServiceError
 from lib.http import file_response
+from lib.params import parse_int
 from programs.context import current_program_or_none
+from programs.models import Cycle
 from programs.selectors import current_cycle, today
 
 from .common import PAGE_SIZE, _application, _to_edit
@@ -187,22 +189,31 @@ def _start_choices(request: HttpRequest, scopes: dict[Role, frozenset[Any]]) -> 
         return {}
     program = current_program_or_none()
     cycle = current_cycle(program) if program else None
-    if cycle is None:
-        return {"cycle": None}
-    options = selectors.start_options(request.user, cycle)
-    return {"cycle": cycle, "options": options}
+    if cycle is not None and cycle.status != Cycle.Status.PUBLISHED:
+        cycle = None
+    return {"calls": selectors.open_calls(request.user, cycle)}
 
 
 @login_required
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
-    """Open a draft in the current published cycle, for one of the user's organizations or for
-    the user as an individual applicant."""
+    """Open a draft in the published cycle chosen (the current program's when none is named;
+    another award's whose region holds the organization, `selectors.open_calls`), for one of
+    the user's organizations or for the user as an individual applicant; with the unit chosen
+    of that award when the organization is registered under another's."""
     program = current_program_or_none()
     cycle = current_cycle(program) if program else None
+    if (wanted_cycle := _uuid(request.POST.get("cycle", ""))) is not None:
+        cycle = Cycle.objects.filter(public_id=wanted_cycle).select_related("program").first()
     if cycle is None:
         messages.error(request, "本年度申报通知尚未发布，暂不接受申报。")
         return redirect("intake:list")
+    unit = None
+    if unit_id := parse_int(request.POST.get("unit")):
+        unit = RecommendingUnit.objects.filter(pk=unit_id, program=cycle.program_id).first()
+        if unit is None:
+            messages.error(request, f"请选择{cycle.program.name}的推荐单位。")
+            return redirect("intake:list")
     chosen = request.POST.get("as", "")
     organization = person = None
     if chosen.startswith("organization:") and (wanted := _uuid(chosen.partition(":")[2])):
@@ -214,7 +225,11 @@ def start(request: HttpRequest) -> HttpResponse:
             return redirect("intake:list")
     try:
         application = services.start_application(
-            actor=actor(request), cycle=cycle, organization=organization, individual=person
+            actor=actor(request),
+            cycle=cycle,
+            organization=organization,
+            individual=person,
+            recommending_unit=unit,
         )
     except ServiceError as exc:
         refused(request, exc)

@@ -215,3 +215,39 @@ def test_the_footer_names_the_office_of_the_program_worked_in(
     assert program.office_name not in page
     rugao_clerk = client_for(_staff("rugao_clerk", Role.OFFICE, program))
     assert program.office_name in rugao_clerk.get(reverse("accounts:dashboard")).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("A7.1", "A12.1")
+def test_an_organization_registered_once_applies_to_another_award_of_its_region(
+    program: AwardProgram, shili_cycle: Cycle, make_user: Any, time_machine: Any
+) -> None:
+    """Decision 0030: an organization registered in 示例市's region but under a Rugao unit
+    (it registered on Rugao's site) is offered 示例市's call on its list, chooses one of
+    示例市's units, and applies there through the page; a unit of another award is refused."""
+    import datetime as dt
+
+    from intake.models import Application
+    from lib.uscc import check_character
+
+    time_machine.move_to(dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC))
+    body = "91329901MA1TEN001"  # 329901: 示例市's division code (fictitious)
+    rugao_unit = RecommendingUnit.objects.filter(program=program).first()
+    assert rugao_unit is not None
+    org = Organization.objects.create(
+        uscc=body + check_character(body), name="示例乙精密有限公司", recommending_unit=rugao_unit
+    )
+    contact = client_for(make_user(Role.APPLICANT, organization=org))
+    page = contact.get(reverse("intake:list")).content.decode()
+    assert "示例市市长质量奖（本组织登记地在其区域内，可申报）" in page
+    shili_unit = RecommendingUnit.objects.filter(program=shili_cycle.program).first()
+    assert shili_unit is not None
+    assert f'<option value="{shili_unit.pk}">' in page
+    start = reverse("intake:start")
+    chosen = {"as": f"organization:{org.public_id}", "cycle": str(shili_cycle.public_id)}
+    contact.post(start, {**chosen, "unit": rugao_unit.pk})  # Rugao's unit: not 示例市's
+    assert not Application.objects.filter(organization=org).exists()
+    contact.post(start, {**chosen, "unit": shili_unit.pk})
+    application = Application.objects.get(organization=org)
+    assert application.cycle == shili_cycle
+    assert application.recommending_unit == shili_unit
