@@ -35,6 +35,12 @@ def programs_of(user: Any) -> dict[Role, frozenset[int]]:
     return _roles(user)[1]
 
 
+def held_program_ids(user: Any) -> frozenset[int]:
+    """Every program the user holds a role in (decision 0030): the switcher's choices."""
+    held = _roles(user)[1]
+    return frozenset().union(*held.values()) if held else frozenset()
+
+
 def holds_here(user: Any, role: Role, program_id: int | None = None) -> bool:
     """Whether the user holds a program-held `role` in program `program_id`, else in the
     current program (the one the request or job names; without one, the default program,

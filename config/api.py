@@ -20,6 +20,7 @@ from ninja.security import django_auth
 
 from accounts.api import TokenAuth, anonymous
 from accounts.api import router as accounts_router
+from accounts.selectors import held_program_ids
 from decision.api import router as decision_router
 from experts.api import router as experts_router
 from intake.api import router as intake_router
@@ -27,7 +28,6 @@ from lib.errors import ServiceError
 from lib.params import NUL_MESSAGE, has_nul
 from lib.tenancy import using_program
 from programs.api import router as programs_router
-from programs.middleware import held_program_ids
 from programs.models import AwardProgram
 from review.api import router as review_router
 from supervision.api import router as supervision_router

@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import Notification, Role
-from accounts.selectors import roles_of, works_elsewhere
+from accounts.selectors import held_program_ids, roles_of, works_elsewhere
 from programs import site
 from programs.context import current_program_or_none, programs_for
-from programs.middleware import held_program_ids
 from programs.site import city
 
 from .exports import EXPORTS

@@ -19,7 +19,6 @@ import datetime as dt
 import random
 
 from accounts.models import RecommendingUnit, Role, RoleAssignment, User
-from accounts.services import create_user, grant_role
 from experts import services as experts
 from experts.models import (
     Acknowledgement,
@@ -30,11 +29,11 @@ from experts.models import (
     ReviewGroup,
 )
 from intake import services as intake
-from intake.demo import _form
+from intake.demo import _form, reviewer_account
 from intake.models import Application, EligibilityResult, State
 from intake.schema import self_evaluation_rubric
 from lib.tenancy import using_program
-from programs.demo import DEMO_PASSWORD, DEMO_YEAR, SHILI_ORGANIZATIONS, as_of
+from programs.demo import DEMO_YEAR, SHILI_ORGANIZATIONS, as_of
 from programs.models import AwardProgram, Cycle, Stage
 from review import services as review
 from review.demo import _score_and_agree
@@ -83,25 +82,7 @@ def seed_other_programs() -> None:
 def _reviewer(program: AwardProgram, unit_name: str) -> User:
     unit = RecommendingUnit.objects.get(program=program, name=unit_name)
     _, username, name = next(r for r in REVIEWERS if r[0] == unit_name)
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = create_user(
-            actor=None,
-            actor_role="system",
-            username=username,
-            password=DEMO_PASSWORD,
-            full_name=f"{name}（{unit_name}）",
-            email=f"{username}@demo.shili.example",
-        )
-        grant_role(
-            actor=None,
-            actor_role="system",
-            user=user,
-            role=Role.RECOMMENDER,
-            recommending_unit=unit,
-            reason="演示数据",
-        )
-    return user
+    return reviewer_account(unit, username, name, "demo.shili.example")
 
 
 def _applications(program: AwardProgram, cycle: Cycle, office: User) -> None:

@@ -313,7 +313,12 @@ def _form(kind: str, rubric: Rubric, twist: str = "") -> dict[str, Any]:
 
 
 def _reviewer(unit: RecommendingUnit) -> User:
-    username = TOWN_LOGINS[unit.name]
+    name = REVIEWER_NAMES.get(unit.name, "审核人")
+    return reviewer_account(unit, TOWN_LOGINS[unit.name], name, "demo.rugao.example")
+
+
+def reviewer_account(unit: RecommendingUnit, username: str, name: str, domain: str) -> User:
+    """The unit's reviewer (推荐单位审核人) of the demo, made once: any program's unit."""
     user = User.objects.filter(username=username).first()
     if user is None:
         user = create_user(
@@ -321,8 +326,8 @@ def _reviewer(unit: RecommendingUnit) -> User:
             actor_role="system",
             username=username,
             password=DEMO_PASSWORD,
-            full_name=f"{REVIEWER_NAMES.get(unit.name, '审核人')}（{unit.name}）",
-            email=f"{username}@demo.rugao.example",
+            full_name=f"{name}（{unit.name}）",
+            email=f"{username}@{domain}",
         )
         grant_role(
             actor=None,

@@ -32,9 +32,9 @@ def programs_for(user: object) -> list[AwardProgram]:
     """The programs a user works in: those of the program-scoped roles it holds (a unit's
     reviewer: the unit's). Empty for applicants, experts and administrators, who are the
     deployment's and act in whichever program they visit."""
-    from accounts.selectors import programs_of
+    from accounts.selectors import held_program_ids
 
-    ids = set().union(*programs_of(user).values()) if programs_of(user) else set()
+    ids = held_program_ids(user)
     if not ids:
         return []
     return list(AwardProgram.objects.filter(pk__in=ids).order_by("-is_default", "pk"))

@@ -19,19 +19,13 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from accounts.selectors import held_program_ids
 from lib import tenancy
 
 from .apps import _load
 from .models import AwardProgram
 
 SESSION_KEY = "qa_program"
-
-
-def held_program_ids(user: Any) -> frozenset[int]:
-    from accounts.selectors import programs_of
-
-    held = programs_of(user)
-    return frozenset().union(*held.values()) if held else frozenset()
 
 
 def _chosen(request: HttpRequest) -> int | None:

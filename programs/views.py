@@ -587,7 +587,9 @@ def switch_program(request: HttpRequest) -> HttpResponse:
     """Work in another of the user's programs (the header's 切换奖项, shown to whoever holds
     roles in two or more; decision 0030). A program the user holds no role in is refused (404:
     its existence is not the user's to know)."""
-    from .middleware import SESSION_KEY, held_program_ids
+    from accounts.selectors import held_program_ids
+
+    from .middleware import SESSION_KEY
 
     program = AwardProgram.objects.filter(slug=request.POST.get("program", "")).first()
     if program is None or program.pk not in held_program_ids(request.user):
